@@ -1,0 +1,118 @@
+import Crypto
+
+/// The canonical form of a JSON value, after RFC 8785 (JCS): object keys sorted by their UTF-16
+/// code units, no insignificant whitespace, numbers written as ECMAScript writes them, strings
+/// escaped minimally. Every Marina implementation (Swift, Python, TypeScript) produces the same
+/// bytes for the same value, so the SHA-256 of these bytes identifies a manifest.
+public enum CanonicalJSON {
+    public static func string(_ value: JSONValue) -> String {
+        var out = ""
+        write(value, into: &out)
+        return out
+    }
+
+    public static func bytes(_ value: JSONValue) -> [UInt8] { Array(string(value).utf8) }
+
+    /// `sha256:<64 hex digits>` of the canonical bytes.
+    public static func hash(_ value: JSONValue) -> String {
+        "sha256:" + hexSHA256(bytes(value))
+    }
+
+    public static func hexSHA256(_ bytes: some Sequence<UInt8>) -> String {
+        SHA256.hash(data: Array(bytes)).map { byte in
+            let h = String(byte, radix: 16)
+            return h.count == 1 ? "0" + h : h
+        }.joined()
+    }
+
+    private static func write(_ value: JSONValue, into out: inout String) {
+        switch value {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .number(let n): out += formatNumber(n)
+        case .string(let s): writeString(s, into: &out)
+        case .array(let items):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                write(item, into: &out)
+            }
+            out += "]"
+        case .object(let object):
+            out += "{"
+            let keys = object.keys.sorted { Array($0.utf16).lexicographicallyPrecedes(Array($1.utf16)) }
+            for (i, key) in keys.enumerated() {
+                if i > 0 { out += "," }
+                writeString(key, into: &out)
+                out += ":"
+                write(object[key]!, into: &out)
+            }
+            out += "}"
+        }
+    }
+
+    static func writeString(_ s: String, into out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let h = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+
+    /// ECMAScript `Number.prototype.toString()` for finite doubles (ECMA-262 §6.1.6.1.20), built
+    /// on Swift's shortest round-trip digits.
+    public static func formatNumber(_ value: Double) -> String {
+        precondition(value.isFinite, "canonical JSON has no representation for \(value)")
+        if value == 0 { return "0" }
+        let negative = value < 0
+        // Swift prints the shortest round-trip digits as "1.25", "1e-07" or "1.5e+300".
+        let text = "\(abs(value))"
+        var mantissa = Substring(text)
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = text[..<e]
+            exponent = Int(text[text.index(after: e)...])!
+        }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let intPart = String(parts[0])
+        let fracPart = parts.count > 1 ? String(parts[1]) : ""
+        var digits = intPart + fracPart
+        // Position of the decimal point relative to the start of `digits`.
+        var point = intPart.count + exponent
+        while digits.hasPrefix("0") { digits.removeFirst(); point -= 1 }
+        while digits.hasSuffix("0") { digits.removeLast() }
+        let k = digits.count
+        let n = point
+        var out: String
+        if k <= n && n <= 21 {
+            out = digits + String(repeating: "0", count: n - k)
+        } else if 0 < n && n <= 21 {
+            let i = digits.index(digits.startIndex, offsetBy: n)
+            out = digits[..<i] + "." + digits[i...]
+        } else if -6 < n && n <= 0 {
+            out = "0." + String(repeating: "0", count: -n) + digits
+        } else {
+            let e = n - 1
+            let sign = e < 0 ? "-" : "+"
+            let head = digits.prefix(1)
+            let tail = digits.dropFirst()
+            out = head + (tail.isEmpty ? "" : "." + tail) + "e" + sign + String(abs(e))
+        }
+        return negative ? "-" + out : out
+    }
+}

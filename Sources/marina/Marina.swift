@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import MarinaCore
+
+@main
+struct Marina: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "marina",
+        abstract: "Marina runs partner apps for the tenants of a SaaS.",
+        subcommands: [ValidateCommand.self, ManifestCommand.self, ScopesCommand.self]
+    )
+
+    /// SPEC §7 exit codes: 0 success, 1 refused or failed, 2 usage (ArgumentParser's own usage
+    /// errors would exit 64).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+            }
+            Foundation.exit(code.rawValue == 0 || code.rawValue == 1 ? code.rawValue : 2)
+        }
+    }
+}
