@@ -1,6 +1,6 @@
 /// A JSON document tree that keeps the order in which object keys were written, so that
 /// diagnostics come out in document order. Numbers are IEEE doubles, as in RFC 8785.
-public indirect enum JSONValue: Sendable, Equatable, Hashable {
+public indirect enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case number(Double)
@@ -44,10 +44,47 @@ public indirect enum JSONValue: Sendable, Equatable, Hashable {
     }
 }
 
+/// Equality and hashing compare strings code point by code point, as JSON does (RFC 8259 §8.3):
+/// Swift's own `String ==` treats "é" and "e\u{301}" as equal, which would merge distinct keys.
+extension JSONValue: Equatable, Hashable {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.number(let a), .number(let b)): return a == b
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(b)
+        case .number(let n): hasher.combine(n)
+        case .string(let s): hasher.combine(ExactString(s))
+        case .array(let a): hasher.combine(a)
+        case .object(let o): hasher.combine(o)
+        }
+    }
+}
+
+/// A string compared by its code points (UTF-8 bytes), not by Unicode canonical equivalence.
+public struct ExactString: Hashable, Sendable {
+    public let value: String
+    public init(_ value: String) { self.value = value }
+    public static func == (a: ExactString, b: ExactString) -> Bool { a.value.utf8.elementsEqual(b.value.utf8) }
+    public func hash(into hasher: inout Hasher) {
+        for byte in value.utf8 { hasher.combine(byte) }
+    }
+}
+
 /// A JSON object with its keys in document order.
 public struct JSONObject: Sendable, Equatable, Hashable {
     public private(set) var keys: [String] = []
-    private var storage: [String: JSONValue] = [:]
+    private var storage: [ExactString: JSONValue] = [:]
 
     public init() {}
 
@@ -56,21 +93,21 @@ public struct JSONObject: Sendable, Equatable, Hashable {
     }
 
     public subscript(key: String) -> JSONValue? {
-        get { storage[key] }
+        get { storage[ExactString(key)] }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if storage.updateValue(newValue, forKey: ExactString(key)) == nil { keys.append(key) }
+            } else if storage.removeValue(forKey: ExactString(key)) != nil {
+                keys.removeAll { ExactString($0) == ExactString(key) }
             }
         }
     }
 
     public var count: Int { keys.count }
     public var isEmpty: Bool { keys.isEmpty }
-    public var values: [JSONValue] { keys.map { storage[$0]! } }
-    public var pairs: [(key: String, value: JSONValue)] { keys.map { ($0, storage[$0]!) } }
-    public func contains(_ key: String) -> Bool { storage[key] != nil }
+    public var values: [JSONValue] { keys.map { storage[ExactString($0)]! } }
+    public var pairs: [(key: String, value: JSONValue)] { keys.map { ($0, storage[ExactString($0)]!) } }
+    public func contains(_ key: String) -> Bool { storage[ExactString(key)] != nil }
 
     /// Equality ignores key order: `{"a":1,"b":2}` equals `{"b":2,"a":1}`.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.storage == rhs.storage }

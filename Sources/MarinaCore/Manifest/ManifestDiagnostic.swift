@@ -37,17 +37,18 @@ public struct ManifestDiagnostic: Error, Sendable, Hashable, Codable, CustomStri
     public var description: String { "\(path.isEmpty ? "/" : path): \(message) [\(code.rawValue)]" }
 }
 
-/// A list of diagnostics collected while walking a document; validation reports all of them.
+/// A list of diagnostics collected while walking a document; validation reports all of them,
+/// one per (code, path).
 public struct Diagnostics: Sendable {
     public private(set) var items: [ManifestDiagnostic] = []
     public init() {}
     public var isEmpty: Bool { items.isEmpty }
     public mutating func add(_ code: ManifestErrorCode, _ path: JSONPointer, _ message: String) {
         let d = ManifestDiagnostic(code, path, message)
-        if !items.contains(d) { items.append(d) }
+        if !items.contains(where: { $0.code == d.code && $0.path == d.path }) { items.append(d) }
     }
     public mutating func append(contentsOf other: [ManifestDiagnostic]) {
-        for d in other where !items.contains(d) { items.append(d) }
+        for d in other where !items.contains(where: { $0.code == d.code && $0.path == d.path }) { items.append(d) }
     }
 }
 

@@ -55,6 +55,7 @@ enum NativeRules {
                 d.add(.invalidValue, path / "options", "only select settings have options")
             }
             if isSelect { duplicates(in: .array(options.map(JSONValue.string)), at: path / "options", &d) }
+            let exactOptions = Set(options.map(ExactString.init))
             for bound in ["min", "max"] where type != "number" && setting[bound] != nil {
                 d.add(.invalidValue, path / bound, "only number settings have \(bound)")
             }
@@ -77,7 +78,7 @@ enum NativeRules {
                 if value.stringValue == nil { d.add(.invalidType, p, "expected string, got \(value.typeName)") }
             case "select":
                 if let s = value.stringValue {
-                    if !options.isEmpty && !options.contains(s) { d.add(.invalidValue, p, "\"\(s)\" is not one of the options") }
+                    if !options.isEmpty && !exactOptions.contains(ExactString(s)) { d.add(.invalidValue, p, "\"\(s)\" is not one of the options") }
                 } else {
                     d.add(.invalidType, p, "expected string, got \(value.typeName)")
                 }
@@ -104,10 +105,10 @@ enum NativeRules {
                 d.add(.invalidValue, JSONPointer.root / "containers" / i / "primary", "exactly one container must be primary; container \(primaries[0].0) already is")
             }
         }
-        let names = Set(containers.compactMap { $0.1["name"]?.stringValue })
+        let names = Set(containers.compactMap { $0.1["name"]?.stringValue }.map(ExactString.init))
         for (i, connection) in items(root["connections"]) {
             for end in ["source_container", "target_container"] {
-                if let name = connection[end]?.stringValue, !names.contains(name) {
+                if let name = connection[end]?.stringValue, !names.contains(ExactString(name)) {
                     d.add(.invalidValue, JSONPointer.root / "connections" / i / end, "no container is named \"\(name)\"")
                 }
             }
@@ -122,18 +123,18 @@ enum NativeRules {
 
     /// Reports the second and later occurrences of a string in an array.
     static func duplicates(in value: JSONValue?, at path: JSONPointer, _ d: inout Diagnostics) {
-        var seen = Set<String>()
+        var seen = Set<ExactString>()
         for (i, item) in items(value) {
             guard let s = item.stringValue else { continue }
-            if !seen.insert(s).inserted { d.add(.duplicateName, path / i, "\"\(s)\" is listed more than once") }
+            if !seen.insert(ExactString(s)).inserted { d.add(.duplicateName, path / i, "\"\(s)\" is listed more than once") }
         }
     }
 
     static func duplicateNames(_ value: JSONValue?, key: String, at path: JSONPointer, what: String, _ d: inout Diagnostics) {
-        var seen = Set<String>()
+        var seen = Set<ExactString>()
         for (i, item) in items(value) {
             guard let s = item[key]?.stringValue else { continue }
-            if !seen.insert(s).inserted { d.add(.duplicateName, path / i / key, "another \(what) is already named \"\(s)\"") }
+            if !seen.insert(ExactString(s)).inserted { d.add(.duplicateName, path / i / key, "another \(what) is already named \"\(s)\"") }
         }
     }
 }

@@ -93,7 +93,11 @@ enum OpenSailFormat: ImportedFormat {
             FieldSpec("update_policy_default", .enumeration(["manual", "patch-auto", "minor-auto", "pinned"]), default: "manual"),
             FieldSpec("minimum_rollback_version", .string(.semver)),
         ]))),
-        FieldSpec("eval_scenarios", .array(.object(NativeShape.evalScenario), minItems: 3, maxItems: 200)),
+        FieldSpec("eval_scenarios", .array(.object(ObjectShape("OpenSailEvalScenario", [
+            .required("entrypoint", .string(minLength: 1, maxLength: 1024)),
+            .required("input", .any),
+            .required("expected_behavior", .string(minLength: 1, maxLength: 4000)),
+        ])), minItems: 3, maxItems: 200)),
     ])
 
     /// An `mcp-tool` surface becomes a tool, so it needs a tool's name.

@@ -14,11 +14,12 @@ struct ShapeValidator {
         switch shape {
         case .string(let rule):
             guard case .string(let s) = value else { return typeMismatch("string", value, path) }
-            if let min = rule.minLength, s.count < min {
+            let length = s.unicodeScalars.count  // JSON Schema counts code points
+            if let min = rule.minLength, length < min {
                 diagnostics.add(.invalidValue, path, min == 1 ? "must not be empty" : "must be at least \(min) characters long")
             }
-            if let max = rule.maxLength, s.count > max {
-                diagnostics.add(.invalidValue, path, "is \(s.count) characters long; the limit is \(max)")
+            if let max = rule.maxLength, length > max {
+                diagnostics.add(.invalidValue, path, "is \(length) characters long; the limit is \(max)")
             }
             if let format = rule.format, let (code, message) = format.check(s, context: context) {
                 diagnostics.add(code, path, message)

@@ -89,7 +89,8 @@ public enum StringFormat: String, Sendable, CaseIterable {
             }
             return nil
         case .timezone:
-            return value == "UTC" || TimeZone(identifier: value) != nil && value.contains("/") ? nil : (.invalidValue, "\"\(value)\" is not an IANA time zone (like UTC or Europe/Berlin)")
+            let shaped = value.wholeMatch(of: /[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*/) != nil
+            return shaped && TimeZone(identifier: value) != nil ? nil : (.invalidValue, "\"\(value)\" is not an IANA time zone (like UTC or Europe/Berlin)")
         case .visibility:
             return value.wholeMatch(of: /public|private|team:[0-9a-f-]{36}/) != nil ? nil : (.invalidValue, "\"\(value)\" is not a visibility (public, private or team:<uuid>)")
         }

@@ -12,6 +12,7 @@ public enum YAMLComposer {
             throw DocumentError(.documentTooLarge, .root, "document is \(bytes.count) bytes; the limit is \(limits.maxBytes)")
         }
         try TextChecks.requireText(bytes)
+        try TextChecks.requireYAMLPrintable(bytes)
         var state = ComposerState(limits: limits)
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else {
@@ -41,6 +42,21 @@ enum TextChecks {
         }
         if let bad = body.first(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D || $0 == 0x7F }) {
             throw DocumentError(.invalidEncoding, .root, "the document holds a control character (0x\(String(bad, radix: 16))); is it binary?")
+        }
+    }
+}
+
+extension TextChecks {
+    /// YAML forbids the C1 control characters (except NEL); libyaml reports them without a
+    /// useful position, so they are found here first.
+    static func requireYAMLPrintable(_ bytes: [UInt8]) throws(DocumentError) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var line = 1, column = 1
+        for scalar in text.unicodeScalars {
+            if (0x80...0x9F).contains(scalar.value) && scalar.value != 0x85 {
+                throw DocumentError(.invalidEncoding, .root, "line \(line), column \(column): the control character U+00\(String(scalar.value, radix: 16, uppercase: true)) is not allowed in YAML")
+            }
+            if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
         }
     }
 }
@@ -129,7 +145,7 @@ private struct ComposerState {
             try count(1, path)
             try checkCollectionTag(event.raw.data.sequence_start.tag, expected: "tag:yaml.org,2002:seq", event, path)
             var items: [JSONValue] = []
-            var total = 1, deepest = 0
+            var total = 1, deepest = 1
             while true {
                 let child = try next(&parser, path / items.count)
                 if child.type == YAML_SEQUENCE_END_EVENT { break }
@@ -148,7 +164,7 @@ private struct ComposerState {
             try count(1, path)
             try checkCollectionTag(event.raw.data.mapping_start.tag, expected: "tag:yaml.org,2002:map", event, path)
             var object = JSONObject()
-            var total = 1, deepest = 0
+            var total = 1, deepest = 1
             while true {
                 let keyEvent = try next(&parser, path)
                 if keyEvent.type == YAML_MAPPING_END_EVENT { break }
