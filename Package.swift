@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -54,6 +53,7 @@ let package = Package(
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -95,6 +95,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "MarinaTestSupport",
+            dependencies: [
+                "MarinaStore",
+                .product(name: "PostgresKit", package: "postgres-kit"),
+            ],
+            path: "Tests/MarinaTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MarinaCoreTests",
             dependencies: [
@@ -110,13 +119,13 @@ let package = Package(
         ),
         .testTarget(
             name: "MarinaStoreTests",
-            dependencies: ["MarinaStore", "MarinaCore"],
+            dependencies: ["MarinaStore", "MarinaCore", "MarinaTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MarinaHTTPTests",
             dependencies: [
-                "MarinaHTTP", "MarinaPlatform", "MarinaStore", "MarinaCore", "MarinaBundle",
+                "MarinaHTTP", "MarinaPlatform", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

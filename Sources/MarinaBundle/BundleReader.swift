@@ -10,11 +10,18 @@ public enum BundleReader {
         var tar = TarParser()
         tar.maxEntries = limits.maxEntries
         var sawInput = false
+        var compressed = 0
         while true {
+            // Deflate expands up to ~1032:1, so a chunk of compressed input is held as up to a
+            // thousand times its size once inflated: keep it small (16 KiB -> at most ~16 MiB).
             let chunk: Data
-            do { chunk = try file.read(upToCount: 256 * 1024) ?? Data() } catch { throw BundleError(.io, "cannot read the bundle: \(error)") }
+            do { chunk = try file.read(upToCount: 16 * 1024) ?? Data() } catch { throw BundleError(.io, "cannot read the bundle: \(error)") }
             if chunk.isEmpty { break }
             sawInput = true
+            compressed += chunk.count
+            guard compressed <= limits.maxCompressedBytes else {
+                throw BundleError(.tooLarge, "the bundle is larger than \(limits.maxCompressedBytes) bytes")
+            }
             let plain = try gunzip.feed(Array(chunk))
             if !plain.isEmpty { try tar.feed(plain, handle) }
         }

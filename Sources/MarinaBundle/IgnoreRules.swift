@@ -15,7 +15,8 @@ public struct IgnoreRules: Sendable {
     public static let alwaysIgnored = [".git/", ".marina/"]
 
     public init(_ text: String = "") {
-        for line in (Self.alwaysIgnored + text.split(whereSeparator: \.isNewline).map(String.init)) {
+        // The fixed rules go last: later rules win, so a "!.git/" in the file cannot re-include them.
+        for line in (text.split(whereSeparator: \.isNewline).map(String.init) + Self.alwaysIgnored) {
             var p = line.trimmingCharacters(in: .whitespaces)
             guard !p.isEmpty, !p.hasPrefix("#") else { continue }
             var rule = Rule(negated: false, directoryOnly: false, anchored: false, segments: [])

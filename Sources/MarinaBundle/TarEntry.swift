@@ -20,9 +20,11 @@ public struct TarEntry: Sendable, Equatable {
 enum TarPath {
     static func normalize(_ raw: String) throws(BundleError) -> String {
         guard !raw.contains("\0") else { throw BundleError(.unsafePath, "a path holds a NUL byte") }
-        guard !raw.hasPrefix("/") else { throw BundleError(.unsafePath, "\"\(raw)\" is an absolute path") }
-        var parts: [Substring] = []
-        for part in raw.split(separator: "/", omittingEmptySubsequences: true) {
+        // Byte-wise, not by Character: "/" followed by a combining mark is one Character, so
+        // "/\u{301}etc" would not have the prefix "/" (nor split there) though it is absolute on disk.
+        guard raw.utf8.first != slash else { throw BundleError(.unsafePath, "\"\(raw)\" is an absolute path") }
+        var parts: [String] = []
+        for part in components(raw) {
             if part == "." { continue }
             if part == ".." { throw BundleError(.unsafePath, "\"\(raw)\" climbs out of the bundle with ..") }
             parts.append(part)
@@ -35,17 +37,29 @@ enum TarPath {
     /// Checks that a link at `path` pointing to `target` resolves inside the bundle.
     static func checkLink(from path: String, to target: String, symbolic: Bool) throws(BundleError) -> String {
         guard !target.isEmpty, !target.contains("\0") else { throw BundleError(.unsafeLink, "the link \"\(path)\" has an empty target") }
-        guard !target.hasPrefix("/") else { throw BundleError(.unsafeLink, "the link \"\(path)\" points to the absolute path \"\(target)\"") }
-        var parts: [Substring] = symbolic ? Array(path.split(separator: "/").dropLast()) : []
-        for part in target.split(separator: "/", omittingEmptySubsequences: true) {
+        guard target.utf8.first != slash else { throw BundleError(.unsafeLink, "the link \"\(path)\" points to the absolute path \"\(target)\"") }
+        var parts: [String] = symbolic ? Array(components(path).dropLast()) : []
+        var descended = false
+        for part in components(target) {
             if part == "." { continue }
             if part == ".." {
+                // "x/.." is only the lexical no-op it looks like if x is not itself a link (x -> ..
+                // makes "x/../.." climb out); such targets are refused rather than resolved.
+                guard !descended else { throw BundleError(.unsafeLink, "the link \"\(path)\" climbs back with .. after descending (\"\(target)\")") }
                 guard !parts.isEmpty else { throw BundleError(.unsafeLink, "the link \"\(path)\" points out of the bundle (\"\(target)\")") }
                 parts.removeLast()
             } else {
+                descended = true
                 parts.append(part)
             }
         }
         return parts.joined(separator: "/")
+    }
+
+    private static let slash = UInt8(ascii: "/")
+
+    /// The non-empty `/`-separated components of `s`, split on the byte `/`.
+    static func components(_ s: String) -> [String] {
+        s.utf8.split(separator: slash, omittingEmptySubsequences: true).map { String(decoding: $0, as: UTF8.self) }
     }
 }

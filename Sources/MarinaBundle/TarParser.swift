@@ -21,6 +21,11 @@ public struct TarParser {
     private var collecting: (kind: UInt8, bytes: [UInt8], size: Int)?
     private var seen = Set<String>()
     private var regularFiles = Set<String>()
+    /// Symlinks seen so far, as a tree of path components (node 0 is the root; `linkNodes` are
+    /// the nodes that are links). No member may lie beneath one: extracting `d -> ..` and then
+    /// `d/e -> ..` writes `e` through `d`, and `e` then points out of the bundle.
+    private var linkTree: [[String: Int]] = [[:]]
+    private var linkNodes = Set<Int>()
     private var zeroBlocks = 0
 
     public init() {}
@@ -78,6 +83,8 @@ public struct TarParser {
     /// Call when the input is exhausted: a tar archive must end with its two zero blocks.
     public func finish() throws(BundleError) {
         guard finished else { throw BundleError(.truncated, "the tar archive ends early (\(entries) entries read)") }
+        // Whole blocks after the end are checked as they come; a last partial one only here.
+        guard buffer.allSatisfy({ $0 == 0 }) else { throw BundleError(.corrupt, "data after the end of the tar archive") }
     }
 
     private static func octal(_ field: ArraySlice<UInt8>) throws(BundleError) -> Int {
@@ -115,8 +122,10 @@ public struct TarParser {
         let type = h[156]
         let mode = UInt32(truncatingIfNeeded: try Self.octal(h[100..<108]))
         var name = Self.string(h[0..<100])
-        let isUstar = h[257..<262].elementsEqual("ustar".utf8)
-        if isUstar {
+        // Only POSIX ustar ("ustar\0") has a name prefix at 345; GNU ("ustar  \0") keeps its atime,
+        // ctime and sparse data there.
+        let isPosixUstar = h[257..<263].elementsEqual("ustar\0".utf8)
+        if isPosixUstar {
             let prefix = Self.string(h[345..<500])
             if !prefix.isEmpty { name = prefix + "/" + name }
         }
@@ -138,7 +147,13 @@ public struct TarParser {
         guard entries <= maxEntries else { throw BundleError(.tooLarge, "the bundle has more than \(maxEntries) entries") }
         let rawPath = pendingPax["path"] ?? pendingLongName ?? name
         let rawLink = pendingPax["linkpath"] ?? pendingLongLink ?? linkName
-        let actualSize = pendingPax["size"].flatMap(Int.init) ?? size
+        var actualSize = size
+        if let paxSize = pendingPax["size"] {
+            guard let value = Int(paxSize), value >= 0, paxSize.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                throw BundleError(.corrupt, "a pax header has the malformed size \"\(paxSize)\"")
+            }
+            actualSize = value
+        }
         pendingPax = [:]
         pendingLongName = nil
         pendingLongLink = nil
@@ -169,7 +184,27 @@ public struct TarParser {
         guard !path.isEmpty || kind == .directory else { throw BundleError(.unsafePath, "an entry has an empty path") }
         if path.isEmpty { return }
         guard seen.insert(path).inserted else { throw BundleError(.unsafePath, "\"\(path)\" appears twice in the bundle") }
+        let components = TarPath.components(path)
+        var node = 0
+        for component in components.dropLast() {
+            guard let next = linkTree[node][component] else { break }
+            guard !linkNodes.contains(next) else { throw BundleError(.unsafeLink, "\"\(path)\" lies beneath a symbolic link of the bundle") }
+            node = next
+        }
         if kind == .file { regularFiles.insert(path) }
+        if case .symlink = kind {
+            var node = 0
+            for component in components {
+                if let next = linkTree[node][component] {
+                    node = next
+                } else {
+                    linkTree.append([:])
+                    linkTree[node][component] = linkTree.count - 1
+                    node = linkTree.count - 1
+                }
+            }
+            linkNodes.insert(node)
+        }
 
         let dataSize = kind == .file ? actualSize : 0
         try handle(.begin(TarEntry(path: path, kind: kind, size: dataSize, mode: mode & 0o7777)))
@@ -192,8 +227,10 @@ public struct TarParser {
         var result: [String: String] = [:]
         var i = 0
         while i < bytes.count {
+            // The space must fall inside the record, which must end with a newline: "1 x" or a
+            // length shorter than its own digits would otherwise make an inverted range and trap.
             guard let space = bytes[i...].firstIndex(of: 0x20), let length = Int(String(decoding: bytes[i..<space], as: UTF8.self)),
-                  length > 0, i + length <= bytes.count else {
+                  length > 0, i + length <= bytes.count, space < i + length - 1, bytes[i + length - 1] == 0x0A else {
                 throw BundleError(.corrupt, "a pax header is malformed")
             }
             let record = bytes[(space + 1)..<(i + length - 1)]

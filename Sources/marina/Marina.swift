@@ -7,7 +7,10 @@ struct Marina: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "marina",
         abstract: "Marina runs partner apps for the tenants of a SaaS.",
-        subcommands: [ValidateCommand.self, ManifestCommand.self, ScopesCommand.self]
+        subcommands: [
+            ServeCommand.self, ValidateCommand.self, ManifestCommand.self, ScopesCommand.self, PublishCommand.self, DeployCommand.self,
+            AppsCommand.self, VersionsCommand.self, TenantsCommand.self, KeysCommand.self, WhoamiCommand.self,
+        ]
     )
 
     /// SPEC §7 exit codes: 0 success, 1 refused or failed, 2 usage (ArgumentParser's own usage
@@ -20,6 +23,8 @@ struct Marina: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as CLIError {
+            Output.exit(with: error)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)

@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MarinaCore
+import MarinaPlatform
+
+/// The one place errors become responses: `{"error": {"code", "message"[, "details"]}}`.
+struct APIError: HTTPResponseError {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var details: JSONValue?
+    var headers: HTTPFields = [:]
+
+    init(status: HTTPResponse.Status, code: String, message: String, details: JSONValue? = nil) {
+        (self.status, self.code, self.message, self.details) = (status, code, message, details)
+    }
+
+    init(_ error: PlatformError) {
+        let status: HTTPResponse.Status
+        switch error.kind {
+        case .invalid: status = .badRequest
+        case .unauthorized: status = .unauthorized
+        case .forbidden: status = .forbidden
+        case .notFound: status = .notFound
+        case .conflict: status = .conflict
+        case .tooLarge: status = .contentTooLarge
+        case .unsupportedMediaType: status = .unsupportedMediaType
+        case .unprocessable: status = .unprocessableContent
+        case .unavailable: status = .serviceUnavailable
+        case .internalError: status = .internalServerError
+        }
+        self.init(status: status, code: error.code, message: error.message, details: error.details)
+        if error.kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+    }
+
+    var body: JSONValue {
+        var error: JSONObject = JSONObject([("code", .string(code)), ("message", .string(message))])
+        if let details { error["details"] = details }
+        return .object(JSONObject([("error", .object(error))]))
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: CanonicalJSON.string(body) + "\n")))
+    }
+}
+
+/// Turns every error thrown below it into an `APIError`, so that the framework's own errors (404
+/// for an unknown route, 413 for an oversized body, bad JSON) have the same shape as ours, and
+/// unexpected ones never leak their details.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as PlatformError {
+            if error.kind == .internalError { context.logger.error("request failed", metadata: ["error": .string(error.description)]) }
+            throw APIError(error)
+        } catch let error as HTTPError {
+            let code: String
+            switch error.status {
+            case .notFound: code = "not_found"
+            case .contentTooLarge: code = "payload_too_large"
+            case .methodNotAllowed: code = "method_not_allowed"
+            case .unsupportedMediaType: code = "unsupported_media_type"
+            default: code = error.status.code < 500 ? "invalid_request" : "internal"
+            }
+            throw APIError(status: error.status, code: code, message: error.body ?? error.status.reasonPhrase)
+        } catch is DecodingError {
+            throw APIError(status: .badRequest, code: "invalid_request", message: "the request body is not the JSON this endpoint expects")
+        } catch {
+            context.logger.error("request failed", metadata: ["error": .string(String(describing: error))])
+            throw APIError(status: .internalServerError, code: "internal", message: "internal error; the server log has the details")
+        }
+    }
+}

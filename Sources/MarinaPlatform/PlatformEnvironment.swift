@@ -1,0 +1,43 @@
+import Foundation
+
+/// Time and randomness, injected so that tests can fix them.
+public struct PlatformEnvironment: Sendable {
+    public var now: @Sendable () -> Date
+    public var randomBytes: @Sendable (Int) -> [UInt8]
+
+    public init(now: @escaping @Sendable () -> Date = { Date() }, randomBytes: @escaping @Sendable (Int) -> [UInt8] = PlatformEnvironment.secureRandom) {
+        self.now = now
+        self.randomBytes = randomBytes
+    }
+
+    public static let live = PlatformEnvironment()
+
+    public static func secureRandom(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    public var millis: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// A new id: the prefix, then 20 random bytes in lowercase base32 (`ver_k3…`).
+    public func id(_ prefix: String) -> String {
+        prefix + "_" + Base32.encode(randomBytes(15))
+    }
+}
+
+enum Base32 {
+    static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out = "", buffer = 0, bits = 0
+        for b in bytes {
+            buffer = buffer << 8 | Int(b)
+            bits += 8
+            while bits >= 5 {
+                out.append(alphabet[(buffer >> (bits - 5)) & 31])
+                bits -= 5
+            }
+        }
+        if bits > 0 { out.append(alphabet[(buffer << (5 - bits)) & 31]) }
+        return out
+    }
+}

@@ -1,0 +1,37 @@
+import MarinaCore
+
+/// A refusal or failure of a platform operation, with a stable code. The HTTP layer renders it
+/// once as `{"error": {"code", "message"}}` with the status its kind implies.
+public struct PlatformError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable {
+        case invalid        // 400
+        case unauthorized   // 401
+        case forbidden      // 403
+        case notFound       // 404
+        case conflict       // 409
+        case tooLarge       // 413
+        case unsupportedMediaType // 415
+        case unprocessable  // 422
+        case unavailable    // 503
+        case internalError  // 500
+    }
+
+    public var kind: Kind
+    public var code: String
+    public var message: String
+    /// Structured detail, e.g. the manifest's diagnostics.
+    public var details: JSONValue?
+
+    public init(_ kind: Kind, _ code: String, _ message: String, details: JSONValue? = nil) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+
+    public var description: String { "\(code): \(message)" }
+
+    public static func notFound(_ what: String) -> PlatformError { PlatformError(.notFound, "not_found", "\(what) was not found") }
+    public static func forbidden(_ message: String) -> PlatformError { PlatformError(.forbidden, "forbidden", message) }
+    public static func invalid(_ message: String, code: String = "invalid_request") -> PlatformError { PlatformError(.invalid, code, message) }
+}

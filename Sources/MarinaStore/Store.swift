@@ -1,0 +1,113 @@
+@preconcurrency import AsyncKit
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// The database behind Marina: a pool of connections, transactions, and the schema migrations.
+/// Repositories (`TenantRepository`, `RegistryRepository`, …) take a `Store` and speak SQLKit, so
+/// SQLite and PostgreSQL share one code path; dialect corners are marked where they occur.
+public final class Store: Sendable {
+    public let configuration: StoreConfiguration
+    public var dialect: StoreConfiguration.Dialect { configuration.dialect }
+    private let backend: any StoreBackend
+    private let writerLock: WriterLock?
+    let logger: Logger
+
+    /// Opens the pool (connections are made lazily) — call `migrate()` before use.
+    public init(_ configuration: StoreConfiguration, logger: Logger = Logger(label: "marina.store"), eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        self.configuration = configuration
+        self.logger = logger
+        switch configuration {
+        case .sqlite(let path):
+            let threads = NIOThreadPool(numberOfThreads: 4)
+            threads.start()
+            let source = SQLiteTunedSource(path: path, threadPool: threads)
+            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 2, requestTimeout: .seconds(30), logger: logger, on: eventLoopGroup)
+            backend = PooledBackend(pool: pool, logger: logger, threadPool: threads) { $0.sql() }
+            writerLock = WriterLock()
+        case .postgres(let url):
+            let source = PostgresConnectionSource(sqlConfiguration: try SQLPostgresConfiguration(url: url))
+            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 4, requestTimeout: .seconds(30), logger: logger, on: eventLoopGroup)
+            backend = PooledBackend(pool: pool, logger: logger, threadPool: nil) { $0.sql() }
+            writerLock = nil
+        }
+    }
+
+    /// Runs `body` on one connection, outside any transaction (reads).
+    public func read<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await backend.withDatabase(body)
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws. On
+    /// SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`) so that two writers
+    /// queue instead of failing when one upgrades from reading to writing.
+    public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let begin = dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        guard let writerLock else { return try await run(begin, body) }
+        return try await writerLock.withLock { try await self.run(begin, body) }
+    }
+
+    private func run<R: Sendable>(_ begin: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await backend.withDatabase { db in
+            try await db.execute(sql: SQLRaw(begin)) { _ in }
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Answers whether the database can be reached (for `/readyz`).
+    public func ping() async -> Bool {
+        do {
+            try await read { db in try await db.raw("SELECT 1").run() }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    public func close() async {
+        await backend.shutdown()
+    }
+}
+
+protocol StoreBackend: Sendable {
+    func withDatabase<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    func shutdown() async
+}
+
+/// AsyncKit's pool is safe to use from any thread (it hops to its event loops itself) but is not
+/// marked `Sendable`.
+final class PooledBackend<Source: ConnectionPoolSource>: StoreBackend, @unchecked Sendable {
+    let pool: EventLoopGroupConnectionPool<Source>
+    let logger: Logger
+    let threadPool: NIOThreadPool?
+    let sql: @Sendable (Source.Connection) -> any SQLDatabase
+
+    init(pool: EventLoopGroupConnectionPool<Source>, logger: Logger, threadPool: NIOThreadPool?, sql: @escaping @Sendable (Source.Connection) -> any SQLDatabase) {
+        self.pool = pool
+        self.logger = logger
+        self.threadPool = threadPool
+        self.sql = sql
+    }
+
+    func withDatabase<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let sql = self.sql
+        return try await pool.withConnection(logger: logger) { connection in
+            connection.eventLoop.makeFutureWithTask { try await body(sql(connection)) }
+        }.get()
+    }
+
+    func shutdown() async {
+        try? await pool.shutdownAsync()
+        try? await threadPool?.shutdownGracefully()
+    }
+}

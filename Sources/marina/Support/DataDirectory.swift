@@ -1,0 +1,46 @@
+import Foundation
+
+/// The embedded default's data directory (`./.marina`): the SQLite database, the bundle store,
+/// the admin key, the lock that keeps a second `serve` off the same SQLite files, and
+/// `serve.json`, which tells the CLI where the server listens.
+struct DataDirectory {
+    let url: URL
+
+    static let defaultPath = ".marina"
+
+    var database: URL { url.appendingPathComponent("marina.sqlite") }
+    var bundles: URL { url.appendingPathComponent("bundles") }
+    var adminKey: URL { url.appendingPathComponent("admin.key") }
+    var lockFile: URL { url.appendingPathComponent("serve.lock") }
+    var serveInfo: URL { url.appendingPathComponent("serve.json") }
+
+    func create() throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    /// Holds an exclusive `flock` on the lock file for the life of the process (released by the
+    /// kernel when the process dies, however it dies). Returns false when another process holds it.
+    func lock() -> Bool {
+        let fd = open(lockFile.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return false }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            return false
+        }
+        return true  // the descriptor stays open on purpose
+    }
+
+    /// Writes a secret file with mode 0600 atomically (temporary file, then rename).
+    static func writeSecret(_ text: String, to url: URL) throws {
+        let temporary = url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".tmp")
+        let fd = open(temporary.path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CLIError.failed("cannot write \(url.path): \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        fsync(fd)
+        close(fd)
+        guard written == bytes.count, rename(temporary.path, url.path) == 0 else {
+            throw CLIError.failed("cannot write \(url.path)")
+        }
+    }
+}
