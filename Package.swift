@@ -134,6 +134,7 @@ let package = Package(
             name: "MarinaCLITests",
             dependencies: [
                 "MarinaBundle",
+                "MarinaTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings

@@ -13,7 +13,7 @@ seen_events = set()
 
 
 def load_manifest():
-    with open(os.path.join(HERE, "marina.app.yaml"), encoding="utf-8") as f:
+    with open(os.path.join(HERE, "marina.app.json"), encoding="utf-8") as f:
         return f.read()
 
 
@@ -43,7 +43,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/health":
             self.reply(200, {"status": "ok"})
         elif self.path == "/manifest":
-            self.reply(200, load_manifest().encode(), "application/yaml")
+            self.reply(200, load_manifest().encode())
         else:
             self.error(404, "not_found", "no route " + self.path)
 
