@@ -58,11 +58,32 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "MarinaVault",
+            dependencies: [
+                "MarinaCore",
+                "MarinaStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MarinaRuntime",
+            dependencies: [
+                "MarinaCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "MarinaPlatform",
             dependencies: [
                 "MarinaCore",
                 "MarinaStore",
                 "MarinaBundle",
+                "MarinaRuntime",
+                "MarinaVault",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,6 +95,7 @@ let package = Package(
             dependencies: [
                 "MarinaCore",
                 "MarinaPlatform",
+                "MarinaRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -87,6 +109,8 @@ let package = Package(
                 "MarinaStore",
                 "MarinaPlatform",
                 "MarinaHTTP",
+                "MarinaRuntime",
+                "MarinaVault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -29,6 +29,7 @@ public enum APIRouter {
         let api = router.group("api/v1").add(middleware: AuthMiddleware(access: services.access))
         addIdentityRoutes(api, services)
         addRegistryRoutes(api, services)
+        if let runtime = services.runtime { RuntimeRoutes.add(api, runtime) }
         return router
     }
 

@@ -7,11 +7,29 @@ public struct PlatformServices: Sendable {
     public var access: AccessService
     public var tenants: TenantService
     public var registry: RegistryService
+    /// The runtime side; absent in a registry-only composition.
+    public var runtime: RuntimeServices?
 
-    public init(store: Store, access: AccessService, tenants: TenantService, registry: RegistryService) {
+    public init(store: Store, access: AccessService, tenants: TenantService, registry: RegistryService, runtime: RuntimeServices? = nil) {
         self.store = store
         self.access = access
         self.tenants = tenants
         self.registry = registry
+        self.runtime = runtime
+    }
+}
+
+/// Installs, dispatch, events and instances.
+public struct RuntimeServices: Sendable {
+    public var installs: InstallService
+    public var dispatcher: Dispatcher
+    public var events: EventQueue
+    public var instances: InstanceService
+
+    public init(installs: InstallService, dispatcher: Dispatcher, events: EventQueue, instances: InstanceService) {
+        self.installs = installs
+        self.dispatcher = dispatcher
+        self.events = events
+        self.instances = instances
     }
 }

@@ -18,6 +18,8 @@ public struct RegistryService: Sendable {
     let registry = RegistryRepository()
     let identities = IdentityRepository()
     let tenants = TenantRepository()
+    /// Called after `current` moves (installs with the `auto` policy follow it).
+    public var afterCurrentMoved: (@Sendable (String) async throws -> Void)?
 
     public static let channels = ["current", "staging"]
 
@@ -126,6 +128,16 @@ public struct RegistryService: Sendable {
     /// Points a channel at a version. Deploying an older version is a rollback, refused below the
     /// `listing.minimum_rollback_version` of the version the channel points at now.
     public func deploy(_ principal: Principal, app slug: String, version: String, channel: String) async throws -> DeployView {
+        let view = try await move(principal, app: slug, version: version, channel: channel)
+        if view.changed && channel == "current", let afterCurrentMoved {
+            do { try await afterCurrentMoved(slug) } catch {
+                logger.error("moving installs to the new current version failed", metadata: ["app": .string(slug), "error": .string("\(error)")])
+            }
+        }
+        return view
+    }
+
+    func move(_ principal: Principal, app slug: String, version: String, channel: String) async throws -> DeployView {
         guard Self.channels.contains(channel) else {
             throw PlatformError.invalid("\"\(channel)\" is not a channel (current, staging)", code: "invalid_channel")
         }

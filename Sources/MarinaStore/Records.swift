@@ -91,3 +91,76 @@ public struct ChannelMoveRecord: Codable, Sendable, Equatable {
         (self.id, self.appId, self.channel, self.fromVersionId, self.toVersionId, self.actorId, self.movedAt) = (id, appId, channel, fromVersionId, toVersionId, actorId, movedAt)
     }
 }
+
+public struct InstallRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var tenantId: String
+    public var appId: String
+    public var versionId: String
+    /// installing, active, failed, uninstalling, uninstalled
+    public var state: String
+    /// auto, manual, pinned
+    public var policy: String
+    /// JSON array of the scopes the tenant granted.
+    public var grantedScopes: String
+    /// JSON object of non-secret install settings.
+    public var settings: String
+    public var needsConsent: Bool
+    public var failure: String?
+    public var createdBy: String
+    public var createdAt: Int64
+    public var updatedAt: Int64
+    public var purgeAfter: Int64?
+    public init(id: String, tenantId: String, appId: String, versionId: String, state: String, policy: String, grantedScopes: String, settings: String,
+                needsConsent: Bool, failure: String?, createdBy: String, createdAt: Int64, updatedAt: Int64, purgeAfter: Int64?) {
+        (self.id, self.tenantId, self.appId, self.versionId, self.state, self.policy) = (id, tenantId, appId, versionId, state, policy)
+        (self.grantedScopes, self.settings, self.needsConsent, self.failure) = (grantedScopes, settings, needsConsent, failure)
+        (self.createdBy, self.createdAt, self.updatedAt, self.purgeAfter) = (createdBy, createdAt, updatedAt, purgeAfter)
+    }
+}
+
+public struct InstallAttemptRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var installId: String
+    public var kind: String
+    /// started, done, failed
+    public var state: String
+    public var startedAt: Int64
+    public var finishedAt: Int64?
+    public var error: String?
+    public init(id: String, installId: String, kind: String, state: String, startedAt: Int64, finishedAt: Int64? = nil, error: String? = nil) {
+        (self.id, self.installId, self.kind, self.state, self.startedAt, self.finishedAt, self.error) = (id, installId, kind, state, startedAt, finishedAt, error)
+    }
+}
+
+public struct EventDeliveryRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var installId: String
+    public var versionId: String
+    public var type: String
+    public var payload: String
+    /// pending, delivered, failed
+    public var state: String
+    public var attempts: Int64
+    public var nextAttemptAt: Int64
+    public var lastError: String?
+    public var createdAt: Int64
+    public var deliveredAt: Int64?
+    public init(id: String, installId: String, versionId: String, type: String, payload: String, state: String, attempts: Int64, nextAttemptAt: Int64,
+                lastError: String?, createdAt: Int64, deliveredAt: Int64?) {
+        (self.id, self.installId, self.versionId, self.type, self.payload, self.state) = (id, installId, versionId, type, payload, state)
+        (self.attempts, self.nextAttemptAt, self.lastError, self.createdAt, self.deliveredAt) = (attempts, nextAttemptAt, lastError, createdAt, deliveredAt)
+    }
+}
+
+public struct SigningKeyRecord: Codable, Sendable, Equatable {
+    public var kid: String
+    public var algorithm: String
+    public var publicKey: String
+    public var privateKey: String
+    public var createdAt: Int64
+    public var retiredAt: Int64?
+    public init(kid: String, algorithm: String, publicKey: String, privateKey: String, createdAt: Int64, retiredAt: Int64?) {
+        (self.kid, self.algorithm, self.publicKey, self.privateKey, self.createdAt, self.retiredAt) = (kid, algorithm, publicKey, privateKey, createdAt, retiredAt)
+    }
+}

@@ -10,6 +10,8 @@ struct Marina: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, ValidateCommand.self, ManifestCommand.self, ScopesCommand.self, PublishCommand.self, DeployCommand.self,
             AppsCommand.self, VersionsCommand.self, TenantsCommand.self, KeysCommand.self, WhoamiCommand.self,
+            InstallCommand.self, UninstallCommand.self, UpgradeCommand.self, InvokeCommand.self, EventCommand.self,
+            InstancesCommand.self, LogsCommand.self, RelayCommand.self, SandboxExecCommand.self,
         ]
     )
 

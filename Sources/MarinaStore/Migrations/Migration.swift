@@ -39,7 +39,7 @@ public struct Migration: Sendable {
 
 extension Store {
     /// Every migration, in order. Append only.
-    public static let migrations: [Migration] = [Migration0001.registry]
+    public static let migrations: [Migration] = [Migration0001.registry, Migration0002.runtime]
 
     /// Brings the schema up to date, once, even when several `serve` processes start together.
     public func migrate(_ migrations: [Migration] = Store.migrations) async throws {

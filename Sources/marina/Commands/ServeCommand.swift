@@ -5,7 +5,9 @@ import Logging
 import MarinaCore
 import MarinaHTTP
 import MarinaPlatform
+import MarinaRuntime
 import MarinaStore
+import MarinaVault
 import Metrics
 import NIOCore
 import Prometheus
@@ -43,6 +45,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("scopes"), help: "An operator's scope catalog file that extends the default catalog.")
     var scopeCatalog: String?
 
+    @Flag(help: "Run app instances WITHOUT a sandbox (no isolation at all; only for machines without bubblewrap).")
+    var unsandboxed = false
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle instance sleeps, for every app (default: each manifest's idle_timeout_s).")
+    var idleTimeout: Int?
+
+    @Option(name: .customLong("reaper-grace"), help: "Seconds after which an install or uninstall a crash left half-way is finished by the reaper.")
+    var reaperGrace: Int = 300
+
+    @Option(name: .customLong("retention-days"), help: "Days an uninstalled install's data is kept.")
+    var retentionDays: Double = 7
+
+    @Option(name: .customLong("event-retries"), help: "Delivery attempts of an event before it (and an install waiting for it) fails.")
+    var eventRetries: Int = 6
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
         guard let (host, port) = Self.parseListen(listen) else { throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:7070") }
@@ -55,6 +72,8 @@ struct ServeCommand: AsyncParsableCommand {
         let registryOfMetrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registryOfMetrics))
 
+        // Files the platform creates (database, keys, logs) are private unless made otherwise.
+        umask(0o077)
         let dataDirectory = DataDirectory(url: URL(fileURLWithPath: data).standardizedFileURL)
         do { try dataDirectory.create() } catch { Output.exit(with: .failed("cannot create \(data): \(error.localizedDescription)")) }
         let storeConfiguration = database.map(StoreConfiguration.parse) ?? .sqlite(path: dataDirectory.database.path)
@@ -75,12 +94,39 @@ struct ServeCommand: AsyncParsableCommand {
             Output.exit(with: .failed("cannot create the bundle store in \(dataDirectory.bundles.path): \(error)"))
         }
         let access = AccessService(store: store, env: env)
-        let services = PlatformServices(
-            store: store,
-            access: access,
-            tenants: TenantService(store: store, env: env),
-            registry: RegistryService(store: store, bundles: bundles, env: env, validation: ValidationContext(catalog: catalog), logger: logger)
-        )
+        let tenants = TenantService(store: store, env: env)
+        var registry = RegistryService(store: store, bundles: bundles, env: env, validation: ValidationContext(catalog: catalog), logger: logger)
+
+        // The runtime: sandboxed local processes, or (loudly) plain ones.
+        if unsandboxed {
+            logger.critical("RUNNING APP INSTANCES WITHOUT A SANDBOX (--unsandboxed): partner code runs as this user with full access to this machine and its network")
+        } else if LocalDriver.findBubblewrap() == nil {
+            Output.exit(with: .failed("bubblewrap (bwrap) is not installed, so app instances cannot be sandboxed; install Debian's bubblewrap package (scripts/install-deps does), or pass --unsandboxed to run them without isolation"))
+        }
+        let listenURL = "http://\(host):\(port)"
+        let driver: LocalDriver
+        do {
+            driver = try LocalDriver(sandboxed: !unsandboxed, marinaBinary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+                                     runRoot: dataDirectory.url.appendingPathComponent("run"), logger: logger)
+        } catch { Output.exit(with: .failed("\(error)")) }
+        // Instances a previous, killed serve left behind die with it (bubblewrap's die-with-parent);
+        // whatever still sits in their cgroups goes now.
+        driver.cgroups.removeAll()
+        let supervisor = Supervisor(driver: driver, logger: logger)
+        let signer = TokenSigner(store: store)
+        try await signer.load(now: env.millis)
+        let provisioner = InstanceProvisioner(configuration: .init(root: dataDirectory.url.appendingPathComponent("instances"), platformURL: publicURL ?? listenURL,
+                                                                   idleTimeoutOverride: idleTimeout.map { .seconds($0) }),
+                                              bundles: bundles, signer: signer, env: env)
+        let events = EventQueue(store: store, env: env, maxAttempts: eventRetries, logger: logger)
+        let dispatcher = Dispatcher(store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor, env: env, logger: logger)
+        events.attach(dispatcher)
+        let installs = InstallService(store: store, env: env, tenants: tenants, events: events, supervisor: supervisor,
+                                      dataRoot: dataDirectory.url.appendingPathComponent("instances"), retention: retentionDays * 86_400, logger: logger)
+        registry.afterCurrentMoved = { app in try await installs.currentChanged(appSlug: app) }
+        let runtime = RuntimeServices(installs: installs, dispatcher: dispatcher, events: events,
+                                      instances: InstanceService(store: store, supervisor: supervisor, tenants: tenants, dispatcher: dispatcher))
+        let services = PlatformServices(store: store, access: access, tenants: tenants, registry: registry, runtime: runtime)
         if let key = try await access.bootstrapAdmin() {
             try DataDirectory.writeSecret(key + "\n", to: dataDirectory.adminKey)
             logger.notice("created the admin API key", metadata: ["file": .string(dataDirectory.adminKey.path)])
@@ -102,7 +148,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger
         )
         let janitor = BundleJanitor(registry: services.registry, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app, janitor], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let reaper = InstallReaper(installs: installs, grace: TimeInterval(reaperGrace), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [supervisor, events, app, janitor, reaper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? FileManager.default.removeItem(at: serveInfo)
         await store.close()
@@ -130,6 +177,26 @@ struct BundleJanitor: Service {
                 logger.warning("bundle garbage collection failed", metadata: ["error": .string("\(error)")])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}
+
+/// Finishes installs and uninstalls a crash left half-way, and removes the data of uninstalled
+/// installs past their retention.
+struct InstallReaper: Service {
+    let installs: InstallService
+    let grace: TimeInterval
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelledOrShuttingDown {
+            do {
+                let reaped = try await installs.reap(grace: grace)
+                if reaped > 0 { logger.notice("finished interrupted install attempts", metadata: ["count": .stringConvertible(reaped)]) }
+            } catch {
+                logger.warning("the install reaper failed", metadata: ["error": .string("\(error)")])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(max(1, min(60, grace / 4)))) }
         }
     }
 }

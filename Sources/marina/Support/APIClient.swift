@@ -49,6 +49,33 @@ struct APIClient {
         }
     }
 
+    /// Reads a streamed NDJSON response line by line.
+    func stream(_ path: String, _ onLine: (String) -> Void) async throws(CLIError) {
+        let base = server.hasSuffix("/") ? String(server.dropLast()) : server
+        var request = HTTPClientRequest(url: base + path)
+        request.headers.add(name: "Authorization", value: "Bearer " + apiKey)
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .hours(24))
+            guard response.status == .ok else {
+                let body = try await response.body.collect(upTo: 1 << 20)
+                _ = try Self.check(Reply(status: Int(response.status.code), body: Data(buffer: body)))
+                return
+            }
+            var pending: [UInt8] = []
+            for try await chunk in response.body {
+                pending += chunk.readableBytesView
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    onLine(String(decoding: pending[..<newline], as: UTF8.self))
+                    pending.removeSubrange(...newline)
+                }
+            }
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw .failed("cannot reach marina at \(server) (\(error)); is `marina serve` running?")
+        }
+    }
+
     static func check(_ reply: Reply) throws(CLIError) -> JSONValue {
         if (200..<300).contains(reply.status) { return reply.json ?? .null }
         if let error = reply.json?["error"], let code = error["code"]?.stringValue {

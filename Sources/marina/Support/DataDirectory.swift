@@ -14,8 +14,12 @@ struct DataDirectory {
     var lockFile: URL { url.appendingPathComponent("serve.lock") }
     var serveInfo: URL { url.appendingPathComponent("serve.json") }
 
+    /// Creates the directory. It is traversable but not listable by others (0711) because each
+    /// app instance runs as its own unprivileged user and must reach its bundle and data below it;
+    /// everything secret inside is 0600.
     func create() throws {
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
+        try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: url.path)
     }
 
     /// Holds an exclusive `flock` on the lock file for the life of the process (released by the

@@ -1,0 +1,189 @@
+import Foundation
+import Logging
+import MarinaCore
+import MarinaRuntime
+import MarinaStore
+import NIOHTTP1
+
+/// Routes tool calls and events to the right instance: resolves the install (tenant isolation
+/// first), checks the arguments against the tool's input schema before the app is touched, wakes
+/// the instance, calls it with a short-lived invocation token, and checks what comes back.
+public struct Dispatcher: Sendable {
+    let store: Store
+    let tenantService: TenantService
+    let provisioner: InstanceProvisioner
+    let supervisor: Supervisor
+    let client: InstanceClient
+    let env: PlatformEnvironment
+    let logger: Logger
+    let installs = InstallRepository()
+    let registry = RegistryRepository()
+    let tenants = TenantRepository()
+    /// Largest result accepted from an app.
+    public let maxOutputBytes: Int
+
+    public init(store: Store, tenants: TenantService, provisioner: InstanceProvisioner, supervisor: Supervisor, client: InstanceClient = InstanceClient(),
+                env: PlatformEnvironment = .live, maxOutputBytes: Int = 1 << 20, logger: Logger = Logger(label: "marina.dispatch")) {
+        self.store = store
+        self.tenantService = tenants
+        self.provisioner = provisioner
+        self.supervisor = supervisor
+        self.client = client
+        self.env = env
+        self.maxOutputBytes = maxOutputBytes
+        self.logger = logger
+    }
+
+    struct Target {
+        var tenant: TenantRecord
+        var app: AppRecord
+        var install: InstallRecord
+        var version: VersionRecord
+        var manifest: Manifest
+    }
+
+    /// The caller's active install of the app in the tenant (404 for anything the caller may not see).
+    func target(_ principal: Principal, tenant tenantSlug: String, app appSlug: String) async throws -> Target {
+        let tenant = try await tenantService.resolve(principal, slug: tenantSlug)
+        guard principal.isAdmin || principal.role.isTenantRole else { throw PlatformError.notFound("tenant \(tenantSlug)") }
+        return try await target(tenant: tenant, appSlug: appSlug)
+    }
+
+    func target(tenant: TenantRecord, appSlug: String) async throws -> Target {
+        let found = try await store.read { db -> (AppRecord, InstallRecord, VersionRecord)? in
+            guard let app = try await registry.app(slug: appSlug, in: db), let install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db),
+                  let version = try await registry.version(id: install.versionId, in: db) else { return nil }
+            return (app, install, version)
+        }
+        guard let (app, install, version) = found else {
+            throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenant.slug)")
+        }
+        switch install.state {
+        case "active": break
+        case "installing": throw PlatformError(.conflict, "install_pending", "\(appSlug) is still being installed")
+        case "failed": throw PlatformError(.conflict, "install_failed", "the install of \(appSlug) failed: \(install.failure ?? "unknown reason")")
+        default: throw PlatformError(.conflict, "not_installed", "\(appSlug) is being uninstalled")
+        }
+        return Target(tenant: tenant, app: app, install: install, version: version, manifest: try InstallService.manifest(version))
+    }
+
+    func target(install: InstallRecord, versionId: String) async throws -> Target {
+        let found = try await store.read { db -> (TenantRecord, AppRecord, VersionRecord)? in
+            guard let tenant = try await tenants.find(id: install.tenantId, in: db), let app = try await registry.app(id: install.appId, in: db),
+                  let version = try await registry.version(id: versionId, in: db) else { return nil }
+            return (tenant, app, version)
+        }
+        guard let (tenant, app, version) = found else { throw PlatformError.notFound("install") }
+        return Target(tenant: tenant, app: app, install: install, version: version, manifest: try InstallService.manifest(version))
+    }
+
+    /// A ready instance's socket and spec.
+    func instance(_ t: Target) async throws -> (String, InstanceSpec) {
+        let spec = try provisioner.spec(tenant: t.tenant, app: t.app, version: t.version, manifest: t.manifest, install: t.install)
+        let provisioner = self.provisioner
+        let install = t.install, manifest = t.manifest
+        do {
+            let socket = try await supervisor.socket(for: spec) {
+                ["MARINA_APP_TOKEN": try await provisioner.appToken(spec: spec, install: install, manifest: manifest)]
+            }
+            return (socket, spec)
+        } catch let error as RuntimeError {
+            throw PlatformError(.unavailable, error.code.rawValue, error.message)
+        }
+    }
+
+    public struct ToolResult: Sendable {
+        public var result: JSONValue
+        public var requestId: String
+    }
+
+    public func invokeTool(_ principal: Principal, tenant: String, app: String, tool name: String, arguments: [UInt8]) async throws -> ToolResult {
+        let t = try await target(principal, tenant: tenant, app: app)
+        guard let tool = t.manifest.tool(named: name) else {
+            throw PlatformError(.notFound, "unknown_tool", "\(app) \(t.version.version) has no tool \(name)")
+        }
+        let args: JSONValue
+        do { args = try JSONParser.parse(arguments.isEmpty ? Array("{}".utf8) : arguments) } catch {
+            throw PlatformError(.invalid, "invalid_args", "the arguments are not JSON: \(error.message)")
+        }
+        let inputValidator: JSONSchemaValidator
+        do { inputValidator = try JSONSchemaValidator(schema: tool.inputSchema) } catch {
+            throw PlatformError(.internalError, "invalid_schema", "the tool's input schema cannot be used: \(error)")
+        }
+        let violations = inputValidator.validate(args)
+        guard violations.isEmpty else {
+            throw PlatformError(.invalid, "invalid_args", "the arguments do not match \(name)'s input schema: " + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "),
+                                details: .array(violations.map { ["path": .string($0.path), "keyword": .string($0.keyword), "message": .string($0.message)] }))
+        }
+        let (socket, spec) = try await instance(t)
+        let requestId = env.id("req")
+        let token = try await provisioner.invocationToken(install: t.install, spec: spec, requestId: requestId)
+        let reply: InstanceClient.Reply
+        do {
+            reply = try await client.send(socket: socket, method: .POST, path: "/tool/" + name,
+                                          headers: [("Authorization", "Bearer " + token), ("X-Marina-Request-Id", requestId)],
+                                          body: Array(CanonicalJSON.string(args).utf8), timeout: .seconds(tool.timeoutSeconds), maxBody: maxOutputBytes)
+        } catch {
+            await supervisor.touch(spec.id)
+            throw Self.transportError(error, tool: name, timeout: tool.timeoutSeconds, limit: maxOutputBytes)
+        }
+        await supervisor.touch(spec.id)
+        guard (200..<300).contains(reply.status) else { throw Self.appError(reply, tool: name) }
+        let result: JSONValue
+        do { result = try JSONParser.parse(reply.body.isEmpty ? Array("null".utf8) : reply.body) } catch {
+            throw PlatformError(.unavailable, "output_invalid", "\(name) answered with something that is not JSON")
+        }
+        if let schema = tool.outputSchema {
+            let problems = (try? JSONSchemaValidator(schema: schema))?.validate(result) ?? []
+            guard problems.isEmpty else {
+                throw PlatformError(.unavailable, "output_invalid", "\(name)'s result does not match its output schema: " + problems.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
+            }
+        }
+        return ToolResult(result: result, requestId: requestId)
+    }
+
+    static func transportError(_ error: any Error, tool: String, timeout: Int, limit: Int) -> PlatformError {
+        let text = String(describing: error)
+        if text.contains("deadlineExceeded") || text.contains("readTimeout") || text.contains("Timeout") {
+            return PlatformError(.unavailable, "tool_timeout", "\(tool) did not answer within \(timeout) s")
+        }
+        if text.contains("tooManyBytes") || text.contains("TooManyBytes") {
+            return PlatformError(.unavailable, "output_invalid", "\(tool)'s result is larger than \(limit) bytes")
+        }
+        return PlatformError(.unavailable, "app_unreachable", "the app's instance did not answer (\(text.prefix(200)))")
+    }
+
+    /// The app's error, reduced to its code and the first line of its message: no stack traces
+    /// reach the tenant.
+    static func appError(_ reply: InstanceClient.Reply, tool: String) -> PlatformError {
+        let body = try? JSONParser.parse(reply.body)
+        let code = body?["error"]?["code"]?.stringValue.flatMap { $0.wholeMatch(of: /[A-Za-z0-9_.\-]{1,64}/) != nil ? $0 : nil } ?? "app_error"
+        let raw = body?["error"]?["message"]?.stringValue ?? "the app answered \(reply.status)"
+        let firstLine = raw.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let message = firstLine.contains("Traceback") || firstLine.hasPrefix("    at ") ? "the app failed" : String(firstLine.prefix(300))
+        return PlatformError(.unavailable, "app_error", "\(tool) failed: \(message)",
+                             details: ["app_code": .string(code), "app_message": .string(message), "app_status": .number(Double(reply.status))])
+    }
+
+    /// Delivers one event to the instance of an install; throws when the app does not take it.
+    public func deliver(_ delivery: EventDeliveryRecord, install: InstallRecord) async throws {
+        let t = try await target(install: install, versionId: delivery.versionId)
+        let (socket, spec) = try await instance(t)
+        let token = try await provisioner.invocationToken(install: install, spec: spec, requestId: delivery.id)
+        let payload = (try? JSONParser.parse(Array(delivery.payload.utf8))) ?? [:]
+        let body: JSONValue = .object(JSONObject([
+            ("id", .string(delivery.id)), ("type", .string(delivery.type)), ("tenant", .string(t.tenant.slug)), ("app", .string(t.app.slug)),
+            ("version", .string(t.version.version)), ("payload", payload),
+        ]))
+        let reply: InstanceClient.Reply
+        do {
+            reply = try await client.send(socket: socket, method: .POST, path: "/event/" + delivery.type,
+                                          headers: [("Authorization", "Bearer " + token), ("X-Marina-Request-Id", delivery.id), ("X-Marina-Event-Id", delivery.id)],
+                                          body: Array(CanonicalJSON.string(body).utf8), timeout: .seconds(25), maxBody: 64 * 1024)
+        } catch {
+            throw Self.transportError(error, tool: "event " + delivery.type, timeout: 25, limit: 64 * 1024)
+        }
+        await supervisor.touch(spec.id)
+        guard (200..<300).contains(reply.status) else { throw Self.appError(reply, tool: "event " + delivery.type) }
+    }
+}

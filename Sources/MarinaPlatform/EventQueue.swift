@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import MarinaCore
+import MarinaStore
+import ServiceLifecycle
+import SQLKit
+import Synchronization
+
+/// At-least-once delivery of events to apps. Each event is a row (its id is the event's id, sent
+/// with it so that handlers can be idempotent); a worker claims due rows, delivers them, and
+/// retries failures with exponential backoff. When an `install` event exhausts its retries the
+/// install is marked failed with the reason; when it is delivered the install becomes active.
+public final class EventQueue: Service, Sendable {
+    let store: Store
+    let env: PlatformEnvironment
+    let logger: Logger
+    let installs = InstallRepository()
+    let dispatcher: Mutex<Dispatcher?> = Mutex(nil)
+    public let maxAttempts: Int
+    public let backoff: TimeInterval
+    private let signal: AsyncStream<Void>.Continuation
+    private let signals: Mutex<AsyncStream<Void>?>
+
+    public init(store: Store, env: PlatformEnvironment = .live, maxAttempts: Int = 6, backoff: TimeInterval = 1, logger: Logger = Logger(label: "marina.events")) {
+        self.store = store
+        self.env = env
+        self.maxAttempts = maxAttempts
+        self.backoff = backoff
+        self.logger = logger
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.signal = continuation
+        self.signals = Mutex(stream)
+    }
+
+    /// The dispatcher is set once the services are composed (it needs the runtime).
+    public func attach(_ dispatcher: Dispatcher) { self.dispatcher.withLock { $0 = dispatcher } }
+
+    /// Records an event for delivery, inside the caller's transaction.
+    public func enqueue(install: InstallRecord, versionId: String, type: String, payload: JSONValue, attemptId: String? = nil, id: String? = nil,
+                        in db: any SQLDatabase) async throws -> String {
+        let id = id ?? env.id("evt")
+        let now = env.millis
+        try await installs.insert(EventDeliveryRecord(id: id, installId: install.id, versionId: versionId, type: type, payload: CanonicalJSON.string(payload),
+                                                      state: "pending", attempts: 0, nextAttemptAt: now, lastError: nil, createdAt: now, deliveredAt: nil), in: db)
+        return id
+    }
+
+    /// Asks the worker to look for due events now.
+    public func wake() { signal.yield() }
+
+    /// Delivers an event at once, retrying up to `attempts` times with short waits.
+    public func deliverNow(install: InstallRecord, versionId: String, type: String, payload: JSONValue, attempts: Int) async throws {
+        let id = try await store.transaction { db in try await self.enqueue(install: install, versionId: versionId, type: type, payload: payload, in: db) }
+        for attempt in 1...attempts {
+            let claimed = try await store.transaction { db in
+                try await self.installs.claimDue(now: self.env.millis + 1, leaseUntil: self.env.millis + 60_000, limit: 50, in: db)
+            }
+            for delivery in claimed where delivery.id != id { try await release(delivery) }
+            guard let mine = claimed.first(where: { $0.id == id }) else { return }
+            if try await attemptDelivery(mine, finalAttempt: attempt == attempts) { return }
+            try await Task.sleep(for: .milliseconds(200 * attempt))
+        }
+    }
+
+    private func release(_ delivery: EventDeliveryRecord) async throws {
+        let now = env.millis
+        try await store.transaction { db in
+            try await self.installs.finishDelivery(id: delivery.id, state: "pending", nextAttemptAt: now, error: delivery.lastError, deliveredAt: nil, in: db)
+        }
+    }
+
+    /// Delivers one claimed event; returns whether it was delivered.
+    @discardableResult
+    func attemptDelivery(_ delivery: EventDeliveryRecord, finalAttempt: Bool = false) async throws -> Bool {
+        guard let dispatcher = dispatcher.withLock({ $0 }),
+              let install = try await store.read({ db in try await self.installs.install(id: delivery.installId, in: db) }) else { return false }
+        let now = env.millis
+        do {
+            try await dispatcher.deliver(delivery, install: install)
+            try await store.transaction { db in
+                try await self.installs.finishDelivery(id: delivery.id, state: "delivered", nextAttemptAt: now, error: nil, deliveredAt: now, in: db)
+                if delivery.type == "install", var current = try await self.installs.install(id: install.id, in: db), current.state == "installing" {
+                    current.state = "active"
+                    current.updatedAt = now
+                    try await self.installs.update(current, in: db)
+                    for attempt in try await self.installs.staleAttempts(startedBefore: now + 1, in: db) where attempt.installId == install.id && attempt.kind == "install" {
+                        try await self.installs.finish(attemptId: attempt.id, state: "done", error: nil, at: now, in: db)
+                    }
+                }
+            }
+            return true
+        } catch {
+            let reason = (error as? PlatformError)?.description ?? String(describing: error)
+            let exhausted = finalAttempt || delivery.attempts >= Int64(maxAttempts)
+            let wait = Int64(backoff * 1000 * pow(2, Double(max(0, delivery.attempts - 1))))
+            logger.warning("event delivery failed", metadata: ["event": .string(delivery.id), "type": .string(delivery.type), "attempt": .stringConvertible(delivery.attempts), "error": .string(reason)])
+            try await store.transaction { db in
+                try await self.installs.finishDelivery(id: delivery.id, state: exhausted ? "failed" : "pending", nextAttemptAt: now + min(wait, 300_000),
+                                                       error: reason, deliveredAt: nil, in: db)
+                if exhausted, delivery.type == "install", var current = try await self.installs.install(id: install.id, in: db), current.state == "installing" {
+                    current.state = "failed"
+                    current.failure = "the install event was not accepted after \(delivery.attempts) attempts: \(reason)"
+                    current.updatedAt = now
+                    try await self.installs.update(current, in: db)
+                    for attempt in try await self.installs.staleAttempts(startedBefore: now + 1, in: db) where attempt.installId == install.id && attempt.kind == "install" {
+                        try await self.installs.finish(attemptId: attempt.id, state: "failed", error: reason, at: now, in: db)
+                    }
+                }
+            }
+            return false
+        }
+    }
+
+    /// Claims and delivers due events until shutdown.
+    public func run() async throws {
+        guard let stream = signals.withLock({ s -> AsyncStream<Void>? in defer { s = nil }; return s }) else { return }
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await _ in stream { await self.drain() }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .milliseconds(250))
+                        self.signal.yield()
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.signal.finish()
+        }
+    }
+
+    func drain() async {
+        do {
+            let now = env.millis
+            let claimed = try await store.transaction { db in try await self.installs.claimDue(now: now, leaseUntil: now + 120_000, limit: 16, in: db) }
+            await withTaskGroup(of: Void.self) { group in
+                for delivery in claimed { group.addTask { _ = try? await self.attemptDelivery(delivery) } }
+            }
+        } catch {
+            logger.error("event queue failed", metadata: ["error": .string("\(error)")])
+        }
+    }
+
+    /// Sends an event to an installed app (`POST …/events/{type}`): recorded, then delivered at
+    /// once and retried until it is taken. The app must declare the event (`events`, a schedule's
+    /// or a webhook's name).
+    public func emit(_ principal: Principal, tenant: String, app: String, type: String, payload: JSONValue) async throws -> EventView {
+        guard let dispatcher = dispatcher.withLock({ $0 }) else { throw PlatformError(.unavailable, "runtime_unavailable", "no runtime is running") }
+        let t = try await dispatcher.target(principal, tenant: tenant, app: app)
+        let declared = t.manifest.events + t.manifest.schedules.map { "schedule." + $0.name } + t.manifest.webhooks.map { "webhook." + $0.name }
+        guard declared.contains(type) else {
+            throw PlatformError(.notFound, "unknown_event", "\(app) \(t.version.version) does not handle the event \(type)")
+        }
+        let id = try await store.transaction { db in try await self.enqueue(install: t.install, versionId: t.version.id, type: type, payload: payload, in: db) }
+        let claimed = try await store.transaction { db in try await self.claim(id: id, in: db) }
+        var delivered = false
+        if let claimed { delivered = (try? await attemptDelivery(claimed)) ?? false }
+        let record = try await store.read { db in try await self.installs.delivery(id: id, in: db) }
+        return EventView(id: id, type: type, state: delivered ? "delivered" : (record?.state ?? "pending"), attempts: Int(record?.attempts ?? 0), lastError: record?.lastError)
+    }
+
+    private func claim(id: String, in db: any SQLDatabase) async throws -> EventDeliveryRecord? {
+        guard let d = try await installs.delivery(id: id, in: db), d.state == "pending" else { return nil }
+        let rows = try await db.update("event_deliveries").set("attempts", to: d.attempts + 1).set("next_attempt_at", to: env.millis + 120_000)
+            .where("id", .equal, id).where("next_attempt_at", .equal, d.nextAttemptAt).returning("id").all()
+        guard !rows.isEmpty else { return nil }
+        var c = d
+        c.attempts += 1
+        return c
+    }
+}
+
+public struct EventView: Codable, Sendable, Equatable {
+    public var id: String
+    public var type: String
+    public var state: String
+    public var attempts: Int
+    public var lastError: String?
+    enum CodingKeys: String, CodingKey { case id, type, state, attempts, lastError = "last_error" }
+}

@@ -1,0 +1,366 @@
+import Foundation
+import Logging
+import MarinaCore
+import MarinaRuntime
+import MarinaStore
+import SQLKit
+
+/// Installs: a tenant's installation of one version of an app, with the scopes it granted, its
+/// settings and its update policy. One active install per (tenant, app), enforced by the
+/// database. Every install and uninstall is recorded as an attempt before any side effect; the
+/// reaper finishes attempts a crash left half-way.
+public struct InstallService: Sendable {
+    public enum Policy: String, Sendable, Codable, CaseIterable { case auto, manual, pinned }
+
+    let store: Store
+    let env: PlatformEnvironment
+    let tenantService: TenantService
+    let events: EventQueue
+    let supervisor: Supervisor
+    let logger: Logger
+    let installs = InstallRepository()
+    let registry = RegistryRepository()
+    let tenants = TenantRepository()
+    /// How long an uninstalled install's data is kept before it is removed.
+    public let retention: TimeInterval
+    let dataRoot: URL
+
+    public init(store: Store, env: PlatformEnvironment = .live, tenants: TenantService, events: EventQueue, supervisor: Supervisor, dataRoot: URL,
+                retention: TimeInterval = 7 * 86_400, logger: Logger = Logger(label: "marina.installs")) {
+        self.store = store
+        self.env = env
+        self.tenantService = tenants
+        self.events = events
+        self.supervisor = supervisor
+        self.dataRoot = dataRoot
+        self.retention = retention
+        self.logger = logger
+    }
+
+    public struct Request: Sendable, Codable {
+        public var version: String?
+        public var grant: [String]?
+        public var grantAll: Bool?
+        public var policy: Policy?
+        public var settings: [String: JSONValue]?
+        enum CodingKeys: String, CodingKey { case version, grant, policy, settings, grantAll = "grant_all" }
+        public init(version: String? = nil, grant: [String]? = nil, grantAll: Bool? = nil, policy: Policy? = nil, settings: [String: JSONValue]? = nil) {
+            (self.version, self.grant, self.grantAll, self.policy, self.settings) = (version, grant, grantAll, policy, settings)
+        }
+    }
+
+    func requireTenantAdmin(_ principal: Principal, _ tenantSlug: String) async throws -> TenantRecord {
+        let tenant = try await tenantService.resolve(principal, slug: tenantSlug)
+        guard principal.isAdmin || principal.role == .tenantAdmin else {
+            throw PlatformError.forbidden("only tenant admins install and uninstall apps")
+        }
+        return tenant
+    }
+
+    public func install(_ principal: Principal, tenant tenantSlug: String, app appSlug: String, _ request: Request) async throws -> InstallView {
+        let tenant = try await requireTenantAdmin(principal, tenantSlug)
+        let (app, version, manifest) = try await installableVersion(tenant: tenant, app: appSlug, version: request.version, principal: principal)
+        let granted = try grants(request, manifest)
+        let settings = try checkSettings(request.settings ?? [:], manifest)
+        let now = env.millis
+        let install = InstallRecord(id: env.id("ins"), tenantId: tenant.id, appId: app.id, versionId: version.id, state: "installing",
+                                    policy: (request.policy ?? .auto).rawValue, grantedScopes: CanonicalJSON.string(.array(granted.map(JSONValue.string))),
+                                    settings: CanonicalJSON.string(.object(JSONObject(settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))),
+                                    needsConsent: false, failure: nil, createdBy: principal.identityId, createdAt: now, updatedAt: now, purgeAfter: nil)
+        let attempt = InstallAttemptRecord(id: env.id("att"), installId: install.id, kind: "install", state: "started", startedAt: now)
+        let wantsEvent = manifest.events.contains("install")
+        do {
+            try await store.transaction { db in
+                try await installs.insert(install, in: db)
+                try await installs.insert(attempt, in: db)
+                if wantsEvent {
+                    try await events.enqueue(install: install, versionId: version.id, type: "install", payload: ["granted_scopes": .array(granted.map(JSONValue.string))],
+                                             attemptId: attempt.id, in: db)
+                } else {
+                    var active = install
+                    active.state = "active"
+                    try await installs.update(active, in: db)
+                    try await installs.finish(attemptId: attempt.id, state: "done", error: nil, at: now, in: db)
+                }
+            }
+        } catch StoreError.conflict {
+            throw PlatformError(.conflict, "already_installed", "\(appSlug) is already installed in \(tenantSlug); uninstall it or upgrade")
+        }
+        if wantsEvent { events.wake() }
+        logger.info("install", metadata: ["tenant": .string(tenantSlug), "app": .string(appSlug), "version": .string(version.version)])
+        return try await view(installId: install.id)
+    }
+
+    /// The version a tenant may install: the one asked for (if the tenant can see it), else the
+    /// `current` channel's.
+    func installableVersion(tenant: TenantRecord, app slug: String, version: String?, principal: Principal) async throws -> (AppRecord, VersionRecord, Manifest) {
+        try await store.read { db in
+            guard let app = try await registry.app(slug: slug, in: db) else { throw PlatformError.notFound("app \(slug)") }
+            let channels = try await registry.channels(appId: app.id, in: db)
+            let visible = channels.filter { $0.channel == "current" || ($0.channel == "staging" && tenant.staging) }
+            let record: VersionRecord?
+            if let version {
+                let candidate = try await registry.version(appId: app.id, version: version, in: db)
+                let allowed = principal.isAdmin || visible.contains { $0.versionId == candidate?.id }
+                record = allowed ? candidate : nil
+                if record == nil { throw PlatformError(.notFound, "version_not_found", "\(slug) \(version) is not installable here") }
+            } else {
+                guard let current = channels.first(where: { $0.channel == "current" }) else {
+                    if visible.isEmpty { throw PlatformError.notFound("app \(slug)") }
+                    throw PlatformError(.conflict, "no_current_version", "\(slug) has no version on its current channel; name one with --version")
+                }
+                record = try await registry.version(id: current.versionId, in: db)
+            }
+            guard let record else { throw PlatformError.notFound("app \(slug)") }
+            if !principal.isAdmin && visible.isEmpty { throw PlatformError.notFound("app \(slug)") }
+            return (app, record, try Self.manifest(record))
+        }
+    }
+
+    static func manifest(_ version: VersionRecord) throws -> Manifest {
+        try JSONDecoder().decode(Manifest.self, from: Data(version.manifestJson.utf8))
+    }
+
+    func grants(_ request: Request, _ manifest: Manifest) throws -> [String] {
+        if request.grantAll == true { return manifest.scopes }
+        let asked = request.grant ?? []
+        for scope in asked where !manifest.scopes.contains(scope) {
+            throw PlatformError(.invalid, "invalid_grant", "the app does not declare the scope \(scope); it declares \(manifest.scopes.isEmpty ? "none" : manifest.scopes.joined(separator: ", "))")
+        }
+        return manifest.scopes.filter(asked.contains)
+    }
+
+    /// Checks install settings against the manifest's `settings`; secret settings are set with
+    /// `marina secrets set --tenant`, never stored with the install.
+    func checkSettings(_ values: [String: JSONValue], _ manifest: Manifest) throws -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for (key, value) in values {
+            guard let setting = manifest.settings.first(where: { $0.id == key }) else {
+                throw PlatformError(.invalid, "invalid_setting", "the app has no setting \(key)")
+            }
+            if setting.type == "secret" {
+                throw PlatformError(.invalid, "invalid_setting", "\(key) is a secret: set it with `marina secrets set \(key.uppercased())=- --app \(manifest.app.id) --tenant …`, not as a setting")
+            }
+            out[key] = try coerce(value, setting)
+        }
+        for setting in manifest.settings where setting.type != "secret" && out[setting.id] == nil {
+            if let d = setting.default { out[setting.id] = d } else if setting.required {
+                throw PlatformError(.invalid, "invalid_setting", "the setting \(setting.id) is required")
+            }
+        }
+        return out
+    }
+
+    func coerce(_ value: JSONValue, _ setting: Manifest.Setting) throws -> JSONValue {
+        let fail = { PlatformError(.invalid, "invalid_setting", "\(setting.id) takes a \(setting.type)") }
+        switch setting.type {
+        case "number":
+            let n: Double
+            if case .number(let v) = value { n = v } else if let s = value.stringValue, let v = Double(s) { n = v } else { throw fail() }
+            if let min = setting.min, n < min { throw PlatformError(.invalid, "invalid_setting", "\(setting.id) is below \(CanonicalJSON.formatNumber(min))") }
+            if let max = setting.max, n > max { throw PlatformError(.invalid, "invalid_setting", "\(setting.id) is above \(CanonicalJSON.formatNumber(max))") }
+            return .number(n)
+        case "boolean":
+            if case .bool = value { return value }
+            switch value.stringValue { case "true": return true; case "false": return false; default: throw fail() }
+        case "select":
+            let options = (setting.options ?? []).compactMap { $0.stringValue ?? $0["value"]?.stringValue }
+            guard let s = value.stringValue, options.contains(s) else {
+                throw PlatformError(.invalid, "invalid_setting", "\(setting.id) is one of \(options.joined(separator: ", "))")
+            }
+            return value
+        default:
+            guard value.stringValue != nil else { throw fail() }
+            return value
+        }
+    }
+
+    public func uninstall(_ principal: Principal, tenant tenantSlug: String, app appSlug: String) async throws -> InstallView {
+        let tenant = try await requireTenantAdmin(principal, tenantSlug)
+        let now = env.millis
+        let (install, version) = try await store.transaction { db -> (InstallRecord, VersionRecord) in
+            guard let app = try await registry.app(slug: appSlug, in: db), var install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db),
+                  let version = try await registry.version(id: install.versionId, in: db) else {
+                throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenantSlug)")
+            }
+            try await installs.insert(InstallAttemptRecord(id: env.id("att"), installId: install.id, kind: "uninstall", state: "started", startedAt: now), in: db)
+            install.state = "uninstalling"
+            install.updatedAt = now
+            try await installs.update(install, in: db)
+            return (install, version)
+        }
+        let manifest = try Self.manifest(version)
+        if manifest.events.contains("uninstall") && ["uninstalling"].contains(install.state) {
+            // Best effort, with a few quick retries: the tenant asked for the app to go.
+            try? await events.deliverNow(install: install, versionId: version.id, type: "uninstall", payload: [:], attempts: 3)
+        }
+        try await finishUninstall(install, version: version)
+        return try await view(installId: install.id)
+    }
+
+    func finishUninstall(_ install: InstallRecord, version: VersionRecord) async throws {
+        let instance = InstanceProvisioner.instanceId(tenantId: install.tenantId, appId: install.appId, version: version.version)
+        await supervisor.forget(instance)
+        let now = env.millis
+        try await store.transaction { db in
+            var done = install
+            done.state = "uninstalled"
+            done.updatedAt = now
+            done.purgeAfter = now + Int64(retention * 1000)
+            try await installs.update(done, in: db)
+            for attempt in try await installs.staleAttempts(startedBefore: now + 1, in: db) where attempt.installId == install.id {
+                try await installs.finish(attemptId: attempt.id, state: "done", error: nil, at: now, in: db)
+            }
+        }
+    }
+
+    /// Moves an install to a newer version: the one given, else `current`. Needs every scope the
+    /// new version declares to be granted (pass them in `grant`) — re-consent when scopes grow.
+    public func upgrade(_ principal: Principal, tenant tenantSlug: String, app appSlug: String, _ request: Request) async throws -> InstallView {
+        let tenant = try await requireTenantAdmin(principal, tenantSlug)
+        let (app, target, manifest) = try await installableVersion(tenant: tenant, app: appSlug, version: request.version, principal: principal)
+        let now = env.millis
+        let (old, oldVersion) = try await store.transaction { db -> (InstallRecord, VersionRecord) in
+            guard var install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db), install.state == "active",
+                  let current = try await registry.version(id: install.versionId, in: db) else {
+                throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed (and active) in \(tenantSlug)")
+            }
+            let previous = install
+            var granted = (try? JSONDecoder().decode([String].self, from: Data(install.grantedScopes.utf8))) ?? []
+            granted = Array(Set(granted + (request.grantAll == true ? manifest.scopes : (request.grant ?? []))))
+            let missing = manifest.scopes.filter { !granted.contains($0) }
+            guard missing.isEmpty else {
+                throw PlatformError(.conflict, "consent_required", "\(appSlug) \(target.version) needs scopes not granted yet: \(missing.joined(separator: ", ")); upgrade with --grant")
+            }
+            install.versionId = target.id
+            install.grantedScopes = CanonicalJSON.string(.array(manifest.scopes.filter(granted.contains).map(JSONValue.string)))
+            install.needsConsent = false
+            install.updatedAt = now
+            if let policy = request.policy { install.policy = policy.rawValue }
+            try await installs.update(install, in: db)
+            return (previous, current)
+        }
+        if oldVersion.id != target.id {
+            await supervisor.forget(InstanceProvisioner.instanceId(tenantId: old.tenantId, appId: old.appId, version: oldVersion.version))
+        }
+        return try await view(installId: old.id)
+    }
+
+    /// After `current` moves: `auto` installs follow unless the new version needs scopes they have
+    /// not granted (then they stay and are flagged as needing consent); `manual` and `pinned` stay.
+    public func currentChanged(appSlug: String) async throws {
+        let moved: [(InstallRecord, VersionRecord)] = try await store.transaction { db in
+            guard let app = try await registry.app(slug: appSlug, in: db),
+                  let pointer = try await registry.channels(appId: app.id, in: db).first(where: { $0.channel == "current" }),
+                  let target = try await registry.version(id: pointer.versionId, in: db) else { return [] }
+            let manifest = try Self.manifest(target)
+            var moved: [(InstallRecord, VersionRecord)] = []
+            for var install in try await installs.installs(appId: app.id, in: db) where install.policy == "auto" && install.state == "active" && install.versionId != target.id {
+                guard let old = try await registry.version(id: install.versionId, in: db) else { continue }
+                let granted = (try? JSONDecoder().decode([String].self, from: Data(install.grantedScopes.utf8))) ?? []
+                if manifest.scopes.allSatisfy(granted.contains) {
+                    install.versionId = target.id
+                    install.needsConsent = false
+                    moved.append((install, old))
+                } else {
+                    install.needsConsent = true
+                }
+                install.updatedAt = env.millis
+                try await installs.update(install, in: db)
+            }
+            return moved
+        }
+        for (install, old) in moved {
+            await supervisor.forget(InstanceProvisioner.instanceId(tenantId: install.tenantId, appId: install.appId, version: old.version))
+        }
+    }
+
+    public func list(_ principal: Principal, tenant tenantSlug: String) async throws -> [InstallView] {
+        let tenant = try await tenantService.resolve(principal, slug: tenantSlug)
+        let ids = try await store.read { db in try await installs.installs(tenantId: tenant.id, in: db).map(\.id) }
+        var views: [InstallView] = []
+        for id in ids { views.append(try await view(installId: id)) }
+        return views
+    }
+
+    public func get(_ principal: Principal, tenant tenantSlug: String, app appSlug: String) async throws -> InstallView {
+        let tenant = try await tenantService.resolve(principal, slug: tenantSlug)
+        guard let install = try await store.read({ db -> InstallRecord? in
+            guard let app = try await registry.app(slug: appSlug, in: db) else { return nil }
+            return try await installs.active(tenantId: tenant.id, appId: app.id, in: db)
+        }) else { throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenantSlug)") }
+        return try await view(installId: install.id)
+    }
+
+    func view(installId: String) async throws -> InstallView {
+        try await store.read { db in
+            guard let install = try await installs.install(id: installId, in: db), let app = try await registry.app(id: install.appId, in: db),
+                  let version = try await registry.version(id: install.versionId, in: db), let tenant = try await tenants.find(id: install.tenantId, in: db) else {
+                throw PlatformError.notFound("install")
+            }
+            let granted = (try? JSONDecoder().decode([String].self, from: Data(install.grantedScopes.utf8))) ?? []
+            let settings = (try? ManifestLoader.parseDocument(Array(install.settings.utf8), fileName: "s.json")) ?? [:]
+            return InstallView(id: install.id, tenant: tenant.slug, app: app.slug, version: version.version, state: install.state, policy: install.policy,
+                               grantedScopes: granted, settings: settings, needsConsent: install.needsConsent, failure: install.failure,
+                               createdAt: Timestamp.iso(install.createdAt), updatedAt: Timestamp.iso(install.updatedAt))
+        }
+    }
+
+    /// Finishes attempts a crash left half-way (older than `grace`): an install that never got
+    /// past `installing` is marked failed; an uninstall is completed. Also removes the data of
+    /// uninstalled installs whose retention has passed.
+    public func reap(grace: TimeInterval) async throws -> Int {
+        let now = env.millis
+        let stale = try await store.read { db in try await installs.staleAttempts(startedBefore: now - Int64(grace * 1000), in: db) }
+        for attempt in stale {
+            guard let install = try await store.read({ db in try await installs.install(id: attempt.installId, in: db) }) else { continue }
+            if attempt.kind == "uninstall", let version = try await store.read({ db in try await registry.version(id: install.versionId, in: db) }) {
+                try await finishUninstall(install, version: version)
+                continue
+            }
+            try await store.transaction { db in
+                var failed = install
+                if failed.state == "installing" {
+                    failed.state = "failed"
+                    failed.failure = "the install was interrupted (the platform stopped before it finished)"
+                    failed.updatedAt = now
+                    try await installs.update(failed, in: db)
+                }
+                try await installs.finish(attemptId: attempt.id, state: "failed", error: "interrupted", at: now, in: db)
+            }
+        }
+        let due = try await store.read { db in try await installs.uninstalledDue(before: now, in: db) }
+        for install in due {
+            let versions = try await store.read { db in try await registry.versions(appId: install.appId, in: db) }
+            for v in versions {
+                let id = InstanceProvisioner.instanceId(tenantId: install.tenantId, appId: install.appId, version: v.version)
+                try? FileManager.default.removeItem(at: dataRoot.appendingPathComponent("data").appendingPathComponent(id))
+            }
+            try await store.transaction { db in
+                var purged = install
+                purged.purgeAfter = nil
+                try await installs.update(purged, in: db)
+            }
+        }
+        return stale.count
+    }
+}
+
+public struct InstallView: Codable, Sendable, Equatable {
+    public var id: String
+    public var tenant: String
+    public var app: String
+    public var version: String
+    public var state: String
+    public var policy: String
+    public var grantedScopes: [String]
+    public var settings: JSONValue
+    public var needsConsent: Bool
+    public var failure: String?
+    public var createdAt: String
+    public var updatedAt: String
+    enum CodingKeys: String, CodingKey {
+        case id, tenant, app, version, state, policy, settings, failure
+        case grantedScopes = "granted_scopes", needsConsent = "needs_consent", createdAt = "created_at", updatedAt = "updated_at"
+    }
+}

@@ -1,0 +1,123 @@
+import Crypto
+import Foundation
+import Logging
+import MarinaBundle
+import MarinaCore
+import MarinaRuntime
+import MarinaStore
+import MarinaVault
+
+/// Turns an install into a running instance: unpacks the version's bundle once, gives each
+/// (tenant, app, version) its own data directory and unprivileged user, builds the environment
+/// SPEC §4 names, and mints the app token at each wake.
+public struct InstanceProvisioner: Sendable {
+    public struct Configuration: Sendable {
+        /// `DATA/instances`: unpacked bundles and each instance's data.
+        public var root: URL
+        /// What apps get as `MARINA_URL`.
+        public var platformURL: String
+        /// Overrides every manifest's idle timeout (tests, development).
+        public var idleTimeoutOverride: Duration?
+        public init(root: URL, platformURL: String, idleTimeoutOverride: Duration? = nil) {
+            self.root = root
+            self.platformURL = platformURL
+            self.idleTimeoutOverride = idleTimeoutOverride
+        }
+    }
+
+    public let configuration: Configuration
+    let bundles: BundleStore
+    let signer: TokenSigner
+    let env: PlatformEnvironment
+
+    public init(configuration: Configuration, bundles: BundleStore, signer: TokenSigner, env: PlatformEnvironment = .live) {
+        self.configuration = configuration
+        self.bundles = bundles
+        self.signer = signer
+        self.env = env
+    }
+
+    /// The instance key of (tenant, app, version): short, so that socket paths stay short.
+    static func instanceId(tenantId: String, appId: String, version: String) -> String {
+        "i" + SHA256.hash(data: Data("\(tenantId)/\(appId)/\(version)".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public func spec(tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord) throws -> InstanceSpec {
+        let id = Self.instanceId(tenantId: tenant.id, appId: app.id, version: version.version)
+        // `isDirectory: true` keeps the URL the same whether or not the directory exists yet.
+        let unpacked = configuration.root.appendingPathComponent("bundles", isDirectory: true).appendingPathComponent(String(version.bundleHash.dropFirst("sha256:".count)), isDirectory: true)
+        if !FileManager.default.fileExists(atPath: unpacked.path) {
+            let file = try bundles.verified(version.bundleHash)
+            for dir in [configuration.root, configuration.root.appendingPathComponent("bundles"), configuration.root.appendingPathComponent("data")] {
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: dir.path)
+            }
+            do { try BundleExtractor.extract(file, to: unpacked) } catch {
+                throw PlatformError(.internalError, "bundle_unpack_failed", "cannot unpack \(app.slug) \(version.version): \(error)")
+            }
+        }
+        let command = try startCommand(manifest, unpacked: unpacked)
+        var environment: [String: String] = [
+            "PORT": String(manifest.runtime.port),
+            "MARINA_URL": configuration.platformURL,
+            "MARINA_TENANT": tenant.slug,
+            "MARINA_APP": app.slug,
+            "MARINA_VERSION": version.version,
+            "MARINA_INSTALL": install.id,
+        ]
+        for (key, value) in manifest.runtime.env {
+            let missing = SecretReference.keys(inNative: value)
+            if let key = missing.first {
+                throw PlatformError(.unprocessable, "secret_missing", "the environment variable refers to the secret \(key), which is not set for this tenant")
+            }
+            environment[key] = value
+        }
+        let uid = 70_000 + UInt32(SHA256.hash(data: Data(id.utf8)).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 20_000)
+        let idle = configuration.idleTimeoutOverride ?? .seconds(manifest.runtime.idleTimeoutSeconds)
+        return InstanceSpec(id: id, tenant: tenant.slug, app: app.slug, version: version.version, bundleDirectory: unpacked,
+                            dataDirectory: configuration.root.appendingPathComponent("data", isDirectory: true).appendingPathComponent(id, isDirectory: true),
+                            command: command, port: manifest.runtime.port, environment: environment,
+                            memoryMB: manifest.runtime.resources.memoryMB, cpuCores: manifest.runtime.resources.cpuCores,
+                            maxProcesses: manifest.runtime.resources.maxProcesses, idleTimeout: idle, manifestHash: version.manifestHash, uid: uid)
+    }
+
+    /// The manifest's command, or for manifests without one (linkworld) the exec-form
+    /// `ENTRYPOINT`/`CMD` of the bundle's Dockerfile.
+    func startCommand(_ manifest: Manifest, unpacked: URL) throws -> [String] {
+        if let command = manifest.runtime.command { return command }
+        let dockerfile = unpacked.appendingPathComponent("Dockerfile")
+        guard let text = try? String(contentsOf: dockerfile, encoding: .utf8) else {
+            throw PlatformError(.unprocessable, "no_start_command", "the manifest has no runtime.command and the bundle has no Dockerfile to take one from")
+        }
+        guard let command = DockerfileCommand.parse(text) else {
+            throw PlatformError(.unprocessable, "no_start_command", "the bundle's Dockerfile has no exec-form CMD or ENTRYPOINT (like CMD [\"python3\", \"app.py\"])")
+        }
+        return command
+    }
+
+    /// The app token of an instance: per (tenant, app, version), effective scopes = declared ∩
+    /// granted, valid for a day, minted each time the instance wakes.
+    public func appToken(spec: InstanceSpec, install: InstallRecord, manifest: Manifest) async throws -> String {
+        let granted = (try? JSONDecoder().decode([String].self, from: Data(install.grantedScopes.utf8))) ?? []
+        let scopes = manifest.scopes.filter(granted.contains)
+        let now = env.now().timeIntervalSince1970
+        let claims: JSONValue = .object(JSONObject([
+            ("iss", .string(configuration.platformURL)), ("sub", .string(install.id)), ("aud", .string("marina")),
+            ("tenant", .string(spec.tenant)), ("app", .string(spec.app)), ("version", .string(spec.version)),
+            ("scopes", .array(scopes.map(JSONValue.string))), ("iat", .number(now.rounded(.down))), ("exp", .number((now + 86_400).rounded(.down))),
+            ("jti", .string(env.id("tok"))), ("typ", "app"),
+        ]))
+        return try await signer.sign(claims)
+    }
+
+    /// A short-lived invocation token for one platform → app request (audience: the install).
+    public func invocationToken(install: InstallRecord, spec: InstanceSpec, requestId: String) async throws -> String {
+        let now = env.now().timeIntervalSince1970
+        let claims: JSONValue = .object(JSONObject([
+            ("iss", .string(configuration.platformURL)), ("sub", "marina"), ("aud", .string(install.id)),
+            ("tenant", .string(spec.tenant)), ("app", .string(spec.app)), ("version", .string(spec.version)),
+            ("iat", .number(now.rounded(.down))), ("exp", .number((now + 60).rounded(.down))), ("jti", .string(requestId)), ("typ", "invocation"),
+        ]))
+        return try await signer.sign(claims)
+    }
+}

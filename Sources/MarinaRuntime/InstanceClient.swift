@@ -1,0 +1,38 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// HTTP to an instance over its Unix socket.
+public struct InstanceClient: Sendable {
+    public struct Reply: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+        public var contentType: String?
+    }
+
+    let client: HTTPClient
+
+    public init(client: HTTPClient = .shared) { self.client = client }
+
+    static func url(socket: String, path: String) -> String {
+        "http+unix://" + (socket.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socket) + path
+    }
+
+    /// Sends one request; `maxBody` bounds what is read back (an app answering with endless
+    /// garbage costs the platform at most that much).
+    public func send(socket: String, method: HTTPMethod, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+                     timeout: Duration, maxBody: Int = 1 << 20) async throws -> Reply {
+        var request = HTTPClientRequest(url: Self.url(socket: socket, path: path))
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let seconds = Int64(timeout.components.seconds) * 1000 + Int64(timeout.components.attoseconds / 1_000_000_000_000_000)
+        let response = try await client.execute(request, timeout: .milliseconds(max(1, seconds)))
+        let buffer = try await response.body.collect(upTo: maxBody)
+        return Reply(status: Int(response.status.code), body: Array(buffer.readableBytesView), contentType: response.headers.first(name: "Content-Type"))
+    }
+}

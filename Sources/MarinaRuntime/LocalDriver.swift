@@ -1,0 +1,221 @@
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A started instance process.
+public final class RunningInstance: Sendable {
+    public let pid: Int32
+    public let startedAt: Date
+    /// Where the app answers: its own `MARINA_SOCKET` when it listens there, else the relay's.
+    public let socketPaths: [String]
+    public let limits: LimitsInForce
+    let group: Cgroups.Group?
+    let process: Process
+    let exit: Task<Int32, Never>
+
+    init(process: Process, socketPaths: [String], limits: LimitsInForce, group: Cgroups.Group?, exit: Task<Int32, Never>) {
+        self.process = process
+        self.pid = process.processIdentifier
+        self.startedAt = Date()
+        self.socketPaths = socketPaths
+        self.limits = limits
+        self.group = group
+        self.exit = exit
+    }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// Waits for the process to end; its exit status (128 + signal when killed).
+    public func waitForExit() async -> Int32 { await exit.value }
+}
+
+/// Runs instances as local processes: inside a bubblewrap sandbox (own user, pid, ipc, uts,
+/// mount and network namespaces; an unprivileged user with no capabilities; the bundle read-only,
+/// a private data directory, a private /tmp; only the environment it is given; limited by cgroups
+/// or rlimits; killed when the platform dies) — or, only when the operator says `--unsandboxed`,
+/// as plain child processes.
+public struct LocalDriver: Sendable {
+    public let sandboxed: Bool
+    public let marinaBinary: URL
+    public let runRoot: URL
+    public let cgroups: Cgroups
+    let bwrap: String
+    let logger: Logger
+
+    /// `runRoot` holds one small directory per instance with its sockets.
+    public init(sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups = Cgroups(), logger: Logger = Logger(label: "marina.runtime")) throws {
+        self.sandboxed = sandboxed
+        self.marinaBinary = marinaBinary
+        self.runRoot = runRoot
+        self.cgroups = cgroups
+        self.logger = logger
+        if sandboxed {
+            guard let bwrap = LocalDriver.findBubblewrap() else {
+                throw RuntimeError(.sandboxUnavailable, "bubblewrap (bwrap) is not installed: install Debian's bubblewrap package, or run serve with --unsandboxed (no isolation)")
+            }
+            self.bwrap = bwrap
+        } else {
+            self.bwrap = ""
+        }
+        try FileManager.default.createDirectory(at: runRoot, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
+        try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: runRoot.path)
+    }
+
+    public static func findBubblewrap() -> String? {
+        ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"].first { access($0, X_OK) == 0 }
+    }
+
+    /// The directory holding this process's Swift runtime libraries (bound into the sandbox so
+    /// that the relay, part of the marina binary, can run there).
+    static let swiftRuntimeDirectory: String? = {
+        guard let maps = ProcFile.read("/proc/self/maps") else { return nil }
+        for line in maps.split(separator: "\n") where line.hasSuffix("libswiftCore.so") {
+            if let path = line.split(separator: " ").last { return (String(path) as NSString).deletingLastPathComponent }
+        }
+        return nil
+    }()
+
+    public func start(_ spec: InstanceSpec, log: InstanceLog) throws -> RunningInstance {
+        let io = runRoot.appendingPathComponent(spec.id)
+        try? FileManager.default.removeItem(at: io)
+        try FileManager.default.createDirectory(at: io, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(at: spec.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let hostRelay = io.appendingPathComponent("relay.sock").path
+        let hostAppSocket = io.appendingPathComponent("app.sock").path
+        guard hostRelay.utf8.count < 100 else {
+            throw RuntimeError(.startFailed, "the socket path \(hostRelay) is too long for a Unix socket; use a shorter --data directory")
+        }
+        guard !spec.command.isEmpty else { throw RuntimeError(.noCommand, "the version has no start command") }
+
+        let process = Process()
+        var group: Cgroups.Group?
+        let limits: LimitsInForce
+        if sandboxed {
+            chown(io.path, spec.uid, spec.uid)
+            chown(spec.dataDirectory.path, spec.uid, spec.uid)
+            // A fresh group per launch: the previous launch's cleanup must never remove this one's.
+            group = try cgroups.create(spec.id + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36), memoryMB: spec.memoryMB, cpuCores: spec.cpuCores, processes: spec.maxProcesses)
+            var launcher = ["sandbox-exec", "--uid", String(spec.uid), "--gid", String(spec.uid)]
+            for file in group!.procFiles { launcher += ["--cgroup-procs", file] }
+            if cgroups.mode == .rlimit {
+                launcher += ["--rlimit-as", String(UInt64(spec.memoryMB) * 1024 * 1024 * 2), "--rlimit-nproc", String(spec.maxProcesses)]
+            }
+            process.executableURL = marinaBinary
+            process.arguments = launcher + ["--", bwrap] + bubblewrapArguments(spec) + [
+                "--", "/run/marina/bin/marina", "relay", "--socket", "/run/marina/io/relay.sock", "--port", String(spec.port), "--",
+            ] + spec.command
+            process.environment = [:]
+            limits = LimitsInForce(mechanism: cgroups.mode.rawValue, memoryMB: spec.memoryMB, cpuCores: cgroups.mode == .rlimit ? nil : spec.cpuCores,
+                                   maxProcesses: spec.maxProcesses, sandbox: "bubblewrap")
+        } else {
+            var environment = spec.environment
+            environment["MARINA_SOCKET"] = hostAppSocket
+            environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+            environment["HOME"] = spec.dataDirectory.path
+            process.executableURL = marinaBinary
+            process.arguments = ["relay", "--socket", hostRelay, "--port", String(spec.port), "--"] + spec.command
+            process.environment = environment
+            process.currentDirectoryURL = spec.bundleDirectory
+            limits = LimitsInForce(mechanism: "none", memoryMB: spec.memoryMB, cpuCores: nil, maxProcesses: spec.maxProcesses, sandbox: "none (--unsandboxed)")
+        }
+
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { log.append(Array(data), stream: "stdout") }
+        }
+        err.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { log.append(Array(data), stream: "stderr") }
+        }
+        let (exitStream, exitContinuation) = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { p in
+            let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
+            exitContinuation.yield(status)
+            exitContinuation.finish()
+        }
+        do {
+            try process.run()
+        } catch {
+            if let group { cgroups.remove(group) }
+            throw RuntimeError(.startFailed, "cannot start the instance: \(error.localizedDescription)")
+        }
+        let cgroups = self.cgroups
+        let exit = Task<Int32, Never> {
+            var status: Int32 = -1
+            for await s in exitStream { status = s }
+            // Drain what is left in the pipes, then release the limits.
+            if let rest = try? out.fileHandleForReading.readToEnd(), !rest.isEmpty { log.append(Array(rest), stream: "stdout") }
+            if let rest = try? err.fileHandleForReading.readToEnd(), !rest.isEmpty { log.append(Array(rest), stream: "stderr") }
+            out.fileHandleForReading.readabilityHandler = nil
+            err.fileHandleForReading.readabilityHandler = nil
+            if let group {
+                if cgroups.sawOutOfMemory(group) { log.note("the instance was killed for exceeding its memory limit") }
+                cgroups.remove(group)
+            }
+            return status
+        }
+        return RunningInstance(process: process, socketPaths: [hostAppSocket, hostRelay], limits: limits, group: group, exit: exit)
+    }
+
+    /// Stops an instance: SIGTERM, then SIGKILL after `grace`.
+    public func stop(_ instance: RunningInstance, grace: Duration = .seconds(5)) async {
+        guard instance.isRunning else {
+            _ = await instance.waitForExit()
+            return
+        }
+        // bubblewrap does not pass SIGTERM on; its children are in its own session, so signal
+        // every process of the instance (its cgroup, or bubblewrap's descendants).
+        for pid in instance.group.map({ g in g.directories.prefix(1).flatMap { cgroups.pids(in: $0) } }) ?? [] { kill(pid, SIGTERM) }
+        kill(instance.pid, SIGTERM)
+        let killer = Task {
+            try await Task.sleep(for: grace)
+            kill(instance.pid, SIGKILL)
+            if let group = instance.group { cgroups.remove(group) }
+        }
+        _ = await instance.waitForExit()
+        killer.cancel()
+    }
+
+    func bubblewrapArguments(_ spec: InstanceSpec) -> [String] {
+        var args = [
+            "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try",
+            "--uid", String(spec.uid), "--gid", String(spec.uid),
+            "--die-with-parent", "--new-session", "--hostname", "marina-app",
+            "--cap-drop", "ALL", "--disable-userns",
+            "--ro-bind", "/usr", "/usr",
+        ]
+        for link in ["bin", "sbin", "lib", "lib64", "lib32"] {
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/" + link))
+            if let target { args += ["--symlink", target, "/" + link] } else if FileManager.default.fileExists(atPath: "/" + link) { args += ["--ro-bind", "/" + link, "/" + link] }
+        }
+        for etc in ["/etc/ld.so.cache", "/etc/alternatives", "/etc/ssl", "/etc/ca-certificates", "/etc/localtime", "/etc/mime.types", "/etc/nsswitch.conf"] {
+            args += ["--ro-bind-try", etc, etc]
+        }
+        if let runtime = Self.swiftRuntimeDirectory { args += ["--ro-bind", runtime, runtime] }
+        args += [
+            "--ro-bind", marinaBinary.path, "/run/marina/bin/marina",
+            "--ro-bind", spec.bundleDirectory.path, "/app",
+            "--bind", spec.dataDirectory.path, "/data",
+            "--bind", runRoot.appendingPathComponent(spec.id).path, "/run/marina/io",
+            "--tmpfs", "/tmp",
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--chdir", "/app",
+            "--clearenv",
+        ]
+        var environment = spec.environment
+        environment["MARINA_SOCKET"] = "/run/marina/io/app.sock"
+        environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+        environment["HOME"] = "/data"
+        environment["TMPDIR"] = "/tmp"
+        environment["LANG"] = "C.UTF-8"
+        for key in environment.keys.sorted() { args += ["--setenv", key, environment[key]!] }
+        return args
+    }
+}

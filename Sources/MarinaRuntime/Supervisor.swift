@@ -1,0 +1,278 @@
+import Foundation
+import Logging
+import MarinaCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// What `marina instances` shows of one instance.
+public struct InstanceStatus: Sendable, Codable, Equatable {
+    public var id: String
+    public var tenant: String
+    public var app: String
+    public var version: String
+    public var state: String
+    public var pid: Int32?
+    public var uptimeSeconds: Double?
+    public var memoryBytes: Int?
+    public var restarts: Int
+    public var lastError: String?
+    public var limits: LimitsInForce?
+    enum CodingKeys: String, CodingKey {
+        case id, tenant, app, version, state, pid, restarts, limits
+        case uptimeSeconds = "uptime_s", memoryBytes = "memory_bytes", lastError = "last_error"
+    }
+}
+
+/// Keeps instances alive on demand: wakes one on its first call (concurrent first calls share one
+/// start), declares it ready when `/health` answers and `/manifest` hashes to the published
+/// manifest, puts it to sleep after its idle timeout, restarts it after a crash with exponential
+/// backoff, and marks it failed — with the last lines of its stderr — when it keeps crashing.
+public actor Supervisor: Service {
+    public enum State: String, Sendable { case starting, ready, sleeping, crashed, failed }
+
+    final class Entry {
+        var spec: InstanceSpec
+        var state: State = .sleeping
+        var running: RunningInstance?
+        var starting: Task<RunningInstance, any Error>?
+        var lastUsed = Date()
+        var crashes: [Date] = []
+        var restarts = 0
+        var lastError: String?
+        var stopping = false
+        var launchEnvironment: @Sendable () async throws -> [String: String] = { [:] }
+        let log: InstanceLog
+        init(spec: InstanceSpec, log: InstanceLog) {
+            self.spec = spec
+            self.log = log
+        }
+    }
+
+    let driver: LocalDriver
+    let client: InstanceClient
+    let logger: Logger
+    public let startTimeout: Duration
+    public let idleCheckInterval: Duration
+    /// At most this many crashes within `crashWindow` before the instance is marked failed.
+    public let maxCrashes: Int
+    public let crashWindow: TimeInterval
+    private var entries: [String: Entry] = [:]
+
+    public init(driver: LocalDriver, client: InstanceClient = InstanceClient(), logger: Logger = Logger(label: "marina.supervisor"),
+                startTimeout: Duration = .seconds(30), idleCheckInterval: Duration = .seconds(1), maxCrashes: Int = 5, crashWindow: TimeInterval = 120) {
+        self.driver = driver
+        self.client = client
+        self.logger = logger
+        self.startTimeout = startTimeout
+        self.idleCheckInterval = idleCheckInterval
+        self.maxCrashes = maxCrashes
+        self.crashWindow = crashWindow
+    }
+
+    /// The socket of a ready instance for `spec`, starting it if needed.
+    /// `launchEnvironment` adds variables minted at each wake (the app token); it is called only
+    /// when the instance starts.
+    public func socket(for spec: InstanceSpec, launchEnvironment: @escaping @Sendable () async throws -> [String: String] = { [:] }) async throws -> String {
+        let entry = entries[spec.id] ?? {
+            let e = Entry(spec: spec, log: InstanceLog())
+            entries[spec.id] = e
+            return e
+        }()
+        entry.lastUsed = Date()
+        if entry.spec != spec {
+            // Same instance key, new spec (e.g. a refreshed token): restart with it.
+            entry.spec = spec
+            if let running = entry.running {
+                entry.stopping = true
+                entry.running = nil
+                await driver.stop(running)
+                entry.stopping = false
+            }
+            entry.state = .sleeping
+        }
+        if entry.state == .failed { throw RuntimeError(.failed, entry.lastError ?? "the instance failed") }
+        if let running = entry.running, entry.state == .ready, running.isRunning {
+            return try activeSocket(running)
+        }
+        let task: Task<RunningInstance, any Error>
+        if let starting = entry.starting {
+            task = starting
+        } else {
+            entry.launchEnvironment = launchEnvironment
+            task = Task { try await self.launch(entry) }
+            entry.starting = task
+        }
+        let running = try await task.value
+        return try activeSocket(running)
+    }
+
+    private func activeSocket(_ running: RunningInstance) throws -> String {
+        if let app = running.socketPaths.first, FileManager.default.fileExists(atPath: app) { return app }
+        return running.socketPaths[1]
+    }
+
+    private func launch(_ entry: Entry) async throws -> RunningInstance {
+        defer { entry.starting = nil }
+        entry.state = .starting
+        entry.log.note("starting \(entry.spec.app) \(entry.spec.version) for \(entry.spec.tenant)")
+        let running: RunningInstance
+        do {
+            var spec = entry.spec
+            spec.environment.merge(try await entry.launchEnvironment()) { $1 }
+            running = try driver.start(spec, log: entry.log)
+        } catch {
+            entry.state = .failed
+            entry.lastError = "\(error)"
+            throw error
+        }
+        do {
+            try await waitUntilReady(running, entry)
+        } catch {
+            entry.stopping = true
+            await driver.stop(running, grace: .seconds(1))
+            entry.stopping = false
+            entry.state = .failed
+            let tail = entry.log.tail(10).joined(separator: "\n")
+            entry.lastError = "\(error)" + (tail.isEmpty ? "" : "\nlast stderr lines:\n" + tail)
+            entry.log.note("failed to start: \(error)")
+            throw RuntimeError((error as? RuntimeError)?.code ?? .startFailed, entry.lastError!)
+        }
+        entry.running = running
+        entry.state = .ready
+        entry.log.note("ready (pid \(running.pid), limits: \(running.limits.mechanism))")
+        let id = entry.spec.id
+        Task { await self.watch(id, running) }
+        return running
+    }
+
+    private func waitUntilReady(_ running: RunningInstance, _ entry: Entry) async throws {
+        let deadline = ContinuousClock.now + startTimeout
+        var healthy = false
+        while ContinuousClock.now < deadline {
+            guard running.isRunning else {
+                let status = await running.waitForExit()
+                throw RuntimeError(.startFailed, "the app exited with status \(status) before it became healthy")
+            }
+            for socket in running.socketPaths where FileManager.default.fileExists(atPath: socket) {
+                if let reply = try? await client.send(socket: socket, method: .GET, path: "/health", timeout: .seconds(2)), reply.status == 200 {
+                    healthy = true
+                    break
+                }
+            }
+            if healthy { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        guard healthy else { throw RuntimeError(.unhealthy, "the app did not answer GET /health with 200 within \(startTimeout)") }
+        let socket = try activeSocket(running)
+        let reply = try await client.send(socket: socket, method: .GET, path: "/manifest", timeout: .seconds(5))
+        let report = ManifestLoader.load(bytes: reply.body, fileName: reply.contentType?.contains("yaml") == true ? "manifest.yaml" : nil)
+        guard reply.status == 200, let hash = report.hash else {
+            throw RuntimeError(.manifestMismatch, "GET /manifest did not return a valid manifest (status \(reply.status))")
+        }
+        guard hash == entry.spec.manifestHash else {
+            throw RuntimeError(.manifestMismatch, "the app serves a manifest hashing to \(hash), not the published \(entry.spec.manifestHash)")
+        }
+    }
+
+    /// Waits for the process to end; an exit nobody asked for is a crash.
+    private func watch(_ id: String, _ running: RunningInstance) async {
+        let status = await running.waitForExit()
+        guard let entry = entries[id], entry.running === running else { return }
+        entry.running = nil
+        if entry.stopping { return }
+        let now = Date()
+        entry.crashes = entry.crashes.filter { now.timeIntervalSince($0) < crashWindow } + [now]
+        let tail = entry.log.tail(10).joined(separator: "\n")
+        entry.lastError = "exited with status \(status)" + (tail.isEmpty ? "" : "\nlast stderr lines:\n" + tail)
+        entry.log.note("crashed: exited with status \(status)")
+        logger.warning("instance crashed", metadata: ["instance": .string(id), "status": .stringConvertible(status)])
+        if entry.crashes.count >= maxCrashes {
+            entry.state = .failed
+            entry.log.note("crash loop: \(entry.crashes.count) crashes; marked failed")
+            return
+        }
+        entry.state = .crashed
+        let delay = Duration.seconds(1 << min(entry.crashes.count - 1, 4))
+        entry.restarts += 1
+        Task {
+            try? await Task.sleep(for: delay)
+            await self.restartAfterCrash(id)
+        }
+    }
+
+    private func restartAfterCrash(_ id: String) async {
+        guard let entry = entries[id], entry.state == .crashed, entry.starting == nil else { return }
+        let task = Task { try await self.launch(entry) }
+        entry.starting = task
+        _ = try? await task.value
+    }
+
+    /// Stops an instance (uninstall, upgrade, shutdown); it stays known as sleeping.
+    public func stop(_ id: String) async {
+        guard let entry = entries[id] else { return }
+        entry.stopping = true
+        if let starting = entry.starting { _ = try? await starting.value }
+        if let running = entry.running { await driver.stop(running) }
+        entry.running = nil
+        entry.state = .sleeping
+        entry.stopping = false
+    }
+
+    public func forget(_ id: String) async {
+        await stop(id)
+        entries[id] = nil
+        try? FileManager.default.removeItem(at: driver.runRoot.appendingPathComponent(id))
+    }
+
+    /// Clears a failed state so that the next call starts the instance again.
+    public func reset(_ id: String) {
+        guard let entry = entries[id] else { return }
+        entry.crashes = []
+        entry.lastError = nil
+        if entry.state == .failed { entry.state = .sleeping }
+    }
+
+    public func status() -> [InstanceStatus] {
+        entries.values.map { e in
+            InstanceStatus(id: e.spec.id, tenant: e.spec.tenant, app: e.spec.app, version: e.spec.version, state: e.state.rawValue,
+                           pid: e.running?.pid, uptimeSeconds: e.running.map { Date().timeIntervalSince($0.startedAt) },
+                           memoryBytes: e.running?.group.flatMap { driver.cgroups.memoryUsage($0) } ?? e.running.flatMap { Self.rss($0.pid) },
+                           restarts: e.restarts, lastError: e.lastError, limits: e.running?.limits)
+        }.sorted { ($0.tenant, $0.app, $0.version) < ($1.tenant, $1.app, $1.version) }
+    }
+
+    static func rss(_ pid: Int32) -> Int? {
+        guard let text = ProcFile.read("/proc/\(pid)/status"),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kb * 1024
+    }
+
+    public func log(_ id: String) -> InstanceLog? { entries[id]?.log }
+
+    /// Records use, so that the idle timer starts again.
+    public func touch(_ id: String) { entries[id]?.lastUsed = Date() }
+
+    /// Puts idle instances to sleep; on shutdown stops them all.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.idleCheckInterval)
+                await self.sleepIdle()
+            }
+        }
+        for id in entries.keys { await stop(id) }
+    }
+
+    private func sleepIdle() async {
+        let now = Date()
+        for (id, entry) in entries where entry.state == .ready && entry.running != nil {
+            let idle = entry.spec.idleTimeout
+            let seconds = Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18
+            if now.timeIntervalSince(entry.lastUsed) >= seconds {
+                entry.log.note("idle for \(idle); going to sleep")
+                await stop(id)
+            }
+        }
+    }
+}

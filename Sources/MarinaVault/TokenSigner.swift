@@ -1,0 +1,99 @@
+import Crypto
+import Foundation
+import MarinaCore
+import MarinaStore
+
+/// Ed25519-signed JSON Web Tokens (`alg: EdDSA`) with a `kid`. The newest key signs; every key
+/// that was ever published verifies until it is retired, and a token naming a `kid` that is not
+/// known is refused outright (never tried against a default key).
+///
+/// The private keys live in the database so that every replica signs with the same keys; the
+/// secrets vault wraps them with the master key.
+public actor TokenSigner {
+    struct Key {
+        var kid: String
+        var privateKey: Curve25519.Signing.PrivateKey?
+        var publicKey: Curve25519.Signing.PublicKey
+    }
+
+    let store: Store
+    let repository = InstallRepository()
+    private var keys: [String: Key] = [:]
+    private var signingKid: String?
+
+    public init(store: Store) {
+        self.store = store
+    }
+
+    /// Loads the keys, creating the first one when there is none.
+    public func load(now: Int64) async throws {
+        var records = try await store.read { db in try await self.repository.signingKeys(in: db) }
+        if records.isEmpty {
+            try await rotate(now: now)
+            records = try await store.read { db in try await self.repository.signingKeys(in: db) }
+        }
+        keys = [:]
+        for r in records {
+            guard let publicData = Data(base64Encoded: r.publicKey), let pub = try? Curve25519.Signing.PublicKey(rawRepresentation: publicData) else { continue }
+            let priv = Data(base64Encoded: r.privateKey).flatMap { try? Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
+            keys[r.kid] = Key(kid: r.kid, privateKey: r.retiredAt == nil ? priv : nil, publicKey: pub)
+        }
+        signingKid = records.filter { $0.retiredAt == nil }.last?.kid
+    }
+
+    /// Adds a new signing key; older keys keep verifying.
+    @discardableResult
+    public func rotate(now: Int64) async throws -> String {
+        let key = Curve25519.Signing.PrivateKey()
+        let kid = "k" + String(now, radix: 36) + Base64URL.encode(Array(SHA256.hash(data: key.publicKey.rawRepresentation).prefix(6)))
+        let record = SigningKeyRecord(kid: kid, algorithm: "EdDSA", publicKey: key.publicKey.rawRepresentation.base64EncodedString(),
+                                      privateKey: key.rawRepresentation.base64EncodedString(), createdAt: now, retiredAt: nil)
+        try await store.transaction { db in try await self.repository.insert(record, in: db) }
+        keys[kid] = Key(kid: kid, privateKey: key, publicKey: key.publicKey)
+        signingKid = kid
+        return kid
+    }
+
+    public func sign(_ claims: JSONValue) throws -> String {
+        guard let kid = signingKid, let key = keys[kid]?.privateKey else { throw TokenError.noKey }
+        let header: JSONValue = ["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)]
+        let input = Base64URL.encode(Array(CanonicalJSON.string(header).utf8)) + "." + Base64URL.encode(Array(CanonicalJSON.string(claims).utf8))
+        let signature = try key.signature(for: Data(input.utf8))
+        return input + "." + Base64URL.encode(Array(signature))
+    }
+
+    /// The verified claims of a token, or why it is refused. Time checks are the caller's.
+    public func verify(_ token: String) throws -> JSONValue {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])), let claimBytes = Base64URL.decode(String(parts[1])),
+              let signature = Base64URL.decode(String(parts[2])) else { throw TokenError.malformed }
+        guard let header = try? JSONParser.parse(headerBytes), header["alg"] == "EdDSA", let kid = header["kid"]?.stringValue else { throw TokenError.malformed }
+        guard let key = keys[kid] else { throw TokenError.unknownKey }
+        guard key.publicKey.isValidSignature(signature, for: Data((parts[0] + "." + parts[1]).utf8)) else { throw TokenError.badSignature }
+        guard let claims = try? JSONParser.parse(claimBytes), case .object = claims else { throw TokenError.malformed }
+        return claims
+    }
+
+    /// The public keys as a JWK set (for apps and SDKs that verify tokens).
+    public func jwks() -> JSONValue {
+        .object(JSONObject([("keys", .array(keys.values.sorted { $0.kid < $1.kid }.map { key in
+            ["kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": .string(key.kid), "x": .string(Base64URL.encode(Array(key.publicKey.rawRepresentation)))]
+        }))]))
+    }
+}
+
+public enum TokenError: Error, Sendable, Equatable {
+    case noKey, malformed, unknownKey, badSignature
+}
+
+public enum Base64URL {
+    public static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s += "=" }
+        return Data(base64Encoded: s).map(Array.init)
+    }
+}
