@@ -161,6 +161,7 @@ let package = Package(
                 "MarinaTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ],

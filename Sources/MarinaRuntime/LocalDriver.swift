@@ -207,6 +207,8 @@ public struct LocalDriver: Sendable {
             "--proc", "/proc",
             "--dev", "/dev",
             "--chdir", "/app",
+            // Everything else in the sandbox's root is read-only; /data and /tmp are their own mounts.
+            "--remount-ro", "/",
             "--clearenv",
         ]
         var environment = spec.environment

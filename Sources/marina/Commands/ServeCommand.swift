@@ -60,6 +60,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("event-retries"), help: "Delivery attempts of an event before it (and an install waiting for it) fails.")
     var eventRetries: Int = 6
 
+    @Option(name: .customLong("start-timeout"), help: "Seconds an instance has to answer GET /health after it starts.")
+    var startTimeout: Int = 30
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
         guard let (host, port) = Self.parseListen(listen) else { throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:7070") }
@@ -112,7 +115,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Instances a previous, killed serve left behind die with it (bubblewrap's die-with-parent);
         // whatever still sits in their cgroups goes now.
         driver.cgroups.removeAll()
-        let supervisor = Supervisor(driver: driver, logger: logger)
+        let supervisor = Supervisor(driver: driver, logger: logger, startTimeout: .seconds(max(1, startTimeout)))
         let signer = TokenSigner(store: store)
         try await signer.load(now: env.millis)
         let provisioner = InstanceProvisioner(configuration: .init(root: dataDirectory.url.appendingPathComponent("instances"), platformURL: publicURL ?? listenURL,

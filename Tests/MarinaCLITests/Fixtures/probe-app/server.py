@@ -1,0 +1,113 @@
+"""A test app that reports on its sandbox and misbehaves on request. MODE (from the manifest's
+env) chooses how it starts: ok, never-healthy, exit, wrong-manifest, fail-install."""
+import json
+import os
+import socket
+import socketserver
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+MODE = os.environ.get("MODE", "ok")
+HERE = os.path.dirname(os.path.abspath(__file__))
+events = []
+
+if MODE == "exit":
+    sys.stderr.write("probe: refusing to start (MODE=exit)\n")
+    sys.exit(3)
+
+
+def status_field(name):
+    for line in open("/proc/self/status"):
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def can_write(path):
+    try:
+        with open(path, "w") as f:
+            f.write("x")
+        return True
+    except OSError:
+        return False
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%s\n" % (fmt % args))
+
+    def reply(self, status, body):
+        data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/health":
+            return self.reply(503 if MODE == "never-healthy" else 200, {"status": "ok"})
+        if self.path == "/manifest":
+            manifest = json.load(open(os.path.join(HERE, "marina.app.json")))
+            if MODE == "wrong-manifest":
+                manifest["app"]["name"] = "Something else"
+            return self.reply(200, manifest)
+        self.reply(404, {"error": {"code": "not_found", "message": self.path}})
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        args = json.loads(self.rfile.read(length) or b"{}")
+        if self.path.startswith("/event/"):
+            if MODE == "fail-install" and self.path == "/event/install":
+                return self.reply(500, {"error": {"code": "not_ready", "message": "cannot take installs"}})
+            events.append({"type": self.path[7:], "id": args.get("id"), "auth": self.headers.get("Authorization", "")[:7]})
+            return self.reply(200, {"ok": True})
+        tool = self.path[len("/tool/"):]
+        if tool == "echo":
+            return self.reply(200, {"echo": args, "request_id": self.headers.get("X-Marina-Request-Id"),
+                                    "bearer": (self.headers.get("Authorization") or "").startswith("Bearer ")})
+        if tool == "whoami":
+            with open("/data/marker-" + os.environ.get("MARINA_TENANT", "?"), "w") as f:
+                f.write("x")
+            interfaces = [line.split(":")[0].strip() for line in open("/proc/net/dev").readlines()[2:]]
+            return self.reply(200, {
+                "uid": os.getuid(), "pid": os.getpid(), "cap_eff": status_field("CapEff"), "no_new_privs": status_field("NoNewPrivs"),
+                "env": sorted(os.environ.keys()), "interfaces": interfaces, "data": sorted(os.listdir("/data")),
+                "write_app": can_write("/app/x"), "write_etc": can_write("/etc/x"), "write_usr": can_write("/usr/x"),
+                "write_tmp": can_write("/tmp/x"), "events": events, "hostname": socket.gethostname(),
+                "sees_root": os.path.exists("/root"), "sees_marina_data": os.path.exists("/work"),
+            })
+        if tool == "hang":
+            time.sleep(600)
+        if tool == "garbage":
+            return self.reply(200, b"\x00\x01not json at all")
+        if tool == "big":
+            return self.reply(200, {"blob": "x" * (3 * 1024 * 1024)})
+        if tool == "fail":
+            return self.reply(500, {"error": {"code": "broken", "message": "it broke\nTraceback (most recent call last):\n  File \"server.py\", line 1"}})
+        if tool == "oom":
+            hog = []
+            while True:
+                hog.append(bytearray(16 * 1024 * 1024))
+        if tool == "forkbomb":
+            started = 0
+            try:
+                for _ in range(10000):
+                    if os.fork() == 0:
+                        time.sleep(30)
+                        os._exit(0)
+                    started += 1
+            except OSError as e:
+                return self.reply(200, {"started": started, "error": str(e)})
+            return self.reply(200, {"started": started})
+        if tool == "crash":
+            os._exit(9)
+        self.reply(404, {"error": {"code": "unknown_tool", "message": tool}})
+
+
+class Server(socketserver.ThreadingMixIn, HTTPServer):
+    daemon_threads = True
+
+
+Server(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()

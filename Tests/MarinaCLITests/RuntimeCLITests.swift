@@ -1,0 +1,231 @@
+import Foundation
+import Testing
+
+/// Installs, sandboxed instances and dispatch through a real `marina serve`.
+@Suite(.serialized) struct RuntimeCLITests {
+    struct Platform {
+        let dir: URL
+        let serve: ServeProcess
+
+        init(_ extra: [String] = []) throws {
+            dir = try CLI.temporaryDirectory()
+            serve = try ServeProcess(data: dir.appendingPathComponent(".marina"), extra: extra)
+        }
+
+        @discardableResult
+        func run(_ args: [String]) throws -> CLI.Result { try CLI.run(args, in: dir) }
+
+        func json(_ args: [String]) throws -> Any {
+            let r = try run(args + ["--json"])
+            guard r.status == 0 else { throw ServeError(message: "\(args) failed: \(r.stderr)") }
+            return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+        }
+
+        /// Publishes and deploys an app built by `ProbeApp`.
+        func ship(_ app: URL, version: String = "1.0.0", id: String) throws {
+            let p = try run(["publish", app.path])
+            guard p.status == 0 else { throw ServeError(message: "publish failed: \(p.stderr)") }
+            try run(["deploy", "--app", id, "--version", version])
+        }
+
+        func invoke(_ app: String, _ tool: String, tenant: String, _ args: String = "{}") throws -> CLI.Result {
+            try run(["invoke", app, tool, "--tenant", tenant, "--args", args, "--json"])
+        }
+
+        func object(_ r: CLI.Result) -> [String: Any] { (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any] ?? [:] }
+    }
+
+    @Test func twoTenantsGetTwoSandboxedInstancesWithSeparateData() throws {
+        let p = try Platform()
+        defer { p.serve.stop() }
+        try p.ship(try ProbeApp.make(id: "probe", in: p.dir), id: "probe")
+        for t in ["acme", "globex"] {
+            try p.run(["tenants", "create", t])
+            let installed = try p.run(["install", "probe", "--tenant", t])
+            #expect(installed.status == 0 && installed.stdout.contains("active"), "\(installed.stderr)")
+        }
+        let a = p.object(try p.invoke("probe", "whoami", tenant: "acme"))
+        let b = p.object(try p.invoke("probe", "whoami", tenant: "globex"))
+        #expect(a["pid"] != nil && b["pid"] != nil)
+        #expect((a["uid"] as? Int) != 0 && (b["uid"] as? Int) != 0)
+        #expect(a["uid"] as? Int != b["uid"] as? Int)
+        // Each sees only its own data directory.
+        let aData = a["data"] as? [String] ?? [], bData = b["data"] as? [String] ?? []
+        #expect(aData == ["marker-acme"] && bData == ["marker-globex"])
+        // The sandbox: no capabilities, no new privileges, loopback only, read-only bundle and system.
+        #expect(a["cap_eff"] as? String == "0000000000000000")
+        #expect(a["no_new_privs"] as? String == "1")
+        #expect(a["interfaces"] as? [String] == ["lo"])
+        #expect(a["write_app"] as? Bool == false && a["write_usr"] as? Bool == false && a["write_etc"] as? Bool == false)
+        #expect(a["write_tmp"] as? Bool == true)
+        #expect(a["sees_root"] as? Bool == false && a["sees_marina_data"] as? Bool == false)
+        // Only SPEC §4's environment (plus the manifest's MODE and the basics of a process).
+        #expect(Set(a["env"] as? [String] ?? []) == ["PORT", "MARINA_URL", "MARINA_APP_TOKEN", "MARINA_TENANT", "MARINA_APP", "MARINA_VERSION", "MARINA_INSTALL",
+                                                    "MARINA_SOCKET", "MODE", "HOME", "PATH", "TMPDIR", "LANG", "PWD"])
+        // The install event arrived, with an id and an invocation token.
+        let events = a["events"] as? [[String: Any]] ?? []
+        #expect(events.first?["type"] as? String == "install" && (events.first?["id"] as? String)?.hasPrefix("evt_") == true)
+        #expect(events.first?["auth"] as? String == "Bearer ")
+
+        let instances = try p.json(["instances"]) as? [[String: Any]] ?? []
+        #expect(instances.count == 2)
+        #expect(Set(instances.compactMap { $0["pid"] as? Int }).count == 2)
+        for i in instances {
+            #expect(i["state"] as? String == "ready")
+            let limits = i["limits"] as? [String: Any]
+            #expect(limits?["memory_mb"] as? Int == 128 && limits?["max_processes"] as? Int == 32)
+            #expect(["cgroup-v1", "cgroup-v2", "rlimit"].contains(limits?["mechanism"] as? String ?? ""))
+        }
+        // A tenant's identity sees only its own tenant's instance and cannot call into the other.
+        let member = try p.run(["keys", "create", "--role", "tenant_member", "--tenant", "acme"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect((try p.json(["instances", "--api-key", member]) as? [[String: Any]])?.count == 1)
+        let foreign = try p.run(["invoke", "probe", "echo", "--tenant", "globex", "--args", #"{"text":"hi"}"#, "--api-key", member])
+        #expect(foreign.status == 1 && foreign.stderr.contains("not_found"))
+        #expect(try p.run(["invoke", "probe", "echo", "--tenant", "acme", "--args", #"{"text":"hi"}"#, "--api-key", member]).status == 0)
+    }
+
+    @Test func argumentsResultsErrorsAndTimeoutsAreChecked() throws {
+        let p = try Platform()
+        defer { p.serve.stop() }
+        try p.ship(try ProbeApp.make(id: "probe", in: p.dir, timeout: 2), id: "probe")
+        try p.run(["tenants", "create", "acme"])
+        try p.run(["install", "probe", "--tenant", "acme"])
+        let ok = p.object(try p.invoke("probe", "echo", tenant: "acme", #"{"text":"hello"}"#))
+        #expect((ok["echo"] as? [String: Any])?["text"] as? String == "hello")
+        #expect((ok["request_id"] as? String)?.hasPrefix("req_") == true && ok["bearer"] as? Bool == true)
+        for (tool, args, code) in [
+            ("echo", #"{"text": 5}"#, "invalid_args"), ("echo", #"{"text":"way too long for the schema"}"#, "invalid_args"), ("echo", "{}", "invalid_args"),
+            ("nope", "{}", "unknown_tool"), ("garbage", "{}", "output_invalid"), ("big", "{}", "output_invalid"), ("fail", "{}", "app_error"), ("hang", "{}", "tool_timeout"),
+        ] {
+            let r = try p.invoke("probe", tool, tenant: "acme", args)
+            #expect(r.status == 1, "\(tool)")
+            #expect(r.stderr.contains(code), "\(tool): \(r.stderr)")
+            #expect(!r.stderr.contains("Traceback"))
+        }
+        #expect(try p.invoke("probe", "echo", tenant: "acme", #"{"text":"still fine"}"#).status == 0)
+    }
+
+    @Test func crashesRestartAndHostileToolsAreContained() throws {
+        let p = try Platform()
+        defer { p.serve.stop() }
+        try p.ship(try ProbeApp.make(id: "probe", in: p.dir, memoryMB: 96), id: "probe")
+        try p.run(["tenants", "create", "acme"])
+        try p.run(["install", "probe", "--tenant", "acme"])
+        let hostPid = { () throws -> Int? in ((try p.json(["instances"]) as? [[String: Any]])?.first?["pid"] as? Int) }
+        let first = try hostPid()
+        #expect(try p.invoke("probe", "crash", tenant: "acme").status == 1)
+        // Restarted with backoff: the next calls work again, in a new process.
+        var again: Int?
+        for _ in 0..<40 {
+            if try p.invoke("probe", "whoami", tenant: "acme").status == 0 { again = try hostPid(); break }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        #expect(again != nil)
+        let forks = p.object(try p.invoke("probe", "forkbomb", tenant: "acme"))
+        #expect((forks["started"] as? Int ?? 10_000) < 40, "\(forks)")
+        #expect(try p.invoke("probe", "oom", tenant: "acme").status == 1)
+        var recovered = false
+        for _ in 0..<40 where !recovered {
+            recovered = try p.invoke("probe", "echo", tenant: "acme", #"{"text":"alive"}"#).status == 0
+            if !recovered { Thread.sleep(forTimeInterval: 0.25) }
+        }
+        #expect(recovered)
+        #expect(try p.run(["whoami"]).status == 0)
+        let log = try p.run(["logs", "probe", "--tenant", "acme"]).stdout
+        #expect(log.contains("crashed"))
+        #expect(again != first)
+    }
+
+    @Test func appsThatNeverBecomeHealthyExitOrServeAnotherManifestAreRefused() throws {
+        let p = try Platform(["--event-retries", "2", "--start-timeout", "4"])
+        defer { p.serve.stop() }
+        try p.run(["tenants", "create", "acme"])
+        for (id, mode, expected) in [("sick", "never-healthy", "instance_unhealthy"), ("quitter", "exit", "refusing to start"), ("liar", "wrong-manifest", "instance_manifest_mismatch"),
+                                     ("grumpy", "fail-install", "cannot take installs")] {
+            try p.ship(try ProbeApp.make(id: id, mode: mode, in: p.dir), id: id)
+            let r = try p.run(["install", id, "--tenant", "acme"])
+            #expect(r.status == 1, "\(id)")
+            #expect(r.stderr.contains(expected), "\(id): \(r.stderr)")
+        }
+        let installs = try CLI.run(["instances", "--json"], in: p.dir)
+        #expect(installs.status == 0)
+    }
+
+    @Test func idleInstancesSleepAndConcurrentFirstCallsShareOneStart() async throws {
+        let p = try Platform(["--idle-timeout", "1"])
+        defer { p.serve.stop() }
+        try p.ship(try ProbeApp.make(id: "probe", in: p.dir), id: "probe")
+        try p.run(["tenants", "create", "acme"])
+        try p.run(["install", "probe", "--tenant", "acme"])
+        var state = ""
+        for _ in 0..<40 {
+            state = ((try p.json(["instances"]) as? [[String: Any]])?.first?["state"] as? String) ?? ""
+            if state == "sleeping" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(state == "sleeping")
+        let statuses = try await withThrowingTaskGroup(of: Int32.self) { group in
+            for i in 0..<5 { group.addTask { try p.invoke("probe", "echo", tenant: "acme", #"{"text":"call \#(i)"}"#).status } }
+            return try await group.reduce(into: [Int32]()) { $0.append($1) }
+        }
+        #expect(statuses == [0, 0, 0, 0, 0])
+        let log = try p.run(["logs", "probe", "--tenant", "acme"]).stdout
+        #expect(log.components(separatedBy: "starting probe").count - 1 == 2, "one start for the install, one for the wake: \(log)")
+    }
+
+    @Test func killDashNineOfServeLeavesNoSandboxRunning() throws {
+        let p = try Platform()
+        try p.ship(try ProbeApp.make(id: "probe", in: p.dir), id: "probe")
+        try p.run(["tenants", "create", "acme"])
+        try p.run(["install", "probe", "--tenant", "acme"])
+        let instances = try p.json(["instances"]) as? [[String: Any]] ?? []
+        let pid = try #require(instances.first?["pid"] as? Int)
+        #expect(kill(pid_t(pid), 0) == 0)
+        p.serve.kill9()
+        var gone = false
+        for _ in 0..<50 where !gone {
+            gone = kill(pid_t(pid), 0) != 0
+            if !gone { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(gone)
+        let restarted = try ServeProcess(data: p.dir.appendingPathComponent(".marina"))
+        defer { restarted.stop() }
+        #expect(try CLI.run(["invoke", "probe", "echo", "--tenant", "acme", "--args", #"{"text":"back"}"#], in: p.dir).status == 0)
+    }
+
+    @Test func updatePoliciesAndOneInstallPerTenant() async throws {
+        let p = try Platform()
+        defer { p.serve.stop() }
+        try p.ship(try ProbeApp.make(id: "probe", in: p.dir), id: "probe")
+        for t in ["auto", "manual", "pinned"] { try p.run(["tenants", "create", "t-\(t)"]) }
+        let racing = try await withThrowingTaskGroup(of: Int32.self) { group in
+            for _ in 0..<4 { group.addTask { try p.run(["install", "probe", "--tenant", "t-auto"]).status } }
+            return try await group.reduce(into: [Int32]()) { $0.append($1) }
+        }
+        #expect(racing.filter { $0 == 0 }.count == 1, "\(racing)")
+        try p.run(["install", "probe", "--tenant", "t-manual", "--policy", "manual"])
+        try p.run(["install", "probe", "--tenant", "t-pinned", "--policy", "pinned"])
+        try p.ship(try ProbeApp.make(id: "probe", version: "1.1.0", in: p.dir), version: "1.1.0", id: "probe")
+        /// Calls the tenant's install and answers which version's instance served it.
+        let list = { (tenant: String) throws -> String? in
+            try p.run(["invoke", "probe", "echo", "--tenant", tenant, "--args", #"{"text":"v"}"#])
+            let instances = try p.json(["instances"]) as? [[String: Any]] ?? []
+            return instances.first { $0["tenant"] as? String == tenant && $0["state"] as? String == "ready" }?["version"] as? String
+        }
+        #expect(try list("t-auto") == "1.1.0")
+        #expect(try list("t-manual") == "1.0.0")
+        #expect(try list("t-pinned") == "1.0.0")
+        #expect(try p.run(["upgrade", "probe", "--tenant", "t-manual"]).status == 0)
+        #expect(try list("t-manual") == "1.1.0")
+        // A version that needs a new scope: auto installs stay and need consent.
+        try p.ship(try ProbeApp.make(id: "probe", version: "2.0.0", scopes: ["kv.read"], in: p.dir), version: "2.0.0", id: "probe")
+        #expect(try list("t-auto") == "1.1.0")
+        let refused = try p.run(["upgrade", "probe", "--tenant", "t-auto"])
+        #expect(refused.status == 1 && refused.stderr.contains("consent_required"))
+        #expect(try p.run(["upgrade", "probe", "--tenant", "t-auto", "--grant", "kv.read"]).status == 0)
+        #expect(try list("t-auto") == "2.0.0")
+        // Uninstall stops the instance and delivers the event.
+        #expect(try p.run(["uninstall", "probe", "--tenant", "t-auto"]).status == 0)
+        #expect(try p.run(["invoke", "probe", "echo", "--tenant", "t-auto", "--args", #"{"text":"v"}"#]).stderr.contains("not_installed"))
+    }
+}
