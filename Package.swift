@@ -142,6 +142,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MarinaRuntimeTests",
+            dependencies: ["MarinaRuntime", "MarinaVault", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MarinaStoreTests",
             dependencies: ["MarinaStore", "MarinaCore", "MarinaTestSupport"],
             swiftSettings: swiftSettings
@@ -149,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "MarinaHTTPTests",
             dependencies: [
-                "MarinaHTTP", "MarinaPlatform", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport",
+                "MarinaHTTP", "MarinaPlatform", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport", "MarinaRuntime", "MarinaVault",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -21,6 +21,7 @@ public struct Dispatcher: Sendable {
     let tenants = TenantRepository()
     /// Largest result accepted from an app.
     public let maxOutputBytes: Int
+    let versions = VersionCache()
 
     public init(store: Store, tenants: TenantService, provisioner: InstanceProvisioner, supervisor: Supervisor, client: InstanceClient = InstanceClient(),
                 env: PlatformEnvironment = .live, maxOutputBytes: Int = 1 << 20, logger: Logger = Logger(label: "marina.dispatch")) {
@@ -64,7 +65,7 @@ public struct Dispatcher: Sendable {
         case "failed": throw PlatformError(.conflict, "install_failed", "the install of \(appSlug) failed: \(install.failure ?? "unknown reason")")
         default: throw PlatformError(.conflict, "not_installed", "\(appSlug) is being uninstalled")
         }
-        return Target(tenant: tenant, app: app, install: install, version: version, manifest: try InstallService.manifest(version))
+        return Target(tenant: tenant, app: app, install: install, version: version, manifest: try versions.entry(version).manifest)
     }
 
     func target(install: InstallRecord, versionId: String) async throws -> Target {
@@ -74,7 +75,7 @@ public struct Dispatcher: Sendable {
             return (tenant, app, version)
         }
         guard let (tenant, app, version) = found else { throw PlatformError.notFound("install") }
-        return Target(tenant: tenant, app: app, install: install, version: version, manifest: try InstallService.manifest(version))
+        return Target(tenant: tenant, app: app, install: install, version: version, manifest: try versions.entry(version).manifest)
     }
 
     /// A ready instance's socket and spec.
@@ -106,9 +107,9 @@ public struct Dispatcher: Sendable {
         do { args = try JSONParser.parse(arguments.isEmpty ? Array("{}".utf8) : arguments) } catch {
             throw PlatformError(.invalid, "invalid_args", "the arguments are not JSON: \(error.message)")
         }
-        let inputValidator: JSONSchemaValidator
-        do { inputValidator = try JSONSchemaValidator(schema: tool.inputSchema) } catch {
-            throw PlatformError(.internalError, "invalid_schema", "the tool's input schema cannot be used: \(error)")
+        let compiled = try versions.entry(t.version)
+        guard let inputValidator = compiled.inputs[name] else {
+            throw PlatformError(.internalError, "invalid_schema", "the input schema of \(name) cannot be used")
         }
         let violations = inputValidator.validate(args)
         guard violations.isEmpty else {
@@ -133,8 +134,8 @@ public struct Dispatcher: Sendable {
         do { result = try JSONParser.parse(reply.body.isEmpty ? Array("null".utf8) : reply.body) } catch {
             throw PlatformError(.unavailable, "output_invalid", "\(name) answered with something that is not JSON")
         }
-        if let schema = tool.outputSchema {
-            let problems = (try? JSONSchemaValidator(schema: schema))?.validate(result) ?? []
+        if tool.outputSchema != nil {
+            let problems = compiled.outputs[name]?.validate(result) ?? []
             guard problems.isEmpty else {
                 throw PlatformError(.unavailable, "output_invalid", "\(name)'s result does not match its output schema: " + problems.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
             }

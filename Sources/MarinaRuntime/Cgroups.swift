@@ -15,29 +15,33 @@ public struct Cgroups: Sendable {
 
     public let mode: Mode
     let root: String
+    /// Groups live under `marina/<namespace>/`: each platform (data directory) cleans up only its own.
+    let namespace: String
 
-    public init(root: String = "/sys/fs/cgroup") {
+    public init(root: String = "/sys/fs/cgroup", namespace: String = "default") {
         self.root = root
-        self.mode = Self.detect(root: root)
+        self.namespace = namespace
+        self.mode = Self.detect(root: root, namespace: namespace)
     }
 
     static func writable(_ path: String) -> Bool { access(path, W_OK) == 0 }
 
-    static func detect(root: String) -> Mode {
+    static func detect(root: String, namespace: String) -> Mode {
         if FileManager.default.fileExists(atPath: root + "/cgroup.controllers") {
-            let base = root + "/marina"
-            try? FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+            let base = root + "/marina", own = base + "/" + namespace
+            try? FileManager.default.createDirectory(atPath: own, withIntermediateDirectories: true)
             let controllers = ProcFile.read(root + "/cgroup.controllers") ?? ""
-            guard ["memory", "pids", "cpu"].allSatisfy(controllers.contains), writable(base) else { return .rlimit }
-            _ = try? "+memory +pids +cpu".write(toFile: root + "/cgroup.subtree_control", atomically: false, encoding: .utf8)
-            _ = try? "+memory +pids +cpu".write(toFile: base + "/cgroup.subtree_control", atomically: false, encoding: .utf8)
-            let enabled = ProcFile.read(base + "/cgroup.subtree_control") ?? ""
+            guard ["memory", "pids", "cpu"].allSatisfy(controllers.contains), writable(own) else { return .rlimit }
+            for dir in [root, base, own] {
+                _ = try? "+memory +pids +cpu".write(toFile: dir + "/cgroup.subtree_control", atomically: false, encoding: .utf8)
+            }
+            let enabled = ProcFile.read(own + "/cgroup.subtree_control") ?? ""
             return ["memory", "pids", "cpu"].allSatisfy(enabled.contains) ? .v2 : .rlimit
         }
         let hierarchies = ["memory", "cpu", "pids"].map { root + "/" + $0 }
         guard hierarchies.allSatisfy({ FileManager.default.fileExists(atPath: $0) && writable($0) }) else { return .rlimit }
-        for h in hierarchies { try? FileManager.default.createDirectory(atPath: h + "/marina", withIntermediateDirectories: true) }
-        return hierarchies.allSatisfy { writable($0 + "/marina") } ? .v1 : .rlimit
+        for h in hierarchies { try? FileManager.default.createDirectory(atPath: h + "/marina/" + namespace, withIntermediateDirectories: true) }
+        return hierarchies.allSatisfy { writable($0 + "/marina/" + namespace) } ? .v1 : .rlimit
     }
 
     /// The groups of one instance; `procFiles` are what the launcher writes its pid into.
@@ -53,7 +57,7 @@ public struct Cgroups: Sendable {
         let quota = max(1000, Int(cpuCores * Double(period)))
         switch mode {
         case .v2:
-            let dir = root + "/marina/" + name
+            let dir = root + "/marina/" + namespace + "/" + name
             remove(Group(mode: mode, directories: [dir]))
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try write("\(memoryMB * 1024 * 1024)", dir + "/memory.max")
@@ -62,7 +66,7 @@ public struct Cgroups: Sendable {
             try write("\(processes)", dir + "/pids.max")
             return Group(mode: mode, directories: [dir])
         case .v1:
-            let memory = root + "/memory/marina/" + name, cpu = root + "/cpu/marina/" + name, pids = root + "/pids/marina/" + name
+            let memory = root + "/memory/marina/\(namespace)/" + name, cpu = root + "/cpu/marina/\(namespace)/" + name, pids = root + "/pids/marina/\(namespace)/" + name
             remove(Group(mode: mode, directories: [memory, cpu, pids]))
             for dir in [memory, cpu, pids] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
             try write("\(memoryMB * 1024 * 1024)", memory + "/memory.limit_in_bytes")
@@ -122,12 +126,13 @@ public struct Cgroups: Sendable {
         }
     }
 
-    /// Removes every instance group a previous (crashed) platform left behind, killing what ran in them.
+    /// Removes every instance group a previous (crashed) platform of the same namespace left
+    /// behind, killing what ran in them.
     public func removeAll() {
         let bases: [String]
         switch mode {
-        case .v2: bases = [root + "/marina"]
-        case .v1: bases = ["memory", "cpu", "pids"].map { root + "/" + $0 + "/marina" }
+        case .v2: bases = [root + "/marina/" + namespace]
+        case .v1: bases = ["memory", "cpu", "pids"].map { root + "/" + $0 + "/marina/" + namespace }
         case .rlimit: bases = []
         }
         for base in bases {

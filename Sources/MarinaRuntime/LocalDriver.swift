@@ -45,11 +45,14 @@ public struct LocalDriver: Sendable {
     let logger: Logger
 
     /// `runRoot` holds one small directory per instance with its sockets.
-    public init(sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups = Cgroups(), logger: Logger = Logger(label: "marina.runtime")) throws {
+    /// Cgroups are named after `runRoot`, so that two platforms on one machine never touch each
+    /// other's instances.
+    public init(sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups? = nil, logger: Logger = Logger(label: "marina.runtime")) throws {
         self.sandboxed = sandboxed
         self.marinaBinary = marinaBinary
         self.runRoot = runRoot
-        self.cgroups = cgroups
+        let namespace = "p" + String(runRoot.standardizedFileURL.path.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 36)
+        self.cgroups = cgroups ?? Cgroups(namespace: namespace)
         self.logger = logger
         if sandboxed {
             guard let bwrap = LocalDriver.findBubblewrap() else {

@@ -171,6 +171,9 @@ import Testing
         var ok: JSONValue = 1
         for _ in 0..<64 { ok = .array([ok]) }
         #expect(try JSONSchemaValidator(schema: ["items": ["$ref": "#"]]).validate(ok).isEmpty)
+        // Six subschemas per level of the value: the recursion stops at 256, with a violation.
+        let heavy: JSONValue = ["$defs": ["n": ["allOf": [["anyOf": [["not": ["not": ["items": ["$ref": "#/$defs/n"]]]]]]]]], "$ref": "#/$defs/n"]
+        #expect(try JSONSchemaValidator(schema: heavy).validate(ok).map(\.keyword) == ["depth"])
     }
 
     @Test func aReferenceCycleThatNeverMovesIntoTheValueStops() throws {

@@ -6,7 +6,9 @@ import MarinaBundle
 import MarinaCore
 import MarinaHTTP
 import MarinaPlatform
+import MarinaRuntime
 import MarinaStore
+import MarinaVault
 import MarinaTestSupport
 import NIOCore
 
@@ -22,7 +24,20 @@ struct Harness {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("marina-bundles-\(UUID().uuidString)")
         let bundles = try BundleStore(root: root, maxBytes: maxBundleBytes)
         let access = AccessService(store: store)
-        let services = PlatformServices(store: store, access: access, tenants: TenantService(store: store), registry: RegistryService(store: store, bundles: bundles))
+        let tenants = TenantService(store: store)
+        // The runtime's routes exist; no instance is started by these tests.
+        let driver = try LocalDriver(sandboxed: false, marinaBinary: URL(fileURLWithPath: "/bin/false"), runRoot: root.appendingPathComponent("run"))
+        let supervisor = Supervisor(driver: driver)
+        let signer = TokenSigner(store: store)
+        try await signer.load(now: 0)
+        let provisioner = InstanceProvisioner(configuration: .init(root: root.appendingPathComponent("instances"), platformURL: "http://127.0.0.1:1"), bundles: bundles, signer: signer)
+        let events = EventQueue(store: store)
+        let dispatcher = Dispatcher(store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor)
+        events.attach(dispatcher)
+        let installs = InstallService(store: store, tenants: tenants, events: events, supervisor: supervisor, dataRoot: root.appendingPathComponent("instances"))
+        let runtime = RuntimeServices(installs: installs, dispatcher: dispatcher, events: events,
+                                      instances: InstanceService(store: store, supervisor: supervisor, tenants: tenants, dispatcher: dispatcher))
+        let services = PlatformServices(store: store, access: access, tenants: tenants, registry: RegistryService(store: store, bundles: bundles), runtime: runtime)
         let key = try await access.bootstrapAdmin()!
         return Harness(services: services, adminKey: key, bundleRoot: root, drop: { await drop(); try? FileManager.default.removeItem(at: root) })
     }

@@ -358,6 +358,26 @@ enum SchemaText {
 
     static func number(_ n: Double) -> String { n.isFinite ? CanonicalJSON.formatNumber(n) : "\(n)" }
 
+    /// `pointer.description` without Foundation: only tokens holding `~` or `/` need escaping.
+    static func pointer(_ pointer: JSONPointer) -> String {
+        var out = ""
+        for token in pointer.tokens {
+            out += "/"
+            if token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) {
+                for scalar in token.unicodeScalars {
+                    switch scalar {
+                    case "~": out += "~0"
+                    case "/": out += "~1"
+                    default: out.unicodeScalars.append(scalar)
+                    }
+                }
+            } else {
+                out += token
+            }
+        }
+        return out
+    }
+
     static func quoted(_ s: String) -> String {
         var out = ""
         CanonicalJSON.writeString(s, into: &out)

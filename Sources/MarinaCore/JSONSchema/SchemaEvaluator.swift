@@ -174,7 +174,7 @@ struct SchemaEvaluator {
     // MARK: - Checks that do not recurse, and messages
 
     static func violation(_ path: JSONPointer, _ keyword: String, _ message: String) -> JSONSchemaViolation {
-        JSONSchemaViolation(path: path.description, keyword: keyword, message: message)
+        JSONSchemaViolation(path: SchemaText.pointer(path), keyword: keyword, message: message)
     }
 
     @inline(never)
@@ -201,7 +201,7 @@ struct SchemaEvaluator {
     }
 
     private static func checkNumber(_ a: SchemaAssertions, _ n: Double, _ path: JSONPointer, into out: inout [JSONSchemaViolation]) {
-        let got = SchemaText.number(n)
+        var got: String { SchemaText.number(n) }
         if let limit = a.minimum, n < limit {
             out.append(violation(path, "minimum", "must be at least \(SchemaText.number(limit)), got \(got)"))
         }
@@ -309,8 +309,8 @@ private struct Closest {
     init(index: Int, violations: [JSONSchemaViolation], at path: JSONPointer) {
         self.index = index
         self.violations = violations
-        let here = path.description
-        self.wrongType = violations.contains { $0.path == here && ($0.keyword == "type" || $0.keyword == "false") }
+        let here = SchemaText.pointer(path)
+        self.wrongType = violations.contains { ($0.keyword == "type" || $0.keyword == "false") && $0.path == here }
     }
 
     static func better(_ a: Closest?, _ b: Closest) -> Closest {
@@ -321,7 +321,8 @@ private struct Closest {
     var hint: String {
         guard let first = violations.first else { return "" }
         let place = first.path.isEmpty ? "" : "at \(first.path): "
-        let message = first.message.count > 160 ? first.message.prefix(160) + "…" : first.message
+        var message = first.message
+        if message.utf8.count > 160 { message = String(message.unicodeScalars.prefix(120)) + "…" }
         return "; closest is alternative \(index): \(place)\(message)"
     }
 }

@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# Marina's dispatch benchmarks, on loopback only (see docs/performance.md):
+#   - direct:  the echo app alone, POST /tool/echo with wrk at 1 and 16 connections;
+#   - marina:  the same app installed in a `marina serve` (release build, bubblewrap sandbox),
+#              POST /api/v1/tenants/bench/apps/echo-c/tools/echo at 1 and 16 connections;
+#   - cold:    the app's own start (spawn → GET /health 200) vs Marina's wake-to-first-response
+#              (serve --idle-timeout 1, wait for `sleeping`, time one tool call), 20 runs each;
+#   - nginx:   /work/shared/bench/nginx-hop.sh, the cost of one bare reverse-proxy hop.
+# Prints a table and writes the output to Benchmarks/results/latest.txt.
+#
+#   usage: Benchmarks/run.sh [SECONDS]     wrk duration per measurement (default 10)
+#   env:   COLD_RUNS=20                    cold-start repetitions
+#          BUILD_NICE=10                   niceness of the release build
+#          MARINA_BIN=path                 use this marina binary instead of building one
+#          NGINX_HOP=path                  the yardstick script (default /work/shared/bench/nginx-hop.sh)
+set -euo pipefail
+
+secs=${1:-10}
+cold_runs=${COLD_RUNS:-20}
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bench="$root/Benchmarks"
+app_dir="$bench/echo-app"
+results="$bench/results"
+out="$results/latest.txt"
+nginx_hop=${NGINX_HOP:-/work/shared/bench/nginx-hop.sh}
+export PATH="/opt/swift/usr/bin:$PATH"
+
+# ---------------------------------------------------------------------------------------------
+# Cleanup: everything started here is stopped by its PID.
+pids=()
+work=$(mktemp -d /tmp/marina-bench.XXXXXX)
+chmod 0711 "$work"  # instances run as their own unprivileged users and must reach their bundle below it
+cleanup() {
+  local status=$?
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  declare -F release_cgroups >/dev/null && release_cgroups
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop() {  # stop one process started here (by PID) and forget it
+  local pid=$1 keep=() p
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+
+# Every `marina serve` kills, when it starts, whatever runs in the instance cgroups under
+# /sys/fs/cgroup/{memory,cpu,pids}/marina (cgroup v1) or /sys/fs/cgroup/marina (v2) — the
+# instances of every other serve on this machine too (tests someone else runs, say), and theirs
+# kill ours. So each serve here runs in a private mount namespace in which that directory is a
+# bind mount of a cgroup of this run's own: the limits still apply, and no serve sees the others.
+cg_name="marina-bench-$$"
+cg_dirs=()
+isolate_cgroups() {
+  local h
+  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+    mkdir -p /sys/fs/cgroup/marina "/sys/fs/cgroup/$cg_name" 2>/dev/null || return 1
+    cg_dirs+=("/sys/fs/cgroup/$cg_name")
+    echo "+memory +pids +cpu" >"/sys/fs/cgroup/$cg_name/cgroup.subtree_control" 2>/dev/null || true
+  else
+    for h in memory cpu pids; do
+      mkdir -p "/sys/fs/cgroup/$h/marina" "/sys/fs/cgroup/$h/$cg_name" 2>/dev/null || return 1
+      cg_dirs+=("/sys/fs/cgroup/$h/$cg_name")
+    done
+  fi
+  command -v unshare >/dev/null
+}
+release_cgroups() {  # what serve left behind in this run's cgroups (nothing, normally), then the cgroups
+  local dir child pid
+  for dir in "${cg_dirs[@]}"; do
+    for child in "$dir"/*/; do
+      [ -d "$child" ] || continue
+      for pid in $(cat "$child/cgroup.procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+      rmdir "$child" 2>/dev/null || true
+    done
+    rmdir "$dir" 2>/dev/null || true
+  done
+}
+start_serve() {  # start_serve ARGS…: marina serve ARGS in the background (isolated when possible); sets serve_pid
+  if [ "$isolated" = yes ]; then
+    # unshare and sh exec, so that $! ends up being marina serve's PID.
+    unshare -m --propagation private sh -c '
+      for dir in "$@"; do
+        case "$dir" in --) break ;; esac
+        mount --bind "$dir" "$(dirname "$dir")/marina" || exit 70
+      done
+      while [ "$1" != "--" ]; do shift; done; shift
+      exec "$@"' sh "${cg_dirs[@]}" -- "$marina" serve "$@" >>"$work/serve.log" 2>&1 &
+  else
+    "$marina" serve "$@" >>"$work/serve.log" 2>&1 &
+  fi
+  serve_pid=$!; pids+=("$serve_pid")
+}
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_http() {  # wait_http URL [SECONDS]: until URL answers 2xx
+  local url=$1 limit=${2:-60}
+  for _ in $(seq $((limit * 20))); do
+    curl -sf -o /dev/null --max-time 2 "$url" && return 0
+    sleep 0.05
+  done
+  echo "run.sh: $url did not answer within ${limit}s" >&2
+  return 1
+}
+
+mkdir -p "$results"
+: >"$out"
+log() { printf '%s\n' "$*" | tee -a "$out"; }
+logfile() { tee -a "$out"; }
+
+# ---------------------------------------------------------------------------------------------
+# Tools and builds.
+for pair in wrk:wrk nginx:nginx curl:curl python3:python3 gcc:gcc bwrap:bubblewrap; do  # command:Debian package
+  if ! command -v "${pair%%:*}" >/dev/null; then
+    echo "installing ${pair#*:}"
+    apt-get install -y -qq "${pair#*:}" >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq "${pair#*:}" >/dev/null; }
+  fi
+done
+
+if [ -n "${MARINA_BIN:-}" ]; then
+  marina=$MARINA_BIN
+else
+  echo "building the release marina (.build-release; about ten minutes the first time)…"
+  (cd "$root" && nice -n "${BUILD_NICE:-10}" swift build -c release --product marina --scratch-path .build-release) >"$work/build.log" 2>&1 || {
+    tail -40 "$work/build.log" >&2; echo "run.sh: the release build failed" >&2; exit 1; }
+  marina="$root/.build-release/release/marina"
+fi
+[ -x "$marina" ] || { echo "run.sh: no marina binary at $marina" >&2; exit 1; }
+
+gcc -O2 -Wall -o "$app_dir/echo-app" "$app_dir/echo-app.c" -lpthread
+"$marina" validate "$app_dir" >/dev/null
+
+if isolate_cgroups; then isolated=yes; else
+  isolated=no; echo "run.sh: cannot give serve cgroups of its own; other marina serves on this machine may kill its instances" >&2
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Header: what ran where.
+log "# Marina dispatch benchmarks — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+log "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GB RAM", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
+log "marina: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$root" && git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (with uncommitted changes to Sources/Package.swift)'), binary $marina; app: echo-c (C, gcc -O2, one epoll loop)"
+log "wrk: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), -t1, ${secs}s per measurement, body {\"message\":\"hello\",\"n\":42}; cold-start runs: $cold_runs"
+log "serve: --log-level warning, bubblewrap sandbox, SQLite in a temporary data directory; own cgroups: $isolated"
+log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+log ""
+
+# wrk_run NAME CONNECTIONS URL LUA: runs wrk, keeps its output, prints the summary line.
+wrk_run() {
+  local name=$1 c=$2 url=$3 lua=$4 raw="$work/wrk-$1-$2.txt"
+  wrk -t1 -c"$c" -d"${secs}s" --latency -s "$lua" "$url" >"$raw"
+  {
+    echo "## wrk $name c=$c"
+    sed -e '/^Running/d' "$raw"
+  } >>"$out"
+  awk -v n="$name" -v c="$c" '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v }
+    /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {r=$2}
+    /Non-2xx/ {e+=$NF} /Socket errors/ {gsub(/,/, ""); e+=$4+$6+$8+$10}
+    END {printf "%s %s %.3f %.3f %s %d\n", n, c, p50, p99, r, e}' "$raw" >>"$work/summary.txt"
+}
+
+lua_script() {  # lua_script FILE [API_KEY]
+  {
+    echo 'wrk.method = "POST"'
+    echo 'wrk.body = '"'"'{"message":"hello","n":42}'"'"
+    echo 'wrk.headers["Content-Type"] = "application/json"'
+    [ -z "${2:-}" ] || echo 'wrk.headers["Authorization"] = "Bearer '"$2"'"'
+  } >"$1"
+  chmod 600 "$1"
+}
+
+# ---------------------------------------------------------------------------------------------
+# 1. Direct: the app alone.
+echo "measuring the app directly…"
+app_port=$(port)
+(cd "$app_dir" && PORT=$app_port exec ./echo-app) 2>"$work/echo-app.log" &
+app_pid=$!; pids+=("$app_pid")
+wait_http "http://127.0.0.1:$app_port/health" 10
+lua_script "$work/direct.lua"
+for c in 1 16; do wrk_run direct "$c" "http://127.0.0.1:$app_port/tool/echo" "$work/direct.lua"; done
+stop "$app_pid"
+
+# ---------------------------------------------------------------------------------------------
+# 2. Through Marina.
+echo "measuring through marina serve…"
+data="$work/data"
+mp=$(port)
+start_serve --data "$data" --listen "127.0.0.1:$mp" --log-level warning
+wait_http "http://127.0.0.1:$mp/healthz" 60
+for _ in $(seq 100); do [ -s "$data/admin.key" ] && break; sleep 0.1; done
+key=$(tr -d '[:space:]' <"$data/admin.key")
+export MARINA_SERVER="http://127.0.0.1:$mp" MARINA_API_KEY="$key"
+(
+  set -e
+  "$marina" publish "$app_dir"
+  "$marina" deploy --app echo-c --version 1.0.0
+  "$marina" tenants create bench
+  "$marina" install echo-c --tenant bench
+) >"$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; tail -20 "$work/serve.log" >&2; exit 1; }
+tool_url="http://127.0.0.1:$mp/api/v1/tenants/bench/apps/echo-c/tools/echo"
+warm=$(curl -sS --max-time 60 -w ' %{http_code} %{time_total}s' -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+  -d '{"message":"hello","n":42}' "$tool_url")
+warm=$(printf '%s' "$warm" | tr -d '\n')
+case "$warm" in
+  *' 200 '*) log "warm-up call (wakes the instance): $warm" ;;
+  *) echo "run.sh: the warm-up call failed: $warm" >&2; tail -20 "$work/serve.log" >&2; exit 1 ;;
+esac
+lua_script "$work/marina.lua" "$key"
+for c in 1 16; do wrk_run marina "$c" "$tool_url" "$work/marina.lua"; done
+"$marina" instances >>"$out" 2>&1 || true
+stop "$serve_pid"
+
+# ---------------------------------------------------------------------------------------------
+# 3. Cold start.
+echo "measuring cold starts ($cold_runs runs each)…"
+python3 "$bench/coldstart.py" app "$app_dir/echo-app" "$app_dir" "$cold_runs" >"$work/cold.txt"
+mp=$(port)
+start_serve --data "$data" --listen "127.0.0.1:$mp" --log-level warning --idle-timeout 1
+wait_http "http://127.0.0.1:$mp/healthz" 60
+export MARINA_SERVER="http://127.0.0.1:$mp"
+python3 "$bench/coldstart.py" marina "$marina" "$MARINA_SERVER" "$data/admin.key" bench echo-c echo "$cold_runs" >>"$work/cold.txt"
+stop "$serve_pid"
+{ echo "## cold start"; cat "$work/cold.txt"; } >>"$out"
+
+# ---------------------------------------------------------------------------------------------
+# 4. The yardstick: one bare nginx reverse-proxy hop.
+echo "measuring the nginx hop…"
+bash "$nginx_hop" "$secs" >"$work/nginx.txt" 2>&1 || { cat "$work/nginx.txt" >&2; echo "run.sh: nginx-hop.sh failed" >&2; exit 1; }
+{ echo "## nginx hop ($nginx_hop $secs)"; cat "$work/nginx.txt"; } >>"$out"
+
+if grep -qi 'warning\|error\|critical' "$work/serve.log"; then
+  { echo "## marina serve log (warnings and errors)"; grep -i 'warning\|error\|critical' "$work/serve.log" | tail -20; } >>"$out"
+fi
+log "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---------------------------------------------------------------------------------------------
+# The table.
+stat() { awk -v k="$1" '$1 == k {print $0}' "$work/cold.txt" | grep -o "$2=[0-9.]*" | cut -d= -f2; }
+{
+  echo ""
+  echo "## summary"
+  printf '%-24s %11s %11s %11s %8s\n' "path (connections)" "p50 ms" "p99 ms" "req/s" "errors"
+  while read -r name c p50 p99 rps errors; do
+    printf '%-24s %11.3f %11.3f %11.0f %8d\n' "$name ($c)" "$p50" "$p99" "$rps" "$errors"
+  done <"$work/summary.txt"
+  for c in 1 16; do
+    awk -v c="$c" '$2 == c && $1 == "direct" {d50=$3; d99=$4; dr=$5} $2 == c && $1 == "marina" {m50=$3; m99=$4; mr=$5}
+      END {printf "%-24s %+11.3f %+11.3f %10.0f%%\n", "overhead (" c ")", m50 - d50, m99 - d99, (mr / dr - 1) * 100}' "$work/summary.txt"
+  done
+  echo ""
+  printf '%-34s %9s %9s\n' "cold start" "median ms" "p90 ms"
+  printf '%-34s %9.2f %9.2f\n' "app's own start (spawn → /health)" "$(stat app_start median_ms)" "$(stat app_start p90_ms)"
+  printf '%-34s %9.2f %9.2f\n' "marina wake → first tool response" "$(stat marina_wake median_ms)" "$(stat marina_wake p90_ms)"
+  printf '%-34s %9.2f %9.2f\n' "marina warm call (same client)" "$(stat marina_warm_call median_ms)" "$(stat marina_warm_call p90_ms)"
+  awk -v a="$(stat app_start median_ms)" -v m="$(stat marina_wake median_ms)" 'BEGIN {printf "%-34s %+9.2f\n", "overhead (wake − own start)", m - a}'
+  echo ""
+  cat "$work/nginx.txt"
+} | logfile
+echo "wrote $out"
