@@ -28,6 +28,8 @@ struct APIError: HTTPResponseError {
         case .unsupportedMediaType: status = .unsupportedMediaType
         case .unprocessable: status = .unprocessableContent
         case .unavailable: status = .serviceUnavailable
+        case .badGateway: status = .badGateway
+        case .gatewayTimeout: status = .gatewayTimeout
         case .internalError: status = .internalServerError
         }
         self.init(status: status, code: error.code, message: error.message, details: error.details)

@@ -132,12 +132,12 @@ public struct Dispatcher: Sendable {
         guard (200..<300).contains(reply.status) else { throw Self.appError(reply, tool: name) }
         let result: JSONValue
         do { result = try JSONParser.parse(reply.body.isEmpty ? Array("null".utf8) : reply.body) } catch {
-            throw PlatformError(.unavailable, "output_invalid", "\(name) answered with something that is not JSON")
+            throw PlatformError(.badGateway, "output_invalid", "\(name) answered with something that is not JSON")
         }
         if tool.outputSchema != nil {
             let problems = compiled.outputs[name]?.validate(result) ?? []
             guard problems.isEmpty else {
-                throw PlatformError(.unavailable, "output_invalid", "\(name)'s result does not match its output schema: " + problems.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
+                throw PlatformError(.badGateway, "output_invalid", "\(name)'s result does not match its output schema: " + problems.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
             }
         }
         return ToolResult(result: result, requestId: requestId)
@@ -146,12 +146,12 @@ public struct Dispatcher: Sendable {
     static func transportError(_ error: any Error, tool: String, timeout: Int, limit: Int) -> PlatformError {
         let text = String(describing: error)
         if text.contains("deadlineExceeded") || text.contains("readTimeout") || text.contains("Timeout") {
-            return PlatformError(.unavailable, "tool_timeout", "\(tool) did not answer within \(timeout) s")
+            return PlatformError(.gatewayTimeout, "tool_timeout", "\(tool) did not answer within \(timeout) s")
         }
         if text.contains("tooManyBytes") || text.contains("TooManyBytes") {
-            return PlatformError(.unavailable, "output_invalid", "\(tool)'s result is larger than \(limit) bytes")
+            return PlatformError(.badGateway, "output_invalid", "\(tool)'s result is larger than \(limit) bytes")
         }
-        return PlatformError(.unavailable, "app_unreachable", "the app's instance did not answer (\(text.prefix(200)))")
+        return PlatformError(.badGateway, "app_unreachable", "the app's instance did not answer (\(text.prefix(200)))")
     }
 
     /// The app's error, reduced to its code and the first line of its message: no stack traces
@@ -162,7 +162,7 @@ public struct Dispatcher: Sendable {
         let raw = body?["error"]?["message"]?.stringValue ?? "the app answered \(reply.status)"
         let firstLine = raw.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         let message = firstLine.contains("Traceback") || firstLine.hasPrefix("    at ") ? "the app failed" : String(firstLine.prefix(300))
-        return PlatformError(.unavailable, "app_error", "\(tool) failed: \(message)",
+        return PlatformError(.badGateway, "app_error", "\(tool) failed: \(message)",
                              details: ["app_code": .string(code), "app_message": .string(message), "app_status": .number(Double(reply.status))])
     }
 

@@ -13,6 +13,8 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
         case unsupportedMediaType // 415
         case unprocessable  // 422
         case unavailable    // 503
+        case badGateway     // 502: the app answered badly
+        case gatewayTimeout // 504: the app did not answer in time
         case internalError  // 500
     }
 

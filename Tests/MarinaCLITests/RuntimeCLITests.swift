@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Testing
 
 /// Installs, sandboxed instances and dispatch through a real `marina serve`.
@@ -84,7 +86,7 @@ import Testing
         #expect(try p.run(["invoke", "probe", "echo", "--tenant", "acme", "--args", #"{"text":"hi"}"#, "--api-key", member]).status == 0)
     }
 
-    @Test func argumentsResultsErrorsAndTimeoutsAreChecked() throws {
+    @Test func argumentsResultsErrorsAndTimeoutsAreChecked() async throws {
         let p = try Platform()
         defer { p.serve.stop() }
         try p.ship(try ProbeApp.make(id: "probe", in: p.dir, timeout: 2), id: "probe")
@@ -103,6 +105,17 @@ import Testing
             #expect(!r.stderr.contains("Traceback"))
         }
         #expect(try p.invoke("probe", "echo", tenant: "acme", #"{"text":"still fine"}"#).status == 0)
+        // The HTTP statuses: 400 before the app, 502 for what the app got wrong, 504 for silence.
+        for (tool, args, status) in [("echo", "{}", 400), ("fail", "{}", 502), ("garbage", "{}", 502), ("hang", "{}", 504), ("nope", "{}", 404), ("echo", #"{"text":"ok"}"#, 200)] {
+            var request = HTTPClientRequest(url: p.serve.url + "/api/v1/tenants/acme/apps/probe/tools/" + tool)
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer " + p.serve.adminKey)
+            request.body = .bytes(ByteBuffer(string: args))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(Int(response.status.code) == status, "\(tool)")
+            let body = try await response.body.collect(upTo: 1 << 20)
+            if status != 200 { #expect(String(buffer: body).hasPrefix("{\"error\":{\"code\":")) }
+        }
     }
 
     @Test func crashesRestartAndHostileToolsAreContained() throws {
@@ -121,6 +134,11 @@ import Testing
             Thread.sleep(forTimeInterval: 0.25)
         }
         #expect(again != nil)
+        // 60 MB of output: the instance keeps working and its log stays bounded.
+        #expect(try p.invoke("probe", "flood", tenant: "acme").status == 0)
+        let flooded = try p.run(["logs", "probe", "--tenant", "acme"]).stdout
+        #expect(flooded.split(separator: "\n").count <= 2_000)
+        #expect(flooded.utf8.count < 20 * 1024 * 1024)
         let forks = p.object(try p.invoke("probe", "forkbomb", tenant: "acme"))
         #expect((forks["started"] as? Int ?? 10_000) < 40, "\(forks)")
         #expect(try p.invoke("probe", "oom", tenant: "acme").status == 1)

@@ -101,6 +101,12 @@ class Handler(BaseHTTPRequestHandler):
             except OSError as e:
                 return self.reply(200, {"started": started, "error": str(e)})
             return self.reply(200, {"started": started})
+        if tool == "flood":
+            chunk = "flood " * 1000 + "\n"
+            for _ in range(10000):
+                sys.stdout.write(chunk)
+            sys.stdout.flush()
+            return self.reply(200, {"flooded": True})
         if tool == "crash":
             os._exit(9)
         self.reply(404, {"error": {"code": "unknown_tool", "message": tool}})
