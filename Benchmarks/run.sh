@@ -158,26 +158,47 @@ log "serve: --log-level warning, bubblewrap sandbox, SQLite in a temporary data 
 log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 log ""
 
-# wrk_run NAME CONNECTIONS URL LUA: runs wrk, keeps its output, prints the summary line.
+# CPU time (clock ticks) used so far by the given processes.
+cpu_ticks() {
+  local t=0 p
+  for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+instance_pids() {  # every process of this run's instances (bubblewrap, relay, app), from their cgroups
+  [ "$isolated" = yes ] && cat "${cg_dirs[0]}"/*/cgroup.procs 2>/dev/null | tr '\n' ' '
+}
+hz=$(getconf CLK_TCK)
+
+# wrk_run NAME CONNECTIONS URL LUA [SERVER_PIDS [APP_PIDS]]: runs wrk, keeps its output, adds a
+# summary line: name, connections, p50 ms, p99 ms, req/s, errors, and the CPU milliseconds per
+# request of the server (marina serve) and of the app (its process, or its whole instance).
 wrk_run() {
-  local name=$1 c=$2 url=$3 lua=$4 raw="$work/wrk-$1-$2.txt"
-  wrk -t1 -c"$c" -d"${secs}s" --latency -s "$lua" "$url" >"$raw"
+  local name=$1 c=$2 url=$3 lua=$4 server=${5:-} app=${6:-} raw="$work/wrk-$1-$2.txt" s0 s1 a0 a1
+  s0=$(cpu_ticks $server); a0=$(cpu_ticks $app)
+  wrk -t1 -c"$c" -d"${secs}s" --latency ${lua:+-s "$lua"} "$url" >"$raw"
+  s1=$(cpu_ticks $server); a1=$(cpu_ticks $app)
   {
     echo "## wrk $name c=$c"
     sed -e '/^Running/d' "$raw"
   } >>"$out"
-  awk -v n="$name" -v c="$c" '
+  awk -v n="$name" -v c="$c" -v sc=$((s1 - s0)) -v ac=$((a1 - a0)) -v hz="$hz" -v hs="${server:+y}" -v ha="${app:+y}" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v }
-    /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {r=$2}
+    /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {r=$2} /requests in/ {total=$1}
     /Non-2xx/ {e+=$NF} /Socket errors/ {gsub(/,/, ""); e+=$4+$6+$8+$10}
-    END {printf "%s %s %.3f %.3f %s %d\n", n, c, p50, p99, r, e}' "$raw" >>"$work/summary.txt"
+    END {
+      scpu = (hs == "y" && total > 0) ? sprintf("%.3f", sc * 1000 / hz / total) : "-"
+      acpu = (ha == "y" && total > 0) ? sprintf("%.3f", ac * 1000 / hz / total) : "-"
+      printf "%s %s %.3f %.3f %s %d %s %s\n", n, c, p50, p99, r, e, scpu, acpu
+    }' "$raw" >>"$work/summary.txt"
 }
 
-lua_script() {  # lua_script FILE [API_KEY]
+lua_script() {  # lua_script FILE [API_KEY [get]]
   {
-    echo 'wrk.method = "POST"'
-    echo 'wrk.body = '"'"'{"message":"hello","n":42}'"'"
-    echo 'wrk.headers["Content-Type"] = "application/json"'
+    if [ "${3:-}" != get ]; then
+      echo 'wrk.method = "POST"'
+      echo 'wrk.body = '"'"'{"message":"hello","n":42}'"'"
+      echo 'wrk.headers["Content-Type"] = "application/json"'
+    fi
     [ -z "${2:-}" ] || echo 'wrk.headers["Authorization"] = "Bearer '"$2"'"'
   } >"$1"
   chmod 600 "$1"
@@ -191,7 +212,7 @@ app_port=$(port)
 app_pid=$!; pids+=("$app_pid")
 wait_http "http://127.0.0.1:$app_port/health" 10
 lua_script "$work/direct.lua"
-for c in 1 16; do wrk_run direct "$c" "http://127.0.0.1:$app_port/tool/echo" "$work/direct.lua"; done
+for c in 1 16; do wrk_run direct "$c" "http://127.0.0.1:$app_port/tool/echo" "$work/direct.lua" "" "$app_pid"; done
 stop "$app_pid"
 
 # ---------------------------------------------------------------------------------------------
@@ -220,7 +241,11 @@ case "$warm" in
   *) echo "run.sh: the warm-up call failed: $warm" >&2; tail -20 "$work/serve.log" >&2; exit 1 ;;
 esac
 lua_script "$work/marina.lua" "$key"
-for c in 1 16; do wrk_run marina "$c" "$tool_url" "$work/marina.lua"; done
+for c in 1 16; do wrk_run marina "$c" "$tool_url" "$work/marina.lua" "$serve_pid" "$(instance_pids)"; done
+# Context: the HTTP stack alone (no key, no database) and a call that only authenticates.
+lua_script "$work/auth.lua" "$key" get
+for c in 1 16; do wrk_run marina-healthz "$c" "http://127.0.0.1:$mp/healthz" "" "$serve_pid"; done
+for c in 1 16; do wrk_run marina-whoami "$c" "http://127.0.0.1:$mp/api/v1/whoami" "$work/auth.lua" "$serve_pid"; done
 "$marina" instances >>"$out" 2>&1 || true
 stop "$serve_pid"
 
@@ -249,24 +274,25 @@ log "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------------------------
 # The table.
-stat() { awk -v k="$1" '$1 == k {print $0}' "$work/cold.txt" | grep -o "$2=[0-9.]*" | cut -d= -f2; }
+cold_stat() { awk -v k="$1" '$1 == k {print $0}' "$work/cold.txt" | grep -o "$2=[0-9.]*" | cut -d= -f2; }
 {
   echo ""
   echo "## summary"
-  printf '%-24s %11s %11s %11s %8s\n' "path (connections)" "p50 ms" "p99 ms" "req/s" "errors"
-  while read -r name c p50 p99 rps errors; do
-    printf '%-24s %11.3f %11.3f %11.0f %8d\n' "$name ($c)" "$p50" "$p99" "$rps" "$errors"
+  printf '%-24s %9s %9s %9s %7s %11s %11s\n' "path (connections)" "p50 ms" "p99 ms" "req/s" "errors" "serve CPU" "app CPU"
+  while read -r name c p50 p99 rps errors scpu acpu; do
+    printf '%-24s %9.3f %9.3f %9.0f %7d %11s %11s\n' "$name ($c)" "$p50" "$p99" "$rps" "$errors" "$scpu" "$acpu"
   done <"$work/summary.txt"
   for c in 1 16; do
     awk -v c="$c" '$2 == c && $1 == "direct" {d50=$3; d99=$4; dr=$5} $2 == c && $1 == "marina" {m50=$3; m99=$4; mr=$5}
-      END {printf "%-24s %+11.3f %+11.3f %10.0f%%\n", "overhead (" c ")", m50 - d50, m99 - d99, (mr / dr - 1) * 100}' "$work/summary.txt"
+      END {printf "%-24s %+9.3f %+9.3f %+8.1f%%\n", "overhead (" c ")", m50 - d50, m99 - d99, (mr / dr - 1) * 100}' "$work/summary.txt"
   done
+  echo "(CPU columns: milliseconds of CPU per request; app CPU through marina counts the whole instance: bubblewrap, relay, app)"
   echo ""
   printf '%-34s %9s %9s\n' "cold start" "median ms" "p90 ms"
-  printf '%-34s %9.2f %9.2f\n' "app's own start (spawn → /health)" "$(stat app_start median_ms)" "$(stat app_start p90_ms)"
-  printf '%-34s %9.2f %9.2f\n' "marina wake → first tool response" "$(stat marina_wake median_ms)" "$(stat marina_wake p90_ms)"
-  printf '%-34s %9.2f %9.2f\n' "marina warm call (same client)" "$(stat marina_warm_call median_ms)" "$(stat marina_warm_call p90_ms)"
-  awk -v a="$(stat app_start median_ms)" -v m="$(stat marina_wake median_ms)" 'BEGIN {printf "%-34s %+9.2f\n", "overhead (wake − own start)", m - a}'
+  printf '%-34s %9.2f %9.2f\n' "app's own start (spawn → /health)" "$(cold_stat app_start median_ms)" "$(cold_stat app_start p90_ms)"
+  printf '%-34s %9.2f %9.2f\n' "marina wake → first tool response" "$(cold_stat marina_wake median_ms)" "$(cold_stat marina_wake p90_ms)"
+  printf '%-34s %9.2f %9.2f\n' "marina warm call (same client)" "$(cold_stat marina_warm_call median_ms)" "$(cold_stat marina_warm_call p90_ms)"
+  awk -v a="$(cold_stat app_start median_ms)" -v m="$(cold_stat marina_wake median_ms)" 'BEGIN {printf "%-34s %+9.2f\n", "overhead (wake − own start)", m - a}'
   echo ""
   cat "$work/nginx.txt"
 } | logfile

@@ -176,8 +176,12 @@ public struct LocalDriver: Sendable {
         // every process of the instance (its cgroup, or bubblewrap's descendants).
         for pid in instance.group.map({ g in g.directories.prefix(1).flatMap { cgroups.pids(in: $0) } }) ?? [] { kill(pid, SIGTERM) }
         kill(instance.pid, SIGTERM)
+        // Unsandboxed, the relay leads a process group holding the app and its children.
+        if !sandboxed { kill(-instance.pid, SIGTERM) }
+        let sandboxed = self.sandboxed
         let killer = Task {
             try await Task.sleep(for: grace)
+            if !sandboxed { kill(-instance.pid, SIGKILL) }
             kill(instance.pid, SIGKILL)
             if let group = instance.group { cgroups.remove(group) }
         }

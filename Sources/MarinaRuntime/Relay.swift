@@ -18,9 +18,24 @@ public enum Relay {
             FileHandle.standardError.write(Data(("marina relay: cannot listen on \(socketPath): \(String(cString: strerror(errno)))\n").utf8))
             return 70
         }
+        // The relay leads a process group with the app in it, so that the platform can end both
+        // (and whatever the app started) at once; and the app starts with no signals blocked or
+        // ignored, whatever the platform's threads had.
+        setpgid(0, 0)
+        var everything = sigset_t()
+        sigfillset(&everything)
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &everything)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        let spawned = posix_spawnp(&pid, command[0], nil, nil, &argv, environ)
+        let spawned = posix_spawnp(&pid, command[0], nil, &attributes, &argv, environ)
         argv.forEach { free($0) }
         guard spawned == 0 else {
             FileHandle.standardError.write(Data(("marina relay: cannot start \(command[0]): \(String(cString: strerror(spawned)))\n").utf8))

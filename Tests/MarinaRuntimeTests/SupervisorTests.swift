@@ -1,0 +1,81 @@
+import Foundation
+import MarinaCore
+import MarinaRuntime
+import Testing
+
+/// The supervisor with real processes (unsandboxed here, so that it runs anywhere; the sandboxed
+/// path is exercised end to end by the CLI suites).
+@Suite(.serialized) struct SupervisorTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var marina: URL { URL(fileURLWithPath: ProcessInfo.processInfo.environment["MARINA_BIN"] ?? root.appendingPathComponent(".build/debug/marina").path) }
+
+    /// An app that serves its manifest and health, then exits with a message after `lifetime` seconds.
+    func app(lifetime: Double) throws -> (InstanceSpec, URL) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marina-sup-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let manifest = #"{"apiVersion":"marina/v1","app":{"id":"crashy","name":"Crashy","version":"1.0.0"},"runtime":{"command":["python3","app.py"]}}"#
+        try manifest.write(to: dir.appendingPathComponent("m.json"), atomically: true, encoding: .utf8)
+        try """
+        import os, sys, threading, time
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+        M = open("m.json").read().encode()
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *a): pass
+            def do_GET(self):
+                body = M if self.path == "/manifest" else b'{"ok":true}'
+                self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+        def die():
+            time.sleep(\(lifetime)); sys.stderr.write("crashy: giving up\\n"); sys.stderr.flush(); os._exit(3)
+        threading.Thread(target=die, daemon=True).start()
+        HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+        """.write(to: dir.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
+        let hash = ManifestLoader.load(text: manifest, fileName: "m.json").hash!
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        let spec = InstanceSpec(id: "s" + UUID().uuidString.prefix(8).lowercased(), tenant: "t", app: "crashy", version: "1.0.0", bundleDirectory: dir,
+                                dataDirectory: dir.appendingPathComponent("data"), command: ["python3", "app.py"], port: port, environment: ["PORT": String(port)],
+                                memoryMB: 128, cpuCores: 1, maxProcesses: 32, idleTimeout: .seconds(600), manifestHash: hash, uid: 70_123)
+        return (spec, dir)
+    }
+
+    @Test func aCrashLoopMarksTheInstanceFailedWithTheLastStderrLines() async throws {
+        let (spec, dir) = try app(lifetime: 0.3)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let driver = try LocalDriver(sandboxed: false, marinaBinary: Self.marina, runRoot: dir.appendingPathComponent("run"))
+        let supervisor = Supervisor(driver: driver, maxCrashes: 2, crashWindow: 60)
+        _ = try await supervisor.socket(for: spec)
+        var status = await supervisor.status().first
+        for _ in 0..<100 where status?.state != "failed" {
+            try await Task.sleep(for: .milliseconds(100))
+            status = await supervisor.status().first
+        }
+        #expect(status?.state == "failed")
+        #expect(status?.restarts == 1)
+        #expect(status?.lastError?.contains("crashy: giving up") == true)
+        await #expect(throws: RuntimeError.self) { _ = try await supervisor.socket(for: spec) }
+        await supervisor.reset(spec.id)
+        _ = try await supervisor.socket(for: spec)
+        await supervisor.forget(spec.id)
+    }
+
+    @Test func concurrentCallersShareOneStartAndAWrongManifestIsRefused() async throws {
+        let (first, dir) = try app(lifetime: 600)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let driver = try LocalDriver(sandboxed: false, marinaBinary: Self.marina, runRoot: dir.appendingPathComponent("run"))
+        let supervisor = Supervisor(driver: driver)
+        let sockets = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<8 { group.addTask { try await supervisor.socket(for: first) } }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(sockets.count == 1)
+        let log = await supervisor.log(first.id)
+        #expect(log?.lines().filter { $0.text.hasPrefix("starting") }.count == 1)
+        await supervisor.forget(first.id)
+
+        var spec = first
+        spec.id += "x"
+        spec.manifestHash = "sha256:" + String(repeating: "0", count: 64)
+        await #expect(throws: RuntimeError.self) { _ = try await supervisor.socket(for: spec) }
+        #expect(await supervisor.status().first { $0.id == spec.id }?.lastError?.contains("manifest") == true)
+        await supervisor.forget(spec.id)
+    }
+}
