@@ -21,7 +21,6 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench="$root/Benchmarks"
 app_dir="$bench/echo-app"
 results="$bench/results"
-out="$results/latest.txt"
 nginx_hop=${NGINX_HOP:-/work/shared/bench/nginx-hop.sh}
 export PATH="/opt/swift/usr/bin:$PATH"
 
@@ -30,6 +29,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 pids=()
 work=$(mktemp -d /tmp/marina-bench.XXXXXX)
 chmod 0711 "$work"  # instances run as their own unprivileged users and must reach their bundle below it
+out="$work/latest.txt"  # copied to Benchmarks/results/ when the run completes
 cleanup() {
   local status=$?
   for pid in "${pids[@]}"; do
@@ -40,7 +40,6 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
-  declare -F release_cgroups >/dev/null && release_cgroups
   rm -rf "$work"
   exit "$status"
 }
@@ -57,51 +56,8 @@ stop() {  # stop one process started here (by PID) and forget it
   pids=("${keep[@]}")
 }
 
-# Every `marina serve` kills, when it starts, whatever runs in the instance cgroups under
-# /sys/fs/cgroup/{memory,cpu,pids}/marina (cgroup v1) or /sys/fs/cgroup/marina (v2) — the
-# instances of every other serve on this machine too (tests someone else runs, say), and theirs
-# kill ours. So each serve here runs in a private mount namespace in which that directory is a
-# bind mount of a cgroup of this run's own: the limits still apply, and no serve sees the others.
-cg_name="marina-bench-$$"
-cg_dirs=()
-isolate_cgroups() {
-  local h
-  if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-    mkdir -p /sys/fs/cgroup/marina "/sys/fs/cgroup/$cg_name" 2>/dev/null || return 1
-    cg_dirs+=("/sys/fs/cgroup/$cg_name")
-    echo "+memory +pids +cpu" >"/sys/fs/cgroup/$cg_name/cgroup.subtree_control" 2>/dev/null || true
-  else
-    for h in memory cpu pids; do
-      mkdir -p "/sys/fs/cgroup/$h/marina" "/sys/fs/cgroup/$h/$cg_name" 2>/dev/null || return 1
-      cg_dirs+=("/sys/fs/cgroup/$h/$cg_name")
-    done
-  fi
-  command -v unshare >/dev/null
-}
-release_cgroups() {  # what serve left behind in this run's cgroups (nothing, normally), then the cgroups
-  local dir child pid
-  for dir in "${cg_dirs[@]}"; do
-    for child in "$dir"/*/; do
-      [ -d "$child" ] || continue
-      for pid in $(cat "$child/cgroup.procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-      rmdir "$child" 2>/dev/null || true
-    done
-    rmdir "$dir" 2>/dev/null || true
-  done
-}
-start_serve() {  # start_serve ARGS…: marina serve ARGS in the background (isolated when possible); sets serve_pid
-  if [ "$isolated" = yes ]; then
-    # unshare and sh exec, so that $! ends up being marina serve's PID.
-    unshare -m --propagation private sh -c '
-      for dir in "$@"; do
-        case "$dir" in --) break ;; esac
-        mount --bind "$dir" "$(dirname "$dir")/marina" || exit 70
-      done
-      while [ "$1" != "--" ]; do shift; done; shift
-      exec "$@"' sh "${cg_dirs[@]}" -- "$marina" serve "$@" >>"$work/serve.log" 2>&1 &
-  else
-    "$marina" serve "$@" >>"$work/serve.log" 2>&1 &
-  fi
+start_serve() {  # start_serve ARGS…: marina serve ARGS in the background; sets serve_pid
+  "$marina" serve "$@" >>"$work/serve.log" 2>&1 &
   serve_pid=$!; pids+=("$serve_pid")
 }
 
@@ -118,7 +74,6 @@ wait_http() {  # wait_http URL [SECONDS]: until URL answers 2xx
 }
 
 mkdir -p "$results"
-: >"$out"
 log() { printf '%s\n' "$*" | tee -a "$out"; }
 logfile() { tee -a "$out"; }
 
@@ -144,17 +99,13 @@ fi
 gcc -O2 -Wall -o "$app_dir/echo-app" "$app_dir/echo-app.c" -lpthread
 "$marina" validate "$app_dir" >/dev/null
 
-if isolate_cgroups; then isolated=yes; else
-  isolated=no; echo "run.sh: cannot give serve cgroups of its own; other marina serves on this machine may kill its instances" >&2
-fi
-
 # ---------------------------------------------------------------------------------------------
 # Header: what ran where.
 log "# Marina dispatch benchmarks — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 log "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GB RAM", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
 log "marina: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$root" && git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (with uncommitted changes to Sources/Package.swift)'), binary $marina; app: echo-c (C, gcc -O2, one epoll loop)"
 log "wrk: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), -t1, ${secs}s per measurement, body {\"message\":\"hello\",\"n\":42}; cold-start runs: $cold_runs"
-log "serve: --log-level warning, bubblewrap sandbox, SQLite in a temporary data directory; own cgroups: $isolated"
+log "serve: --log-level warning, bubblewrap sandbox, SQLite in a temporary data directory"
 log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 log ""
 
@@ -164,8 +115,10 @@ cpu_ticks() {
   for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
   echo "$t"
 }
-instance_pids() {  # every process of this run's instances (bubblewrap, relay, app), from their cgroups
-  [ "$isolated" = yes ] && cat "${cg_dirs[0]}"/*/cgroup.procs 2>/dev/null | tr '\n' ' '
+descendants() {  # descendants PID: every process below PID (for serve: its instances' sandbox, relay and app)
+  ps -e -o pid= -o ppid= | awk -v root="$1" '
+    {parent[$1] = $2}
+    END {for (p in parent) {q = parent[p]; while (q != "" && q != 0 && q != 1) {if (q == root) {printf "%s ", p; break}; q = parent[q]}}}'
 }
 hz=$(getconf CLK_TCK)
 
@@ -241,7 +194,7 @@ case "$warm" in
   *) echo "run.sh: the warm-up call failed: $warm" >&2; tail -20 "$work/serve.log" >&2; exit 1 ;;
 esac
 lua_script "$work/marina.lua" "$key"
-for c in 1 16; do wrk_run marina "$c" "$tool_url" "$work/marina.lua" "$serve_pid" "$(instance_pids)"; done
+for c in 1 16; do wrk_run marina "$c" "$tool_url" "$work/marina.lua" "$serve_pid" "$(descendants "$serve_pid")"; done
 # Context: the HTTP stack alone (no key, no database) and a call that only authenticates.
 lua_script "$work/auth.lua" "$key" get
 for c in 1 16; do wrk_run marina-healthz "$c" "http://127.0.0.1:$mp/healthz" "" "$serve_pid"; done
@@ -296,4 +249,5 @@ cold_stat() { awk -v k="$1" '$1 == k {print $0}' "$work/cold.txt" | grep -o "$2=
   echo ""
   cat "$work/nginx.txt"
 } | logfile
-echo "wrote $out"
+cp "$out" "$results/latest.txt"
+echo "wrote $results/latest.txt"

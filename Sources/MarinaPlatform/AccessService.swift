@@ -11,6 +11,9 @@ public struct AccessService: Sendable {
     let env: PlatformEnvironment
     let identities = IdentityRepository()
     let tenants = TenantRepository()
+    /// Keys seen in the last second: every request authenticates, and most come in bursts.
+    /// Revoking through this process clears it; another replica's revocation counts within a second.
+    let recent = TTLCache<String, (APIKeyRecord, IdentityRecord)>(ttl: 1)
 
     public init(store: Store, env: PlatformEnvironment = .live) {
         self.store = store
@@ -34,15 +37,22 @@ public struct AccessService: Sendable {
             throw PlatformError(.unauthorized, "invalid_api_key", "the API key is not valid")
         }
         let hash = Self.hash(key)
-        guard let (record, identity) = try await store.read({ db in try await identities.key(hash: hash, in: db) }) else {
+        let now = env.now()
+        var found = recent.value(hash, now: now)
+        if found == nil {
+            found = try await store.read({ db in try await identities.key(hash: hash, in: db) })
+            if let found { recent.store(hash, found, now: now) }
+        }
+        guard let (record, identity) = found else {
             throw PlatformError(.unauthorized, "invalid_api_key", "the API key is not valid")
         }
         guard record.revokedAt == nil else {
             throw PlatformError(.unauthorized, "key_revoked", "the API key was revoked")
         }
-        let now = env.millis
-        if (record.lastUsedAt ?? 0) < now - 60_000 {
-            try await store.transaction { db in try await identities.touch(keyId: record.id, at: now, in: db) }
+        let millis = env.millis
+        if (record.lastUsedAt ?? 0) < millis - 60_000 {
+            try await store.transaction { db in try await identities.touch(keyId: record.id, at: millis, in: db) }
+            recent.removeAll()
         }
         guard let role = Role(rawValue: identity.role) else {
             throw PlatformError(.internalError, "internal", "identity \(identity.id) has an unknown role")
@@ -136,6 +146,7 @@ public struct AccessService: Sendable {
         guard visible.contains(where: { $0.id == id }) else { throw PlatformError.notFound("key \(id)") }
         let now = env.millis
         try await store.transaction { db in try await identities.revoke(keyId: id, at: now, in: db) }
+        recent.removeAll()
         guard let view = try await listKeys(principal).first(where: { $0.id == id }) else { throw PlatformError.notFound("key \(id)") }
         return view
     }

@@ -22,9 +22,13 @@ public struct Dispatcher: Sendable {
     /// Largest result accepted from an app.
     public let maxOutputBytes: Int
     let versions = VersionCache()
+    /// (tenant, app) → the active install and its version, for a second; install changes made
+    /// through this process clear it (`InstallService` shares it).
+    let routes: TTLCache<String, (TenantRecord, AppRecord, InstallRecord, VersionRecord)>
 
     public init(store: Store, tenants: TenantService, provisioner: InstanceProvisioner, supervisor: Supervisor, client: InstanceClient = InstanceClient(),
                 env: PlatformEnvironment = .live, maxOutputBytes: Int = 1 << 20, logger: Logger = Logger(label: "marina.dispatch")) {
+        self.routes = tenants.routes
         self.store = store
         self.tenantService = tenants
         self.provisioner = provisioner
@@ -45,9 +49,17 @@ public struct Dispatcher: Sendable {
 
     /// The caller's active install of the app in the tenant (404 for anything the caller may not see).
     func target(_ principal: Principal, tenant tenantSlug: String, app appSlug: String) async throws -> Target {
+        let key = tenantSlug + "/" + appSlug
+        if let (tenant, app, install, version) = routes.value(key, now: env.now()) {
+            // The same isolation rule as `TenantService.resolve`, without the database.
+            guard principal.canSee(tenantId: tenant.id), principal.isAdmin || principal.role.isTenantRole else { throw PlatformError.notFound("tenant \(tenantSlug)") }
+            return Target(tenant: tenant, app: app, install: install, version: version, manifest: try versions.entry(version).manifest)
+        }
         let tenant = try await tenantService.resolve(principal, slug: tenantSlug)
         guard principal.isAdmin || principal.role.isTenantRole else { throw PlatformError.notFound("tenant \(tenantSlug)") }
-        return try await target(tenant: tenant, appSlug: appSlug)
+        let target = try await target(tenant: tenant, appSlug: appSlug)
+        routes.store(key, (target.tenant, target.app, target.install, target.version), now: env.now())
+        return target
     }
 
     func target(tenant: TenantRecord, appSlug: String) async throws -> Target {

@@ -86,6 +86,7 @@ public struct InstallService: Sendable {
         } catch StoreError.conflict {
             throw PlatformError(.conflict, "already_installed", "\(appSlug) is already installed in \(tenantSlug); uninstall it or upgrade")
         }
+        tenantService.routes.removeAll()
         if wantsEvent { events.wake() }
         logger.info("install", metadata: ["tenant": .string(tenantSlug), "app": .string(appSlug), "version": .string(version.version)])
         return try await view(installId: install.id)
@@ -189,6 +190,7 @@ public struct InstallService: Sendable {
             try await installs.update(install, in: db)
             return (install, version)
         }
+        tenantService.routes.removeAll()
         let manifest = try Self.manifest(version)
         if manifest.events.contains("uninstall") && ["uninstalling"].contains(install.state) {
             // Best effort, with a few quick retries: the tenant asked for the app to go.
@@ -199,6 +201,8 @@ public struct InstallService: Sendable {
     }
 
     func finishUninstall(_ install: InstallRecord, version: VersionRecord) async throws {
+        tenantService.routes.removeAll()
+        defer { tenantService.routes.removeAll() }
         let instance = InstanceProvisioner.instanceId(tenantId: install.tenantId, appId: install.appId, version: version.version)
         await supervisor.forget(instance)
         let now = env.millis
@@ -240,6 +244,7 @@ public struct InstallService: Sendable {
             try await installs.update(install, in: db)
             return (previous, current)
         }
+        tenantService.routes.removeAll()
         if oldVersion.id != target.id {
             await supervisor.forget(InstanceProvisioner.instanceId(tenantId: old.tenantId, appId: old.appId, version: oldVersion.version))
         }
@@ -270,6 +275,7 @@ public struct InstallService: Sendable {
             }
             return moved
         }
+        tenantService.routes.removeAll()
         for (install, old) in moved {
             await supervisor.forget(InstanceProvisioner.instanceId(tenantId: install.tenantId, appId: install.appId, version: old.version))
         }
