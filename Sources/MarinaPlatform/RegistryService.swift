@@ -58,6 +58,20 @@ public struct RegistryService: Sendable {
             throw PlatformError(.unprocessable, "manifest_invalid", "\(manifestFile) in the bundle is invalid (\(report.diagnostics.count) problems)",
                                 details: .array(report.diagnostics.map { ["code": .string($0.code.rawValue), "path": .string($0.path), "message": .string($0.message)] }))
         }
+        // Tool schemas are used on every call: one the validator cannot compile is refused now,
+        // not discovered by the first tenant who calls the tool.
+        var schemaProblems: [JSONValue] = []
+        for (i, tool) in manifest.tools.enumerated() {
+            for (field, schema) in [("input_schema", Optional(tool.inputSchema)), ("output_schema", tool.outputSchema)] {
+                guard let schema else { continue }
+                do { _ = try JSONSchemaValidator(schema: schema) } catch {
+                    schemaProblems.append(["code": "invalid_value", "path": .string("/tools/\(i)/\(field)"), "message": .string("the schema cannot be used: \(error)")])
+                }
+            }
+        }
+        guard schemaProblems.isEmpty else {
+            throw PlatformError(.unprocessable, "manifest_invalid", "\(manifestFile) has tool schemas Marina cannot apply", details: .array(schemaProblems))
+        }
         guard manifest.app.id == slug else {
             throw PlatformError(.unprocessable, "app_mismatch", "the bundle's manifest is for app \(manifest.app.id), not \(slug)")
         }

@@ -88,6 +88,8 @@ import Testing
             ("no manifest", try Bundles.raw([("server.py", .file, "x")]), "application/gzip", nil, .unprocessableContent, "bundle_no_manifest"),
             ("invalid manifest", try Bundles.pack(manifest: Bundles.manifest(extra: "colour: red")), "application/gzip", nil, .unprocessableContent, "manifest_invalid"),
             ("other app", try Bundles.pack(manifest: Bundles.manifest(app: "other-app")), "application/gzip", nil, .unprocessableContent, "app_mismatch"),
+            ("unusable schema", try Bundles.pack(manifest: Bundles.manifest().replacingOccurrences(of: "tools: [{name: greet}]", with: "tools: [{name: greet, input_schema: {type: object, properties: {a: {type: string, pattern: \"(\"}}}}]")),
+             "application/gzip", nil, .unprocessableContent, "manifest_invalid"),
             ("manifest differs", good, "application/gzip", "sha256:" + String(repeating: "0", count: 64), .unprocessableContent, "manifest_mismatch"),
             ("oversize", try Bundles.pack(manifest: manifest, files: ["blob.bin": String((0..<200_000).map { _ in Character(Unicode.Scalar(UInt8.random(in: 97...122, using: &randomBytes))) })]),
              "application/gzip", nil, .contentTooLarge, "bundle_too_large"),
