@@ -40,8 +40,29 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+  remove_cgroup_namespace
   rm -rf "$work"
   exit "$status"
+}
+# serve keeps its instances' cgroups under marina/p<FNV-1a of DATA/run, base 36>/ and leaves that
+# (then empty) directory behind when it stops; remove this run's (rmdir: only when empty).
+remove_cgroup_namespace() {
+  local ns dir
+  ns=$(python3 -c '
+import sys
+h = 14695981039346656037
+for b in sys.argv[1].encode():
+    h = ((h ^ b) * 1099511628211) % (1 << 64)
+digits, out = "0123456789abcdefghijklmnopqrstuvwxyz", ""
+while True:
+    h, r = divmod(h, 36)
+    out = digits[r] + out
+    if h == 0:
+        break
+print("p" + out)' "$work/data/run") || return 0
+  for dir in /sys/fs/cgroup/marina /sys/fs/cgroup/memory/marina /sys/fs/cgroup/cpu/marina /sys/fs/cgroup/pids/marina; do
+    [ -d "$dir/$ns" ] && rmdir "$dir/$ns" 2>/dev/null || true
+  done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -121,27 +142,63 @@ descendants() {  # descendants PID: every process below PID (for serve: its inst
     END {for (p in parent) {q = parent[p]; while (q != "" && q != 0 && q != 1) {if (q == root) {printf "%s ", p; break}; q = parent[q]}}}'
 }
 hz=$(getconf CLK_TCK)
+# CPU ticks of every process on the machine, with its reaped children ("pid ticks name" lines),
+# and the time the hypervisor gave to others ("steal"), to see what else ran during a measurement.
+cpu_snapshot() {
+  python3 -c '
+import glob, os
+for f in glob.glob("/proc/[0-9]*/stat"):
+    if f.split("/")[2] == str(os.getpid()):
+        continue
+    try:
+        text = open(f).read()
+    except OSError:
+        continue
+    name = text[text.index("(") + 1:text.rindex(")")].replace(" ", "_")
+    fields = text[text.rindex(")") + 2:].split()
+    print(f.split("/")[2], sum(int(x) for x in fields[11:15]), name)
+cpu = open("/proc/stat").readline().split()
+print("steal", int(cpu[8]) if len(cpu) > 8 else 0, "steal(hypervisor)")'
+}
+# others BEFORE AFTER [NAME…]: CPU seconds used between the snapshots by processes this script did
+# not start (nor named NAME: nginx-hop.sh's nginx daemonizes, so it is no descendant of ours).
+others() {
+  local before=$1 after=$2; shift 2
+  awk -v hz="$hz" -v skip=" $$ $(descendants $$) " -v names=" $* " '
+    NR == FNR {t0[$1] = $2; next}
+    index(skip, " " $1 " ") == 0 && index(names, " " $3 " ") == 0 {d = $2 - ($1 in t0 ? t0[$1] : 0); if (d > 0) {sum[$3] += d; total += d}}
+    END {
+      line = sprintf("%.1f s", total / hz)
+      for (k = 0; k < 3; k++) {best = ""; for (n in sum) if (best == "" || sum[n] > sum[best]) best = n
+        if (best == "" || sum[best] < hz / 10) break; line = line sprintf("%s%s %.1f s", k ? ", " : " (", best, sum[best] / hz); delete sum[best]; more = 1}
+      print line (more ? ")" : "")
+    }' "$before" "$after"
+}
 
 # wrk_run NAME CONNECTIONS URL LUA [SERVER_PIDS [APP_PIDS]]: runs wrk, keeps its output, adds a
 # summary line: name, connections, p50 ms, p99 ms, req/s, errors, and the CPU milliseconds per
 # request of the server (marina serve) and of the app (its process, or its whole instance).
 wrk_run() {
   local name=$1 c=$2 url=$3 lua=$4 server=${5:-} app=${6:-} raw="$work/wrk-$1-$2.txt" s0 s1 a0 a1
+  cpu_snapshot >"$work/cpu0"
   s0=$(cpu_ticks $server); a0=$(cpu_ticks $app)
   wrk -t1 -c"$c" -d"${secs}s" --latency ${lua:+-s "$lua"} "$url" >"$raw"
   s1=$(cpu_ticks $server); a1=$(cpu_ticks $app)
+  cpu_snapshot >"$work/cpu1"
+  local other; other=$(others "$work/cpu0" "$work/cpu1")
   {
     echo "## wrk $name c=$c"
     sed -e '/^Running/d' "$raw"
+    echo "CPU used meanwhile by other processes: $other"
   } >>"$out"
-  awk -v n="$name" -v c="$c" -v sc=$((s1 - s0)) -v ac=$((a1 - a0)) -v hz="$hz" -v hs="${server:+y}" -v ha="${app:+y}" '
+  awk -v n="$name" -v c="$c" -v sc=$((s1 - s0)) -v ac=$((a1 - a0)) -v hz="$hz" -v hs="${server:+y}" -v ha="${app:+y}" -v other="${other%% *}" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v }
     /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {r=$2} /requests in/ {total=$1}
     /Non-2xx/ {e+=$NF} /Socket errors/ {gsub(/,/, ""); e+=$4+$6+$8+$10}
     END {
       scpu = (hs == "y" && total > 0) ? sprintf("%.3f", sc * 1000 / hz / total) : "-"
       acpu = (ha == "y" && total > 0) ? sprintf("%.3f", ac * 1000 / hz / total) : "-"
-      printf "%s %s %.3f %.3f %s %d %s %s\n", n, c, p50, p99, r, e, scpu, acpu
+      printf "%s %s %.3f %.3f %s %d %s %s %s\n", n, c, p50, p99, r, e, scpu, acpu, other
     }' "$raw" >>"$work/summary.txt"
 }
 
@@ -205,6 +262,7 @@ stop "$serve_pid"
 # ---------------------------------------------------------------------------------------------
 # 3. Cold start.
 echo "measuring cold starts ($cold_runs runs each)…"
+cpu_snapshot >"$work/cold0"
 python3 "$bench/coldstart.py" app "$app_dir/echo-app" "$app_dir" "$cold_runs" >"$work/cold.txt"
 mp=$(port)
 start_serve --data "$data" --listen "127.0.0.1:$mp" --log-level warning --idle-timeout 1
@@ -212,13 +270,16 @@ wait_http "http://127.0.0.1:$mp/healthz" 60
 export MARINA_SERVER="http://127.0.0.1:$mp"
 python3 "$bench/coldstart.py" marina "$marina" "$MARINA_SERVER" "$data/admin.key" bench echo-c echo "$cold_runs" >>"$work/cold.txt"
 stop "$serve_pid"
-{ echo "## cold start"; cat "$work/cold.txt"; } >>"$out"
+cpu_snapshot >"$work/cold1"
+{ echo "## cold start"; cat "$work/cold.txt"; echo "CPU used meanwhile by other processes: $(others "$work/cold0" "$work/cold1")"; } >>"$out"
 
 # ---------------------------------------------------------------------------------------------
 # 4. The yardstick: one bare nginx reverse-proxy hop.
 echo "measuring the nginx hop…"
+cpu_snapshot >"$work/nginx0"
 bash "$nginx_hop" "$secs" >"$work/nginx.txt" 2>&1 || { cat "$work/nginx.txt" >&2; echo "run.sh: nginx-hop.sh failed" >&2; exit 1; }
-{ echo "## nginx hop ($nginx_hop $secs)"; cat "$work/nginx.txt"; } >>"$out"
+cpu_snapshot >"$work/nginx1"
+{ echo "## nginx hop ($nginx_hop $secs)"; cat "$work/nginx.txt"; echo "CPU used meanwhile by other processes: $(others "$work/nginx0" "$work/nginx1" nginx)"; } >>"$out"
 
 if grep -qi 'warning\|error\|critical' "$work/serve.log"; then
   { echo "## marina serve log (warnings and errors)"; grep -i 'warning\|error\|critical' "$work/serve.log" | tail -20; } >>"$out"
@@ -231,15 +292,16 @@ cold_stat() { awk -v k="$1" '$1 == k {print $0}' "$work/cold.txt" | grep -o "$2=
 {
   echo ""
   echo "## summary"
-  printf '%-24s %9s %9s %9s %7s %11s %11s\n' "path (connections)" "p50 ms" "p99 ms" "req/s" "errors" "serve CPU" "app CPU"
-  while read -r name c p50 p99 rps errors scpu acpu; do
-    printf '%-24s %9.3f %9.3f %9.0f %7d %11s %11s\n' "$name ($c)" "$p50" "$p99" "$rps" "$errors" "$scpu" "$acpu"
+  printf '%-24s %9s %9s %9s %7s %10s %10s %10s\n' "path (connections)" "p50 ms" "p99 ms" "req/s" "errors" "serve CPU" "app CPU" "others s"
+  while read -r name c p50 p99 rps errors scpu acpu other; do
+    printf '%-24s %9.3f %9.3f %9.0f %7d %10s %10s %10s\n' "$name ($c)" "$p50" "$p99" "$rps" "$errors" "$scpu" "$acpu" "$other"
   done <"$work/summary.txt"
   for c in 1 16; do
     awk -v c="$c" '$2 == c && $1 == "direct" {d50=$3; d99=$4; dr=$5} $2 == c && $1 == "marina" {m50=$3; m99=$4; mr=$5}
       END {printf "%-24s %+9.3f %+9.3f %+8.1f%%\n", "overhead (" c ")", m50 - d50, m99 - d99, (mr / dr - 1) * 100}' "$work/summary.txt"
   done
-  echo "(CPU columns: milliseconds of CPU per request; app CPU through marina counts the whole instance: bubblewrap, relay, app)"
+  echo "(serve/app CPU: milliseconds of CPU per request; app CPU through marina counts the whole instance: bubblewrap, relay,"
+  echo " app. others s: CPU seconds used during the measurement by processes this run did not start — other work on the machine)"
   echo ""
   printf '%-34s %9s %9s\n' "cold start" "median ms" "p90 ms"
   printf '%-34s %9.2f %9.2f\n' "app's own start (spawn → /health)" "$(cold_stat app_start median_ms)" "$(cold_stat app_start p90_ms)"
