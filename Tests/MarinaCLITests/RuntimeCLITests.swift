@@ -246,4 +246,20 @@ import Testing
         #expect(try p.run(["uninstall", "probe", "--tenant", "t-auto"]).status == 0)
         #expect(try p.run(["invoke", "probe", "echo", "--tenant", "t-auto", "--args", #"{"text":"v"}"#]).stderr.contains("not_installed"))
     }
+
+    @Test func unsandboxedInstancesStillWorkAndSaySoInTheirLimits() throws {
+        let p = try Platform(["--unsandboxed"])
+        defer { p.serve.stop() }
+        #expect(p.serve.output.contains("WITHOUT A SANDBOX"))
+        try p.ship(try ProbeApp.make(id: "probe", in: p.dir), id: "probe")
+        // Two tenants: two instances on the host's loopback, each on a port of its own.
+        for tenant in ["acme", "globex"] {
+            try p.run(["tenants", "create", tenant])
+            #expect(try p.run(["install", "probe", "--tenant", tenant]).status == 0)
+            #expect(try p.invoke("probe", "echo", tenant: tenant, #"{"text":"plain"}"#).status == 0)
+        }
+        let limits = ((try p.json(["instances"]) as? [[String: Any]])?.first?["limits"] as? [String: Any]) ?? [:]
+        #expect(limits["mechanism"] as? String == "none")
+        #expect((limits["sandbox"] as? String)?.contains("unsandboxed") == true)
+    }
 }
