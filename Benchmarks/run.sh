@@ -6,7 +6,12 @@
 #   - cold:    the app's own start (spawn → GET /health 200) vs Marina's wake-to-first-response
 #              (serve --idle-timeout 1, wait for `sleeping`, time one tool call), 20 runs each;
 #   - nginx:   /work/shared/bench/nginx-hop.sh, the cost of one bare reverse-proxy hop.
-# Prints a table and writes the output to Benchmarks/results/latest.txt.
+# For context it also measures serve's GET /healthz (no key, no database) and GET /api/v1/whoami
+# (authentication only), the CPU time serve and the instance spend per request, and how much CPU
+# other processes (or the hypervisor) took during each measurement: a run with more than a few
+# tenths of a second there was disturbed.
+# Prints a table and writes the output to Benchmarks/results/latest.txt (only when it completes).
+# Needs root (bubblewrap sandbox, cgroups); installs wrk, nginx, curl, gcc, bubblewrap if missing.
 #
 #   usage: Benchmarks/run.sh [SECONDS]     wrk duration per measurement (default 10)
 #   env:   COLD_RUNS=20                    cold-start repetitions
