@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MarinaCore
 import MarinaStore
 import SQLKit
 
@@ -23,12 +24,11 @@ public struct AccessService: Sendable {
     public static let keyPrefix = "mk_"
 
     static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(key.utf8)))
     }
 
     func newKey() -> String {
-        Self.keyPrefix + Data(env.randomBytes(32)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Self.keyPrefix + Base64URL.encode(env.randomBytes(32))
     }
 
     /// The caller behind a key, or `unauthorized`.

@@ -39,7 +39,7 @@ public struct InstanceProvisioner: Sendable {
 
     /// The instance key of (tenant, app, version): short, so that socket paths stay short.
     static func instanceId(tenantId: String, appId: String, version: String) -> String {
-        "i" + SHA256.hash(data: Data("\(tenantId)/\(appId)/\(version)".utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        "i" + Hex.string(SHA256.hash(data: Data("\(tenantId)/\(appId)/\(version)".utf8)).prefix(8))
     }
 
     public func spec(tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord) throws -> InstanceSpec {

@@ -1,4 +1,5 @@
 import Crypto
+import MarinaCore
 import Foundation
 
 /// Content-addressed storage of bundles on disk: `bundles/sha256/ab/cdef….tar.gz`. A bundle is
@@ -54,7 +55,7 @@ public struct BundleStore: Sendable {
                 try handle.synchronize()
                 try handle.close()
             } catch { throw Failure.io("cannot write the upload: \(error)") }
-            return "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            return "sha256:" + Hex.string(hasher.finalize())
         }
 
         public func discard() {
@@ -102,7 +103,7 @@ public struct BundleStore: Sendable {
             if chunk.isEmpty { break }
             hasher.update(data: chunk)
         }
-        let actual = "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let actual = "sha256:" + Hex.string(hasher.finalize())
         guard actual == hash else { throw Failure.corrupt("the stored bundle \(hash) hashes to \(actual)") }
         return url
     }

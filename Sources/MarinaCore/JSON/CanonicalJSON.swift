@@ -19,10 +19,7 @@ public enum CanonicalJSON {
     }
 
     public static func hexSHA256(_ bytes: some Sequence<UInt8>) -> String {
-        SHA256.hash(data: Array(bytes)).map { byte in
-            let h = String(byte, radix: 16)
-            return h.count == 1 ? "0" + h : h
-        }.joined()
+        Hex.string(SHA256.hash(data: Array(bytes)))
     }
 
     private static func write(_ value: JSONValue, into out: inout String) {

@@ -1,4 +1,5 @@
 import Crypto
+import MarinaCore
 import Foundation
 import SQLKit
 
@@ -24,7 +25,7 @@ public struct Migration: Sendable {
             case .postgres(let s): return "postgres:" + s
             }
         }.joined(separator: "\n;\n")
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.string(SHA256.hash(data: Data(text.utf8)))
     }
 
     func sql(for dialect: StoreConfiguration.Dialect) -> [String] {
