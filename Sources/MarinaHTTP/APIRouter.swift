@@ -26,9 +26,14 @@ public enum APIRouter {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }
 
+        if let gateway = services.gateway, let jwks = services.jwks {
+            AppRoutes.add(router, gateway: gateway, jwks: jwks, newRequestId: { PlatformEnvironment.live.id("req") })
+        }
         let api = router.group("api/v1").add(middleware: AuthMiddleware(access: services.access))
         addIdentityRoutes(api, services)
         addRegistryRoutes(api, services)
+        AuditRoutes.add(api, services.audit)
+        VaultRoutes.add(api, secrets: services.secrets, keys: services.keys)
         if let runtime = services.runtime { RuntimeRoutes.add(api, runtime) }
         return router
     }

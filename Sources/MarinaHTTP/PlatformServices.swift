@@ -1,3 +1,4 @@
+import MarinaCore
 import MarinaPlatform
 import MarinaStore
 
@@ -7,10 +8,18 @@ public struct PlatformServices: Sendable {
     public var access: AccessService
     public var tenants: TenantService
     public var registry: RegistryService
+    public var audit: AuditService
+    /// The vault's faces; absent in a composition without one.
+    public var secrets: SecretsService?
+    public var keys: KeyRotationService?
+    /// The app-facing boundary and the keys that verify platform tokens.
+    public var gateway: ToolGateway?
+    public var jwks: (@Sendable () async -> JSONValue)?
     /// The runtime side; absent in a registry-only composition.
     public var runtime: RuntimeServices?
 
     public init(store: Store, access: AccessService, tenants: TenantService, registry: RegistryService, runtime: RuntimeServices? = nil) {
+        self.audit = AuditService(store: store, tenants: tenants)
         self.store = store
         self.access = access
         self.tenants = tenants

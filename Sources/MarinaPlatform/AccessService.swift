@@ -123,6 +123,8 @@ public struct AccessService: Sendable {
             let record = APIKeyRecord(id: env.id("key"), identityId: identity.id, name: name.isEmpty ? identity.name : name,
                                       hint: String(key.prefix(9)), keyHash: Self.hash(key), createdAt: now)
             try await identities.insert(record, in: db)
+            try await AuditLog.admin(principal, "key.create", tenant: tenantSlug, input: ["key_id": .string(record.id), "identity": .string(identity.id), "role": .string(identity.role)],
+                                     store: store, env: env, in: db)
             return CreatedKeyView(key: key, details: KeyView(record, identity: IdentityView(identity, tenantSlug: tenantSlug)))
         }
     }
@@ -145,7 +147,11 @@ public struct AccessService: Sendable {
         let visible = try await listKeys(principal)
         guard visible.contains(where: { $0.id == id }) else { throw PlatformError.notFound("key \(id)") }
         let now = env.millis
-        try await store.transaction { db in try await identities.revoke(keyId: id, at: now, in: db) }
+        let tenant = visible.first(where: { $0.id == id })?.identity.tenant
+        try await store.transaction { db in
+            try await identities.revoke(keyId: id, at: now, in: db)
+            try await AuditLog.admin(principal, "key.revoke", tenant: tenant, input: ["key_id": .string(id)], store: store, env: env, in: db)
+        }
         recent.removeAll()
         guard let view = try await listKeys(principal).first(where: { $0.id == id }) else { throw PlatformError.notFound("key \(id)") }
         return view

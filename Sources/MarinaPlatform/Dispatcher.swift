@@ -14,6 +14,8 @@ public struct Dispatcher: Sendable {
     let provisioner: InstanceProvisioner
     let supervisor: Supervisor
     let client: InstanceClient
+    let audit: AuditLog
+    let secrets: SecretsService?
     let env: PlatformEnvironment
     let logger: Logger
     let installs = InstallRepository()
@@ -26,8 +28,10 @@ public struct Dispatcher: Sendable {
     /// through this process clear it (`InstallService` shares it).
     let routes: TTLCache<String, (TenantRecord, AppRecord, InstallRecord, VersionRecord)>
 
-    public init(store: Store, tenants: TenantService, provisioner: InstanceProvisioner, supervisor: Supervisor, client: InstanceClient = InstanceClient(),
+    public init(store: Store, tenants: TenantService, provisioner: InstanceProvisioner, supervisor: Supervisor, audit: AuditLog, secrets: SecretsService? = nil, client: InstanceClient = InstanceClient(),
                 env: PlatformEnvironment = .live, maxOutputBytes: Int = 1 << 20, logger: Logger = Logger(label: "marina.dispatch")) {
+        self.audit = audit
+        self.secrets = secrets
         self.routes = tenants.routes
         self.store = store
         self.tenantService = tenants
@@ -94,10 +98,23 @@ public struct Dispatcher: Sendable {
     func instance(_ t: Target) async throws -> (String, InstanceSpec) {
         let spec = try provisioner.spec(tenant: t.tenant, app: t.app, version: t.version, manifest: t.manifest, install: t.install)
         let provisioner = self.provisioner
-        let install = t.install, manifest = t.manifest
+        let install = t.install, manifest = t.manifest, secrets = self.secrets, tenant = t.tenant, app = t.app, version = t.version
         do {
             let socket = try await supervisor.socket(for: spec) {
-                ["MARINA_APP_TOKEN": try await provisioner.appToken(spec: spec, install: install, manifest: manifest)]
+                var extra = try await provisioner.startEnvironment(spec: spec, install: install, manifest: manifest)
+                // `${secret:KEY}` references, resolved now (tenant override, then default).
+                for (name, value) in manifest.runtime.env {
+                    var resolved = value
+                    for key in SecretReference.keys(inNative: value) {
+                        let found = try await secrets?.resolve(tenant: tenant, app: app, version: version.version, key: key, actor: "platform", requestId: nil) ?? .missing
+                        guard case .found(let secret) = found else {
+                            throw PlatformError(.unprocessable, "secret_missing", "\(name) refers to the secret \(key), which is set neither for \(tenant.slug) nor as the app's default")
+                        }
+                        resolved = resolved.replacingOccurrences(of: "${secret:\(key)}", with: secret)
+                    }
+                    if resolved != value { extra[name] = resolved }
+                }
+                return extra
             }
             return (socket, spec)
         } catch let error as RuntimeError {
@@ -110,8 +127,36 @@ public struct Dispatcher: Sendable {
         public var requestId: String
     }
 
+    /// Calls a tool of the caller's install and audits the call, whatever its outcome; a call whose
+    /// record cannot be written is refused.
     public func invokeTool(_ principal: Principal, tenant: String, app: String, tool name: String, arguments: [UInt8]) async throws -> ToolResult {
-        let t = try await target(principal, tenant: tenant, app: app)
+        let started = env.now()
+        let requestId = env.id("req")
+        var resolved: Target?
+        func entry(_ status: String, decision: String) -> AuditEntry {
+            AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: principal.identityId, tenant: resolved?.tenant.slug, app: resolved?.app.slug ?? app,
+                       version: resolved?.version.version, kind: .toolCall, name: name, decision: decision, status: status,
+                       durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: requestId, input: try? JSONParser.parse(arguments))
+        }
+        do {
+            let t = try await target(principal, tenant: tenant, app: app)
+            resolved = t
+            let result = try await callTool(t, name: name, arguments: arguments, requestId: requestId)
+            try await audit.record(entry("ok", decision: "allow"))
+            return result
+        } catch let error as PlatformError {
+            if error.code == "platform_error" && error.message.contains("audit") { throw error }
+            let decision = ["invalid_args", "unknown_tool", "not_found", "not_installed"].contains(error.code) ? "deny:" + error.code : "allow"
+            try await audit.record(entry(error.code, decision: decision))
+            throw error
+        } catch {
+            try await audit.record(entry("platform_error", decision: "allow"))
+            throw error
+        }
+    }
+
+    func callTool(_ t: Target, name: String, arguments: [UInt8], requestId: String) async throws -> ToolResult {
+        let app = t.app.slug
         guard let tool = t.manifest.tool(named: name) else {
             throw PlatformError(.notFound, "unknown_tool", "\(app) \(t.version.version) has no tool \(name)")
         }
@@ -129,7 +174,6 @@ public struct Dispatcher: Sendable {
                                 details: .array(violations.map { ["path": .string($0.path), "keyword": .string($0.keyword), "message": .string($0.message)] }))
         }
         let (socket, spec) = try await instance(t)
-        let requestId = env.id("req")
         let token = try await provisioner.invocationToken(install: t.install, spec: spec, requestId: requestId)
         let reply: InstanceClient.Reply
         do {
@@ -180,7 +224,26 @@ public struct Dispatcher: Sendable {
 
     /// Delivers one event to the instance of an install; throws when the app does not take it.
     public func deliver(_ delivery: EventDeliveryRecord, install: InstallRecord) async throws {
-        let t = try await target(install: install, versionId: delivery.versionId)
+        let started = env.now()
+        var resolved: Target?
+        func entry(_ status: String) -> AuditEntry {
+            AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: "platform", tenant: resolved?.tenant.slug, app: resolved?.app.slug,
+                       version: resolved?.version.version, kind: .eventDelivery, name: delivery.type, status: status,
+                       durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: delivery.id, input: try? JSONParser.parse(Array(delivery.payload.utf8)))
+        }
+        do {
+            let t = try await target(install: install, versionId: delivery.versionId)
+            resolved = t
+            try await deliver(delivery, to: t)
+        } catch {
+            try await audit.record(entry((error as? PlatformError)?.code ?? "delivery_failed"))
+            throw error
+        }
+        try await audit.record(entry("ok"))
+    }
+
+    func deliver(_ delivery: EventDeliveryRecord, to t: Target) async throws {
+        let install = t.install
         let (socket, spec) = try await instance(t)
         let token = try await provisioner.invocationToken(install: install, spec: spec, requestId: delivery.id)
         let payload = (try? JSONParser.parse(Array(delivery.payload.utf8))) ?? [:]

@@ -17,6 +17,7 @@ public struct InstallService: Sendable {
     let tenantService: TenantService
     let events: EventQueue
     let supervisor: Supervisor
+    let secrets: SecretsService?
     let logger: Logger
     let installs = InstallRepository()
     let registry = RegistryRepository()
@@ -25,8 +26,9 @@ public struct InstallService: Sendable {
     public let retention: TimeInterval
     let dataRoot: URL
 
-    public init(store: Store, env: PlatformEnvironment = .live, tenants: TenantService, events: EventQueue, supervisor: Supervisor, dataRoot: URL,
-                retention: TimeInterval = 7 * 86_400, logger: Logger = Logger(label: "marina.installs")) {
+    public init(store: Store, env: PlatformEnvironment = .live, tenants: TenantService, events: EventQueue, supervisor: Supervisor, secrets: SecretsService? = nil,
+                dataRoot: URL, retention: TimeInterval = 7 * 86_400, logger: Logger = Logger(label: "marina.installs")) {
+        self.secrets = secrets
         self.store = store
         self.env = env
         self.tenantService = tenants
@@ -61,7 +63,8 @@ public struct InstallService: Sendable {
         let tenant = try await requireTenantAdmin(principal, tenantSlug)
         let (app, version, manifest) = try await installableVersion(tenant: tenant, app: appSlug, version: request.version, principal: principal)
         let granted = try grants(request, manifest)
-        let settings = try checkSettings(request.settings ?? [:], manifest)
+        let (settings, secretSettings) = try checkSettings(request.settings ?? [:], manifest)
+        if !secretSettings.isEmpty && secrets == nil { throw PlatformError(.unavailable, "no_vault", "this platform has no secrets vault for secret settings") }
         let now = env.millis
         let install = InstallRecord(id: env.id("ins"), tenantId: tenant.id, appId: app.id, versionId: version.id, state: "installing",
                                     policy: (request.policy ?? .auto).rawValue, grantedScopes: CanonicalJSON.string(.array(granted.map(JSONValue.string))),
@@ -73,6 +76,13 @@ public struct InstallService: Sendable {
             try await store.transaction { db in
                 try await installs.insert(install, in: db)
                 try await installs.insert(attempt, in: db)
+                // Secret settings become the tenant's overrides, encrypted, never install settings.
+                for (key, value) in secretSettings.sorted(by: { $0.key < $1.key }) {
+                    _ = try await secrets?.write(value: value, description: "install setting", app: app, tenant: tenant, key: key, actor: principal.identityId, now: now, in: db)
+                }
+                try await AuditLog.admin(principal, "install", tenant: tenant.slug, app: appSlug, version: version.version,
+                                         input: ["granted_scopes": .array(granted.map(JSONValue.string)), "policy": .string(install.policy),
+                                                 "settings": .array(settings.keys.sorted().map(JSONValue.string))], store: store, env: env, in: db)
                 if wantsEvent {
                     try await events.enqueue(install: install, versionId: version.id, type: "install", payload: ["granted_scopes": .array(granted.map(JSONValue.string))],
                                              attemptId: attempt.id, in: db)
@@ -133,14 +143,21 @@ public struct InstallService: Sendable {
 
     /// Checks install settings against the manifest's `settings`; secret settings are set with
     /// `marina secrets set --tenant`, never stored with the install.
-    func checkSettings(_ values: [String: JSONValue], _ manifest: Manifest) throws -> [String: JSONValue] {
+    /// Plain settings (stored with the install) and secret ones (stored in the vault under the
+    /// upper-cased id).
+    func checkSettings(_ values: [String: JSONValue], _ manifest: Manifest) throws -> ([String: JSONValue], [String: String]) {
         var out: [String: JSONValue] = [:]
+        var secretValues: [String: String] = [:]
         for (key, value) in values {
             guard let setting = manifest.settings.first(where: { $0.id == key }) else {
                 throw PlatformError(.invalid, "invalid_setting", "the app has no setting \(key)")
             }
             if setting.type == "secret" {
-                throw PlatformError(.invalid, "invalid_setting", "\(key) is a secret: set it with `marina secrets set \(key.uppercased())=- --app \(manifest.app.id) --tenant …`, not as a setting")
+                guard let text = value.stringValue, text.utf8.count <= SecretsService.maxValueBytes else {
+                    throw PlatformError(.invalid, "invalid_setting", "\(key) is a secret: a string of at most 64 KB")
+                }
+                secretValues[key.uppercased().replacingOccurrences(of: "-", with: "_")] = text
+                continue
             }
             out[key] = try coerce(value, setting)
         }
@@ -149,7 +166,7 @@ public struct InstallService: Sendable {
                 throw PlatformError(.invalid, "invalid_setting", "the setting \(setting.id) is required")
             }
         }
-        return out
+        return (out, secretValues)
     }
 
     func coerce(_ value: JSONValue, _ setting: Manifest.Setting) throws -> JSONValue {
@@ -187,7 +204,9 @@ public struct InstallService: Sendable {
             try await installs.insert(InstallAttemptRecord(id: env.id("att"), installId: install.id, kind: "uninstall", state: "started", startedAt: now), in: db)
             install.state = "uninstalling"
             install.updatedAt = now
+            install.tokenGeneration += 1
             try await installs.update(install, in: db)
+            try await AuditLog.admin(principal, "uninstall", tenant: tenant.slug, app: appSlug, version: version.version, store: store, env: env, in: db)
             return (install, version)
         }
         tenantService.routes.removeAll()
@@ -240,8 +259,12 @@ public struct InstallService: Sendable {
             install.grantedScopes = CanonicalJSON.string(.array(manifest.scopes.filter(granted.contains).map(JSONValue.string)))
             install.needsConsent = false
             install.updatedAt = now
+            install.tokenGeneration += 1
             if let policy = request.policy { install.policy = policy.rawValue }
             try await installs.update(install, in: db)
+            try await AuditLog.admin(principal, "upgrade", tenant: tenant.slug, app: appSlug, version: target.version,
+                                     input: ["from": .string(current.version), "granted_scopes": .array(manifest.scopes.filter(granted.contains).map(JSONValue.string))],
+                                     store: store, env: env, in: db)
             return (previous, current)
         }
         tenantService.routes.removeAll()
@@ -266,7 +289,10 @@ public struct InstallService: Sendable {
                 if manifest.scopes.allSatisfy(granted.contains) {
                     install.versionId = target.id
                     install.needsConsent = false
+                    install.tokenGeneration += 1
                     moved.append((install, old))
+                    try await AuditLog.admin(actor: "platform", "upgrade", tenant: try await tenants.find(id: install.tenantId, in: db)?.slug, app: appSlug,
+                                             version: target.version, input: ["from": .string(old.version), "policy": "auto"], store: store, env: env, in: db)
                 } else {
                     install.needsConsent = true
                 }

@@ -63,15 +63,10 @@ public struct InstanceProvisioner: Sendable {
             "MARINA_TENANT": tenant.slug,
             "MARINA_APP": app.slug,
             "MARINA_VERSION": version.version,
-            "MARINA_INSTALL": install.id,
+            "MARINA_INSTALL_ID": install.id,
         ]
-        for (key, value) in manifest.runtime.env {
-            let missing = SecretReference.keys(inNative: value)
-            if let key = missing.first {
-                throw PlatformError(.unprocessable, "secret_missing", "the environment variable refers to the secret \(key), which is not set for this tenant")
-            }
-            environment[key] = value
-        }
+        // Values with `${secret:KEY}` are resolved at each start (`Dispatcher.instance`).
+        for (key, value) in manifest.runtime.env { environment[key] = value }
         let uid = 70_000 + UInt32(SHA256.hash(data: Data(id.utf8)).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 20_000)
         let idle = configuration.idleTimeoutOverride ?? .seconds(manifest.runtime.idleTimeoutSeconds)
         return InstanceSpec(id: id, tenant: tenant.slug, app: app.slug, version: version.version, bundleDirectory: unpacked,
@@ -105,9 +100,16 @@ public struct InstanceProvisioner: Sendable {
             ("iss", .string(configuration.platformURL)), ("sub", .string(install.id)), ("aud", .string("marina")),
             ("tenant", .string(spec.tenant)), ("app", .string(spec.app)), ("version", .string(spec.version)),
             ("scopes", .array(scopes.map(JSONValue.string))), ("iat", .number(now.rounded(.down))), ("exp", .number((now + 86_400).rounded(.down))),
-            ("jti", .string(env.id("tok"))), ("typ", "app"),
+            ("jti", .string(env.id("tok"))), ("typ", "app"), ("gen", .number(Double(install.tokenGeneration))),
         ]))
         return try await signer.sign(claims)
+    }
+
+    /// What an instance gets at each start besides its spec's environment: a fresh app token and
+    /// the keys that verify invocation tokens.
+    public func startEnvironment(spec: InstanceSpec, install: InstallRecord, manifest: Manifest) async throws -> [String: String] {
+        ["MARINA_APP_TOKEN": try await appToken(spec: spec, install: install, manifest: manifest),
+         "MARINA_JWKS": CanonicalJSON.string(await signer.jwks())]
     }
 
     /// A short-lived invocation token for one platform → app request (audience: the install).

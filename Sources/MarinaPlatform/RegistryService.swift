@@ -114,6 +114,8 @@ public struct RegistryService: Sendable {
             } catch StoreError.conflict {
                 throw PlatformError(.conflict, "version_not_increasing", "\(slug) \(newVersion) was published by someone else just now")
             }
+            try await AuditLog.admin(principal, "publish", app: slug, version: version.version,
+                                     input: ["bundle": .string(bundleHash), "manifest_hash": .string(manifestHash)], store: store, env: env, in: db)
             return version
         }
         logger.info("published", metadata: ["app": .string(slug), "version": .string(stored.version), "bundle": .string(bundleHash), "by": .string(principal.identityId)])
@@ -182,6 +184,8 @@ public struct RegistryService: Sendable {
             }
             try await registry.moveChannel(ChannelMoveRecord(id: moveId, appId: app.id, channel: channel, fromVersionId: previous?.id,
                                                              toVersionId: versionRecord.id, actorId: principal.identityId, movedAt: now), in: db)
+            try await AuditLog.admin(principal, "deploy", app: slug, version: versionRecord.version,
+                                     input: ["channel": .string(channel), "previous": previous.map { .string($0.version) } ?? .null], store: store, env: env, in: db)
             return DeployView(app: slug, channel: channel, version: versionRecord.version, previous: previous?.version, changed: true)
         }
     }

@@ -23,7 +23,10 @@ public struct TenantService: Sendable {
         guard (1...200).contains(display.count) else { throw PlatformError.invalid("a tenant's display name is 1–200 characters") }
         let record = TenantRecord(id: env.id("ten"), slug: slug, name: display, staging: staging, createdAt: env.millis)
         do {
-            try await store.transaction { db in try await tenants.insert(record, in: db) }
+            try await store.transaction { db in
+                try await tenants.insert(record, in: db)
+                try await AuditLog.admin(principal, "tenant.create", tenant: slug, store: store, env: env, in: db)
+            }
         } catch StoreError.conflict {
             throw PlatformError(.conflict, "tenant_exists", "a tenant named \(slug) exists")
         }

@@ -37,6 +37,7 @@ public struct InstallRepository: Sendable {
             .set("version_id", to: install.versionId).set("state", to: install.state).set("policy", to: install.policy)
             .set("granted_scopes", to: install.grantedScopes).set("settings", to: install.settings).set("needs_consent", to: install.needsConsent)
             .set("failure", to: install.failure).set("updated_at", to: install.updatedAt).set("purge_after", to: install.purgeAfter)
+            .set("token_generation", to: install.tokenGeneration)
             .where("id", .equal, install.id).run()
     }
 

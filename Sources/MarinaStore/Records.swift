@@ -111,6 +111,8 @@ public struct InstallRecord: Codable, Sendable, Equatable {
     public var createdAt: Int64
     public var updatedAt: Int64
     public var purgeAfter: Int64?
+    /// App tokens carry the generation they were minted under; raising it revokes them all.
+    public var tokenGeneration: Int64 = 0
     public init(id: String, tenantId: String, appId: String, versionId: String, state: String, policy: String, grantedScopes: String, settings: String,
                 needsConsent: Bool, failure: String?, createdBy: String, createdAt: Int64, updatedAt: Int64, purgeAfter: Int64?) {
         (self.id, self.tenantId, self.appId, self.versionId, self.state, self.policy) = (id, tenantId, appId, versionId, state, policy)
@@ -162,5 +164,68 @@ public struct SigningKeyRecord: Codable, Sendable, Equatable {
     public var retiredAt: Int64?
     public init(kid: String, algorithm: String, publicKey: String, privateKey: String, createdAt: Int64, retiredAt: Int64?) {
         (self.kid, self.algorithm, self.publicKey, self.privateKey, self.createdAt, self.retiredAt) = (kid, algorithm, publicKey, privateKey, createdAt, retiredAt)
+    }
+}
+
+/// One audit record as stored. `hash` is SHA-256 over the canonical JSON of every other field
+/// (including `prev_hash`), so the records form a chain.
+public struct AuditRecord: Codable, Sendable, Equatable {
+    public var seq: Int64
+    public var id: String
+    public var at: Int64
+    public var actor: String
+    public var tenant: String?
+    public var app: String?
+    public var version: String?
+    public var kind: String
+    public var name: String
+    public var decision: String
+    public var status: String
+    public var durationMs: Int64
+    public var requestId: String?
+    public var summary: String
+    public var costMicros: Int64
+    public var prevHash: String
+    public var hash: String
+    public init(seq: Int64, id: String, at: Int64, actor: String, tenant: String?, app: String?, version: String?, kind: String, name: String,
+                decision: String, status: String, durationMs: Int64, requestId: String?, summary: String, costMicros: Int64, prevHash: String, hash: String) {
+        (self.seq, self.id, self.at, self.actor, self.tenant, self.app, self.version) = (seq, id, at, actor, tenant, app, version)
+        (self.kind, self.name, self.decision, self.status, self.durationMs, self.requestId) = (kind, name, decision, status, durationMs, requestId)
+        (self.summary, self.costMicros, self.prevHash, self.hash) = (summary, costMicros, prevHash, hash)
+    }
+}
+
+/// A data key, wrapped by the master key. `owner` is `defaults` or `tenant:<tenant id>`.
+public struct DataKeyRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var owner: String
+    public var generation: Int64
+    public var wrapped: String
+    public var masterKeyId: String
+    /// active (encrypts new values) or retiring (still decrypts, being replaced)
+    public var state: String
+    public var createdAt: Int64
+    public init(id: String, owner: String, generation: Int64, wrapped: String, masterKeyId: String, state: String, createdAt: Int64) {
+        (self.id, self.owner, self.generation, self.wrapped, self.masterKeyId, self.state, self.createdAt) = (id, owner, generation, wrapped, masterKeyId, state, createdAt)
+    }
+}
+
+/// A secret value, encrypted. `tenantId` nil: the developer's default for every tenant.
+public struct SecretRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var appId: String
+    public var tenantId: String?
+    public var keyName: String
+    public var description: String
+    public var keyVersion: Int64
+    public var dataKeyId: String
+    public var nonce: String
+    public var ciphertext: String
+    public var updatedBy: String
+    public var updatedAt: Int64
+    public init(id: String, appId: String, tenantId: String?, keyName: String, description: String, keyVersion: Int64, dataKeyId: String,
+                nonce: String, ciphertext: String, updatedBy: String, updatedAt: Int64) {
+        (self.id, self.appId, self.tenantId, self.keyName, self.description, self.keyVersion) = (id, appId, tenantId, keyName, description, keyVersion)
+        (self.dataKeyId, self.nonce, self.ciphertext, self.updatedBy, self.updatedAt) = (dataKeyId, nonce, ciphertext, updatedBy, updatedAt)
     }
 }

@@ -7,8 +7,8 @@ import MarinaStore
 /// that was ever published verifies until it is retired, and a token naming a `kid` that is not
 /// known is refused outright (never tried against a default key).
 ///
-/// The private keys live in the database so that every replica signs with the same keys; the
-/// secrets vault wraps them with the master key.
+/// The private keys live in the database, wrapped by the vault's master key, so that every
+/// replica signs with the same keys.
 public actor TokenSigner {
     struct Key {
         var kid: String
@@ -17,12 +17,15 @@ public actor TokenSigner {
     }
 
     let store: Store
+    let vault: Vault
     let repository = InstallRepository()
     private var keys: [String: Key] = [:]
     private var signingKid: String?
+    private var lastReload: Int64 = 0
 
-    public init(store: Store) {
+    public init(store: Store, vault: Vault) {
         self.store = store
+        self.vault = vault
     }
 
     /// Loads the keys, creating the first one when there is none.
@@ -35,7 +38,8 @@ public actor TokenSigner {
         keys = [:]
         for r in records {
             guard let publicData = Data(base64Encoded: r.publicKey), let pub = try? Curve25519.Signing.PublicKey(rawRepresentation: publicData) else { continue }
-            let priv = Data(base64Encoded: r.privateKey).flatMap { try? Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
+            let raw = try? await vault.unwrapSigningKey(r.privateKey, kid: r.kid)
+            let priv = raw.flatMap { try? Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
             keys[r.kid] = Key(kid: r.kid, privateKey: r.retiredAt == nil ? priv : nil, publicKey: pub)
         }
         signingKid = records.filter { $0.retiredAt == nil }.last?.kid
@@ -47,7 +51,7 @@ public actor TokenSigner {
         let key = Curve25519.Signing.PrivateKey()
         let kid = "k" + String(now, radix: 36) + Base64URL.encode(Array(SHA256.hash(data: key.publicKey.rawRepresentation).prefix(6)))
         let record = SigningKeyRecord(kid: kid, algorithm: "EdDSA", publicKey: key.publicKey.rawRepresentation.base64EncodedString(),
-                                      privateKey: key.rawRepresentation.base64EncodedString(), createdAt: now, retiredAt: nil)
+                                      privateKey: try await vault.wrapSigningKey(Array(key.rawRepresentation), kid: kid), createdAt: now, retiredAt: nil)
         try await store.transaction { db in try await self.repository.insert(record, in: db) }
         keys[kid] = Key(kid: kid, privateKey: key, publicKey: key.publicKey)
         signingKid = kid
@@ -60,6 +64,16 @@ public actor TokenSigner {
         let input = Base64URL.encode(Array(CanonicalJSON.string(header).utf8)) + "." + Base64URL.encode(Array(CanonicalJSON.string(claims).utf8))
         let signature = try key.signature(for: Data(input.utf8))
         return input + "." + Base64URL.encode(Array(signature))
+    }
+
+    /// Like `verify`, but first reloads the keys (at most every 10 s) when the token names a key
+    /// this process does not know yet: another replica may have rotated.
+    public func verifyReloading(_ token: String, now: Int64) async throws -> JSONValue {
+        do { return try verify(token) } catch TokenError.unknownKey where now - lastReload > 10_000 {
+            lastReload = now
+            try await load(now: now)
+            return try verify(token)
+        }
     }
 
     /// The verified claims of a token, or why it is refused. Time checks are the caller's.

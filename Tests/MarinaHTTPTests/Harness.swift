@@ -32,7 +32,7 @@ struct Harness {
         try await signer.load(now: 0)
         let provisioner = InstanceProvisioner(configuration: .init(root: root.appendingPathComponent("instances"), platformURL: "http://127.0.0.1:1"), bundles: bundles, signer: signer)
         let events = EventQueue(store: store)
-        let dispatcher = Dispatcher(store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor)
+        let dispatcher = Dispatcher(store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor, audit: AuditLog(store: store))
         events.attach(dispatcher)
         let installs = InstallService(store: store, tenants: tenants, events: events, supervisor: supervisor, dataRoot: root.appendingPathComponent("instances"))
         let runtime = RuntimeServices(installs: installs, dispatcher: dispatcher, events: events,

@@ -116,20 +116,36 @@ struct ServeCommand: AsyncParsableCommand {
         // whatever still sits in their cgroups goes now.
         driver.cgroups.removeAll()
         let supervisor = Supervisor(driver: driver, logger: logger, startTimeout: .seconds(max(1, startTimeout)))
-        let signer = TokenSigner(store: store)
+        let masterKey: MasterKeySetup
+        let vault: Vault
+        do {
+            masterKey = try await MasterKeySetup.resolve(dataDirectory, store: store)
+            vault = Vault(store: store, master: masterKey.current, previous: masterKey.previous, now: { env.millis }, newId: { env.id($0) })
+            try await vault.unlock()
+            masterKey.finishUnlock()
+        } catch {
+            Output.exit(with: .failed("cannot open the secrets vault: \(error)"))
+        }
+        let signer = TokenSigner(store: store, vault: vault)
         try await signer.load(now: env.millis)
         let provisioner = InstanceProvisioner(configuration: .init(root: dataDirectory.url.appendingPathComponent("instances"), platformURL: publicURL ?? listenURL,
                                                                    idleTimeoutOverride: idleTimeout.map { .seconds($0) }),
                                               bundles: bundles, signer: signer, env: env)
         let events = EventQueue(store: store, env: env, maxAttempts: eventRetries, logger: logger)
-        let dispatcher = Dispatcher(store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor, env: env, logger: logger)
+        let audit = AuditLog(store: store, env: env, logger: logger)
+        let secrets = SecretsService(store: store, vault: vault, tenants: tenants, audit: audit, env: env)
+        let dispatcher = Dispatcher(store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor, audit: audit, secrets: secrets, env: env, logger: logger)
         events.attach(dispatcher)
-        let installs = InstallService(store: store, env: env, tenants: tenants, events: events, supervisor: supervisor,
+        let installs = InstallService(store: store, env: env, tenants: tenants, events: events, supervisor: supervisor, secrets: secrets,
                                       dataRoot: dataDirectory.url.appendingPathComponent("instances"), retention: retentionDays * 86_400, logger: logger)
         registry.afterCurrentMoved = { app in try await installs.currentChanged(appSlug: app) }
         let runtime = RuntimeServices(installs: installs, dispatcher: dispatcher, events: events,
                                       instances: InstanceService(store: store, supervisor: supervisor, tenants: tenants, dispatcher: dispatcher))
-        let services = PlatformServices(store: store, access: access, tenants: tenants, registry: registry, runtime: runtime)
+        var services = PlatformServices(store: store, access: access, tenants: tenants, registry: registry, runtime: runtime)
+        services.secrets = secrets
+        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store, env: env), env: env)
+        services.jwks = { await signer.jwks() }
+        services.keys = KeyRotationService(store: store, signer: signer, vault: vault, tenants: tenants, env: env) { try await masterKey.rotate(vault) }
         if let key = try await access.bootstrapAdmin() {
             try DataDirectory.writeSecret(key + "\n", to: dataDirectory.adminKey)
             logger.notice("created the admin API key", metadata: ["file": .string(dataDirectory.adminKey.path)])

@@ -13,6 +13,9 @@ struct DataDirectory {
     var adminKey: URL { url.appendingPathComponent("admin.key") }
     var lockFile: URL { url.appendingPathComponent("serve.lock") }
     var serveInfo: URL { url.appendingPathComponent("serve.json") }
+    var masterKey: URL { url.appendingPathComponent("master.key") }
+    /// A master key being rotated in; present only between the two steps of a rotation.
+    var nextMasterKey: URL { url.appendingPathComponent("master.key.next") }
 
     /// Creates the directory. It is traversable but not listable by others (0711) because each
     /// app instance runs as its own unprivileged user and must reach its bundle and data below it;

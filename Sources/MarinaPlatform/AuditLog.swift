@@ -1,0 +1,158 @@
+import Crypto
+import Foundation
+import Logging
+import MarinaCore
+import MarinaStore
+import SQLKit
+
+/// What happened, as a caller describes it; the log adds the sequence number, id and chain.
+public struct AuditEntry: Sendable, Equatable {
+    public var at: Int64
+    public var actor: String
+    public var tenant: String?
+    public var app: String?
+    public var version: String?
+    public var kind: AuditKind
+    public var name: String
+    /// `allow`, or `deny:<reason>` (`deny:no_scope`, `deny:rate_limited`, …).
+    public var decision: String
+    /// `ok`, or the error code the call ended with.
+    public var status: String
+    public var durationMs: Int64
+    public var requestId: String?
+    /// The input; only its redacted summary is kept.
+    public var input: JSONValue?
+    public var costMicros: Int64
+
+    public init(at: Int64, actor: String, tenant: String? = nil, app: String? = nil, version: String? = nil, kind: AuditKind, name: String,
+                decision: String = "allow", status: String = "ok", durationMs: Int64 = 0, requestId: String? = nil, input: JSONValue? = nil, costMicros: Int64 = 0) {
+        (self.at, self.actor, self.tenant, self.app, self.version, self.kind, self.name) = (at, actor, tenant, app, version, kind, name)
+        (self.decision, self.status, self.durationMs, self.requestId, self.input, self.costMicros) = (decision, status, durationMs, requestId, input, costMicros)
+    }
+}
+
+public enum AuditKind: String, Sendable, CaseIterable {
+    case toolCall = "tool_call"
+    case eventDelivery = "event_delivery"
+    case appCall = "app_call"
+    case secretRead = "secret_read"
+    case egress
+    case admin
+}
+
+/// The append-only, hash-chained audit log. Appends are batched (group commit): concurrent
+/// callers' records share one transaction, and `record` returns only once that transaction has
+/// committed, so nothing acknowledged is lost to a crash. Callers that cannot get their record
+/// written must refuse what they were doing: `record` throws `platform_error`.
+public actor AuditLog {
+    public static let genesis = String(repeating: "0", count: 64)
+
+    let store: Store
+    let env: PlatformEnvironment
+    let logger: Logger
+    let repository = AuditRepository()
+    public let maxBatch: Int
+    private var pending: [(AuditEntry, CheckedContinuation<Void, any Error>)] = []
+    private var flushing = false
+
+    public init(store: Store, env: PlatformEnvironment = .live, maxBatch: Int = 2000, logger: Logger = Logger(label: "marina.audit")) {
+        self.store = store
+        self.env = env
+        self.maxBatch = maxBatch
+        self.logger = logger
+    }
+
+    /// Appends one record and waits until it is durable.
+    public func record(_ entry: AuditEntry) async throws(PlatformError) {
+        do {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                pending.append((entry, continuation))
+                if !flushing {
+                    flushing = true
+                    Task { await self.drain() }
+                }
+            }
+        } catch {
+            throw Self.refusal(error)
+        }
+    }
+
+    /// Appends records inside the caller's transaction, so that an administrative change and its
+    /// record commit together or not at all.
+    public nonisolated func record(_ entries: [AuditEntry], in db: any SQLDatabase) async throws {
+        try await Self.append(entries, dialect: store.dialect, env: env, repository: repository, in: db)
+    }
+
+    static func refusal(_ error: any Error) -> PlatformError {
+        PlatformError(.internalError, "platform_error", "the audit log could not be written, so the call was refused")
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let batch = Array(pending.prefix(maxBatch))
+            pending.removeFirst(batch.count)
+            do {
+                let entries = batch.map(\.0)
+                let (dialect, env, repository) = (store.dialect, self.env, self.repository)
+                try await store.transaction { db in try await Self.append(entries, dialect: dialect, env: env, repository: repository, in: db) }
+                for (_, continuation) in batch { continuation.resume() }
+            } catch {
+                logger.error("audit write failed", metadata: ["error": "\(error)", "records": "\(batch.count)"])
+                for (_, continuation) in batch { continuation.resume(throwing: error) }
+            }
+        }
+        flushing = false
+    }
+
+    static func append(_ entries: [AuditEntry], dialect: StoreConfiguration.Dialect, env: PlatformEnvironment, repository: AuditRepository, in db: any SQLDatabase) async throws {
+        guard !entries.isEmpty else { return }
+        if dialect == .postgres {
+            // Several replicas extend one chain: one appender at a time, released at commit.
+            try await db.execute(sql: SQLRaw("SELECT pg_advisory_xact_lock(7201002)")) { _ in }
+        }
+        let last = try await repository.last(in: db)
+        var seq = last?.seq ?? 0
+        var previous = last?.hash ?? genesis
+        var records: [AuditRecord] = []
+        records.reserveCapacity(entries.count)
+        for entry in entries {
+            seq += 1
+            var record = AuditRecord(seq: seq, id: env.id("aud"), at: entry.at, actor: entry.actor, tenant: entry.tenant, app: entry.app, version: entry.version,
+                                     kind: entry.kind.rawValue, name: entry.name, decision: entry.decision, status: entry.status, durationMs: entry.durationMs,
+                                     requestId: entry.requestId, summary: AuditRedaction.summary(entry.input), costMicros: entry.costMicros, prevHash: previous, hash: "")
+            record.hash = AuditChain.hash(record)
+            previous = record.hash
+            records.append(record)
+        }
+        try await repository.append(records, in: db)
+    }
+}
+
+/// How a record's hash is computed: SHA-256 over the RFC 8785 JSON of every field but the hash.
+public enum AuditChain {
+    public static func hash(_ r: AuditRecord) -> String {
+        func text(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
+        let fields: JSONValue = .object(JSONObject([
+            ("seq", .number(Double(r.seq))), ("id", .string(r.id)), ("at", .number(Double(r.at))), ("actor", .string(r.actor)),
+            ("tenant", text(r.tenant)), ("app", text(r.app)), ("version", text(r.version)), ("kind", .string(r.kind)), ("name", .string(r.name)),
+            ("decision", .string(r.decision)), ("status", .string(r.status)), ("duration_ms", .number(Double(r.durationMs))),
+            ("request_id", text(r.requestId)), ("summary", .string(r.summary)), ("cost_micros", .number(Double(r.costMicros))), ("prev_hash", .string(r.prevHash)),
+        ]))
+        return Hex.string(SHA256.hash(data: Array(CanonicalJSON.string(fields).utf8)))
+    }
+}
+
+extension AuditLog {
+    /// Records an administrative action inside the transaction that makes it: both commit or
+    /// neither does.
+    static func admin(_ principal: Principal, _ name: String, tenant: String? = nil, app: String? = nil, version: String? = nil, input: JSONValue? = nil,
+                      store: Store, env: PlatformEnvironment, in db: any SQLDatabase) async throws {
+        try await admin(actor: principal.identityId, name, tenant: tenant, app: app, version: version, input: input, store: store, env: env, in: db)
+    }
+
+    static func admin(actor: String, _ name: String, tenant: String? = nil, app: String? = nil, version: String? = nil, input: JSONValue? = nil,
+                      store: Store, env: PlatformEnvironment, in db: any SQLDatabase) async throws {
+        let entry = AuditEntry(at: env.millis, actor: actor, tenant: tenant, app: app, version: version, kind: .admin, name: name, input: input)
+        try await append([entry], dialect: store.dialect, env: env, repository: AuditRepository(), in: db)
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+import MarinaCore
+import MarinaStore
+import MarinaVault
+
+/// The app → platform boundary (`/api/mcp/app-tools`, `/api/mcp/app-secrets`): verifies the app
+/// token, applies the scope gate (declared by the version's manifest **and** granted by the
+/// install), rate limits, runs the platform tool, and audits every call and every refusal.
+public struct ToolGateway: Sendable {
+    /// The app behind a verified token, as the install stands now.
+    public struct Caller: Sendable {
+        public var install: InstallRecord
+        public var tenant: TenantRecord
+        public var app: AppRecord
+        public var version: VersionRecord
+        public var manifest: Manifest
+        /// Declared ∩ granted, as of this call (a grant change applies at once).
+        public var scopes: Set<String>
+        public var tokenId: String
+    }
+
+    /// A refusal in SPEC §4's shape: `{"ok": false, "error": {"decision", "message", "needed_scopes"}}`.
+    public struct Refusal: Error, Sendable {
+        public var decision: String
+        public var message: String
+        public var neededScopes: [String]
+        public init(_ decision: String, _ message: String, neededScopes: [String] = []) {
+            (self.decision, self.message, self.neededScopes) = (decision, message, neededScopes)
+        }
+        public var body: JSONValue {
+            ["ok": false, "error": .object(JSONObject([("decision", .string(decision)), ("message", .string(message)),
+                                                      ("needed_scopes", .array(neededScopes.map(JSONValue.string)))]))]
+        }
+    }
+
+    let store: Store
+    let signer: TokenSigner
+    let audit: AuditLog
+    let secrets: SecretsService?
+    let tools: PlatformTools
+    let limiter: RateLimiter
+    let env: PlatformEnvironment
+    let installs = InstallRepository()
+    let registry = RegistryRepository()
+    let tenants = TenantRepository()
+    let versions = VersionCache()
+
+    public init(store: Store, signer: TokenSigner, audit: AuditLog, secrets: SecretsService?, tools: PlatformTools, limiter: RateLimiter = RateLimiter(),
+                env: PlatformEnvironment = .live) {
+        (self.store, self.signer, self.audit, self.secrets, self.tools, self.limiter, self.env) = (store, signer, audit, secrets, tools, limiter, env)
+    }
+
+    // MARK: Authentication
+
+    /// The caller of a token, or `invalid_token` (401) saying why; every refusal is audited.
+    public func authenticate(_ authorization: String?) async throws -> Caller {
+        do {
+            return try await verify(authorization)
+        } catch let refusal as TokenRefusal {
+            try await audit.record(AuditEntry(at: env.millis, actor: refusal.actor, tenant: refusal.tenant, app: refusal.app, kind: .appCall, name: "authenticate",
+                                              decision: "deny:invalid_token", status: "invalid_token", input: ["reason": .string(refusal.reason)]))
+            throw PlatformError(.unauthorized, "invalid_token", "the app token is refused: \(refusal.reason)")
+        }
+    }
+
+    struct TokenRefusal: Error {
+        var reason: String
+        var actor = "app:unknown"
+        var tenant: String?
+        var app: String?
+    }
+
+    func verify(_ authorization: String?) async throws -> Caller {
+        guard let authorization, authorization.hasPrefix("Bearer ") else { throw TokenRefusal(reason: "no bearer token") }
+        let token = String(authorization.dropFirst("Bearer ".count))
+        let claims: JSONValue
+        do { claims = try await signer.verifyReloading(token, now: env.millis) } catch let error as TokenError {
+            switch error {
+            case .unknownKey: throw TokenRefusal(reason: "signed by a key this platform does not know")
+            case .badSignature: throw TokenRefusal(reason: "the signature does not verify")
+            default: throw TokenRefusal(reason: "not a well-formed token")
+            }
+        }
+        let now = env.now().timeIntervalSince1970
+        guard claims["typ"]?.stringValue == "app" else { throw TokenRefusal(reason: "not an app token") }
+        guard case .number(let iat)? = claims["iat"], case .number(let exp)? = claims["exp"] else { throw TokenRefusal(reason: "no issue or expiry time") }
+        guard iat <= now + 30 else { throw TokenRefusal(reason: "issued in the future") }
+        guard exp > now else { throw TokenRefusal(reason: "expired") }
+        guard exp - iat <= 86_400 else { throw TokenRefusal(reason: "valid for longer than a day") }
+        guard claims["aud"]?.stringValue == "marina", let installId = claims["sub"]?.stringValue, let tenantSlug = claims["tenant"]?.stringValue,
+              let appSlug = claims["app"]?.stringValue, let versionText = claims["version"]?.stringValue, case .number(let generation)? = claims["gen"] else {
+            throw TokenRefusal(reason: "the claims are incomplete")
+        }
+        let actor = "app:" + installId
+        let found = try await store.read { db -> (InstallRecord, TenantRecord, AppRecord, VersionRecord)? in
+            guard let install = try await self.installs.install(id: installId, in: db), let tenant = try await self.tenants.find(id: install.tenantId, in: db),
+                  let app = try await self.registry.app(id: install.appId, in: db), let version = try await self.registry.version(id: install.versionId, in: db) else { return nil }
+            return (install, tenant, app, version)
+        }
+        guard let (install, tenant, app, version) = found else { throw TokenRefusal(reason: "the install does not exist", actor: actor) }
+        guard tenant.slug == tenantSlug, app.slug == appSlug else {
+            throw TokenRefusal(reason: "the token's tenant or app is not its install's", actor: actor, tenant: tenant.slug, app: app.slug)
+        }
+        guard install.state == "active" || install.state == "installing" else {
+            throw TokenRefusal(reason: "revoked: the app is uninstalled", actor: actor, tenant: tenant.slug, app: app.slug)
+        }
+        guard Int64(generation) == install.tokenGeneration, version.version == versionText else {
+            throw TokenRefusal(reason: "revoked: the install changed since the token was issued", actor: actor, tenant: tenant.slug, app: app.slug)
+        }
+        let manifest = try versions.entry(version).manifest
+        let granted = Set((try? JSONDecoder().decode([String].self, from: Data(install.grantedScopes.utf8))) ?? [])
+        return Caller(install: install, tenant: tenant, app: app, version: version, manifest: manifest,
+                      scopes: Set(manifest.scopes).intersection(granted), tokenId: claims["jti"]?.stringValue ?? "")
+    }
+
+    // MARK: Tools
+
+    /// What this app may call: the platform tools whose scope it holds.
+    public func availableTools(_ caller: Caller) -> JSONValue {
+        .object(JSONObject([("tools", .array(tools.descriptors.filter { caller.scopes.contains($0.scope) }.map { d in
+            .object(JSONObject([("name", .string(d.name)), ("description", .string(d.description)), ("scope", .string(d.scope)), ("input_schema", d.inputSchema)]))
+        }))]))
+    }
+
+    /// One app → platform tool call, answered in SPEC §4's shape.
+    public func call(_ caller: Caller, body: [UInt8], requestId: String) async throws -> JSONValue {
+        let started = env.now()
+        var toolName = "(unparsed)"
+        var input: JSONValue?
+        func audited(_ decision: String, _ status: String) async throws {
+            try await audit.record(AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: "app:" + caller.install.id, tenant: caller.tenant.slug,
+                                              app: caller.app.slug, version: caller.version.version, kind: .appCall, name: toolName, decision: decision, status: status,
+                                              durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: requestId, input: input))
+        }
+        do {
+            let request: JSONValue
+            do throws(DocumentError) { request = try JSONParser.parse(body) } catch {
+                throw Refusal("invalid_args", "the request is not JSON: \(error.message)")
+            }
+            guard let name = request["tool"]?.stringValue else { throw Refusal("invalid_args", "the request names no tool: {\"tool\": \"…\", \"args\": {…}}") }
+            toolName = String(name.prefix(64))
+            let args = request["args"] ?? [:]
+            input = args
+            guard let tool = tools.descriptor(named: name) else { throw Refusal("unknown_tool", "the platform has no tool \(toolName)") }
+            guard caller.manifest.scopes.contains(tool.scope) else {
+                throw Refusal("scope_denied", "\(caller.app.slug) \(caller.version.version) does not declare the scope \(tool.scope) that \(name) needs", neededScopes: [tool.scope])
+            }
+            guard caller.scopes.contains(tool.scope) else {
+                throw Refusal("scope_denied", "the tenant \(caller.tenant.slug) has not granted \(tool.scope) to \(caller.app.slug)", neededScopes: [tool.scope])
+            }
+            let violations = tool.validator.validate(args)
+            guard violations.isEmpty else {
+                throw Refusal("invalid_args", "the arguments do not match \(name)'s input schema: " + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
+            }
+            guard limiter.allow(install: caller.install.id, tenant: caller.tenant.id, now: env.now()) else {
+                throw Refusal("rate_limited", "too many calls; slow down and retry")
+            }
+            let result = try await tools.run(name, args: args, caller: caller)
+            try await audited("allow", "ok")
+            return ["ok": true, "result": result]
+        } catch let refusal as Refusal {
+            let decision = switch refusal.decision {
+            case "scope_denied": "deny:no_scope"
+            case "platform_error": "allow"
+            default: "deny:" + refusal.decision
+            }
+            try await audited(decision, refusal.decision)
+            return refusal.body
+        } catch let error as PlatformError where error.code == "platform_error" {
+            throw error
+        } catch {
+            try await audited("allow", "platform_error")
+            return Refusal("platform_error", "the platform could not run \(toolName)").body
+        }
+    }
+
+    // MARK: Secrets
+
+    /// `{"key": "API_KEY"}` → the tenant's override, else the developer's default, else null.
+    public func secret(_ caller: Caller, body: [UInt8], requestId: String) async throws -> JSONValue {
+        guard let request = try? JSONParser.parse(body), let key = request["key"]?.stringValue else {
+            throw PlatformError.invalid("the request is {\"key\": \"API_KEY\"}", code: "invalid_args")
+        }
+        guard SecretReference.isValidKey(key) else {
+            throw PlatformError.invalid("\"\(key.prefix(80))\" is not a secret key: ^[A-Z][A-Z0-9_]{0,63}$", code: "invalid_secret_key")
+        }
+        guard let secrets else { return ["ok": true, "value": nil] }
+        switch try await secrets.resolve(tenant: caller.tenant, app: caller.app, version: caller.version.version, key: key, actor: "app:" + caller.install.id, requestId: requestId) {
+        case .found(let value): return ["ok": true, "value": .string(value)]
+        case .missing: return ["ok": true, "value": nil]
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import SQLKit
+
+/// Which audit records a query wants. Every field narrows; `before` and `after` are sequence
+/// numbers (cursors).
+public struct AuditFilter: Sendable, Equatable {
+    public var tenant: String?
+    public var app: String?
+    public var kind: String?
+    public var name: String?
+    public var status: String?
+    public var decision: String?
+    public var since: Int64?
+    public var until: Int64?
+    public var before: Int64?
+    public var after: Int64?
+    public init(tenant: String? = nil, app: String? = nil, kind: String? = nil, name: String? = nil, status: String? = nil, decision: String? = nil,
+                since: Int64? = nil, until: Int64? = nil, before: Int64? = nil, after: Int64? = nil) {
+        (self.tenant, self.app, self.kind, self.name, self.status, self.decision) = (tenant, app, kind, name, status, decision)
+        (self.since, self.until, self.before, self.after) = (since, until, before, after)
+    }
+}
+
+/// The audit log's table: appends (never updates) and filtered reads.
+public struct AuditRepository: Sendable {
+    public init() {}
+
+    /// The newest record's sequence number and hash, or nil for an empty log.
+    public func last(in db: any SQLDatabase) async throws -> (seq: Int64, hash: String)? {
+        struct Row: Decodable { var seq: Int64; var hash: String }
+        guard let row = try await db.select().columns("seq", "hash").from("audit_records").orderBy("seq", .descending).limit(1).first(decoding: Row.self) else { return nil }
+        return (row.seq, row.hash)
+    }
+
+    /// Inserts records in statements of a few hundred rows (SQLite caps bound parameters).
+    public func append(_ records: [AuditRecord], in db: any SQLDatabase) async throws {
+        var start = records.startIndex
+        while start < records.endIndex {
+            let end = min(start + 400, records.endIndex)
+            try await db.insert(into: "audit_records")
+                .models(Array(records[start..<end]), keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
+            start = end
+        }
+    }
+
+    /// Records matching `filter`: newest first, or oldest first with `ascending`.
+    public func records(_ filter: AuditFilter, limit: Int, ascending: Bool = false, in db: any SQLDatabase) async throws -> [AuditRecord] {
+        var query = db.select().column("*").from("audit_records")
+        if let v = filter.tenant { query = query.where("tenant", .equal, v) }
+        if let v = filter.app { query = query.where("app", .equal, v) }
+        if let v = filter.kind { query = query.where("kind", .equal, v) }
+        if let v = filter.name { query = query.where("name", .equal, v) }
+        if let v = filter.status { query = query.where("status", .equal, v) }
+        if let v = filter.decision { query = query.where("decision", .equal, v) }
+        if let v = filter.since { query = query.where("at", .greaterThanOrEqual, v) }
+        if let v = filter.until { query = query.where("at", .lessThan, v) }
+        if let v = filter.before { query = query.where("seq", .lessThan, v) }
+        if let v = filter.after { query = query.where("seq", .greaterThan, v) }
+        return try await query.orderBy("seq", ascending ? .ascending : .descending).limit(limit).rows(AuditRecord.self)
+    }
+}

@@ -1,0 +1,1 @@
+"""Marina Python SDK."""
