@@ -15,11 +15,13 @@ import NIOCore
 /// A platform with a fresh database and bundle store, an admin key, and the router.
 struct Harness {
     let services: PlatformServices
+    let signer: TokenSigner
+    let vault: Vault
     let adminKey: String
     let bundleRoot: URL
     let drop: @Sendable () async -> Void
 
-    static func make(_ kind: TestDatabase, maxBundleBytes: Int = 10 * 1024 * 1024) async throws -> Harness {
+    static func make(_ kind: TestDatabase, maxBundleBytes: Int = 10 * 1024 * 1024, limits: RateLimiter.Limits = RateLimiter.Limits()) async throws -> Harness {
         let (store, drop) = try await kind.make()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("marina-bundles-\(UUID().uuidString)")
         let bundles = try BundleStore(root: root, maxBytes: maxBundleBytes)
@@ -28,18 +30,30 @@ struct Harness {
         // The runtime's routes exist; no instance is started by these tests.
         let driver = try LocalDriver(sandboxed: false, marinaBinary: URL(fileURLWithPath: "/bin/false"), runRoot: root.appendingPathComponent("run"))
         let supervisor = Supervisor(driver: driver)
-        let signer = TokenSigner(store: store)
-        try await signer.load(now: 0)
+        let env = PlatformEnvironment.live
+        let vault = Vault(store: store, master: try LocalMasterKey(bytes: LocalMasterKey.generate()), now: { env.millis }, newId: { env.id($0) })
+        try await vault.unlock()
+        let signer = TokenSigner(store: store, vault: vault)
+        try await signer.load(now: env.millis)
         let provisioner = InstanceProvisioner(configuration: .init(root: root.appendingPathComponent("instances"), platformURL: "http://127.0.0.1:1"), bundles: bundles, signer: signer)
         let events = EventQueue(store: store)
-        let dispatcher = Dispatcher(store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor, audit: AuditLog(store: store))
+        let audit = AuditLog(store: store)
+        let secrets = SecretsService(store: store, vault: vault, tenants: tenants, audit: audit)
+        let dispatcher = Dispatcher(store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor, audit: audit, secrets: secrets)
         events.attach(dispatcher)
-        let installs = InstallService(store: store, tenants: tenants, events: events, supervisor: supervisor, dataRoot: root.appendingPathComponent("instances"))
+        let installs = InstallService(store: store, tenants: tenants, events: events, supervisor: supervisor, secrets: secrets, dataRoot: root.appendingPathComponent("instances"))
         let runtime = RuntimeServices(installs: installs, dispatcher: dispatcher, events: events,
                                       instances: InstanceService(store: store, supervisor: supervisor, tenants: tenants, dispatcher: dispatcher))
-        let services = PlatformServices(store: store, access: access, tenants: tenants, registry: RegistryService(store: store, bundles: bundles), runtime: runtime)
+        var services = PlatformServices(store: store, access: access, tenants: tenants, registry: RegistryService(store: store, bundles: bundles), runtime: runtime)
+        services.secrets = secrets
+        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store), limiter: RateLimiter(limits))
+        services.jwks = { await signer.jwks() }
+        services.keys = KeyRotationService(store: store, signer: signer, vault: vault, tenants: tenants) {
+            let next = try LocalMasterKey(bytes: LocalMasterKey.generate())
+            return (next.keyId, try await vault.rotateMaster(to: next))
+        }
         let key = try await access.bootstrapAdmin()!
-        return Harness(services: services, adminKey: key, bundleRoot: root, drop: { await drop(); try? FileManager.default.removeItem(at: root) })
+        return Harness(services: services, signer: signer, vault: vault, adminKey: key, bundleRoot: root, drop: { await drop(); try? FileManager.default.removeItem(at: root) })
     }
 
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {

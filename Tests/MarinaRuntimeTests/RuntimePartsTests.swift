@@ -11,7 +11,9 @@ import Testing
     @Test(arguments: TestDatabase.available) func tokensVerifyAcrossRotationAndRefuseUnknownKeysAndTampering(_ kind: TestDatabase) async throws {
         let (store, drop) = try await kind.make()
         defer { Task { await drop() } }
-        let signer = TokenSigner(store: store)
+        let vault = Vault(store: store, master: try LocalMasterKey(bytes: LocalMasterKey.generate()), now: { 1000 }, newId: { $0 + "_" + UUID().uuidString })
+        try await vault.unlock()
+        let signer = TokenSigner(store: store, vault: vault)
         try await signer.load(now: 1000)
         let claims: JSONValue = ["aud": "ins_1", "exp": 2_000_000_000]
         let old = try await signer.sign(claims)
@@ -21,7 +23,10 @@ import Testing
         #expect(new.split(separator: ".")[0] != old.split(separator: ".")[0], "a new kid signs")
         #expect(try await signer.verify(old) == claims, "tokens of the old key stay valid")
         // Another replica loads the same keys from the database.
-        let replica = TokenSigner(store: store)
+        let replica = TokenSigner(store: store, vault: vault)
+        // The private keys are stored wrapped by the master key, never as they are.
+        let stored = try await store.read { db in try await db.raw("SELECT private_key FROM signing_keys").all().map { "\($0)" } }
+        #expect(stored.allSatisfy { $0.contains("mk_") })
         try await replica.load(now: 3000)
         #expect(try await replica.verify(new) == claims)
 

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Optional, Tuple
 
 from . import errors as E
+from . import graphemes
 from ._tznames import ICU_ZONE_IDS
 from ._values import WHITE_SPACE
 from .cron import CronError, CronExpression
@@ -24,7 +25,6 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _REVERSE_DNS = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+")
 _OPENSAIL_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-_VOLUME = re.compile(r"\d+(Mi|Gi)")
 _VISIBILITY = re.compile(r"public|private|team:[0-9a-f-]{36}")
 _TZ_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
 _HOST_IP = re.compile(r"[0-9.]+")
@@ -54,39 +54,29 @@ def is_event_name(s: str) -> bool:
 
 
 # --- Characters as Swift sees them ------------------------------------------------------------------
-# Swift's `Character` is an extended grapheme cluster. Where the reference asks a question of each
-# Character (`isWhitespace`), a combining mark after a space belongs to the space's Character. This
-# is approximated here: a mark, ZWJ or emoji modifier joins the preceding code point unless that one
-# is a control (grapheme rules GB4, GB5, GB9, GB9a).
+# Swift's `Character` is an extended grapheme cluster; where the reference asks a question of each
+# Character (`isWhitespace` looks at its first scalar), a combining mark after a space belongs to the
+# space's Character. See graphemes.py.
 
-def _extends(c: str) -> bool:
-    cp = ord(c)
-    return (unicodedata.category(c) in ("Mn", "Me", "Mc") or cp == 0x200D or 0x1F3FB <= cp <= 0x1F3FF
-            or 0xFE00 <= cp <= 0xFE0F or 0xE0020 <= cp <= 0xE007F)
-
-
-def _is_control(c: str) -> bool:
-    return unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in "\r\n"
-
-
-def character_first_scalars(s: str) -> list:
-    firsts: list = []
-    previous = None
-    for c in s:
-        if previous is not None and _extends(c) and not _is_control(previous):
-            previous = c
-            continue
-        firsts.append(c)
-        previous = c
-    return firsts
+def _first_scalars(s: str) -> list:
+    b = graphemes.boundaries(s)
+    return [s[k] for k in b[:-1]]
 
 
 def _has_whitespace(s: str) -> bool:
-    return any(ord(c) in WHITE_SPACE for c in character_first_scalars(s))
+    return any(ord(c) in WHITE_SPACE for c in _first_scalars(s))
 
 
 def _has_non_whitespace(s: str) -> bool:
-    return any(ord(c) not in WHITE_SPACE for c in character_first_scalars(s))
+    return any(ord(c) not in WHITE_SPACE for c in _first_scalars(s))
+
+
+def _is_volume_size(s: str) -> bool:
+    """``\\d+(Mi|Gi)`` matched Character by Character: ``\\d`` is a Character whose first scalar is numeric."""
+    chars = graphemes.characters(s)
+    if len(chars) < 3 or chars[-1] != "i" or chars[-2] not in ("M", "G"):
+        return False
+    return all(unicodedata.numeric(c[0], None) is not None for c in chars[:-2])
 
 
 # --- Helpers -----------------------------------------------------------------------------------------
@@ -115,20 +105,31 @@ def native_secret_keys(value: str) -> list:
     return [m.group(1) for m in _NATIVE_REFERENCE.finditer(value)]
 
 
-def native_reference_problem(value: str) -> Optional[str]:
-    rest = value
+def _references(value: str):
+    """Yields ``(body, error)`` for each ``${secret:`` in ``value`` as the reference scans them: the
+    marker and the closing ``}`` count only as whole Characters."""
+    bounds = set(graphemes.boundaries(value)) | {0}
+    pos = 0
     while True:
-        at = rest.find("${secret:")
+        at = graphemes.find_character_sequence(value, "${secret:", pos, bounds)
         if at < 0:
-            return None
-        after = rest[at + len("${secret:"):]
-        close = after.find("}")
+            return
+        start = at + len("${secret:")
+        close = graphemes.find_character_sequence(value, "}", start, bounds)
         if close < 0:
+            yield None
+            return
+        yield value[start:close]
+        pos = close + 1
+
+
+def native_reference_problem(value: str) -> Optional[str]:
+    for key in _references(value):
+        if key is None:
             return f'unterminated secret reference in "{value}"; write ${{secret:KEY}}'
-        key = after[:close]
         if not is_secret_key(key):
             return f'"${{secret:{key}}}" does not name a valid secret key (A-Z, 0-9, \'_\', starting with a letter)'
-        rest = after[close + 1:]
+    return None
 
 
 def opensail_native_key(name: str, key: str) -> str:
@@ -136,28 +137,33 @@ def opensail_native_key(name: str, key: str) -> str:
 
 
 def opensail_reference_problem(value: str) -> Optional[str]:
-    rest = value
-    while True:
-        at = rest.find("${secret:")
-        if at < 0:
-            return None
-        after = rest[at + len("${secret:"):]
-        close = after.find("}")
-        if close < 0:
+    for body in _references(value):
+        if body is None:
             return f'unterminated secret reference in "{value}"; write ${{secret:name/key}}'
-        body = after[:close]
         parts = body.split("/")
         if len(parts) != 2 or not _OS_NAME.fullmatch(parts[0]) or not _OS_KEY.fullmatch(parts[1]):
             return f'"${{secret:{body}}}" is not a well-formed secret reference; write ${{secret:name/key}}'
         key = opensail_native_key(parts[0], parts[1])
         if not is_secret_key(key):
             return f'"${{secret:{body}}}" maps to secret key {key}, which is longer than 64 characters'
-        rest = after[close + 1:]
+    return None
 
 
 def opensail_to_native(value: str) -> str:
-    """Rewrites OpenSail ``${secret:name/key}`` references to native ``${secret:NAME_KEY}`` ones."""
-    return _OS_REFERENCE.sub(lambda m: "${secret:" + opensail_native_key(m.group(1), m.group(2)) + "}", value)
+    """Rewrites OpenSail ``${secret:name/key}`` references to native ``${secret:NAME_KEY}`` ones (matches
+    start and end at Character boundaries, as the reference's regular expression does)."""
+    bounds = set(graphemes.boundaries(value)) | {0}
+    out, pos, i = [], 0, 0
+    while i < len(value):
+        m = _OS_REFERENCE.match(value, i)
+        if m and i in bounds and m.end() in bounds:
+            out.append(value[pos:i])
+            out.append("${secret:" + opensail_native_key(m.group(1), m.group(2)) + "}")
+            pos = i = m.end()
+        else:
+            i += 1
+    out.append(value[pos:])
+    return "".join(out)
 
 
 def gmt_offset(name: str) -> Optional[int]:
@@ -279,7 +285,7 @@ def check(fmt: str, value: str, catalog) -> Problem:
         elif fmt == "reverseDNS":
             ok = is_reverse_dns(value)
         elif fmt == "volumeSize":
-            ok = _VOLUME.fullmatch(value) is not None
+            ok = _is_volume_size(value)
         elif fmt == "image":
             ok = value != "" and not _has_whitespace(value)
         else:

@@ -47,6 +47,11 @@ def compose(data: bytes, limits: DocumentLimits = DEFAULT_LIMITS) -> Any:
     require_text(data)
     text = data.decode("utf-8")
     require_yaml_printable(text)
+    if text.startswith("\ufeff"):
+        # The reference tells libyaml the encoding, so a byte order mark that is still there (the
+        # loader strips one) reaches the scanner, which skips it like a space at column 0. PyYAML lets
+        # libyaml detect the encoding instead, which would swallow the mark without moving the column.
+        text = " " + text[1:]
     return _Composer(text, limits).document()
 
 

@@ -1,0 +1,270 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MarinaCore
+import MarinaPlatform
+import MarinaStore
+import MarinaTestSupport
+import MarinaVault
+import NIOCore
+import SQLKit
+import Testing
+
+/// The app → platform boundary, the audit log and the vault, through the real router.
+@Suite struct TrustBoundaryTests {
+    static let databases = TestDatabase.available
+
+    /// Publishes and deploys `app` (declaring `scopes`) and installs it in `tenant` granting `grant`.
+    static func installed(_ client: any TestClientProtocol, admin: String, tenant: String, app: String, scopes: [String], grant: [String]) async throws {
+        let manifest = Bundles.manifest(app: app, extra: "scopes: [\(scopes.joined(separator: ", "))]")
+        let published = try await client.publish(try Bundles.pack(manifest: manifest), app: app, key: admin)
+        #expect(published.status == .created || published.status == .conflict)
+        try await client.call(.put, "/api/v1/apps/\(app)/channels/current", key: admin, json: ["version": "1.0.0"])
+        let body: JSONValue = .object(JSONObject([("grant", .array(grant.map(JSONValue.string)))]))
+        let response = try await client.call(.put, "/api/v1/tenants/\(tenant)/installs/\(app)", key: admin, json: body)
+        #expect(response.status == .created, "\(String(buffer: response.body))")
+    }
+
+    /// An app token as the provisioner mints it, with claims the test may spoil.
+    static func appToken(_ h: Harness, tenant: String, app: String, change: (inout JSONObject) -> Void = { _ in }) async throws -> String {
+        let (install, gen) = try await h.services.store.read { db -> (String, Int64) in
+            struct Row: Decodable { var id: String; var tokenGeneration: Int64 }
+            let row = try await db.select().column(SQLColumn("id", table: "installs")).column(SQLColumn("token_generation", table: "installs")).from("installs")
+                .join("tenants", on: "tenants.id = installs.tenant_id").join("apps", on: "apps.id = installs.app_id")
+                .where(SQLColumn("slug", table: "tenants"), .equal, SQLBind(tenant)).where(SQLColumn("slug", table: "apps"), .equal, SQLBind(app))
+                .where(SQLColumn("state", table: "installs"), .notEqual, SQLBind("uninstalled"))
+                .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)!
+            return (row.id, row.tokenGeneration)
+        }
+        let now = Date().timeIntervalSince1970.rounded(.down)
+        var claims = JSONObject([("iss", "http://127.0.0.1:1"), ("sub", .string(install)), ("aud", "marina"), ("tenant", .string(tenant)), ("app", .string(app)),
+                                 ("version", "1.0.0"), ("scopes", []), ("iat", .number(now)), ("exp", .number(now + 3600)), ("jti", "tok_test"), ("typ", "app"),
+                                 ("gen", .number(Double(gen)))])
+        change(&claims)
+        return try await h.signer.sign(.object(claims))
+    }
+
+    static func tool(_ client: any TestClientProtocol, _ token: String, _ tool: String, _ args: JSONValue = [:]) async throws -> TestResponse {
+        try await client.execute(uri: "/api/mcp/app-tools", method: .post, headers: [.authorization: "Bearer " + token, .contentType: "application/json"],
+                                 body: jsonBody(["tool": .string(tool), "args": args]))
+    }
+
+    static func records(_ client: any TestClientProtocol, _ admin: String, _ query: String = "") async throws -> [JSONValue] {
+        try await client.call(.get, "/api/v1/audit?limit=1000" + query, key: admin).json["records"]?.arrayValue ?? []
+    }
+
+    @Test(arguments: databases) func theScopeGateAllowsOnlyDeclaredAndGrantedScopes(_ kind: TestDatabase) async throws {
+        let h = try await Harness.make(kind)
+        defer { Task { await h.drop() } }
+        try await h.test { client in
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
+            try await Self.installed(client, admin: h.adminKey, tenant: "acme", app: "notes", scopes: ["kv.read", "kv.write", "files.read"], grant: ["kv.read", "kv.write"])
+            try await Self.installed(client, admin: h.adminKey, tenant: "acme", app: "other", scopes: ["kv.read", "kv.write"], grant: ["kv.read", "kv.write"])
+            let token = try await Self.appToken(h, tenant: "acme", app: "notes")
+
+            let set = try await Self.tool(client, token, "kv_set", ["key": "greeting", "value": ["text": "hi"], "ttl_s": 3600])
+            #expect(set.status == .ok)
+            #expect(set.json == ["ok": true, "result": ["ok": true]])
+            #expect(try await Self.tool(client, token, "kv_get", ["key": "greeting"]).json["result"] == ["found": true, "value": ["text": "hi"]])
+            #expect(try await Self.tool(client, token, "kv_list").json["result"]?["keys"] == ["greeting"])
+
+            // Declared but not granted, and granted by nobody because not declared: both denied.
+            let notGranted = try await Self.tool(client, token, "files_read", ["path": "a.txt"]).json
+            #expect(notGranted["ok"] == false)
+            #expect(notGranted["error"]?["decision"] == "scope_denied")
+            #expect(notGranted["error"]?["needed_scopes"] == ["files.read"])
+            let notDeclared = try await Self.tool(client, token, "mail_send", ["to": ["a@example.com"], "subject": "s", "text": "t"]).json
+            #expect(notDeclared["error"]?["decision"] == "scope_denied")
+            #expect(notDeclared["error"]?["needed_scopes"] == ["mail.send"])
+            #expect(try await Self.tool(client, token, "no_such_tool").json["error"]?["decision"] == "unknown_tool")
+            #expect(try await Self.tool(client, token, "kv_set", ["key": "", "value": 1]).json["error"]?["decision"] == "invalid_args")
+            #expect(try await Self.tool(client, token, "kv_set", ["key": "k", "value": .string(String(repeating: "x", count: 70_000))]).json["error"]?["decision"] == "invalid_args")
+
+            // Another app in the same tenant does not see this app's keys.
+            let other = try await Self.appToken(h, tenant: "acme", app: "other")
+            #expect(try await Self.tool(client, other, "kv_get", ["key": "greeting"]).json["result"] == ["found": false, "value": nil])
+
+            // What the app may call is what it holds.
+            let listed = try await client.execute(uri: "/api/mcp/app-tools", method: .get, headers: [.authorization: "Bearer " + token]).json
+            #expect(Set((listed["tools"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }) == ["kv_get", "kv_set", "kv_delete", "kv_list"])
+
+            let denials = try await Self.records(client, h.adminKey, "&decision=deny:no_scope")
+            #expect(Set(denials.compactMap { $0["name"]?.stringValue }) == ["files_read", "mail_send"])
+            #expect(denials.allSatisfy { $0["kind"] == "app_call" && $0["tenant"] == "acme" && $0["app"] == "notes" })
+            #expect(try await Self.records(client, h.adminKey, "&kind=app_call&decision=allow").count == 4)
+        }
+    }
+
+    @Test(arguments: databases) func badAppTokensAreRefusedAndAudited(_ kind: TestDatabase) async throws {
+        let h = try await Harness.make(kind)
+        defer { Task { await h.drop() } }
+        try await h.test { client in
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "globex"])
+            try await Self.installed(client, admin: h.adminKey, tenant: "acme", app: "notes", scopes: ["kv.read"], grant: ["kv.read"])
+            let good = try await Self.appToken(h, tenant: "acme", app: "notes")
+            #expect(try await Self.tool(client, good, "kv_list").json["ok"] == true)
+            let now = Date().timeIntervalSince1970.rounded(.down)
+            var bad: [(String, String)] = [
+                ("expired", try await Self.appToken(h, tenant: "acme", app: "notes") { $0["iat"] = .number(now - 7200); $0["exp"] = .number(now - 3600) }),
+                ("future", try await Self.appToken(h, tenant: "acme", app: "notes") { $0["iat"] = .number(now + 600); $0["exp"] = .number(now + 900) }),
+                ("too long", try await Self.appToken(h, tenant: "acme", app: "notes") { $0["exp"] = .number(now + 200_000) }),
+                ("wrong audience", try await Self.appToken(h, tenant: "acme", app: "notes") { $0["aud"] = "ins_other" }),
+                ("invocation token", try await Self.appToken(h, tenant: "acme", app: "notes") { $0["typ"] = "invocation" }),
+                ("foreign tenant", try await Self.appToken(h, tenant: "acme", app: "notes") { $0["tenant"] = "globex" }),
+                ("old generation", try await Self.appToken(h, tenant: "acme", app: "notes") { $0["gen"] = -1 }),
+            ]
+            let parts = good.split(separator: ".").map(String.init)
+            bad.append(("tampered", parts[0] + "." + Base64URL.encode(Array(String(decoding: Base64URL.decode(parts[1])!, as: UTF8.self)
+                .replacingOccurrences(of: "kv.read", with: "kv.write").replacingOccurrences(of: "\"gen\"", with: "\"gen2\"").utf8)) + "." + parts[2]))
+            bad.append(("unknown key", Base64URL.encode(Array(#"{"alg":"EdDSA","kid":"nope","typ":"JWT"}"#.utf8)) + "." + parts[1] + "." + parts[2]))
+            bad.append(("alg none", Base64URL.encode(Array(#"{"alg":"none","kid":"x"}"#.utf8)) + "." + parts[1] + "."))
+            bad.append(("garbage", "not-a-token"))
+            for (name, token) in bad {
+                let response = try await Self.tool(client, token, "kv_list")
+                #expect(response.status == .unauthorized, "\(name)")
+                #expect(response.errorCode == "invalid_token", "\(name)")
+            }
+            let refused = try await Self.records(client, h.adminKey, "&decision=deny:invalid_token")
+            #expect(refused.count == bad.count)
+
+            // Uninstalling revokes the install's tokens at once.
+            try await client.call(.delete, "/api/v1/tenants/acme/installs/notes", key: h.adminKey)
+            #expect(try await Self.tool(client, good, "kv_list").status == .unauthorized)
+        }
+    }
+
+    @Test func callsBeyondTheRateLimitAreRefused() async throws {
+        let h = try await Harness.make(.sqlite, limits: .init(perInstall: (3, 0.001), perTenant: (100, 100)))
+        defer { Task { await h.drop() } }
+        try await h.test { client in
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
+            try await Self.installed(client, admin: h.adminKey, tenant: "acme", app: "notes", scopes: ["kv.read"], grant: ["kv.read"])
+            let token = try await Self.appToken(h, tenant: "acme", app: "notes")
+            let decisions = try await (0..<5).asyncMap { _ in try await Self.tool(client, token, "kv_list").json["error"]?["decision"]?.stringValue ?? "ok" }
+            #expect(decisions == ["ok", "ok", "ok", "rate_limited", "rate_limited"])
+            #expect(try await Self.records(client, h.adminKey, "&decision=deny:rate_limited").count == 2)
+        }
+    }
+
+    @Test(arguments: databases) func theAuditChainVerifiesAndNamesAHandEditedRecord(_ kind: TestDatabase) async throws {
+        let h = try await Harness.make(kind)
+        defer { Task { await h.drop() } }
+        try await h.test { client in
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "globex"])
+            try await Self.installed(client, admin: h.adminKey, tenant: "acme", app: "notes", scopes: ["kv.read"], grant: ["kv.read"])
+            let names = try await Self.records(client, h.adminKey).compactMap { $0["name"]?.stringValue }
+            #expect(names == ["install", "deploy", "publish", "tenant.create", "tenant.create"])
+            #expect(try await client.call(.get, "/api/v1/audit/verify", key: h.adminKey).json["ok"] == true)
+
+            // A tenant sees its own records only; another tenant's admin gets 404.
+            let globex = try await client.createKey(admin: h.adminKey, role: "tenant_admin", tenant: "globex")
+            #expect(try await client.call(.get, "/api/v1/tenants/acme/audit", key: globex).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/audit", key: globex).status == .forbidden)
+            let acme = try await client.call(.get, "/api/v1/tenants/acme/audit", key: h.adminKey).json["records"]?.arrayValue ?? []
+            #expect(acme.allSatisfy { $0["tenant"] == "acme" } && acme.count == 2)
+            // Pages follow the cursor, newest first.
+            let first = try await client.call(.get, "/api/v1/audit?limit=2", key: h.adminKey).json
+            let next = try await client.call(.get, "/api/v1/audit?limit=2&cursor=\(first["next_cursor"]?.stringValue ?? "")", key: h.adminKey).json
+            // (six records now: the tenant admin's key creation is one)
+            #expect(next["records"]?.arrayValue?.map { $0["seq"] } == [.number(4), .number(3)])
+
+            // Hand-edit record 3 (bypassing the append-only trigger, as an intruder with the
+            // database would) and verify names it.
+            try await h.services.store.read { db in
+                if kind == .sqlite {
+                    try await db.raw("DROP TRIGGER audit_records_no_update").run()
+                } else {
+                    try await db.raw("ALTER TABLE audit_records DISABLE TRIGGER audit_records_append_only").run()
+                }
+                try await db.raw("UPDATE audit_records SET actor = 'someone-else' WHERE seq = 3").run()
+            }
+            let verdict = try await client.call(.get, "/api/v1/audit/verify", key: h.adminKey).json
+            #expect(verdict["ok"] == false)
+            #expect(verdict["broken_at"] == .number(3))
+            // The export holds every record, oldest first, as NDJSON.
+            let export = try await client.call(.get, "/api/v1/audit/export", key: h.adminKey)
+            let lines = String(buffer: export.body).split(separator: "\n")
+            #expect(lines.count == 6)
+            #expect(lines.first?.contains("\"seq\":1") == true)
+        }
+    }
+
+    @Test(arguments: databases) func secretsAreWriteOnlyResolvedInOrderAndBoundToTheirRow(_ kind: TestDatabase) async throws {
+        let h = try await Harness.make(kind)
+        defer { Task { await h.drop() } }
+        let defaultValue = "dflt-Pl41ntext-\(UUID().uuidString)", overrideValue = "ovrd-Pl41ntext-\(UUID().uuidString)"
+        try await h.test { client in
+            var bodies: [String] = []
+            func record(_ r: TestResponse) -> TestResponse { bodies.append(String(buffer: r.body)); return r }
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
+            try await Self.installed(client, admin: h.adminKey, tenant: "acme", app: "notes", scopes: ["kv.read"], grant: ["kv.read"])
+            let token = try await Self.appToken(h, tenant: "acme", app: "notes")
+            func read(_ key: String) async throws -> TestResponse {
+                record(try await client.execute(uri: "/api/mcp/app-secrets", method: .post, headers: [.authorization: "Bearer " + token], body: jsonBody(["key": .string(key)])))
+            }
+            #expect(try await read("API_KEY").json == ["ok": true, "value": nil])
+            #expect(record(try await client.call(.put, "/api/v1/apps/notes/secrets/API_KEY", key: h.adminKey, json: ["value": .string(defaultValue), "description": "the key"])).status == .ok)
+            #expect(try await read("API_KEY").json["value"] == .string(defaultValue))
+            #expect(record(try await client.call(.put, "/api/v1/tenants/acme/apps/notes/secrets/API_KEY", key: h.adminKey, json: ["value": .string(overrideValue)])).status == .ok)
+            #expect(try await read("API_KEY").json["value"] == .string(overrideValue))
+            let listed = record(try await client.call(.get, "/api/v1/tenants/acme/apps/notes/secrets", key: h.adminKey)).json
+            #expect((listed.arrayValue ?? []).map { $0["level"]?.stringValue ?? "" } == ["default", "tenant"])
+
+            // Bad input.
+            #expect(record(try await client.call(.put, "/api/v1/apps/notes/secrets/api_key", key: h.adminKey, json: ["value": "x"])).errorCode == "invalid_secret_key")
+            #expect(record(try await client.call(.put, "/api/v1/apps/notes/secrets/BIG", key: h.adminKey, json: ["value": .string(String(repeating: "x", count: 65_537))])).status == .contentTooLarge)
+            #expect(record(try await client.call(.put, "/api/v1/apps/notes/secrets/DESC", key: h.adminKey, json: ["value": "x", "description": "a\u{07}b"])).errorCode == "invalid_description")
+            #expect(try await read("bad-key").status == .badRequest)
+
+            // Rotations keep every value readable.
+            #expect(record(try await client.call(.post, "/api/v1/keys/rotate", key: h.adminKey, json: ["target": "tenant", "tenant": "acme"])).json["reencrypted"] == 1)
+            #expect(record(try await client.call(.post, "/api/v1/keys/rotate", key: h.adminKey, json: ["target": "master"])).status == .ok)
+            #expect(try await read("API_KEY").json["value"] == .string(overrideValue))
+
+            // A ciphertext copied onto another row does not decrypt: the read fails, audited.
+            try await h.services.store.read { db in
+                struct Row: Decodable { var nonce: String; var ciphertext: String; var dataKeyId: String }
+                let o = try await db.select().columns("nonce", "ciphertext", "data_key_id").from("secrets").where("tenant_id", .isNot, SQLLiteral.null)
+                    .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)!
+                try await db.update("secrets").set("nonce", to: o.nonce).set("ciphertext", to: o.ciphertext).set("data_key_id", to: o.dataKeyId)
+                    .where("tenant_id", .is, SQLLiteral.null).run()
+            }
+            try await client.call(.delete, "/api/v1/tenants/acme/apps/notes/secrets/API_KEY", key: h.adminKey)
+            let moved = try await read("API_KEY")
+            #expect(moved.status == .internalServerError)
+            #expect(moved.errorCode == "secret_unreadable")
+            #expect(try await Self.records(client, h.adminKey, "&kind=secret_read&status=decrypt_failed").count == 1)
+
+            // Every read is audited by name, never by value; no response and no row holds a value.
+            let reads = try await Self.records(client, h.adminKey, "&kind=secret_read")
+            #expect(reads.count == 5)
+            let export = String(buffer: try await client.call(.get, "/api/v1/audit/export", key: h.adminKey).body)
+            let rows = try await h.services.store.read { db in
+                try await db.raw("SELECT * FROM secrets").all().map { "\($0)" } + (try await db.raw("SELECT * FROM audit_records").all().map { "\($0)" })
+            }
+            for value in [defaultValue, overrideValue] {
+                let forms = [value, Data(value.utf8).base64EncodedString(), Hex.string(Array(value.utf8))]
+                for form in forms {
+                    #expect(!export.contains(form))
+                    #expect(!rows.contains { $0.contains(form) })
+                    let leaked = bodies.contains { $0.contains(form) && !Self.isAppRead($0) }
+                    #expect(!leaked)
+                }
+            }
+        }
+    }
+
+    /// Bodies of the app's own secret reads are the one place a value may appear.
+    static func isAppRead(_ body: String) -> Bool { body.hasPrefix("{\"ok\":true,\"value\":") }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for element in self { out.append(try await transform(element)) }
+        return out
+    }
+}

@@ -1,0 +1,29 @@
+import { JSONPointer } from '../json/value';
+/** Stable error codes of manifest validation, identical in every Marina implementation. */
+export declare type ManifestErrorCode = 'invalid_encoding' | 'invalid_syntax' | 'duplicate_key' | 'document_too_large' | 'nesting_too_deep' | 'empty_document' | 'unknown_field' | 'missing_field' | 'invalid_type' | 'invalid_value' | 'unknown_scope' | 'scope_not_declared' | 'duplicate_name' | 'invalid_cron' | 'unsupported_version';
+/** One problem: a stable code, a JSON Pointer into the document as written, a message. */
+export interface ManifestDiagnostic {
+    code: ManifestErrorCode;
+    path: string;
+    message: string;
+}
+/** Diagnostics collected while walking a document: one per (code, path), in order found. */
+export declare class Diagnostics {
+    readonly items: ManifestDiagnostic[];
+    get isEmpty(): boolean;
+    add(code: ManifestErrorCode, path: JSONPointer, message: string): void;
+}
+/** A document that could not be turned into a tree at all. */
+export declare class DocumentError extends Error {
+    readonly code: ManifestErrorCode;
+    readonly path: JSONPointer;
+    constructor(code: ManifestErrorCode, path: JSONPointer, message: string);
+    get diagnostic(): ManifestDiagnostic;
+}
+/** Bounds applied to every document, so hostile input ends in a clear error. */
+export interface DocumentLimits {
+    maxBytes: number;
+    maxDepth: number;
+    maxNodes: number;
+}
+export declare const defaultLimits: DocumentLimits;

@@ -1,0 +1,500 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.resolveCoreScalar = exports.composeYAML = void 0;
+const diagnostics_1 = require("../manifest/diagnostics");
+const text_1 = require("../json/text");
+const value_1 = require("../json/value");
+const lib_1 = require("./lib");
+/**
+ * Reads one YAML document into a JSON tree under the YAML 1.2 core schema, exactly as Marina's
+ * reference composer does (YAMLComposer.swift over libyaml events):
+ *
+ * - eemeli/yaml's `Parser` (CST, iterative) and `Composer` (document nodes) do the syntax; the
+ *   composer runs with `uniqueKeys: false` and `merge: false`, and its own value resolution is
+ *   ignored: every scalar is resolved here from its source text, style and tag.
+ * - The tree is then walked in document order, the way the reference consumes events: nodes are
+ *   counted (an alias counts its whole anchored value every time it is used; mapping keys count
+ *   too), depth is bounded (also through aliases), duplicate keys, unknown tags, aliases without
+ *   anchors and non-string keys are refused where they occur.
+ * - A syntax error reported by eemeli/yaml is raised when the walk reaches its position, with the
+ *   path of the node being read, as libyaml reports errors lazily while events are pulled.
+ * - Collections nested deeper than the limit are cut out of the CST before composing, so hostile
+ *   nesting cannot exhaust the stack; the walk refuses them before it could reach the cut.
+ */
+function composeYAML(bytes, limits = diagnostics_1.defaultLimits) {
+    if (bytes.length > limits.maxBytes) {
+        throw new diagnostics_1.DocumentError('document_too_large', value_1.JSONPointer.root, `document is ${bytes.length} bytes; the limit is ${limits.maxBytes}`);
+    }
+    (0, text_1.requireText)(bytes);
+    const text = (0, text_1.decodeUTF8)(bytes);
+    (0, text_1.requireYAMLPrintable)(text);
+    return new YAMLWalker(text, limits).document();
+}
+exports.composeYAML = composeYAML;
+const TAG = 'tag:yaml.org,2002:';
+const COLLECTION_TOKENS = new Set(['block-map', 'block-seq', 'flow-collection']);
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** libyaml decodes its input in chunks of this many bytes and checks every character it decodes. */
+const LIBYAML_CHUNK = 16384;
+class YAMLWalker {
+    text;
+    limits;
+    lib;
+    nodes = 0;
+    anchors = new Map();
+    errors = [];
+    nextError = 0;
+    lineStarts = [0];
+    constructor(text, limits) {
+        this.text = text;
+        this.limits = limits;
+        this.lib = (0, lib_1.yamlLibrary)();
+        for (let i = 0; i < text.length; i++)
+            if (text.charCodeAt(i) === 0x0a)
+                this.lineStarts.push(i + 1);
+    }
+    line(offset) {
+        let lo = 0;
+        let hi = this.lineStarts.length - 1;
+        while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (this.lineStarts[mid] <= offset)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        return lo + 1;
+    }
+    column(offset) {
+        return offset - this.lineStarts[this.line(offset) - 1] + 1;
+    }
+    syntax(path, message) {
+        return new diagnostics_1.DocumentError('invalid_syntax', path, message);
+    }
+    nesting(path) {
+        return new diagnostics_1.DocumentError('nesting_too_deep', path, `nesting deeper than ${this.limits.maxDepth} levels`);
+    }
+    document() {
+        this.readerCheck();
+        let tokens;
+        let docs;
+        try {
+            tokens = Array.from(new this.lib.Parser().parse(this.text));
+            this.cutDeepCollections(tokens);
+            docs = this.composeDocs(tokens);
+        }
+        catch (e) {
+            if (e instanceof diagnostics_1.DocumentError)
+                throw e;
+            throw this.syntax(value_1.JSONPointer.root, `invalid YAML: ${e.message}`);
+        }
+        const { documents, errors } = docs;
+        this.errors = [...this.errors, ...errors].sort((a, b) => a.offset - b.offset);
+        if (documents.length === 0) {
+            if (this.errors.length > 0)
+                throw this.pendingAsError(value_1.JSONPointer.root);
+            if (tokens.some((t) => t.type === 'directive')) {
+                throw this.syntax(value_1.JSONPointer.root, 'invalid YAML: directives without a document (expected ---)');
+            }
+            throw new diagnostics_1.DocumentError('empty_document', value_1.JSONPointer.root, 'the document is empty');
+        }
+        const root = documents[0].contents;
+        this.checkpoint(this.start(root, documents[0].range[0]), value_1.JSONPointer.root);
+        const [value] = this.node(root, value_1.JSONPointer.root, 0);
+        if (this.nextError < this.errors.length) {
+            const first = this.errors[this.nextError];
+            // Past the first document: libyaml would first report the second document.
+            if (documents.length < 2 || first.offset < documents[1].range[0])
+                throw this.pendingAsError(value_1.JSONPointer.root);
+        }
+        if (documents.length > 1) {
+            const at = this.line(this.start(documents[1].contents, documents[1].range[0]));
+            throw this.syntax(value_1.JSONPointer.root, `a manifest is one YAML document; found another at line ${at}`);
+        }
+        return value;
+    }
+    /** libyaml refuses the non-characters U+FFFE and U+FFFF when it decodes its input. */
+    readerCheck() {
+        let bytesSoFar = 0;
+        let offset = 0;
+        for (const ch of this.text) {
+            const c = ch.codePointAt(0);
+            if (c === 0xfffe || c === 0xffff) {
+                const message = `invalid YAML at line ${this.line(offset)}, column ${this.column(offset)}: control characters are not allowed`;
+                if (bytesSoFar < LIBYAML_CHUNK)
+                    throw this.syntax(value_1.JSONPointer.root, message);
+                // Decoded with a later chunk: reported once the scanner reaches that chunk.
+                const chunkStart = Math.floor(bytesSoFar / LIBYAML_CHUNK) * LIBYAML_CHUNK;
+                this.errors.push({ offset: this.offsetOfByte(chunkStart), message });
+                return;
+            }
+            bytesSoFar += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+            offset += ch.length;
+        }
+    }
+    offsetOfByte(target) {
+        let bytes = 0;
+        let offset = 0;
+        for (const ch of this.text) {
+            if (bytes >= target)
+                return offset;
+            const c = ch.codePointAt(0);
+            bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+            offset += ch.length;
+        }
+        return offset;
+    }
+    composeDocs(tokens) {
+        const composer = new this.lib.Composer({
+            version: '1.2',
+            schema: 'core',
+            merge: false,
+            uniqueKeys: false,
+            strict: true,
+            prettyErrors: false,
+        });
+        const documents = Array.from(composer.compose(tokens));
+        const errors = [];
+        const add = (e) => errors.push({ offset: e.pos[0], message: e.message });
+        for (const d of documents)
+            d.errors.forEach(add);
+        composer.streamInfo().errors.forEach(add);
+        return { documents, errors };
+    }
+    /**
+     * Replaces collections nested deeper than the limit (counted on CST collections, which never
+     * outnumber the composed levels) by a placeholder, iteratively.
+     */
+    cutDeepCollections(tokens) {
+        const stack = [];
+        for (const t of tokens)
+            if (t.type === 'document' && t.value)
+                stack.push([t.value, 0]);
+        while (stack.length > 0) {
+            const [token, level] = stack.pop();
+            if (!COLLECTION_TOKENS.has(token.type) || !token.items)
+                continue;
+            for (const item of token.items) {
+                for (const slot of ['key', 'value']) {
+                    const child = item[slot];
+                    if (!child || !COLLECTION_TOKENS.has(child.type))
+                        continue;
+                    if (level + 1 > this.limits.maxDepth) {
+                        item[slot] = { type: 'scalar', offset: child.offset, indent: child.indent ?? 0, source: 'x', end: [] };
+                    }
+                    else {
+                        stack.push([child, level + 1]);
+                    }
+                }
+            }
+        }
+    }
+    pendingAsError(path) {
+        const e = this.errors[this.nextError] ?? { offset: 0, message: 'malformed YAML' };
+        const message = e.message.startsWith('invalid YAML') ? e.message : `invalid YAML at line ${this.line(e.offset)}, column ${this.column(e.offset)}: ${e.message}`;
+        return this.syntax(path, message);
+    }
+    /** Raises the first pending syntax error located at or before `offset`. */
+    checkpoint(offset, path) {
+        if (this.nextError < this.errors.length && this.errors[this.nextError].offset <= offset)
+            throw this.pendingAsError(path);
+    }
+    /** Raises the first pending syntax error located strictly before `offset` (collection ends). */
+    checkpointBefore(offset, path) {
+        if (this.nextError < this.errors.length && this.errors[this.nextError].offset < offset)
+            throw this.pendingAsError(path);
+    }
+    start(n, fallback) {
+        const r = n?.range;
+        if (r)
+            return r[0];
+        if (this.lib.isPair(n) || this.lib.isMap(n)) {
+            const first = this.lib.isPair(n) ? n : n.items[0];
+            if (first && this.lib.isPair(first))
+                return this.start(first.key, fallback);
+        }
+        return fallback;
+    }
+    end(n, fallback) {
+        const r = n?.range;
+        if (r)
+            return r[1];
+        if (this.lib.isMap(n)) {
+            const items = n.items;
+            const last = items[items.length - 1];
+            if (last && this.lib.isPair(last))
+                return this.end(last.value ?? last.key, fallback);
+        }
+        return fallback;
+    }
+    count(n, path) {
+        this.nodes += n;
+        if (this.nodes > this.limits.maxNodes) {
+            throw new diagnostics_1.DocumentError('document_too_large', path, `the document expands to more than ${this.limits.maxNodes} values (aliases count each time they are used)`);
+        }
+    }
+    remember(anchor, value) {
+        if (anchor)
+            this.anchors.set(anchor, value);
+    }
+    /** Returns the value, its node count and its depth. */
+    node(n, path, depth) {
+        const lib = this.lib;
+        if (n === null || n === undefined) {
+            // An absent value (`{a}` in flow style): libyaml reports an empty plain scalar.
+            this.count(1, path);
+            return [null, 1, 0];
+        }
+        if (lib.isAlias(n)) {
+            const anchored = this.anchors.get(n.source);
+            if (!anchored) {
+                throw this.syntax(path, `line ${this.line(this.start(n, 0))}: the alias *${n.source} names no anchor`);
+            }
+            this.count(anchored.nodes, path);
+            if (depth + anchored.depth > this.limits.maxDepth)
+                throw this.nesting(path);
+            return [anchored.value, anchored.nodes, anchored.depth];
+        }
+        if (lib.isScalar(n)) {
+            this.count(1, path);
+            const value = this.scalar(n, path);
+            this.remember(n.anchor, { value, nodes: 1, depth: 0 });
+            return [value, 1, 0];
+        }
+        if (lib.isPair(n)) {
+            // A single-pair mapping inside a flow sequence (`[a: b]`).
+            return this.mapping([n], undefined, undefined, this.start(n, 0), this.end(n, 0), path, depth);
+        }
+        if (lib.isSeq(n)) {
+            if (depth >= this.limits.maxDepth)
+                throw this.nesting(path);
+            this.count(1, path);
+            this.checkCollectionTag(n.tag, TAG + 'seq', n, path);
+            const items = [];
+            let total = 1;
+            let deepest = 1;
+            for (const item of n.items) {
+                const itemPath = path.child(items.length);
+                this.checkpoint(this.start(item, this.start(n, 0)), itemPath);
+                const [v, c, d] = lib.isPair(item)
+                    ? this.mapping([item], undefined, undefined, this.start(item, 0), this.end(item, 0), itemPath, depth + 1)
+                    : this.node(item, itemPath, depth + 1);
+                items.push(v);
+                total += c;
+                deepest = Math.max(deepest, d + 1);
+            }
+            this.checkpointBefore(this.end(n, Number.MAX_SAFE_INTEGER), path.child(items.length));
+            const value = items;
+            this.remember(n.anchor, { value, nodes: total, depth: deepest });
+            return [value, total, deepest];
+        }
+        if (lib.isMap(n)) {
+            return this.mapping(n.items, n.tag, n.anchor, this.start(n, 0), this.end(n, Number.MAX_SAFE_INTEGER), path, depth);
+        }
+        throw this.syntax(path, 'unexpected YAML node');
+    }
+    mapping(pairs, tag, anchor, startOffset, endOffset, path, depth) {
+        if (depth >= this.limits.maxDepth)
+            throw this.nesting(path);
+        this.count(1, path);
+        this.checkCollectionTag(tag, TAG + 'map', { range: [startOffset] }, path);
+        const object = new Map();
+        let total = 1;
+        let deepest = 1;
+        for (const pair of pairs) {
+            if (!this.lib.isPair(pair))
+                throw this.syntax(path, 'unexpected YAML node in a mapping');
+            const keyStart = this.start(pair.key, startOffset);
+            this.checkpoint(keyStart, path);
+            const key = this.mappingKey(pair.key, path, keyStart);
+            if (object.has(key)) {
+                throw new diagnostics_1.DocumentError('duplicate_key', path.child(key), `line ${this.line(keyStart)}: the key "${key}" appears more than once`);
+            }
+            const valuePath = path.child(key);
+            if (pair.value !== null && pair.value !== undefined)
+                this.checkpoint(this.start(pair.value, keyStart), valuePath);
+            const [v, c, d] = this.node(pair.value, valuePath, depth + 1);
+            object.set(key, v);
+            total += c;
+            deepest = Math.max(deepest, d + 1);
+        }
+        this.checkpointBefore(endOffset, path);
+        const value = object;
+        this.remember(anchor, { value, nodes: total, depth: deepest });
+        return [value, total, deepest];
+    }
+    checkCollectionTag(tag, expected, n, path) {
+        if (tag === undefined || tag === expected || tag === '!')
+            return;
+        throw this.syntax(path, `line ${this.line(this.start(n, 0))}: the YAML tag ${tag} is not supported`);
+    }
+    mappingKey(k, path, offset) {
+        const lib = this.lib;
+        if (k === null || k === undefined) {
+            this.count(1, path);
+            return '';
+        }
+        if (lib.isScalar(k)) {
+            this.count(1, path);
+            const text = k.source ?? (k.value === null || k.value === undefined ? '' : String(k.value));
+            if (LONE_SURROGATE.test(text))
+                throw this.syntax(path, `line ${this.line(offset)}: a key holds an invalid Unicode escape`);
+            return text;
+        }
+        if (lib.isAlias(k)) {
+            const anchored = this.anchors.get(k.source);
+            if (anchored && typeof anchored.value === 'string')
+                return anchored.value;
+            throw this.syntax(path, `line ${this.line(offset)}: a mapping key must be a string`);
+        }
+        throw this.syntax(path, `line ${this.line(offset)}: a mapping key must be a string, not a collection`);
+    }
+    scalar(n, path) {
+        const text = n.source ?? (n.value === null || n.value === undefined ? '' : String(n.value));
+        if (LONE_SURROGATE.test(text))
+            throw this.syntax(path, `line ${this.line(this.start(n, 0))}: a scalar holds an invalid Unicode escape`);
+        const plain = n.type === 'PLAIN';
+        switch (n.tag) {
+            case undefined:
+                return plain ? resolveCoreScalar(text, path) : text;
+            case '!':
+            case TAG + 'str':
+                return text;
+            case TAG + 'null': {
+                if (resolveCoreScalar(text, path) !== null)
+                    throw mistagged(text, 'null', path);
+                return null;
+            }
+            case TAG + 'bool': {
+                const v = resolveCoreScalar(text, path);
+                if (typeof v !== 'boolean')
+                    throw mistagged(text, 'bool', path);
+                return v;
+            }
+            case TAG + 'int':
+            case TAG + 'float': {
+                const v = resolveCoreScalar(text, path);
+                if (typeof v !== 'number')
+                    throw mistagged(text, 'number', path);
+                return v;
+            }
+            default:
+                throw this.syntax(path, `line ${this.line(this.start(n, 0))}: the YAML tag ${n.tag} is not supported`);
+        }
+    }
+}
+function mistagged(text, type, path) {
+    return new diagnostics_1.DocumentError('invalid_value', path, `"${text}" is not a valid ${type}`);
+}
+function isDigit(c) {
+    return c >= 0x30 && c <= 0x39;
+}
+function isHexDigit(c) {
+    return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+function hexValue(c) {
+    return isDigit(c) ? c - 0x30 : c >= 0x61 ? c - 0x61 + 10 : c - 0x41 + 10;
+}
+function finiteNumber(value, text, path) {
+    if (!Number.isFinite(value))
+        throw new diagnostics_1.DocumentError('invalid_value', path, `the number ${text} is out of range`);
+    return value;
+}
+const NON_FINITE = new Set(['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF', '.nan', '.NaN', '.NAN']);
+/** Resolution of a plain scalar under the YAML 1.2 core schema. */
+function resolveCoreScalar(text, path) {
+    switch (text) {
+        case '':
+        case '~':
+        case 'null':
+        case 'Null':
+        case 'NULL':
+            return null;
+        case 'true':
+        case 'True':
+        case 'TRUE':
+            return true;
+        case 'false':
+        case 'False':
+        case 'FALSE':
+            return false;
+    }
+    if (NON_FINITE.has(text)) {
+        throw new diagnostics_1.DocumentError('invalid_value', path, `${text} is not a finite number; JSON cannot hold it (quote it for a string)`);
+    }
+    const u = text;
+    const n = u.length;
+    if (n > 2 && u.charCodeAt(0) === 0x30 && u.charCodeAt(1) === 0x6f) {
+        let ok = true;
+        for (let i = 2; i < n; i++) {
+            const c = u.charCodeAt(i);
+            if (!(c >= 0x30 && c <= 0x37)) {
+                ok = false;
+                break;
+            }
+        }
+        if (ok) {
+            let acc = 0;
+            for (let i = 2; i < n; i++)
+                acc = acc * 8 + (u.charCodeAt(i) - 0x30);
+            return finiteNumber(acc, text, path);
+        }
+    }
+    if (n > 2 && u.charCodeAt(0) === 0x30 && u.charCodeAt(1) === 0x78) {
+        let ok = true;
+        for (let i = 2; i < n; i++) {
+            if (!isHexDigit(u.charCodeAt(i))) {
+                ok = false;
+                break;
+            }
+        }
+        if (ok) {
+            let acc = 0;
+            for (let i = 2; i < n; i++)
+                acc = acc * 16 + hexValue(u.charCodeAt(i));
+            return finiteNumber(acc, text, path);
+        }
+    }
+    // [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+    let i = 0;
+    if (i < n && (u[i] === '-' || u[i] === '+'))
+        i++;
+    let intDigits = 0;
+    let fracDigits = 0;
+    while (i < n && isDigit(u.charCodeAt(i))) {
+        i++;
+        intDigits++;
+    }
+    let sawPoint = false;
+    if (i < n && u[i] === '.') {
+        sawPoint = true;
+        i++;
+        while (i < n && isDigit(u.charCodeAt(i))) {
+            i++;
+            fracDigits++;
+        }
+    }
+    if (!(intDigits > 0 || (sawPoint && fracDigits > 0)))
+        return text;
+    if (i < n && (u[i] === 'e' || u[i] === 'E')) {
+        i++;
+        if (i < n && (u[i] === '-' || u[i] === '+'))
+            i++;
+        let expDigits = 0;
+        while (i < n && isDigit(u.charCodeAt(i))) {
+            i++;
+            expDigits++;
+        }
+        if (expDigits === 0)
+            return text;
+    }
+    if (i !== n)
+        return text;
+    const cleaned = text.startsWith('+') ? text.slice(1) : text;
+    const normalized = cleaned.startsWith('.') ? '0' + cleaned : cleaned.startsWith('-.') ? '-0' + cleaned.slice(1) : cleaned;
+    const value = Number(normalized);
+    if (Number.isNaN(value))
+        return text;
+    return finiteNumber(value, text, path);
+}
+exports.resolveCoreScalar = resolveCoreScalar;

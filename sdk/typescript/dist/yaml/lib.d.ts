@@ -1,0 +1,68 @@
+/** The parts of eemeli/yaml's API this SDK uses (structural, so no type package is needed). */
+export interface YamlCSTToken {
+    type: string;
+    offset: number;
+    indent?: number;
+    source?: string;
+    message?: string;
+    start?: unknown;
+    key?: YamlCSTToken | null;
+    sep?: unknown;
+    value?: YamlCSTToken | null;
+    items?: {
+        start?: unknown;
+        key?: YamlCSTToken | null;
+        sep?: unknown;
+        value?: YamlCSTToken | null;
+    }[];
+    end?: unknown;
+}
+export interface YamlNode {
+    range?: [number, number, number] | null;
+    tag?: string;
+    anchor?: string;
+}
+export interface YamlScalar extends YamlNode {
+    source?: string;
+    value: unknown;
+    type?: string;
+}
+export interface YamlAlias extends YamlNode {
+    source: string;
+}
+export interface YamlPair {
+    key: unknown;
+    value: unknown;
+}
+export interface YamlCollection extends YamlNode {
+    items: unknown[];
+}
+export interface YamlError {
+    code: string;
+    message: string;
+    pos: [number, number];
+}
+export interface YamlDocument {
+    contents: unknown;
+    errors: YamlError[];
+    warnings: YamlError[];
+    range: [number, number, number];
+}
+export interface YamlModule {
+    Parser: new () => {
+        parse(source: string): Iterable<YamlCSTToken>;
+    };
+    Composer: new (options?: Record<string, unknown>) => {
+        compose(tokens: Iterable<YamlCSTToken>, forceDoc?: boolean, endOffset?: number): Iterable<YamlDocument>;
+        streamInfo(): {
+            errors: YamlError[];
+            warnings: YamlError[];
+        };
+    };
+    isScalar(n: unknown): n is YamlScalar;
+    isAlias(n: unknown): n is YamlAlias;
+    isMap(n: unknown): n is YamlCollection;
+    isSeq(n: unknown): n is YamlCollection;
+    isPair(n: unknown): n is YamlPair;
+}
+export declare function yamlLibrary(): YamlModule;
