@@ -62,7 +62,7 @@ import Testing
         #expect(a["write_tmp"] as? Bool == true)
         #expect(a["sees_root"] as? Bool == false && a["sees_marina_data"] as? Bool == false)
         // Only SPEC §4's environment (plus the manifest's MODE and the basics of a process).
-        #expect(Set(a["env"] as? [String] ?? []) == ["PORT", "MARINA_URL", "MARINA_APP_TOKEN", "MARINA_TENANT", "MARINA_APP", "MARINA_VERSION", "MARINA_INSTALL",
+        #expect(Set(a["env"] as? [String] ?? []) == ["PORT", "MARINA_URL", "MARINA_APP_TOKEN", "MARINA_TENANT", "MARINA_APP", "MARINA_VERSION", "MARINA_INSTALL_ID", "MARINA_JWKS",
                                                     "MARINA_SOCKET", "MODE", "HOME", "PATH", "TMPDIR", "LANG", "PWD"])
         // The install event arrived, with an id and an invocation token.
         let events = a["events"] as? [[String: Any]] ?? []

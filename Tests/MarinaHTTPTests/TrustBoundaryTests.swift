@@ -243,7 +243,14 @@ import Testing
             #expect(reads.count == 5)
             let export = String(buffer: try await client.call(.get, "/api/v1/audit/export", key: h.adminKey).body)
             let rows = try await h.services.store.read { db in
-                try await db.raw("SELECT * FROM secrets").all().map { "\($0)" } + (try await db.raw("SELECT * FROM audit_records").all().map { "\($0)" })
+                struct Secret: Decodable { var key_name: String; var description: String; var nonce: String; var ciphertext: String }
+                struct Audit: Decodable { var name: String; var summary: String; var status: String; var actor: String }
+                let secrets = try await db.raw("SELECT key_name, description, nonce, ciphertext FROM secrets").all(decoding: Secret.self)
+                    .map { [$0.key_name, $0.description, $0.nonce, $0.ciphertext].joined(separator: " ") }
+                let audit = try await db.raw("SELECT name, summary, status, actor FROM audit_records").all(decoding: Audit.self)
+                    .map { [$0.name, $0.summary, $0.status, $0.actor].joined(separator: " ") }
+                #expect(!secrets.isEmpty && !audit.isEmpty)
+                return secrets + audit
             }
             for value in [defaultValue, overrideValue] {
                 let forms = [value, Data(value.utf8).base64EncodedString(), Hex.string(Array(value.utf8))]

@@ -25,7 +25,8 @@ import Testing
         // Another replica loads the same keys from the database.
         let replica = TokenSigner(store: store, vault: vault)
         // The private keys are stored wrapped by the master key, never as they are.
-        let stored = try await store.read { db in try await db.raw("SELECT private_key FROM signing_keys").all().map { "\($0)" } }
+        struct Stored: Decodable { var private_key: String }
+        let stored = try await store.read { db in try await db.raw("SELECT private_key FROM signing_keys").all(decoding: Stored.self).map(\.private_key) }
         #expect(stored.allSatisfy { $0.contains("mk_") })
         try await replica.load(now: 3000)
         #expect(try await replica.verify(new) == claims)

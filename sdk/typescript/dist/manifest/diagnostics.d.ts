@@ -11,6 +11,10 @@ export interface ManifestDiagnostic {
 export declare class Diagnostics {
     readonly items: ManifestDiagnostic[];
     get isEmpty(): boolean;
+    /**
+     * Adds a diagnostic unless one with the same code and path is there already. Paths compare as
+     * the reference compares them (Swift `String`: canonically equivalent paths are the same).
+     */
     add(code: ManifestErrorCode, path: JSONPointer, message: string): void;
 }
 /** A document that could not be turned into a tree at all. */

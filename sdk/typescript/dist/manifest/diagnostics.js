@@ -7,9 +7,14 @@ class Diagnostics {
     get isEmpty() {
         return this.items.length === 0;
     }
+    /**
+     * Adds a diagnostic unless one with the same code and path is there already. Paths compare as
+     * the reference compares them (Swift `String`: canonically equivalent paths are the same).
+     */
     add(code, path, message) {
         const p = path.toString();
-        if (!this.items.some((d) => d.code === code && d.path === p))
+        const key = p.normalize('NFD');
+        if (!this.items.some((d) => d.code === code && (d.path === p || d.path.normalize('NFD') === key)))
             this.items.push({ code, path: p, message });
     }
 }

@@ -45,12 +45,17 @@ class YAMLWalker {
     errors = [];
     nextError = 0;
     lineStarts = [0];
+    /** The text as libyaml reads it (see `libyamlText`); same length, so offsets agree. */
+    source;
+    /** Offsets where eemeli/yaml reports a value on its key's line that is itself a mapping. */
+    compactMappingErrors = new Set();
     constructor(text, limits) {
         this.text = text;
         this.limits = limits;
         this.lib = (0, lib_1.yamlLibrary)();
-        for (let i = 0; i < text.length; i++)
-            if (text.charCodeAt(i) === 0x0a)
+        this.source = libyamlText(text);
+        for (let i = 0; i < this.source.length; i++)
+            if (this.source.charCodeAt(i) === 0x0a)
                 this.lineStarts.push(i + 1);
     }
     line(offset) {
@@ -79,8 +84,11 @@ class YAMLWalker {
         let tokens;
         let docs;
         try {
-            tokens = Array.from(new this.lib.Parser().parse(this.text));
-            this.cutDeepCollections(tokens);
+            const parser = new this.lib.Parser();
+            lenientFlowIndentation(parser.lexer, this.lib.CST.FLOW_END);
+            tokens = Array.from(parser.parse(this.source));
+            this.checkDirectives(tokens);
+            this.checkCST(tokens);
             docs = this.composeDocs(tokens);
         }
         catch (e) {
@@ -155,17 +163,26 @@ class YAMLWalker {
         });
         const documents = Array.from(composer.compose(tokens));
         const errors = [];
-        const add = (e) => errors.push({ offset: e.pos[0], message: e.message });
+        const add = (e) => {
+            if (e.code === 'BLOCK_AS_IMPLICIT_KEY' && e.message.startsWith('Nested mappings'))
+                this.compactMappingErrors.add(e.pos[0]);
+            errors.push({ offset: e.pos[0], message: e.message, code: e.code });
+        };
         for (const d of documents)
             d.errors.forEach(add);
         composer.streamInfo().errors.forEach(add);
         return { documents, errors };
     }
     /**
-     * Replaces collections nested deeper than the limit (counted on CST collections, which never
-     * outnumber the composed levels) by a placeholder, iteratively.
+     * One pass over the CST (iterative, so hostile nesting is harmless):
+     * - collections nested deeper than the limit (counted on CST collections, which never outnumber
+     *   the composed levels) are replaced by a placeholder, so composing cannot exhaust the stack;
+     *   the walk refuses them before it could reach the cut;
+     * - what libyaml refuses but eemeli/yaml accepts is recorded as a pending error: a `:` without
+     *   a key that does not start its line (block) or that follows nothing (flow), and a block
+     *   sequence that starts on its key's line.
      */
-    cutDeepCollections(tokens) {
+    checkCST(tokens) {
         const stack = [];
         for (const t of tokens)
             if (t.type === 'document' && t.value)
@@ -175,6 +192,7 @@ class YAMLWalker {
             if (!COLLECTION_TOKENS.has(token.type) || !token.items)
                 continue;
             for (const item of token.items) {
+                this.checkItem(token, item);
                 for (const slot of ['key', 'value']) {
                     const child = item[slot];
                     if (!child || !COLLECTION_TOKENS.has(child.type))
@@ -189,6 +207,75 @@ class YAMLWalker {
             }
         }
     }
+    checkItem(collection, item) {
+        const start = (Array.isArray(item.start) ? item.start : []);
+        const sep = (Array.isArray(item.sep) ? item.sep : []);
+        const colon = sep.find((t) => t.type === 'map-value-ind');
+        const explicit = start.some((t) => t.type === 'explicit-key-ind');
+        if (collection.type === 'block-map') {
+            if (!item.key && colon && !explicit && !this.onlySpacesBefore(colon.offset)) {
+                this.errors.push({ offset: colon.offset, message: 'mapping values are not allowed in this context' });
+            }
+            const value = item.value;
+            if (value && value.type === 'block-seq' && colon && !sep.some((t) => t.type === 'newline')) {
+                this.errors.push({ offset: value.offset, message: 'block sequence entries are not allowed in this context' });
+            }
+        }
+        else if (collection.type === 'flow-collection') {
+            if (!item.key && colon && !explicit) {
+                this.errors.push({ offset: colon.offset, message: 'did not find expected node content' });
+            }
+            const key = item.key;
+            if (key && colon && !explicit && /[\n\r]/.test(key.source ?? '')) {
+                this.errors.push({ offset: key.offset, message: "did not find expected ',' or '}'" });
+            }
+        }
+    }
+    onlySpacesBefore(offset) {
+        for (let i = this.lineStarts[this.line(offset) - 1]; i < offset; i++) {
+            const c = this.source[i];
+            if (c !== ' ' && c !== '-' && c !== '?')
+                return false;
+        }
+        return true;
+    }
+    /** libyaml's directive rules: `%YAML` 1.1 or 1.2 once, `%TAG` handles once, no other names. */
+    checkDirectives(tokens) {
+        let sawYAML = false;
+        let handles = new Set();
+        for (const t of tokens) {
+            if (t.type === 'document') {
+                sawYAML = false;
+                handles = new Set();
+                continue;
+            }
+            if (t.type !== 'directive')
+                continue;
+            const parts = (t.source ?? '').split(/[ \t]+/).filter((x) => x !== '');
+            const fail = (message) => this.errors.push({ offset: t.offset, message });
+            if (parts[0] === '%YAML') {
+                if (sawYAML)
+                    fail('found duplicate %YAML directive');
+                else if (!/^[0-9]+\.[0-9]+$/.test(parts[1] ?? ''))
+                    fail('did not find expected digit or \'.\' character');
+                else {
+                    const [major, minor] = parts[1].split('.').map(Number);
+                    if (major !== 1 || (minor !== 1 && minor !== 2))
+                        fail('found incompatible YAML document');
+                }
+                sawYAML = true;
+            }
+            else if (parts[0] === '%TAG') {
+                const handle = parts[1] ?? '';
+                if (handles.has(handle))
+                    fail('found duplicate %TAG directive');
+                handles.add(handle);
+            }
+            else {
+                fail('found unknown directive name');
+            }
+        }
+    }
     pendingAsError(path) {
         const e = this.errors[this.nextError] ?? { offset: 0, message: 'malformed YAML' };
         const message = e.message.startsWith('invalid YAML') ? e.message : `invalid YAML at line ${this.line(e.offset)}, column ${this.column(e.offset)}: ${e.message}`;
@@ -199,10 +286,79 @@ class YAMLWalker {
         if (this.nextError < this.errors.length && this.errors[this.nextError].offset <= offset)
             throw this.pendingAsError(path);
     }
-    /** Raises the first pending syntax error located strictly before `offset` (collection ends). */
-    checkpointBefore(offset, path) {
-        if (this.nextError < this.errors.length && this.errors[this.nextError].offset < offset)
+    pending() {
+        return this.nextError < this.errors.length ? this.errors[this.nextError] : undefined;
+    }
+    /** The offset of the next token at or after `offset` (blanks, line breaks and comments skipped). */
+    nextToken(offset) {
+        let i = offset;
+        const t = this.source;
+        while (i < t.length) {
+            const c = t[i];
+            if (c === ' ' || c === '\t' || c === '\n' || c === '\r')
+                i++;
+            else if (c === '#' && (i === 0 || /[ \t\n\r]/.test(t[i - 1]))) {
+                while (i < t.length && t[i] !== '\n')
+                    i++;
+            }
+            else
+                return i;
+        }
+        return undefined;
+    }
+    lineEnd(offset) {
+        const next = this.lineStarts[this.line(offset)];
+        return next === undefined ? this.source.length : next - 1;
+    }
+    /**
+     * libyaml reports an error when it scans the token at fault, that is when an event needs it:
+     * a scalar or alias needs its whole token; an empty scalar, a block scalar and a block
+     * collection's end need the next token as well; an unterminated flow collection fails where
+     * its end was expected.
+     */
+    checkpointScalar(n, path) {
+        const e = this.pending();
+        if (!e || !n.range)
+            return;
+        const [from, to] = n.range;
+        if (e.offset < to || (e.offset === to && e.message.startsWith('Missing closing')))
             throw this.pendingAsError(path);
+        const empty = n.type === 'PLAIN' && n.source === '';
+        const block = n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED';
+        if (empty || block) {
+            // An empty scalar is known only once the next token is read; a block scalar reads the
+            // indentation of the lines after it.
+            const next = this.nextToken(Math.max(from, to));
+            const ahead = empty ? e.offset <= next || next === undefined : e.code === 'TAB_AS_INDENT' && (next === undefined || e.offset < next);
+            if (ahead)
+                throw this.pendingAsError(path);
+        }
+    }
+    checkpointEnd(n, flow, path) {
+        const e = this.pending();
+        if (!e)
+            return;
+        const r = n.range;
+        const end = this.end(n, Number.MAX_SAFE_INTEGER);
+        if (e.offset < end)
+            throw this.pendingAsError(path);
+        if (flow) {
+            if (e.offset === end && /end with a [\]}]$/.test(e.message))
+                throw this.pendingAsError(path);
+            return;
+        }
+        if (!r)
+            return;
+        const next = this.nextToken(end);
+        if (next === undefined)
+            return;
+        if (this.column(next) >= this.column(r[0]) && e.offset <= this.lineEnd(next))
+            throw this.pendingAsError(path);
+    }
+    checkAnchorName(name, path, offset) {
+        if (name !== undefined && !/^[0-9A-Za-z_-]+$/.test(name)) {
+            throw this.syntax(path, `invalid YAML at line ${this.line(offset)}: while scanning an anchor or alias: did not find expected alphabetic or numeric character`);
+        }
     }
     start(n, fallback) {
         const r = n?.range;
@@ -246,6 +402,8 @@ class YAMLWalker {
             return [null, 1, 0];
         }
         if (lib.isAlias(n)) {
+            this.checkpointScalar({ range: n.range }, path);
+            this.checkAnchorName(n.source, path, this.start(n, 0));
             const anchored = this.anchors.get(n.source);
             if (!anchored) {
                 throw this.syntax(path, `line ${this.line(this.start(n, 0))}: the alias *${n.source} names no anchor`);
@@ -256,6 +414,8 @@ class YAMLWalker {
             return [anchored.value, anchored.nodes, anchored.depth];
         }
         if (lib.isScalar(n)) {
+            this.checkpointScalar(n, path);
+            this.checkAnchorName(n.anchor, path, this.start(n, 0));
             this.count(1, path);
             const value = this.scalar(n, path);
             this.remember(n.anchor, { value, nodes: 1, depth: 0 });
@@ -263,9 +423,10 @@ class YAMLWalker {
         }
         if (lib.isPair(n)) {
             // A single-pair mapping inside a flow sequence (`[a: b]`).
-            return this.mapping([n], undefined, undefined, this.start(n, 0), this.end(n, 0), path, depth);
+            return this.mapping([n], undefined, undefined, this.start(n, 0), null, path, depth);
         }
         if (lib.isSeq(n)) {
+            this.checkAnchorName(n.anchor, path, this.start(n, 0));
             if (depth >= this.limits.maxDepth)
                 throw this.nesting(path);
             this.count(1, path);
@@ -277,23 +438,24 @@ class YAMLWalker {
                 const itemPath = path.child(items.length);
                 this.checkpoint(this.start(item, this.start(n, 0)), itemPath);
                 const [v, c, d] = lib.isPair(item)
-                    ? this.mapping([item], undefined, undefined, this.start(item, 0), this.end(item, 0), itemPath, depth + 1)
+                    ? this.mapping([item], undefined, undefined, this.start(item, 0), null, itemPath, depth + 1)
                     : this.node(item, itemPath, depth + 1);
                 items.push(v);
                 total += c;
                 deepest = Math.max(deepest, d + 1);
             }
-            this.checkpointBefore(this.end(n, Number.MAX_SAFE_INTEGER), path.child(items.length));
+            this.checkpointEnd(n, n.flow === true, path.child(items.length));
             const value = items;
             this.remember(n.anchor, { value, nodes: total, depth: deepest });
             return [value, total, deepest];
         }
         if (lib.isMap(n)) {
-            return this.mapping(n.items, n.tag, n.anchor, this.start(n, 0), this.end(n, Number.MAX_SAFE_INTEGER), path, depth);
+            this.checkAnchorName(n.anchor, path, this.start(n, 0));
+            return this.mapping(n.items, n.tag, n.anchor, this.start(n, 0), n, path, depth);
         }
         throw this.syntax(path, 'unexpected YAML node');
     }
-    mapping(pairs, tag, anchor, startOffset, endOffset, path, depth) {
+    mapping(pairs, tag, anchor, startOffset, node, path, depth) {
         if (depth >= this.limits.maxDepth)
             throw this.nesting(path);
         this.count(1, path);
@@ -311,14 +473,22 @@ class YAMLWalker {
                 throw new diagnostics_1.DocumentError('duplicate_key', path.child(key), `line ${this.line(keyStart)}: the key "${key}" appears more than once`);
             }
             const valuePath = path.child(key);
-            if (pair.value !== null && pair.value !== undefined)
-                this.checkpoint(this.start(pair.value, keyStart), valuePath);
+            if (pair.value !== null && pair.value !== undefined) {
+                const valueStart = this.start(pair.value, keyStart);
+                if (this.compactMappingErrors.has(valueStart) && this.pending()?.offset === valueStart) {
+                    // libyaml reads the value as a scalar, then fails at the `:` that follows it.
+                    this.count(1, valuePath);
+                    throw this.pendingAsError(path);
+                }
+                this.checkpoint(valueStart, valuePath);
+            }
             const [v, c, d] = this.node(pair.value, valuePath, depth + 1);
             object.set(key, v);
             total += c;
             deepest = Math.max(deepest, d + 1);
         }
-        this.checkpointBefore(endOffset, path);
+        if (node)
+            this.checkpointEnd(node, node.flow === true, path);
         const value = object;
         this.remember(anchor, { value, nodes: total, depth: deepest });
         return [value, total, deepest];
@@ -335,6 +505,8 @@ class YAMLWalker {
             return '';
         }
         if (lib.isScalar(k)) {
+            this.checkpointScalar(k, path);
+            this.checkAnchorName(k.anchor, path, offset);
             this.count(1, path);
             const text = k.source ?? (k.value === null || k.value === undefined ? '' : String(k.value));
             if (LONE_SURROGATE.test(text))
@@ -342,6 +514,8 @@ class YAMLWalker {
             return text;
         }
         if (lib.isAlias(k)) {
+            this.checkpointScalar({ range: k.range }, path);
+            this.checkAnchorName(k.source, path, offset);
             const anchored = this.anchors.get(k.source);
             if (anchored && typeof anchored.value === 'string')
                 return anchored.value;
@@ -382,6 +556,62 @@ class YAMLWalker {
                 throw this.syntax(path, `line ${this.line(this.start(n, 0))}: the YAML tag ${n.tag} is not supported`);
         }
     }
+}
+/**
+ * libyaml (a YAML 1.1 reader) also breaks lines at a lone CR, NEL, LS and PS, and skips a BOM at
+ * the start of a line while counting it as a column. The text given to eemeli/yaml is adjusted to
+ * read the same way; every replacement keeps the length, so offsets still agree.
+ */
+function libyamlText(text) {
+    if (!/[\r\u0085\u2028\u2029\uFEFF]/.test(text))
+        return text;
+    let out = '';
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (c === '\r' && text[i + 1] !== '\n')
+            out += '\n';
+        else if (c === '\u0085' || c === '\u2028' || c === '\u2029')
+            out += '\n';
+        else if (c === '\uFEFF' && (i === 0 || /[\n\r\u0085\u2028\u2029]/.test(text[i - 1])))
+            out += ' ';
+        else
+            out += c;
+    }
+    return out;
+}
+/**
+ * libyaml does not require the lines of a flow collection to be indented; eemeli/yaml's lexer
+ * ends the collection at a less indented line. Its flow lexing step is wrapped so that it sees no
+ * required indentation (its own handling of `---`/`...` inside a flow collection is kept).
+ */
+function lenientFlowIndentation(lexer, flowEnd) {
+    wrapWithoutIndentation(lexer, 'parseFlowCollection', flowEnd);
+    wrapWithoutIndentation(lexer, 'parseQuotedScalar', flowEnd);
+}
+function wrapWithoutIndentation(lexer, method, flowEnd) {
+    const original = lexer?.[method];
+    if (!lexer || typeof original !== 'function')
+        return;
+    lexer[method] = function* () {
+        const saved = this.indentNext;
+        this.indentNext = 0;
+        let sawEnd = false;
+        const inner = original.call(this);
+        try {
+            for (;;) {
+                const step = inner.next();
+                if (step.done)
+                    return step.value;
+                if (step.value === flowEnd)
+                    sawEnd = true;
+                yield step.value;
+            }
+        }
+        finally {
+            if (!sawEnd)
+                this.indentNext = saved;
+        }
+    };
 }
 function mistagged(text, type, path) {
     return new diagnostics_1.DocumentError('invalid_value', path, `"${text}" is not a valid ${type}`);

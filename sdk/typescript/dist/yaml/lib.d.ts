@@ -48,9 +48,18 @@ export interface YamlDocument {
     warnings: YamlError[];
     range: [number, number, number];
 }
+export interface YamlLexer {
+    indentNext: number;
+    parseFlowCollection?: (this: YamlLexer) => Generator<string, string, unknown>;
+    parseQuotedScalar?: (this: YamlLexer) => Generator<string, string, unknown>;
+}
 export interface YamlModule {
     Parser: new () => {
         parse(source: string): Iterable<YamlCSTToken>;
+        lexer?: YamlLexer;
+    };
+    CST: {
+        FLOW_END: string;
     };
     Composer: new (options?: Record<string, unknown>) => {
         compose(tokens: Iterable<YamlCSTToken>, forceDoc?: boolean, endOffset?: number): Iterable<YamlDocument>;

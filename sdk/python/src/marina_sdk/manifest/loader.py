@@ -164,7 +164,7 @@ def load_document(document: Any, catalog: ScopeCatalog = DEFAULT_CATALOG) -> Man
 
 def _int_fields_fit(value: Any, path: tuple) -> bool:
     if not path:
-        return not isinstance(value, float) or -9223372036854775808.0 <= value < 9223372036854775808.0
+        return not isinstance(value, float) or -9223372036854775808.0 < value < 9223372036854775808.0
     head, rest = path[0], path[1:]
     if head == "*":
         return all(_int_fields_fit(v, rest) for v in value) if isinstance(value, list) else True
@@ -177,5 +177,5 @@ def _finish(tree: Any, fmt: str) -> ManifestReport:
     canonical = canonical_string(result)
     # The reference decodes the canonical JSON into its typed model; integers beyond 64 bits fail there.
     if not all(_int_fields_fit(result, path) for path in native.INT_FIELDS):
-        return ManifestReport(fmt, [E.Diagnostic(E.INVALID_VALUE, "", "the manifest could not be read: an integer is out of range")])
+        return ManifestReport(fmt, [E.Diagnostic(E.INVALID_VALUE, "", "the manifest could not be read: DecodingError.dataCorrupted: Data was corrupted. Debug description: The given data was not valid JSON.")])
     return ManifestReport(fmt, [], native=result, canonical_json=canonical, hash=canonical_hash(result))
