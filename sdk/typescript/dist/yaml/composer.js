@@ -32,6 +32,8 @@ function composeYAML(bytes, limits = diagnostics_1.defaultLimits) {
 }
 exports.composeYAML = composeYAML;
 const TAG = 'tag:yaml.org,2002:';
+/** eemeli/yaml error codes that libyaml's scanner (not its parser) would report. */
+const SCANNER_ERRORS = new Set(['BAD_SCALAR_START', 'BAD_DQ_ESCAPE', 'TAB_AS_INDENT', 'UNEXPECTED_TOKEN', 'BAD_DIRECTIVE']);
 const COLLECTION_TOKENS = new Set(['block-map', 'block-seq', 'flow-collection']);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** libyaml decodes its input in chunks of this many bytes and checks every character it decodes. */
@@ -164,8 +166,11 @@ class YAMLWalker {
         const documents = Array.from(composer.compose(tokens));
         const errors = [];
         const add = (e) => {
-            if (e.code === 'BLOCK_AS_IMPLICIT_KEY' && e.message.startsWith('Nested mappings'))
+            if ((e.code === 'BLOCK_AS_IMPLICIT_KEY' && e.message.startsWith('Nested mappings')) ||
+                e.code === 'MULTILINE_IMPLICIT_KEY' ||
+                e.code === 'BLOCK_IN_FLOW') {
                 this.compactMappingErrors.add(e.pos[0]);
+            }
             errors.push({ offset: e.pos[0], message: e.message, code: e.code });
         };
         for (const d of documents)
@@ -224,6 +229,14 @@ class YAMLWalker {
         else if (collection.type === 'flow-collection') {
             if (!item.key && colon && !explicit) {
                 this.errors.push({ offset: colon.offset, message: 'did not find expected node content' });
+            }
+            for (const t of [item.key, item.value]) {
+                if (!t || t.type !== 'scalar' || !t.source)
+                    continue;
+                // libyaml: inside a flow collection, a plain scalar cannot hold ':' before a flow indicator.
+                const text = this.source.slice(t.offset, t.offset + t.source.length + 1);
+                if (/:[,?[\]{}]/.test(text))
+                    this.errors.push({ offset: t.offset, message: "while scanning a plain scalar: found unexpected ':'" });
             }
             const key = item.key;
             if (key && colon && !explicit && /[\n\r]/.test(key.source ?? '')) {
@@ -306,6 +319,13 @@ class YAMLWalker {
         }
         return undefined;
     }
+    /** The end of the (roughly delimited) token starting at `offset`. */
+    tokenEnd(offset) {
+        let i = offset;
+        while (i < this.source.length && !/[ \t\n]/.test(this.source[i]))
+            i++;
+        return i;
+    }
     lineEnd(offset) {
         const next = this.lineStarts[this.line(offset)];
         return next === undefined ? this.source.length : next - 1;
@@ -324,7 +344,7 @@ class YAMLWalker {
         if (e.offset < to || (e.offset === to && e.message.startsWith('Missing closing')))
             throw this.pendingAsError(path);
         const empty = n.type === 'PLAIN' && n.source === '';
-        const block = n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED';
+        const block = n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED' || n.type === 'PLAIN';
         if (empty || block) {
             // An empty scalar is known only once the next token is read; a block scalar reads the
             // indentation of the lines after it.
@@ -352,6 +372,9 @@ class YAMLWalker {
         const next = this.nextToken(end);
         if (next === undefined)
             return;
+        // libyaml fails on a bad token before it closes the collections that token dedents.
+        if (SCANNER_ERRORS.has(e.code ?? '') && e.offset <= this.tokenEnd(next))
+            throw this.pendingAsError(path);
         if (this.column(next) >= this.column(r[0]) && e.offset <= this.lineEnd(next))
             throw this.pendingAsError(path);
     }
@@ -436,7 +459,14 @@ class YAMLWalker {
             let deepest = 1;
             for (const item of n.items) {
                 const itemPath = path.child(items.length);
-                this.checkpoint(this.start(item, this.start(n, 0)), itemPath);
+                const itemStart = this.start(item, this.start(n, 0));
+                const e = this.pending();
+                if (e && this.compactMappingErrors.has(e.offset) && e.offset === itemStart) {
+                    // libyaml reads the item as a scalar, then fails at the `:` that follows it.
+                    this.count(1, itemPath);
+                    throw this.pendingAsError(path.child(items.length + 1));
+                }
+                this.checkpoint(itemStart, itemPath);
                 const [v, c, d] = lib.isPair(item)
                     ? this.mapping([item], undefined, undefined, this.start(item, 0), null, itemPath, depth + 1)
                     : this.node(item, itemPath, depth + 1);
@@ -475,7 +505,9 @@ class YAMLWalker {
             const valuePath = path.child(key);
             if (pair.value !== null && pair.value !== undefined) {
                 const valueStart = this.start(pair.value, keyStart);
-                if (this.compactMappingErrors.has(valueStart) && this.pending()?.offset === valueStart) {
+                const e = this.pending();
+                const keyEnd = this.end(pair.key, keyStart);
+                if (e && this.compactMappingErrors.has(e.offset) && e.offset >= keyEnd && e.offset <= valueStart) {
                     // libyaml reads the value as a scalar, then fails at the `:` that follows it.
                     this.count(1, valuePath);
                     throw this.pendingAsError(path);
