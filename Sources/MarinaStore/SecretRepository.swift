@@ -74,6 +74,16 @@ public struct SecretRepository: Sendable {
             .set("updated_by", to: secret.updatedBy).set("updated_at", to: secret.updatedAt).where("id", .equal, secret.id).run()
     }
 
+    /// Replaces the encryption of a row only if nobody changed it since it was read (a rotation
+    /// must never write an older value over a concurrent set); answers whether it did.
+    public func reencrypt(_ secret: SecretRecord, wasKey dataKeyId: String, in db: any SQLDatabase) async throws -> Bool {
+        struct Row: Decodable { var id: String }
+        let updated = try await db.update("secrets").set("data_key_id", to: secret.dataKeyId).set("nonce", to: secret.nonce).set("ciphertext", to: secret.ciphertext)
+            .where("id", .equal, secret.id).where("key_version", .equal, secret.keyVersion).where("data_key_id", .equal, dataKeyId)
+            .returning("id").all(decoding: Row.self)
+        return !updated.isEmpty
+    }
+
     public func delete(id: String, in db: any SQLDatabase) async throws {
         try await db.delete(from: "secrets").where("id", .equal, id).run()
     }

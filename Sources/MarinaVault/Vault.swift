@@ -202,7 +202,9 @@ public actor Vault {
                         row.dataKeyId = newId
                         row.nonce = Data(nonce).base64EncodedString()
                         row.ciphertext = (box.ciphertext + box.tag).base64EncodedString()
-                        try await self.repository.replace(row, in: db)
+                        // A set that landed since the read wins; its row is under the new key
+                        // already or is picked up by the next batch.
+                        _ = try await self.repository.reencrypt(row, wasKey: oldId, in: db)
                     }
                     return rows.count
                 }

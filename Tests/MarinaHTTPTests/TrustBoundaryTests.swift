@@ -275,3 +275,36 @@ extension Sequence {
         return out
     }
 }
+
+@Suite struct VaultRotationTests {
+    @Test(arguments: TestDatabase.available) func setsDuringATenantRotationAllStayReadable(_ kind: TestDatabase) async throws {
+        let h = try await Harness.make(kind)
+        defer { Task { await h.drop() } }
+        try await h.test { client in
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
+            try await TrustBoundaryTests.installed(client, admin: h.adminKey, tenant: "acme", app: "notes", scopes: ["kv.read"], grant: ["kv.read"])
+            for i in 0..<30 {
+                try await client.call(.put, "/api/v1/tenants/acme/apps/notes/secrets/K\(i)", key: h.adminKey, json: ["value": .string("first-\(i)")])
+            }
+            // Rotate while thirty more writes land.
+            async let rotation = client.call(.post, "/api/v1/keys/rotate", key: h.adminKey, json: ["target": "tenant", "tenant": "acme"])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<30 {
+                    group.addTask { try await client.call(.put, "/api/v1/tenants/acme/apps/notes/secrets/K\(i)", key: h.adminKey, json: ["value": .string("second-\(i)")]) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await rotation.status == .ok)
+            let token = try await TrustBoundaryTests.appToken(h, tenant: "acme", app: "notes")
+            for i in 0..<30 {
+                let read = try await client.execute(uri: "/api/mcp/app-secrets", method: .post, headers: [.authorization: "Bearer " + token], body: jsonBody(["key": .string("K\(i)")]))
+                #expect(read.json["value"] == .string("second-\(i)"))
+            }
+            // A second rotation leaves one data key for the tenant (plus none for defaults).
+            #expect(try await client.call(.post, "/api/v1/keys/rotate", key: h.adminKey, json: ["target": "tenant", "tenant": "acme"]).json["reencrypted"] == 30)
+            struct Count: Decodable { var n: Int }
+            let keys = try await h.services.store.read { db in try await db.raw("SELECT COUNT(*) AS n FROM data_keys").first(decoding: Count.self)?.n }
+            #expect(keys == 1)
+        }
+    }
+}

@@ -54,7 +54,7 @@ def test_document_errors(text, code, path):
 
 
 def test_limits():
-    assert load_bytes(b" " * (1 << 20 + 1), "m.yaml").diagnostics[0].code == "document_too_large"
+    assert load_bytes(b" " * ((1 << 20) + 1), "m.yaml").diagnostics[0].code == "document_too_large"
     many = "apiVersion: marina/v1\nx: [" + ",".join(["1"] * 100_000) + "]\n"
     assert load_bytes(many.encode(), "m.yaml").diagnostics[0].code == "document_too_large"
 

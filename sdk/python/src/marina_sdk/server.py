@@ -108,7 +108,7 @@ def serve(app: Any, socket_path: Optional[str], port: Optional[int], host: str, 
     app.log.info("%s %s serving on %s%s", app.manifest["app"]["id"], app.manifest["app"]["version"], where,
                  " (mock mode)" if app.mock_mode else "")
     if background:
-        thread = threading.Thread(target=server.serve_forever, name="marina-sdk-server", daemon=True)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="marina-sdk-server", daemon=True)
         thread.start()
         server.thread = thread  # type: ignore[attr-defined]
         return server

@@ -223,8 +223,9 @@ class YAMLWalker {
     const colon = sep.find((t) => t.type === 'map-value-ind');
     const explicit = start.some((t) => t.type === 'explicit-key-ind');
     if (collection.type === 'block-map') {
-      if (!item.key && colon && !explicit && !this.onlySpacesBefore(colon.offset)) {
-        this.errors.push({ offset: colon.offset, message: 'mapping values are not allowed in this context' });
+      if (!item.key && colon && !explicit) {
+        const message = this.onlySpacesBefore(colon.offset) ? 'did not find expected key' : 'mapping values are not allowed in this context';
+        this.errors.push({ offset: colon.offset, message });
       }
       const value = item.value;
       if (value && value.type === 'block-seq' && colon && !sep.some((t) => t.type === 'newline')) {
@@ -239,9 +240,12 @@ class YAMLWalker {
         // libyaml: inside a flow collection, a plain scalar cannot hold ':' before a flow indicator.
         const text = this.source.slice(t.offset, t.offset + t.source.length + 1);
         if (/:[,?[\]{}]/.test(text)) this.errors.push({ offset: t.offset, message: "while scanning a plain scalar: found unexpected ':'" });
+        // In a flow collection libyaml reads a leading ':' or '?' as an indicator, never as text.
+        if (t.source[0] === ':' || t.source[0] === '?') this.errors.push({ offset: t.offset, message: 'did not find expected node content' });
       }
       const key = item.key;
-      if (key && colon && !explicit && /[\n\r]/.test(key.source ?? '')) {
+      const keySeparatedByLine = colon && sep.some((t) => t.type === 'newline' && t.offset < colon.offset);
+      if (key && colon && !explicit && (/[\n\r]/.test(key.source ?? '') || keySeparatedByLine)) {
         this.errors.push({ offset: key.offset, message: "did not find expected ',' or '}'" });
       }
     }
@@ -295,6 +299,10 @@ class YAMLWalker {
   /** Raises the first pending syntax error located at or before `offset`. */
   private checkpoint(offset: number, path: JSONPointer): void {
     if (this.nextError < this.errors.length && this.errors[this.nextError].offset <= offset) throw this.pendingAsError(path);
+  }
+
+  private scannerErrorAt(offset: number): boolean {
+    return this.errors.some((x) => x.offset === offset && SCANNER_ERRORS.has(x.code ?? ''));
   }
 
   private pending(): PendingError | undefined {
@@ -452,7 +460,7 @@ class YAMLWalker {
         const itemPath = path.child(items.length);
         const itemStart = this.start(item, this.start(n, 0));
         const e = this.pending();
-        if (e && this.compactMappingErrors.has(e.offset) && e.offset === itemStart) {
+        if (e && this.compactMappingErrors.has(e.offset) && e.offset === itemStart && !this.scannerErrorAt(e.offset)) {
           // libyaml reads the item as a scalar, then fails at the `:` that follows it.
           this.count(1, itemPath);
           throw this.pendingAsError(path.child(items.length + 1));
@@ -505,7 +513,7 @@ class YAMLWalker {
         const valueStart = this.start(pair.value, keyStart);
         const e = this.pending();
         const keyEnd = this.end(pair.key, keyStart);
-        if (e && this.compactMappingErrors.has(e.offset) && e.offset >= keyEnd && e.offset <= valueStart) {
+        if (e && this.compactMappingErrors.has(e.offset) && e.offset >= keyEnd && e.offset <= valueStart && !this.scannerErrorAt(e.offset)) {
           // libyaml reads the value as a scalar, then fails at the `:` that follows it.
           this.count(1, valuePath);
           throw this.pendingAsError(path);
@@ -553,7 +561,11 @@ class YAMLWalker {
   }
 
   private scalar(n: { source?: string; value: unknown; type?: string; tag?: string; range?: number[] | null }, path: JSONPointer): JSONValue {
-    const text = n.source ?? (n.value === null || n.value === undefined ? '' : String(n.value));
+    let text = n.source ?? (n.value === null || n.value === undefined ? '' : String(n.value));
+    if ((n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED') && text.endsWith('\n') && n.range && n.range[1] >= this.source.length && !/[\n]$/.test(this.source)) {
+      // A block scalar that ends the stream without a line break keeps none (libyaml).
+      text = text.slice(0, -1);
+    }
     if (LONE_SURROGATE.test(text)) throw this.syntax(path, `line ${this.line(this.start(n, 0))}: a scalar holds an invalid Unicode escape`);
     const plain = n.type === 'PLAIN';
     switch (n.tag) {
