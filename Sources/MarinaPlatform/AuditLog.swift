@@ -52,7 +52,7 @@ public actor AuditLog {
     let logger: Logger
     let repository = AuditRepository()
     public let maxBatch: Int
-    private var pending: [(AuditEntry, CheckedContinuation<Void, any Error>)] = []
+    private var pending: [(AuditRecord, CheckedContinuation<Void, any Error>)] = []
     private var flushing = false
 
     public init(store: Store, env: PlatformEnvironment = .live, maxBatch: Int = 2000, logger: Logger = Logger(label: "marina.audit")) {
@@ -62,25 +62,27 @@ public actor AuditLog {
         self.logger = logger
     }
 
-    /// Appends one record and waits until it is durable.
-    public func record(_ entry: AuditEntry) async throws(PlatformError) {
-        do {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                pending.append((entry, continuation))
-                if !flushing {
-                    flushing = true
-                    Task { await self.drain() }
-                }
+    /// Appends one record and waits until it is durable. The record's own content is prepared
+    /// (redacted, hashed) in the caller's task; only the chaining is serial.
+    public nonisolated func record(_ entry: AuditEntry) async throws(PlatformError) {
+        let prepared = AuditChain.prepare(entry, id: env.id("aud"))
+        do { try await enqueue(prepared) } catch { throw Self.refusal(error) }
+    }
+
+    private func enqueue(_ record: AuditRecord) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            pending.append((record, continuation))
+            if !flushing {
+                flushing = true
+                Task { await self.drain() }
             }
-        } catch {
-            throw Self.refusal(error)
         }
     }
 
     /// Appends records inside the caller's transaction, so that an administrative change and its
     /// record commit together or not at all.
     public nonisolated func record(_ entries: [AuditEntry], in db: any SQLDatabase) async throws {
-        try await Self.append(entries, dialect: store.dialect, env: env, repository: repository, in: db)
+        try await Self.append(entries.map { AuditChain.prepare($0, id: env.id("aud")) }, dialect: store.dialect, repository: repository, in: db)
     }
 
     static func refusal(_ error: any Error) -> PlatformError {
@@ -92,9 +94,9 @@ public actor AuditLog {
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)
             do {
-                let entries = batch.map(\.0)
-                let (dialect, env, repository) = (store.dialect, self.env, self.repository)
-                try await store.transaction { db in try await Self.append(entries, dialect: dialect, env: env, repository: repository, in: db) }
+                let records = batch.map(\.0)
+                let (dialect, repository) = (store.dialect, self.repository)
+                try await store.transaction { db in try await Self.append(records, dialect: dialect, repository: repository, in: db) }
                 for (_, continuation) in batch { continuation.resume() }
             } catch {
                 logger.error("audit write failed", metadata: ["error": "\(error)", "records": "\(batch.count)"])
@@ -104,8 +106,9 @@ public actor AuditLog {
         flushing = false
     }
 
-    static func append(_ entries: [AuditEntry], dialect: StoreConfiguration.Dialect, env: PlatformEnvironment, repository: AuditRepository, in db: any SQLDatabase) async throws {
-        guard !entries.isEmpty else { return }
+    /// Numbers and chains prepared records after the newest stored one, and inserts them.
+    static func append(_ prepared: [AuditRecord], dialect: StoreConfiguration.Dialect, repository: AuditRepository, in db: any SQLDatabase) async throws {
+        guard !prepared.isEmpty else { return }
         if dialect == .postgres {
             // Several replicas extend one chain: one appender at a time, released at commit.
             try await db.execute(sql: SQLRaw("SELECT pg_advisory_xact_lock(7201002)")) { _ in }
@@ -113,33 +116,49 @@ public actor AuditLog {
         let last = try await repository.last(in: db)
         var seq = last?.seq ?? 0
         var previous = last?.hash ?? genesis
-        var records: [AuditRecord] = []
-        records.reserveCapacity(entries.count)
-        for entry in entries {
+        var records = prepared
+        for i in records.indices {
             seq += 1
-            var record = AuditRecord(seq: seq, id: env.id("aud"), at: entry.at, actor: entry.actor, tenant: entry.tenant, app: entry.app, version: entry.version,
-                                     kind: entry.kind.rawValue, name: entry.name, decision: entry.decision, status: entry.status, durationMs: entry.durationMs,
-                                     requestId: entry.requestId, summary: AuditRedaction.summary(entry.input), costMicros: entry.costMicros, prevHash: previous, hash: "")
-            record.hash = AuditChain.hash(record)
-            previous = record.hash
-            records.append(record)
+            records[i].seq = seq
+            records[i].prevHash = previous
+            records[i].hash = AuditChain.link(previous: previous, seq: seq, content: records[i].hash)
+            previous = records[i].hash
         }
         try await repository.append(records, in: db)
     }
 }
 
-/// How a record's hash is computed: SHA-256 over the RFC 8785 JSON of every field but the hash.
+/// How records are hashed. A record's content hash is SHA-256 over the RFC 8785 JSON of every
+/// field but `seq`, `prev_hash` and `hash`; its chain hash is SHA-256 of
+/// `prev_hash ":" seq ":" content hash`. Content is hashed by each caller in parallel; only the
+/// cheap link is computed in order.
 public enum AuditChain {
-    public static func hash(_ r: AuditRecord) -> String {
+    /// A record ready to be chained: `hash` holds its content hash until `append` links it.
+    static func prepare(_ entry: AuditEntry, id: String) -> AuditRecord {
+        var record = AuditRecord(seq: 0, id: id, at: entry.at, actor: entry.actor, tenant: entry.tenant, app: entry.app, version: entry.version,
+                                 kind: entry.kind.rawValue, name: entry.name, decision: entry.decision, status: entry.status, durationMs: entry.durationMs,
+                                 requestId: entry.requestId, summary: AuditRedaction.summary(entry.input), costMicros: entry.costMicros, prevHash: "", hash: "")
+        record.hash = contentHash(record)
+        return record
+    }
+
+    public static func contentHash(_ r: AuditRecord) -> String {
         func text(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
         let fields: JSONValue = .object(JSONObject([
-            ("seq", .number(Double(r.seq))), ("id", .string(r.id)), ("at", .number(Double(r.at))), ("actor", .string(r.actor)),
+            ("id", .string(r.id)), ("at", .number(Double(r.at))), ("actor", .string(r.actor)),
             ("tenant", text(r.tenant)), ("app", text(r.app)), ("version", text(r.version)), ("kind", .string(r.kind)), ("name", .string(r.name)),
             ("decision", .string(r.decision)), ("status", .string(r.status)), ("duration_ms", .number(Double(r.durationMs))),
-            ("request_id", text(r.requestId)), ("summary", .string(r.summary)), ("cost_micros", .number(Double(r.costMicros))), ("prev_hash", .string(r.prevHash)),
+            ("request_id", text(r.requestId)), ("summary", .string(r.summary)), ("cost_micros", .number(Double(r.costMicros))),
         ]))
         return Hex.string(SHA256.hash(data: Array(CanonicalJSON.string(fields).utf8)))
     }
+
+    public static func link(previous: String, seq: Int64, content: String) -> String {
+        Hex.string(SHA256.hash(data: Array("\(previous):\(seq):\(content)".utf8)))
+    }
+
+    /// The hash a stored record must have.
+    public static func hash(_ r: AuditRecord) -> String { link(previous: r.prevHash, seq: r.seq, content: contentHash(r)) }
 }
 
 extension AuditLog {
@@ -153,6 +172,6 @@ extension AuditLog {
     static func admin(actor: String, _ name: String, tenant: String? = nil, app: String? = nil, version: String? = nil, input: JSONValue? = nil,
                       store: Store, env: PlatformEnvironment, in db: any SQLDatabase) async throws {
         let entry = AuditEntry(at: env.millis, actor: actor, tenant: tenant, app: app, version: version, kind: .admin, name: name, input: input)
-        try await append([entry], dialect: store.dialect, env: env, repository: AuditRepository(), in: db)
+        try await append([AuditChain.prepare(entry, id: env.id("aud"))], dialect: store.dialect, repository: AuditRepository(), in: db)
     }
 }

@@ -31,13 +31,23 @@ public struct AuditRepository: Sendable {
         return (row.seq, row.hash)
     }
 
+    static let columns = ["seq", "id", "at", "actor", "tenant", "app", "version", "kind", "name", "decision", "status", "duration_ms",
+                          "request_id", "summary", "cost_micros", "prev_hash", "hash"]
+
     /// Inserts records in statements of a few hundred rows (SQLite caps bound parameters).
     public func append(_ records: [AuditRecord], in db: any SQLDatabase) async throws {
         var start = records.startIndex
         while start < records.endIndex {
             let end = min(start + 400, records.endIndex)
-            try await db.insert(into: "audit_records")
-                .models(Array(records[start..<end]), keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
+            var insert = db.insert(into: "audit_records").columns(Self.columns)
+            for r in records[start..<end] {
+                insert = insert.values([
+                    SQLBind(r.seq), SQLBind(r.id), SQLBind(r.at), SQLBind(r.actor), SQLBind(r.tenant), SQLBind(r.app), SQLBind(r.version), SQLBind(r.kind),
+                    SQLBind(r.name), SQLBind(r.decision), SQLBind(r.status), SQLBind(r.durationMs), SQLBind(r.requestId), SQLBind(r.summary),
+                    SQLBind(r.costMicros), SQLBind(r.prevHash), SQLBind(r.hash),
+                ] as [any SQLExpression])
+            }
+            try await insert.run()
             start = end
         }
     }

@@ -38,6 +38,75 @@ const COLLECTION_TOKENS = new Set(['block-map', 'block-seq', 'flow-collection'])
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** libyaml decodes its input in chunks of this many bytes and checks every character it decodes. */
 const LIBYAML_CHUNK = 16384;
+/** libyaml's own bound on nesting (flow levels scanned ahead plus block levels). */
+const LIBYAML_MAX_NESTING = 1000;
+/** Text nested deeper than this on one line is cut before parsing: it is refused either way. */
+const FLOW_CUT = 1100;
+/**
+ * Running flow depth (opened minus closed `[`/`{`) after each character of `text[from, to)`,
+ * skipping quoted scalars and comments: a cheap approximation of libyaml's tokens.
+ */
+function flowDepths(text, from, to) {
+    const out = new Int32Array(Math.max(1, to - from));
+    let depth = 0;
+    let quote = '';
+    let comment = false;
+    for (let i = from; i < to; i++) {
+        const c = text[i];
+        const prev = i > from ? text[i - 1] : ' ';
+        if (comment) {
+            // nothing counts until the end of the line
+        }
+        else if (quote) {
+            if (quote === "'" && c === "'") {
+                if (text[i + 1] === "'") {
+                    out[i - from] = depth;
+                    i++;
+                }
+                else
+                    quote = '';
+            }
+            else if (quote === '"' && c === '\\') {
+                out[i - from] = depth;
+                i++;
+            }
+            else if (quote === '"' && c === '"')
+                quote = '';
+        }
+        else if ((c === '"' || c === "'") && /[\s[{,:]/.test(prev))
+            quote = c;
+        else if (c === '#' && /\s/.test(prev))
+            comment = true;
+        else if (c === '[' || c === '{') {
+            if (depth > 0 || /[\s[{,:?-]/.test(prev))
+                depth++;
+        }
+        else if ((c === ']' || c === '}') && depth > 0)
+            depth--;
+        if (i < to)
+            out[Math.min(i - from, out.length - 1)] = depth;
+    }
+    return out;
+}
+/** Cuts the text where one line nests flow collections deeper than FLOW_CUT (hostile input). */
+function cutHostileNesting(text) {
+    if (text.length < FLOW_CUT)
+        return text;
+    let from = 0;
+    while (from < text.length) {
+        let to = text.indexOf('\n', from);
+        if (to < 0)
+            to = text.length;
+        if (to - from > FLOW_CUT) {
+            const depths = flowDepths(text, from, to);
+            for (let k = 0; k < depths.length; k++)
+                if (depths[k] > FLOW_CUT)
+                    return text.slice(0, from + k);
+        }
+        from = to + 1;
+    }
+    return text;
+}
 class YAMLWalker {
     text;
     limits;
@@ -55,7 +124,7 @@ class YAMLWalker {
         this.text = text;
         this.limits = limits;
         this.lib = (0, lib_1.yamlLibrary)();
-        this.source = libyamlText(text);
+        this.source = cutHostileNesting(libyamlText(text));
         for (let i = 0; i < this.source.length; i++)
             if (this.source.charCodeAt(i) === 0x0a)
                 this.lineStarts.push(i + 1);
@@ -304,6 +373,43 @@ class YAMLWalker {
         if (this.nextError < this.errors.length && this.errors[this.nextError].offset <= offset)
             throw this.pendingAsError(path);
     }
+    flowLevel = 0;
+    blockLevel = 0;
+    lineDepth;
+    enter(n) {
+        if (!n)
+            return;
+        if (n.flow === true)
+            this.flowLevel++;
+        else
+            this.blockLevel++;
+    }
+    leave(n) {
+        if (!n)
+            return;
+        if (n.flow === true)
+            this.flowLevel--;
+        else
+            this.blockLevel--;
+    }
+    /**
+     * libyaml refuses a collection when its flow level (counted where its scanner stopped looking
+     * ahead, which for a possible simple key is the end of the line) plus the block levels reaches
+     * 1000; the reference reports that as `nesting_too_deep` at the collection.
+     */
+    libyamlNestingCheck(offset, path) {
+        const line = this.line(offset);
+        if (!this.lineDepth || this.lineDepth.line !== line) {
+            const from = this.lineStarts[line - 1];
+            const to = this.lineEnd(offset);
+            this.lineDepth = { line, depths: flowDepths(this.source, from, to) };
+        }
+        const depths = this.lineDepth.depths;
+        const at = offset - this.lineStarts[line - 1];
+        const net = depths[depths.length - 1] - (at > 0 ? depths[at - 1] : 0);
+        if (this.flowLevel + net + this.blockLevel >= LIBYAML_MAX_NESTING)
+            throw this.nesting(path);
+    }
     scannerErrorAt(offset) {
         return this.errors.some((x) => x.offset === offset && SCANNER_ERRORS.has(x.code ?? ''));
     }
@@ -425,8 +531,11 @@ class YAMLWalker {
             this.anchors.set(anchor, value);
     }
     /** Returns the value, its node count and its depth. */
-    node(n, path, depth) {
+    node(n, path, depth, simpleKey = true) {
         const lib = this.lib;
+        if ((lib.isSeq(n) || lib.isMap(n)) && n.flow === true && simpleKey && n.range) {
+            this.libyamlNestingCheck(this.start(n, 0), path);
+        }
         if (n === null || n === undefined) {
             // An absent value (`{a}` in flow style): libyaml reports an empty plain scalar.
             this.count(1, path);
@@ -475,9 +584,17 @@ class YAMLWalker {
                     throw this.pendingAsError(path.child(items.length + 1));
                 }
                 this.checkpoint(itemStart, itemPath);
-                const [v, c, d] = lib.isPair(item)
-                    ? this.mapping([item], undefined, undefined, this.start(item, 0), null, itemPath, depth + 1)
-                    : this.node(item, itemPath, depth + 1);
+                this.enter(n);
+                let result;
+                try {
+                    result = lib.isPair(item)
+                        ? this.mapping([item], undefined, undefined, this.start(item, 0), null, itemPath, depth + 1)
+                        : this.node(item, itemPath, depth + 1);
+                }
+                finally {
+                    this.leave(n);
+                }
+                const [v, c, d] = result;
                 items.push(v);
                 total += c;
                 deepest = Math.max(deepest, d + 1);
@@ -522,7 +639,16 @@ class YAMLWalker {
                 }
                 this.checkpoint(valueStart, valuePath);
             }
-            const [v, c, d] = this.node(pair.value, valuePath, depth + 1);
+            const onKeyLine = pair.value !== null && pair.value !== undefined && this.line(this.start(pair.value, keyStart)) === this.line(this.end(pair.key, keyStart));
+            this.enter(node);
+            let result;
+            try {
+                result = this.node(pair.value, valuePath, depth + 1, !onKeyLine);
+            }
+            finally {
+                this.leave(node);
+            }
+            const [v, c, d] = result;
             object.set(key, v);
             total += c;
             deepest = Math.max(deepest, d + 1);
