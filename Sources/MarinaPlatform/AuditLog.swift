@@ -128,13 +128,12 @@ public actor AuditLog {
     }
 }
 
-/// How records are hashed. A record's content hash is SHA-256 over the RFC 8785 JSON of every
-/// field but `seq`, `prev_hash` and `hash`; its chain hash is SHA-256 of
-/// `prev_hash ":" seq ":" content hash`. Content is hashed by each caller in parallel; only the
+/// How records are hashed. A record's content hash is SHA-256 over its fields (see
+/// `contentHash`); its chain hash is SHA-256 of `prev_hash ":" seq ":" content hash`. Content is hashed by each caller in parallel; only the
 /// cheap link is computed in order.
 public enum AuditChain {
     /// A record ready to be chained: `hash` holds its content hash until `append` links it.
-    static func prepare(_ entry: AuditEntry, id: String) -> AuditRecord {
+    public static func prepare(_ entry: AuditEntry, id: String) -> AuditRecord {
         var record = AuditRecord(seq: 0, id: id, at: entry.at, actor: entry.actor, tenant: entry.tenant, app: entry.app, version: entry.version,
                                  kind: entry.kind.rawValue, name: entry.name, decision: entry.decision, status: entry.status, durationMs: entry.durationMs,
                                  requestId: entry.requestId, summary: AuditRedaction.summary(entry.input), costMicros: entry.costMicros, prevHash: "", hash: "")
@@ -142,15 +141,20 @@ public enum AuditChain {
         return record
     }
 
+    /// Every field but `seq`, `prev_hash` and `hash`, in a fixed order, each written as its
+    /// UTF-8 length, `:`, and its bytes (`~` for null), then hashed.
     public static func contentHash(_ r: AuditRecord) -> String {
-        func text(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
-        let fields: JSONValue = .object(JSONObject([
-            ("id", .string(r.id)), ("at", .number(Double(r.at))), ("actor", .string(r.actor)),
-            ("tenant", text(r.tenant)), ("app", text(r.app)), ("version", text(r.version)), ("kind", .string(r.kind)), ("name", .string(r.name)),
-            ("decision", .string(r.decision)), ("status", .string(r.status)), ("duration_ms", .number(Double(r.durationMs))),
-            ("request_id", text(r.requestId)), ("summary", .string(r.summary)), ("cost_micros", .number(Double(r.costMicros))),
-        ]))
-        return Hex.string(SHA256.hash(data: Array(CanonicalJSON.string(fields).utf8)))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256 + r.summary.utf8.count)
+        func add(_ text: String?) {
+            guard let text else { bytes.append(UInt8(ascii: "~")); return }
+            bytes.append(contentsOf: String(text.utf8.count).utf8)
+            bytes.append(UInt8(ascii: ":"))
+            bytes.append(contentsOf: text.utf8)
+        }
+        for field in [r.id, String(r.at), r.actor, r.tenant, r.app, r.version, r.kind, r.name, r.decision, r.status, String(r.durationMs),
+                      r.requestId, r.summary, String(r.costMicros)] as [String?] { add(field) }
+        return Hex.string(SHA256.hash(data: bytes))
     }
 
     public static func link(previous: String, seq: Int64, content: String) -> String {

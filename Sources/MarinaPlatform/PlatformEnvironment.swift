@@ -14,7 +14,10 @@ public struct PlatformEnvironment: Sendable {
 
     public static func secureRandom(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count + 8)
+        while bytes.count < count { withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) } }
+        return Array(bytes.prefix(count))
     }
 
     public var millis: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded()) }

@@ -6,9 +6,14 @@ public enum AuditRedaction {
 
     /// Whether a field's name says it holds a credential (password, token, secret, key, …).
     public static func isSensitive(_ name: String) -> Bool {
-        let lower = name.lowercased()
-        return ["password", "passwd", "token", "secret", "key", "authorization", "cookie", "credential", "signature"].contains { lower.contains($0) }
+        let lower = Array(name.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 })
+        return needles.contains { needle in
+            guard lower.count >= needle.count else { return false }
+            return (0...(lower.count - needle.count)).contains { start in lower[start..<(start + needle.count)].elementsEqual(needle) }
+        }
     }
+
+    static let needles: [[UInt8]] = ["password", "passwd", "token", "secret", "key", "authorization", "cookie", "credential", "signature"].map { Array($0.utf8) }
 
     /// The masked value: every value under a sensitive name is replaced, at any depth.
     public static func redact(_ value: JSONValue) -> JSONValue {

@@ -37,7 +37,8 @@ public enum CanonicalJSON {
             out += "]"
         case .object(let object):
             out += "{"
-            let keys = object.keys.sorted { Array($0.utf16).lexicographicallyPrecedes(Array($1.utf16)) }
+            // Each key's UTF-16 form is made once, not at every comparison.
+            let keys = object.keys.map { (Array($0.utf16), $0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }.map(\.1)
             for (i, key) in keys.enumerated() {
                 if i > 0 { out += "," }
                 writeString(key, into: &out)
@@ -50,6 +51,12 @@ public enum CanonicalJSON {
 
     static func writeString(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings need no escape: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

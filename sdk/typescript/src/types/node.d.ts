@@ -31,6 +31,7 @@ declare const process: {
   stdout: NodeWritable;
   stderr: NodeWritable;
   pid: number;
+  execPath: string;
   on(event: string, listener: (...args: any[]) => void): void;
   once(event: string, listener: (...args: any[]) => void): void;
   off(event: string, listener: (...args: any[]) => void): void;

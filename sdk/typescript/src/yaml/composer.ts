@@ -440,7 +440,7 @@ class YAMLWalker {
       // An empty scalar is known only once the next token is read; a block scalar reads the
       // indentation of the lines after it.
       const next = this.nextToken(Math.max(from, to));
-      const ahead = empty ? e.offset <= next! || next === undefined : e.code === 'TAB_AS_INDENT' && (next === undefined || e.offset < next);
+      const ahead = empty ? next === undefined || e.offset <= next : e.code === 'TAB_AS_INDENT' && (next === undefined || e.offset < next);
       if (ahead) throw this.pendingAsError(path);
     }
   }
