@@ -308,3 +308,30 @@ extension Sequence {
         }
     }
 }
+
+@Suite struct SecretSettingTests {
+    @Test(arguments: TestDatabase.available) func secretSettingsBecomeTheTenantsOverridesNeverSettings(_ kind: TestDatabase) async throws {
+        let h = try await Harness.make(kind)
+        defer { Task { await h.drop() } }
+        let value = "setting-\(UUID().uuidString)"
+        try await h.test { client in
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
+            let manifest = Bundles.manifest(app: "crm", extra: "scopes: [kv.read]\nsettings: [{id: api_token, type: secret, required: true}, {id: region, type: string}]")
+            #expect(try await client.publish(try Bundles.pack(manifest: manifest), app: "crm", key: h.adminKey).status == .created)
+            try await client.call(.put, "/api/v1/apps/crm/channels/current", key: h.adminKey, json: ["version": "1.0.0"])
+            let installed = try await client.call(.put, "/api/v1/tenants/acme/installs/crm", key: h.adminKey,
+                                                  json: ["grant": ["kv.read"], "settings": ["api_token": .string(value), "region": "eu"]])
+            #expect(installed.status == .created)
+            #expect(!String(buffer: installed.body).contains(value))
+            let shown = String(buffer: try await client.call(.get, "/api/v1/tenants/acme/installs/crm", key: h.adminKey).body)
+            #expect(shown.contains("eu") && !shown.contains(value))
+            let listed = try await client.call(.get, "/api/v1/tenants/acme/apps/crm/secrets", key: h.adminKey).json
+            #expect(listed.arrayValue?.map { $0["key"] } == ["API_TOKEN"] && listed.arrayValue?.first?["level"] == "tenant")
+            let token = try await TrustBoundaryTests.appToken(h, tenant: "acme", app: "crm")
+            let read = try await client.execute(uri: "/api/mcp/app-secrets", method: .post, headers: [.authorization: "Bearer " + token], body: jsonBody(["key": "API_TOKEN"]))
+            #expect(read.json["value"] == .string(value))
+            let audit = String(buffer: try await client.call(.get, "/api/v1/audit/export", key: h.adminKey).body)
+            #expect(!audit.contains(value) && audit.contains("secret.set"))
+        }
+    }
+}

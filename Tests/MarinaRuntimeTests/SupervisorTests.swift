@@ -38,13 +38,14 @@ import Testing
     }
 
     @Test func aCrashLoopMarksTheInstanceFailedWithTheLastStderrLines() async throws {
-        let (spec, dir) = try app(lifetime: 1.5)
+        // Long enough to become healthy on a loaded machine, short enough to crash twice in the wait below.
+        let (spec, dir) = try app(lifetime: 4)
         defer { try? FileManager.default.removeItem(at: dir) }
         let driver = try LocalDriver(sandboxed: false, marinaBinary: Self.marina, runRoot: dir.appendingPathComponent("run"))
         let supervisor = Supervisor(driver: driver, maxCrashes: 2, crashWindow: 60)
         _ = try await supervisor.socket(for: spec)
         var status = await supervisor.status().first
-        for _ in 0..<200 where status?.state != "failed" {
+        for _ in 0..<400 where status?.state != "failed" {
             try await Task.sleep(for: .milliseconds(100))
             status = await supervisor.status().first
         }
