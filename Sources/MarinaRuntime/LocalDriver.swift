@@ -43,12 +43,19 @@ public struct LocalDriver: Sendable {
     public let cgroups: Cgroups
     let bwrap: String
     let logger: Logger
+    /// The port of the platform's API on this host's loopback, once it listens: sandboxed
+    /// instances reach it as `MARINA_URL` through their io directory (nil: they do not).
+    let platformPort: (@Sendable () -> Int?)?
+    /// Where the platform's API appears inside a sandbox.
+    static let sandboxPlatformPort = 7070
 
     /// `runRoot` holds one small directory per instance with its sockets.
     /// Cgroups are named after `runRoot`, so that two platforms on one machine never touch each
     /// other's instances.
-    public init(sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups? = nil, logger: Logger = Logger(label: "marina.runtime")) throws {
+    public init(sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups? = nil, platformPort: (@Sendable () -> Int?)? = nil,
+                logger: Logger = Logger(label: "marina.runtime")) throws {
         self.sandboxed = sandboxed
+        self.platformPort = platformPort
         self.marinaBinary = marinaBinary
         self.runRoot = runRoot
         let namespace = "p" + String(runRoot.standardizedFileURL.path.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 36)
@@ -111,6 +118,7 @@ public struct LocalDriver: Sendable {
         let process = Process()
         var group: Cgroups.Group?
         let limits: LimitsInForce
+        var forwarder: UnixForwarder?
         if sandboxed {
             chown(io.path, spec.uid, spec.uid)
             chown(spec.dataDirectory.path, spec.uid, spec.uid)
@@ -121,10 +129,15 @@ public struct LocalDriver: Sendable {
             if cgroups.mode == .rlimit {
                 launcher += ["--rlimit-as", String(UInt64(spec.memoryMB) * 1024 * 1024 * 2), "--rlimit-nproc", String(spec.maxProcesses)]
             }
+            var forwards: [String] = []
+            if let platformPort {
+                forwarder = try UnixForwarder(path: io.appendingPathComponent("platform.sock").path, uid: spec.uid, port: platformPort)
+                forwards = ["--forward", "\(Self.platformPortInside(spec))=/run/marina/io/platform.sock"]
+            }
             process.executableURL = marinaBinary
             process.arguments = launcher + ["--", bwrap] + bubblewrapArguments(spec) + [
-                "--", "/run/marina/bin/marina", "relay", "--socket", "/run/marina/io/relay.sock", "--port", String(spec.port), "--",
-            ] + spec.command
+                "--", "/run/marina/bin/marina", "relay", "--socket", "/run/marina/io/relay.sock", "--port", String(spec.port),
+            ] + forwards + ["--"] + spec.command
             process.environment = [:]
             limits = LimitsInForce(mechanism: cgroups.mode.rawValue, memoryMB: spec.memoryMB, cpuCores: cgroups.mode == .rlimit ? nil : spec.cpuCores,
                                    maxProcesses: spec.maxProcesses, sandbox: "bubblewrap")
@@ -166,6 +179,7 @@ public struct LocalDriver: Sendable {
             try process.run()
         } catch {
             if let group { cgroups.remove(group) }
+            forwarder?.stop()
             throw RuntimeError(.startFailed, "cannot start the instance: \(error.localizedDescription)")
         }
         let cgroups = self.cgroups
@@ -177,6 +191,7 @@ public struct LocalDriver: Sendable {
             if let rest = try? err.fileHandleForReading.readToEnd(), !rest.isEmpty { log.append(Array(rest), stream: "stderr") }
             out.fileHandleForReading.readabilityHandler = nil
             err.fileHandleForReading.readabilityHandler = nil
+            forwarder?.stop()
             if let group {
                 if cgroups.sawOutOfMemory(group) { log.note("the instance was killed for exceeding its memory limit") }
                 cgroups.remove(group)
@@ -209,6 +224,9 @@ public struct LocalDriver: Sendable {
         killer.cancel()
     }
 
+    /// 7070, unless the app itself listens there.
+    static func platformPortInside(_ spec: InstanceSpec) -> Int { spec.port == sandboxPlatformPort ? sandboxPlatformPort + 1 : sandboxPlatformPort }
+
     func bubblewrapArguments(_ spec: InstanceSpec) -> [String] {
         var args = [
             "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try",
@@ -239,6 +257,10 @@ public struct LocalDriver: Sendable {
             "--clearenv",
         ]
         var environment = spec.environment
+        if platformPort != nil {
+            environment["MARINA_URL"] = "http://127.0.0.1:\(Self.platformPortInside(spec))"
+            environment["NO_PROXY"] = "127.0.0.1,localhost"
+        }
         environment["MARINA_SOCKET"] = "/run/marina/io/app.sock"
         environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
         environment["HOME"] = "/data"

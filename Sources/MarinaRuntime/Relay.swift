@@ -9,8 +9,10 @@ import Glibc
 /// It starts the app as its child and exits with it. Part of the `marina` binary (`marina relay`).
 public enum Relay {
     /// Runs `command` and relays `socketPath` ↔ `127.0.0.1:port` until the command exits;
-    /// returns the command's exit status (128 + signal when killed).
-    public static func run(socketPath: String, port: Int, command: [String]) -> Int32 {
+    /// returns the command's exit status (128 + signal when killed). Each of `forwards` is the
+    /// other direction: connections the app makes to `127.0.0.1:port` inside the sandbox go to a
+    /// Unix socket the platform serves (how the app reaches `MARINA_URL` without a network).
+    public static func run(socketPath: String, port: Int, forwards: [(port: Int, path: String)] = [], command: [String]) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         unlink(socketPath)
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -48,6 +50,14 @@ public enum Relay {
         signals.resume()
 
         Thread.detachNewThread { acceptLoop(listener, port: port) }
+        for forward in forwards {
+            let fd = listenTCP(port: forward.port)
+            guard fd >= 0 else {
+                FileHandle.standardError.write(Data(("marina relay: cannot listen on 127.0.0.1:\(forward.port): \(String(cString: strerror(errno)))\n").utf8))
+                continue
+            }
+            Thread.detachNewThread { forwardLoop(fd, to: forward.path) }
+        }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         unlink(socketPath)
@@ -68,6 +78,74 @@ public enum Relay {
         }
         if result == 0 { chmod(path, 0o600) }
         return result == 0
+    }
+
+    static func listenTCP(port: Int) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return -1 }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 128) == 0 else {
+            close(fd)
+            return -1
+        }
+        return fd
+    }
+
+    /// Accepts on `listener` and joins each connection to a new connection to the Unix socket `path`.
+    public static func forwardLoop(_ listener: Int32, to path: String) {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            Thread.detachNewThread {
+                let upstream = connectUnix(path)
+                guard upstream >= 0 else {
+                    close(client)
+                    return
+                }
+                join(client, upstream)
+            }
+        }
+    }
+
+    /// Joins two connected sockets until both directions end, then closes them.
+    public static func join(_ a: Int32, _ b: Int32) {
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            pump(from: b, to: a)
+            done.signal()
+        }
+        pump(from: a, to: b)
+        done.wait()
+        close(a)
+        close(b)
+    }
+
+    public static func connectUnix(_ path: String) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return -1 }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { close(fd); return -1 }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if result != 0 { close(fd); return -1 }
+        return fd
     }
 
     static func acceptLoop(_ listener: Int32, port: Int) {

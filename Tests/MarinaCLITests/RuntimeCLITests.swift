@@ -37,6 +37,27 @@ import Testing
         func object(_ r: CLI.Result) -> [String: Any] { (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any] ?? [:] }
     }
 
+    @Test func aSandboxedAppCallsThePlatformBackUnderItsScopes() throws {
+        let p = try Platform()
+        defer { p.serve.stop() }
+        try p.ship(try ProbeApp.make(id: "probe", scopes: ["kv.read", "kv.write", "files.read"], in: p.dir), id: "probe")
+        try p.run(["tenants", "create", "acme"])
+        let installed = try p.run(["install", "probe", "--tenant", "acme", "--grant", "kv.read", "--grant", "kv.write"])
+        #expect(installed.status == 0, "\(installed.stderr)")
+        // From inside the sandbox (no network), MARINA_URL reaches the platform.
+        let set = p.object(try p.invoke("probe", "callback", tenant: "acme", #"{"tool": "kv_set", "args": {"key": "k", "value": [1, 2]}}"#))
+        #expect(set["status"] as? Int == 200, "\(set)")
+        #expect((set["reply"] as? [String: Any])?["ok"] as? Bool == true)
+        let get = p.object(try p.invoke("probe", "callback", tenant: "acme", #"{"tool": "kv_get", "args": {"key": "k"}}"#))
+        #expect(((get["reply"] as? [String: Any])?["result"] as? [String: Any])?["value"] as? [Int] == [1, 2])
+        // Declared but not granted: refused by the scope gate, and audited.
+        let denied = p.object(try p.invoke("probe", "callback", tenant: "acme", #"{"tool": "files_list", "args": {}}"#))
+        let error = (denied["reply"] as? [String: Any])?["error"] as? [String: Any]
+        #expect(error?["decision"] as? String == "scope_denied" && error?["needed_scopes"] as? [String] == ["files.read"])
+        let audit = try p.run(["audit", "--tenant", "acme", "--kind", "app_call", "--json"])
+        #expect(audit.stdout.contains("deny:no_scope") && audit.stdout.contains("kv_set"))
+    }
+
     @Test func twoTenantsGetTwoSandboxedInstancesWithSeparateData() throws {
         let p = try Platform()
         defer { p.serve.stop() }
@@ -63,7 +84,7 @@ import Testing
         #expect(a["sees_root"] as? Bool == false && a["sees_marina_data"] as? Bool == false)
         // Only SPEC §4's environment (plus the manifest's MODE and the basics of a process).
         #expect(Set(a["env"] as? [String] ?? []) == ["PORT", "MARINA_URL", "MARINA_APP_TOKEN", "MARINA_TENANT", "MARINA_APP", "MARINA_VERSION", "MARINA_INSTALL_ID", "MARINA_JWKS",
-                                                    "MARINA_SOCKET", "MODE", "HOME", "PATH", "TMPDIR", "LANG", "PWD"])
+                                                    "MARINA_SOCKET", "NO_PROXY", "MODE", "HOME", "PATH", "TMPDIR", "LANG", "PWD"])
         // The install event arrived, with an id and an invocation token.
         let events = a["events"] as? [[String: Any]] ?? []
         #expect(events.first?["type"] as? String == "install" && (events.first?["id"] as? String)?.hasPrefix("evt_") == true)

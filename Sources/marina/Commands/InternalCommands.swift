@@ -7,12 +7,17 @@ struct RelayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "relay", abstract: "Bridge a Unix socket to the app's port inside a sandbox (internal).", shouldDisplay: false)
     @Option var socket: String
     @Option var port: Int
+    @Option(help: "PORT=PATH: relay connections to 127.0.0.1:PORT to the Unix socket PATH.") var forward: [String] = []
     @Argument(parsing: .captureForPassthrough) var command: [String]
 
     func run() throws {
         let argv = command.first == "--" ? Array(command.dropFirst()) : command
         guard !argv.isEmpty else { throw ValidationError("relay needs a command after --") }
-        Foundation.exit(Relay.run(socketPath: socket, port: port, command: argv))
+        let forwards = try forward.map { text -> (port: Int, path: String) in
+            guard let eq = text.firstIndex(of: "="), let port = Int(text[..<eq]) else { throw ValidationError("--forward takes PORT=PATH") }
+            return (port, String(text[text.index(after: eq)...]))
+        }
+        Foundation.exit(Relay.run(socketPath: socket, port: port, forwards: forwards, command: argv))
     }
 }
 

@@ -1,3 +1,4 @@
+import Synchronization
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -107,10 +108,12 @@ struct ServeCommand: AsyncParsableCommand {
             Output.exit(with: .failed("bubblewrap (bwrap) is not installed, so app instances cannot be sandboxed; install Debian's bubblewrap package (scripts/install-deps does), or pass --unsandboxed to run them without isolation"))
         }
         let listenURL = "http://\(host):\(port)"
+        // Known once the server listens (the port may be 0 = any); sandboxed apps reach the API there.
+        let listeningPort = ListeningPort()
         let driver: LocalDriver
         do {
             driver = try LocalDriver(sandboxed: !unsandboxed, marinaBinary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
-                                     runRoot: dataDirectory.url.appendingPathComponent("run"), logger: logger)
+                                     runRoot: dataDirectory.url.appendingPathComponent("run"), platformPort: { listeningPort.value }, logger: logger)
         } catch { Output.exit(with: .failed("\(error)")) }
         // Instances a previous, killed serve left behind die with it (bubblewrap's die-with-parent);
         // whatever still sits in their cgroups goes now.
@@ -159,6 +162,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: "marina"),
             onServerRunning: { channel in
                 let actualPort = channel.localAddress?.port ?? port
+                listeningPort.set(actualPort)
                 let url = "http://\(host):\(actualPort)"
                 let info: JSONValue = ["url": .string(url), "pid": .number(Double(getpid())), "public_url": .string(configuredPublicURL ?? url)]
                 try? DataDirectory.writeSecret(CanonicalJSON.string(info) + "\n", to: serveInfo)
@@ -222,4 +226,11 @@ struct InstallReaper: Service {
 
 extension Task where Success == Never, Failure == Never {
     static var isCancelledOrShuttingDown: Bool { isCancelled || Task<Never, Never>.isShuttingDownGracefully }
+}
+
+/// The port the API server listens on, set when it starts.
+final class ListeningPort: Sendable {
+    private let port = Mutex<Int?>(nil)
+    var value: Int? { port.withLock { $0 } }
+    func set(_ value: Int) { port.withLock { $0 = value } }
 }

@@ -78,6 +78,17 @@ class Handler(BaseHTTPRequestHandler):
                 "write_tmp": can_write("/tmp/x"), "events": events, "hostname": socket.gethostname(),
                 "sees_root": os.path.exists("/root"), "sees_marina_data": os.path.exists("/work"),
             })
+        if tool == "callback":
+            # The app calling the platform back at MARINA_URL with its app token, without a proxy.
+            import urllib.request
+            request = urllib.request.Request(os.environ["MARINA_URL"] + "/api/mcp/app-tools", data=json.dumps(args).encode(), method="POST",
+                                             headers={"Authorization": "Bearer " + os.environ["MARINA_APP_TOKEN"], "Content-Type": "application/json"})
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            try:
+                with opener.open(request, timeout=10) as response:
+                    return self.reply(200, {"status": response.status, "reply": json.loads(response.read())})
+            except Exception as e:
+                return self.reply(200, {"status": 0, "error": str(e)})
         if tool == "hang":
             time.sleep(600)
         if tool == "garbage":
