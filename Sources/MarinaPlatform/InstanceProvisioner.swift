@@ -69,11 +69,13 @@ public struct InstanceProvisioner: Sendable {
         for (key, value) in manifest.runtime.env { environment[key] = value }
         let uid = 70_000 + UInt32(SHA256.hash(data: Data(id.utf8)).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 20_000)
         let idle = configuration.idleTimeoutOverride ?? .seconds(manifest.runtime.idleTimeoutSeconds)
-        return InstanceSpec(id: id, tenant: tenant.slug, app: app.slug, version: version.version, bundleDirectory: unpacked,
+        var spec = InstanceSpec(id: id, tenant: tenant.slug, app: app.slug, version: version.version, bundleDirectory: unpacked,
                             dataDirectory: configuration.root.appendingPathComponent("data", isDirectory: true).appendingPathComponent(id, isDirectory: true),
                             command: command, port: manifest.runtime.port, environment: environment,
                             memoryMB: manifest.runtime.resources.memoryMB, cpuCores: manifest.runtime.resources.cpuCores,
                             maxProcesses: manifest.runtime.resources.maxProcesses, idleTimeout: idle, manifestHash: version.manifestHash, uid: uid)
+        spec.egressHosts = manifest.network.egressHosts
+        return spec
     }
 
     /// The manifest's command, or for manifests without one (linkworld) the exec-form

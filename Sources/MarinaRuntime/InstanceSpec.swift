@@ -23,6 +23,8 @@ public struct InstanceSpec: Sendable, Equatable {
     public var manifestHash: String
     /// The unprivileged host user the instance runs as.
     public var uid: UInt32
+    /// DNS names the egress proxy lets the instance reach (`*.example.com` for subdomains).
+    public var egressHosts: [String] = []
 
     public init(id: String, tenant: String, app: String, version: String, bundleDirectory: URL, dataDirectory: URL, command: [String], port: Int,
                 environment: [String: String], memoryMB: Int, cpuCores: Double, maxProcesses: Int, idleTimeout: Duration, manifestHash: String, uid: UInt32) {

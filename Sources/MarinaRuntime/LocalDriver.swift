@@ -46,16 +46,20 @@ public struct LocalDriver: Sendable {
     /// The port of the platform's API on this host's loopback, once it listens: sandboxed
     /// instances reach it as `MARINA_URL` through their io directory (nil: they do not).
     let platformPort: (@Sendable () -> Int?)?
-    /// Where the platform's API appears inside a sandbox.
+    /// The proxy sandboxed instances reach the internet through (nil: they reach nothing).
+    let egress: EgressProxy?
+    /// Where the platform's API and the egress proxy appear inside a sandbox.
     static let sandboxPlatformPort = 7070
+    static let sandboxProxyPort = 3128
 
     /// `runRoot` holds one small directory per instance with its sockets.
     /// Cgroups are named after `runRoot`, so that two platforms on one machine never touch each
     /// other's instances.
     public init(sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups? = nil, platformPort: (@Sendable () -> Int?)? = nil,
-                logger: Logger = Logger(label: "marina.runtime")) throws {
+                egress: EgressProxy? = nil, logger: Logger = Logger(label: "marina.runtime")) throws {
         self.sandboxed = sandboxed
         self.platformPort = platformPort
+        self.egress = egress
         self.marinaBinary = marinaBinary
         self.runRoot = runRoot
         let namespace = "p" + String(runRoot.standardizedFileURL.path.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 36)
@@ -118,7 +122,7 @@ public struct LocalDriver: Sendable {
         let process = Process()
         var group: Cgroups.Group?
         let limits: LimitsInForce
-        var forwarder: UnixForwarder?
+        var listeners: [UnixListener] = []
         if sandboxed {
             chown(io.path, spec.uid, spec.uid)
             chown(spec.dataDirectory.path, spec.uid, spec.uid)
@@ -131,8 +135,12 @@ public struct LocalDriver: Sendable {
             }
             var forwards: [String] = []
             if let platformPort {
-                forwarder = try UnixForwarder(path: io.appendingPathComponent("platform.sock").path, uid: spec.uid, port: platformPort)
-                forwards = ["--forward", "\(Self.platformPortInside(spec))=/run/marina/io/platform.sock"]
+                listeners.append(try UnixForwarder.serve(path: io.appendingPathComponent("platform.sock").path, uid: spec.uid, port: platformPort))
+                forwards += ["--forward", "\(Self.platformPortInside(spec))=/run/marina/io/platform.sock"]
+            }
+            if let egress {
+                listeners.append(try egress.serve(path: io.appendingPathComponent("egress.sock").path, spec: spec, allowed: spec.egressHosts))
+                forwards += ["--forward", "\(Self.proxyPortInside(spec))=/run/marina/io/egress.sock"]
             }
             process.executableURL = marinaBinary
             process.arguments = launcher + ["--", bwrap] + bubblewrapArguments(spec) + [
@@ -179,7 +187,7 @@ public struct LocalDriver: Sendable {
             try process.run()
         } catch {
             if let group { cgroups.remove(group) }
-            forwarder?.stop()
+            listeners.forEach { $0.stop() }
             throw RuntimeError(.startFailed, "cannot start the instance: \(error.localizedDescription)")
         }
         let cgroups = self.cgroups
@@ -191,7 +199,7 @@ public struct LocalDriver: Sendable {
             if let rest = try? err.fileHandleForReading.readToEnd(), !rest.isEmpty { log.append(Array(rest), stream: "stderr") }
             out.fileHandleForReading.readabilityHandler = nil
             err.fileHandleForReading.readabilityHandler = nil
-            forwarder?.stop()
+            listeners.forEach { $0.stop() }
             if let group {
                 if cgroups.sawOutOfMemory(group) { log.note("the instance was killed for exceeding its memory limit") }
                 cgroups.remove(group)
@@ -226,6 +234,7 @@ public struct LocalDriver: Sendable {
 
     /// 7070, unless the app itself listens there.
     static func platformPortInside(_ spec: InstanceSpec) -> Int { spec.port == sandboxPlatformPort ? sandboxPlatformPort + 1 : sandboxPlatformPort }
+    static func proxyPortInside(_ spec: InstanceSpec) -> Int { spec.port == sandboxProxyPort ? sandboxProxyPort + 1 : sandboxProxyPort }
 
     func bubblewrapArguments(_ spec: InstanceSpec) -> [String] {
         var args = [
@@ -260,6 +269,11 @@ public struct LocalDriver: Sendable {
         if platformPort != nil {
             environment["MARINA_URL"] = "http://127.0.0.1:\(Self.platformPortInside(spec))"
             environment["NO_PROXY"] = "127.0.0.1,localhost"
+        }
+        if egress != nil {
+            let proxy = "http://127.0.0.1:\(Self.proxyPortInside(spec))"
+            for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] { environment[name] = proxy }
+            environment["no_proxy"] = "127.0.0.1,localhost"
         }
         environment["MARINA_SOCKET"] = "/run/marina/io/app.sock"
         environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"

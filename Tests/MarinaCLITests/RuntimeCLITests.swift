@@ -56,6 +56,14 @@ import Testing
         #expect(error?["decision"] as? String == "scope_denied" && error?["needed_scopes"] as? [String] == ["files.read"])
         let audit = try p.run(["audit", "--tenant", "acme", "--kind", "app_call", "--json"])
         #expect(audit.stdout.contains("deny:no_scope") && audit.stdout.contains("kv_set"))
+        // The only other way out is the egress proxy, which refuses what the manifest does not list.
+        let fetched = p.object(try p.invoke("probe", "fetch", tenant: "acme", #"{"url": "http://blocked.example.org/"}"#))
+        #expect(fetched["status"] as? Int == 403 && (fetched["body"] as? String)?.contains("deny:host_not_allowed") == true, "\(fetched)")
+        let literal = p.object(try p.invoke("probe", "fetch", tenant: "acme", #"{"url": "http://10.1.2.3/"}"#))
+        #expect(literal["status"] as? Int == 403, "\(literal)")
+        Thread.sleep(forTimeInterval: 0.5)
+        let egress = try p.run(["audit", "--tenant", "acme", "--kind", "egress", "--json"])
+        #expect(egress.stdout.contains("blocked.example.org:80") && egress.stdout.contains("deny:ip_literal"))
     }
 
     @Test func twoTenantsGetTwoSandboxedInstancesWithSeparateData() throws {
@@ -84,7 +92,7 @@ import Testing
         #expect(a["sees_root"] as? Bool == false && a["sees_marina_data"] as? Bool == false)
         // Only SPEC §4's environment (plus the manifest's MODE and the basics of a process).
         #expect(Set(a["env"] as? [String] ?? []) == ["PORT", "MARINA_URL", "MARINA_APP_TOKEN", "MARINA_TENANT", "MARINA_APP", "MARINA_VERSION", "MARINA_INSTALL_ID", "MARINA_JWKS",
-                                                    "MARINA_SOCKET", "NO_PROXY", "MODE", "HOME", "PATH", "TMPDIR", "LANG", "PWD"])
+                                                    "MARINA_SOCKET", "NO_PROXY", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "MODE", "HOME", "PATH", "TMPDIR", "LANG", "PWD"])
         // The install event arrived, with an id and an invocation token.
         let events = a["events"] as? [[String: Any]] ?? []
         #expect(events.first?["type"] as? String == "install" && (events.first?["id"] as? String)?.hasPrefix("evt_") == true)

@@ -61,6 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("event-retries"), help: "Delivery attempts of an event before it (and an install waiting for it) fails.")
     var eventRetries: Int = 6
 
+    @Flag(name: .customLong("egress-allow-private"), help: "Let the egress proxy reach allowed hosts on loopback and private addresses (development and tests only).")
+    var egressAllowPrivate = false
+
     @Option(name: .customLong("start-timeout"), help: "Seconds an instance has to answer GET /health after it starts.")
     var startTimeout: Int = 30
 
@@ -110,10 +113,13 @@ struct ServeCommand: AsyncParsableCommand {
         let listenURL = "http://\(host):\(port)"
         // Known once the server listens (the port may be 0 = any); sandboxed apps reach the API there.
         let listeningPort = ListeningPort()
+        // The audit log exists only once the store is composed below; egress reports reach it here.
+        let egressAudit = EgressAuditHook()
         let driver: LocalDriver
         do {
             driver = try LocalDriver(sandboxed: !unsandboxed, marinaBinary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
-                                     runRoot: dataDirectory.url.appendingPathComponent("run"), platformPort: { listeningPort.value }, logger: logger)
+                                     runRoot: dataDirectory.url.appendingPathComponent("run"), platformPort: { listeningPort.value },
+                                     egress: EgressProxy(allowPrivateAddresses: egressAllowPrivate) { spec, connection in egressAudit.value?(spec, connection) }, logger: logger)
         } catch { Output.exit(with: .failed("\(error)")) }
         // Instances a previous, killed serve left behind die with it (bubblewrap's die-with-parent);
         // whatever still sits in their cgroups goes now.
@@ -136,6 +142,14 @@ struct ServeCommand: AsyncParsableCommand {
                                               bundles: bundles, signer: signer, env: env)
         let events = EventQueue(store: store, env: env, maxAttempts: eventRetries, logger: logger)
         let audit = AuditLog(store: store, env: env, logger: logger)
+        egressAudit.set { spec, c in
+            Task {
+                try? await audit.record(AuditEntry(at: env.millis - Int64(c.durationMs), actor: "instance:" + spec.id, tenant: spec.tenant, app: spec.app, version: spec.version,
+                                                   kind: .egress, name: "\(c.host):\(c.port)", decision: c.decision, status: c.decision == "allow" ? "ok" : "refused",
+                                                   durationMs: Int64(c.durationMs),
+                                                   input: ["host": .string(c.host), "port": .number(Double(c.port)), "bytes_out": .number(Double(c.bytesOut)), "bytes_in": .number(Double(c.bytesIn))]))
+            }
+        }
         let secrets = SecretsService(store: store, vault: vault, tenants: tenants, audit: audit, env: env)
         let dispatcher = Dispatcher(store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor, audit: audit, secrets: secrets, env: env, logger: logger)
         events.attach(dispatcher)
@@ -233,4 +247,11 @@ final class ListeningPort: Sendable {
     private let port = Mutex<Int?>(nil)
     var value: Int? { port.withLock { $0 } }
     func set(_ value: Int) { port.withLock { $0 = value } }
+}
+
+/// Where the egress proxy's reports go once the audit log exists.
+final class EgressAuditHook: Sendable {
+    private let hook = Mutex<(@Sendable (InstanceSpec, EgressProxy.Connection) -> Void)?>(nil)
+    var value: (@Sendable (InstanceSpec, EgressProxy.Connection) -> Void)? { hook.withLock { $0 } }
+    func set(_ f: @escaping @Sendable (InstanceSpec, EgressProxy.Connection) -> Void) { hook.withLock { $0 = f } }
 }

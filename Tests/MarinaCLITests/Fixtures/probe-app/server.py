@@ -89,6 +89,16 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(200, {"status": response.status, "reply": json.loads(response.read())})
             except Exception as e:
                 return self.reply(200, {"status": 0, "error": str(e)})
+        if tool == "fetch":
+            # Out through the egress proxy (urllib follows HTTP_PROXY).
+            import urllib.request, urllib.error
+            try:
+                with urllib.request.urlopen(args["url"], timeout=10) as response:
+                    return self.reply(200, {"status": response.status, "body": response.read().decode(errors="replace")})
+            except urllib.error.HTTPError as e:
+                return self.reply(200, {"status": e.code, "body": e.read().decode(errors="replace")})
+            except Exception as e:
+                return self.reply(200, {"status": 0, "error": str(e)})
         if tool == "hang":
             time.sleep(600)
         if tool == "garbage":
