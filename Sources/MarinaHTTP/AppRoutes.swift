@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import MarinaCore
 import MarinaPlatform
@@ -18,7 +19,9 @@ enum AppRoutes {
         mcp.post("app-tools") { request, context in
             let caller = try await gateway.authenticate(request.headers[.authorization])
             let body = try await request.body.collect(upTo: maxBody)
-            return json(try await gateway.call(caller, body: Array(body.readableBytesView), requestId: newRequestId()))
+            // The request the app is handling, if it says (chains of apps_invoke).
+            let handling = request.headers[HTTPField.Name("X-Marina-Request-Id")!].flatMap { $0.count <= 64 ? $0 : nil }
+            return json(try await gateway.call(caller, body: Array(body.readableBytesView), requestId: newRequestId(), handling: handling))
         }
         mcp.post("app-secrets") { request, _ in
             let caller = try await gateway.authenticate(request.headers[.authorization])

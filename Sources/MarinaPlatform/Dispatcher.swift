@@ -129,9 +129,9 @@ public struct Dispatcher: Sendable {
 
     /// Calls a tool of the caller's install and audits the call, whatever its outcome; a call whose
     /// record cannot be written is refused.
-    public func invokeTool(_ principal: Principal, tenant: String, app: String, tool name: String, arguments: [UInt8]) async throws -> ToolResult {
+    public func invokeTool(_ principal: Principal, tenant: String, app: String, tool name: String, arguments: [UInt8], requestId given: String? = nil) async throws -> ToolResult {
         let started = env.now()
-        let requestId = env.id("req")
+        let requestId = given ?? env.id("req")
         var resolved: Target?
         func entry(_ status: String, decision: String) -> AuditEntry {
             AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: principal.identityId, tenant: resolved?.tenant.slug, app: resolved?.app.slug ?? app,

@@ -54,6 +54,9 @@ public struct PlatformTools: Sendable {
               JSONObject([("to", ["type": "array", "minItems": 1, "maxItems": 50, "items": ["type": "string", "maxLength": 254, "pattern": "^[^@\\s<>\\r\\n]+@[^@\\s<>\\r\\n]+$"]]),
                           ("subject", ["type": "string", "maxLength": 200, "pattern": "^[^\\r\\n]*$"]), ("text", ["type": "string", "maxLength": 262_144])]),
               required: ["to", "subject", "text"]),
+            d("apps_invoke", "apps.invoke", "Call an agent-visible tool of another app installed in the same tenant (chains of at most 8 apps, no cycles)",
+              JSONObject([("app", ["type": "string", "pattern": "^[a-z][a-z0-9-]{2,63}$"]), ("tool", ["type": "string", "minLength": 1, "maxLength": 64]), ("args", ["type": "object"])]),
+              required: ["app", "tool"]),
         ]
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import MarinaCore
 import MarinaStore
@@ -41,14 +42,24 @@ public struct ToolGateway: Sendable {
     let tools: PlatformTools
     let limiter: RateLimiter
     let env: PlatformEnvironment
+    /// Runs other apps' tools for `apps_invoke` (nil: that tool is unavailable).
+    let dispatcher: Dispatcher?
+    /// The apps on the path of each call `apps_invoke` made, by the request id the called app
+    /// receives (and passes back in `X-Marina-Request-Id` when it calls the platform).
+    let chains = TTLCache<String, [String]>(ttl: 120)
+    /// Chains of calls in flight into each install: an app that does not pass the request id
+    /// back still cannot close a cycle (the longest chain into it is assumed).
+    let inFlight = InFlightChains()
+    public static let maxChain = 8
     let installs = InstallRepository()
     let registry = RegistryRepository()
     let tenants = TenantRepository()
     let versions = VersionCache()
 
     public init(store: Store, signer: TokenSigner, audit: AuditLog, secrets: SecretsService?, tools: PlatformTools, limiter: RateLimiter = RateLimiter(),
-                env: PlatformEnvironment = .live) {
+                dispatcher: Dispatcher? = nil, env: PlatformEnvironment = .live) {
         (self.store, self.signer, self.audit, self.secrets, self.tools, self.limiter, self.env) = (store, signer, audit, secrets, tools, limiter, env)
+        self.dispatcher = dispatcher
     }
 
     // MARK: Authentication
@@ -124,7 +135,7 @@ public struct ToolGateway: Sendable {
     }
 
     /// One app → platform tool call, answered in SPEC §4's shape.
-    public func call(_ caller: Caller, body: [UInt8], requestId: String) async throws -> JSONValue {
+    public func call(_ caller: Caller, body: [UInt8], requestId: String, handling: String? = nil) async throws -> JSONValue {
         let started = env.now()
         var toolName = "(unparsed)"
         var input: JSONValue?
@@ -156,7 +167,9 @@ public struct ToolGateway: Sendable {
             guard limiter.allow(install: caller.install.id, tenant: caller.tenant.id, now: env.now()) else {
                 throw Refusal("rate_limited", "too many calls; slow down and retry")
             }
-            let result = try await tools.run(name, args: args, caller: caller)
+            let result = name == "apps_invoke"
+                ? try await invokeApp(caller, args: args, handling: handling)
+                : try await tools.run(name, args: args, caller: caller)
             try await audited("allow", "ok")
             return ["ok": true, "result": result]
         } catch let refusal as Refusal {
@@ -172,6 +185,36 @@ public struct ToolGateway: Sendable {
         } catch {
             try await audited("allow", "platform_error")
             return Refusal("platform_error", "the platform could not run \(toolName)").body
+        }
+    }
+
+    /// `apps_invoke`: another app's agent-visible tool in the caller's tenant. The chain of apps
+    /// is carried by request id: a call made for the request an app is handling extends that
+    /// request's chain; a cycle or a ninth app is refused.
+    func invokeApp(_ caller: Caller, args: JSONValue, handling: String?) async throws -> JSONValue {
+        guard let dispatcher else { throw Refusal("unknown_tool", "apps_invoke is not available on this platform") }
+        let target = args["app"]!.stringValue!, tool = args["tool"]!.stringValue!
+        let chain = handling.flatMap { chains.value($0, now: env.now()) } ?? inFlight.longest(into: caller.install.id) ?? [caller.app.slug]
+        guard !chain.contains(target) else {
+            throw Refusal("invalid_args", "calling \(target) would make a cycle: " + (chain + [target]).joined(separator: " → "))
+        }
+        guard chain.count < Self.maxChain else { throw Refusal("invalid_args", "a chain of apps is at most \(Self.maxChain) long") }
+        let principal = Principal(identityId: "app:" + caller.install.id, role: .tenantMember, name: caller.app.slug, tenantId: caller.tenant.id, keyId: nil)
+        let visible: Bool
+        do { visible = try await dispatcher.target(principal, tenant: caller.tenant.slug, app: target).manifest.tool(named: tool)?.agentVisible ?? false } catch {
+            throw Refusal("invalid_args", "\(target) is not installed in \(caller.tenant.slug)")
+        }
+        guard visible else { throw Refusal("unknown_tool", "\(target) has no agent-visible tool \(tool)") }
+        let nested = env.id("req")
+        chains.store(nested, chain + [target], now: env.now())
+        let targetInstall = try await dispatcher.target(principal, tenant: caller.tenant.slug, app: target).install.id
+        inFlight.add(nested, chain + [target], into: targetInstall)
+        defer { inFlight.remove(nested, into: targetInstall) }
+        do {
+            return try await dispatcher.invokeTool(principal, tenant: caller.tenant.slug, app: target, tool: tool,
+                                                   arguments: Array(CanonicalJSON.string(args["args"] ?? [:]).utf8), requestId: nested).result
+        } catch let error as PlatformError where error.code != "platform_error" {
+            throw Refusal(error.code == "invalid_args" ? "invalid_args" : "platform_error", "\(target).\(tool): \(error.message)")
         }
     }
 
@@ -191,4 +234,12 @@ public struct ToolGateway: Sendable {
         case .missing: return ["ok": true, "value": nil]
         }
     }
+}
+
+/// The `apps_invoke` chains currently running into each install.
+final class InFlightChains: Sendable {
+    private let chains = Mutex<[String: [String: [String]]]>([:])
+    func add(_ id: String, _ chain: [String], into install: String) { chains.withLock { $0[install, default: [:]][id] = chain } }
+    func remove(_ id: String, into install: String) { chains.withLock { $0[install]?[id] = nil } }
+    func longest(into install: String) -> [String]? { chains.withLock { $0[install]?.values.max { $0.count < $1.count } } }
 }

@@ -66,6 +66,30 @@ import Testing
         #expect(egress.stdout.contains("blocked.example.org:80") && egress.stdout.contains("deny:ip_literal"))
     }
 
+    @Test func appsInvokeOtherAppsButNeverInACycle() throws {
+        let p = try Platform()
+        defer { p.serve.stop() }
+        for id in ["probe-a", "probe-b"] {
+            try p.ship(try ProbeApp.make(id: id, scopes: ["apps.invoke"], in: p.dir), id: id)
+        }
+        try p.run(["tenants", "create", "acme"])
+        for id in ["probe-a", "probe-b"] { #expect(try p.run(["install", id, "--tenant", "acme", "--grant-all"]).status == 0) }
+        func reply(_ r: CLI.Result) -> [String: Any] { p.object(r)["reply"] as? [String: Any] ?? [:] }
+        // a → b: the other app's tool answers.
+        let direct = reply(try p.invoke("probe-a", "callback", tenant: "acme",
+                                        #"{"tool": "apps_invoke", "args": {"app": "probe-b", "tool": "echo", "args": {"text": "hi"}}}"#))
+        #expect(((direct["result"] as? [String: Any])?["echo"] as? [String: Any])?["text"] as? String == "hi", "\(direct)")
+        // a → a and a → b → a are cycles, refused (b does not pass the request id back).
+        let itself = reply(try p.invoke("probe-a", "callback", tenant: "acme", #"{"tool": "apps_invoke", "args": {"app": "probe-a", "tool": "echo", "args": {"text": "x"}}}"#))
+        let message = (itself["error"] as? [String: Any])?["message"] as? String ?? ""
+        #expect(message.contains("cycle"), "\(itself)")
+        let around = reply(try p.invoke("probe-a", "callback", tenant: "acme", #"""
+            {"tool": "apps_invoke", "args": {"app": "probe-b", "tool": "callback", "args": {"tool": "apps_invoke", "args": {"app": "probe-a", "tool": "echo", "args": {"text": "x"}}}}}
+            """#))
+        let inner = ((around["result"] as? [String: Any])?["reply"] as? [String: Any])?["error"] as? [String: Any]
+        #expect((inner?["message"] as? String)?.contains("probe-a → probe-b → probe-a") == true, "\(around)")
+    }
+
     @Test func twoTenantsGetTwoSandboxedInstancesWithSeparateData() throws {
         let p = try Platform()
         defer { p.serve.stop() }
