@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Logging
 import MarinaCore
+import MarinaRuntime
 import MarinaStore
 import MarinaVault
 
@@ -44,6 +45,8 @@ public struct ToolGateway: Sendable {
     let env: PlatformEnvironment
     /// Runs other apps' tools for `apps_invoke` (nil: that tool is unavailable).
     let dispatcher: Dispatcher?
+    /// The egress rules `http_fetch` goes through (nil: that tool is unavailable).
+    let egress: EgressProxy?
     /// The apps on the path of each call `apps_invoke` made, by the request id the called app
     /// receives (and passes back in `X-Marina-Request-Id` when it calls the platform).
     let chains = TTLCache<String, [String]>(ttl: 120)
@@ -57,7 +60,8 @@ public struct ToolGateway: Sendable {
     let versions = VersionCache()
 
     public init(store: Store, signer: TokenSigner, audit: AuditLog, secrets: SecretsService?, tools: PlatformTools, limiter: RateLimiter = RateLimiter(),
-                dispatcher: Dispatcher? = nil, env: PlatformEnvironment = .live) {
+                dispatcher: Dispatcher? = nil, egress: EgressProxy? = nil, env: PlatformEnvironment = .live) {
+        self.egress = egress
         (self.store, self.signer, self.audit, self.secrets, self.tools, self.limiter, self.env) = (store, signer, audit, secrets, tools, limiter, env)
         self.dispatcher = dispatcher
     }
@@ -167,9 +171,11 @@ public struct ToolGateway: Sendable {
             guard limiter.allow(install: caller.install.id, tenant: caller.tenant.id, now: env.now()) else {
                 throw Refusal("rate_limited", "too many calls; slow down and retry")
             }
-            let result = name == "apps_invoke"
-                ? try await invokeApp(caller, args: args, handling: handling)
-                : try await tools.run(name, args: args, caller: caller)
+            let result = switch name {
+            case "apps_invoke": try await invokeApp(caller, args: args, handling: handling)
+            case "http_fetch": try await fetch(caller, args: args)
+            default: try await tools.run(name, args: args, caller: caller)
+            }
             try await audited("allow", "ok")
             return ["ok": true, "result": result]
         } catch let refusal as Refusal {
@@ -216,6 +222,35 @@ public struct ToolGateway: Sendable {
         } catch let error as PlatformError where error.code != "platform_error" {
             throw Refusal(error.code == "invalid_args" ? "invalid_args" : "platform_error", "\(target).\(tool): \(error.message)")
         }
+    }
+
+    /// `http_fetch`: the platform fetches for the app under the same egress rules as its proxy
+    /// (allow-list, no IP literals, no non-public addresses, pinned address).
+    func fetch(_ caller: Caller, args: JSONValue) async throws -> JSONValue {
+        guard let egress else { throw Refusal("unknown_tool", "http_fetch is not available on this platform") }
+        guard let url = URLComponents(string: args["url"]!.stringValue!), let host = url.host, !host.isEmpty else { throw Refusal("invalid_args", "url is not a URL") }
+        guard url.scheme?.lowercased() == "http" else {
+            throw Refusal("invalid_args", "http_fetch takes http:// URLs; for https the app connects itself through HTTPS_PROXY (same rules)")
+        }
+        let path = (url.percentEncodedPath.isEmpty ? "/" : url.percentEncodedPath) + (url.percentEncodedQuery.map { "?" + $0 } ?? "")
+        var headers: [(String, String)] = []
+        if case .object(let given)? = args["headers"] {
+            for pair in given.pairs { if let value = pair.value.stringValue { headers.append((pair.key, value)) } }
+        }
+        let spec = InstanceSpec(id: "gateway-" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug, version: caller.version.version,
+                                bundleDirectory: URL(fileURLWithPath: "/"), dataDirectory: URL(fileURLWithPath: "/"), command: [], port: 0, environment: [:],
+                                memoryMB: 0, cpuCores: 0, maxProcesses: 0, idleTimeout: .seconds(0), manifestHash: "", uid: 0)
+        let result: EgressProxy.FetchResult
+        do throws(EgressProxy.Refusal) {
+            result = try await egress.fetch(spec: spec, allowed: caller.manifest.network.egressHosts, host: host, port: url.port ?? 80,
+                                            method: args["method"]?.stringValue ?? "GET", path: path, headers: headers,
+                                            body: Array((args["body"]?.stringValue ?? "").utf8), maxBytes: 1 << 20)
+        } catch {
+            throw Refusal(error.status == 403 ? "invalid_args" : "platform_error", "egress refused (\(error.reason)): \(error.message)")
+        }
+        return .object(JSONObject([("status", .number(Double(result.status))),
+                                   ("headers", .object(JSONObject(result.headers.map { ($0.0.lowercased(), .string($0.1)) }))),
+                                   ("body", .string(String(decoding: result.body, as: UTF8.self)))]))
     }
 
     // MARK: Secrets

@@ -53,18 +53,10 @@ public final class EgressProxy: Sendable {
             return
         }
         let host = request.host.lowercased()
-        if Self.isIPLiteral(host) {
-            return refuse(client, 403, "ip_literal", "\(host) is an IP address; egress_hosts allows DNS names only", spec: spec, host: host, port: request.port, started: started)
-        }
-        guard Self.allows(allowed, host) else {
-            return refuse(client, 403, "host_not_allowed", "\(host) is not in this app's egress_hosts", spec: spec, host: host, port: request.port, started: started)
-        }
-        let addresses = Self.resolve(hostOverrides[host] ?? host, port: request.port)
-        guard let address = addresses.first else {
-            return refuse(client, 502, "unresolvable", "\(host) does not resolve", spec: spec, host: host, port: request.port, started: started)
-        }
-        if !allowPrivateAddresses, addresses.contains(where: { !$0.isPublic }) {
-            return refuse(client, 403, "private_address", "\(host) resolves to a non-public address", spec: spec, host: host, port: request.port, started: started)
+        let address: Address
+        switch decide(host: host, port: request.port, allowed: allowed) {
+        case .success(let a): address = a
+        case .failure(let refusal): return refuse(client, refusal.status, refusal.reason, refusal.message, spec: spec, host: host, port: request.port, started: started)
         }
         let upstream = address.connect()
         guard upstream >= 0 else {
@@ -94,6 +86,104 @@ public final class EgressProxy: Sendable {
     }
 
     final class Counter: @unchecked Sendable { var value = 0 }
+
+    public struct Refusal: Error, Sendable {
+        public var status: Int
+        public var reason: String
+        public var message: String
+    }
+
+    /// Whether `host:port` may be reached, and at which address: the one rule for the proxy and
+    /// for the platform's own `http_fetch`.
+    func decide(host: String, port: Int, allowed: [String]) -> Result<Address, Refusal> {
+        if Self.isIPLiteral(host) {
+            return .failure(Refusal(status: 403, reason: "ip_literal", message: "\(host) is an IP address; egress_hosts allows DNS names only"))
+        }
+        guard Self.allows(allowed, host) else {
+            return .failure(Refusal(status: 403, reason: "host_not_allowed", message: "\(host) is not in this app's egress_hosts"))
+        }
+        let addresses = Self.resolve(hostOverrides[host] ?? host, port: port)
+        guard let address = addresses.first else { return .failure(Refusal(status: 502, reason: "unresolvable", message: "\(host) does not resolve")) }
+        if !allowPrivateAddresses, addresses.contains(where: { !$0.isPublic }) {
+            return .failure(Refusal(status: 403, reason: "private_address", message: "\(host) resolves to a non-public address"))
+        }
+        return .success(address)
+    }
+
+    public struct FetchResult: Sendable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: [UInt8]
+    }
+
+    /// A plain-HTTP request to an allowed host, over a connection to the address the rules
+    /// checked; the answer is read up to `maxBytes`. Reported like a proxied connection.
+    public func fetch(spec: InstanceSpec, allowed: [String], host rawHost: String, port: Int, method: String, path: String,
+                      headers: [(String, String)], body: [UInt8], maxBytes: Int) async throws(Refusal) -> FetchResult {
+        let host = rawHost.lowercased()
+        let started = Date()
+        let address: Address
+        switch decide(host: host, port: port, allowed: allowed) {
+        case .success(let a): address = a
+        case .failure(let refusal):
+            report(spec, Connection(host: host, port: port, decision: "deny:" + refusal.reason, bytesOut: 0, bytesIn: 0, durationMs: 0))
+            throw refusal
+        }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        for (name, value) in headers where !["host", "connection", "content-length", "transfer-encoding"].contains(name.lowercased()) {
+            head += "\(name): \(value)\r\n"
+        }
+        let request = Array((head + "\r\n").utf8) + body
+        let outcome: Result<[UInt8], Refusal> = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let fd = address.connect()
+                guard fd >= 0 else { return continuation.resume(returning: .failure(Refusal(status: 502, reason: "connect_failed", message: "cannot connect to \(host):\(port)"))) }
+                var timeout = timeval(tv_sec: 25, tv_usec: 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                Self.writeAll(fd, request)
+                var answer = [UInt8]()
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while answer.count <= maxBytes + 16384 {
+                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { break }
+                    answer += buffer[0..<n]
+                }
+                close(fd)
+                continuation.resume(returning: .success(answer))
+            }
+        }
+        let answer: [UInt8]
+        switch outcome {
+        case .success(let a): answer = a
+        case .failure(let refusal): throw refusal
+        }
+        report(spec, Connection(host: host, port: port, decision: "allow", bytesOut: request.count, bytesIn: answer.count, durationMs: Int(Date().timeIntervalSince(started) * 1000)))
+        guard let end = Self.range(of: [13, 10, 13, 10], in: answer) else { throw Refusal(status: 502, reason: "bad_response", message: "\(host) did not answer HTTP") }
+        let lines = String(decoding: answer[..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusParts = lines[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Refusal(status: 502, reason: "bad_response", message: "\(host) did not answer HTTP") }
+        let parsed = lines.dropFirst().compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        var payload = Array(answer[(end + 4)...])
+        if parsed.contains(where: { $0.0.lowercased() == "transfer-encoding" && $0.1.lowercased().contains("chunked") }) { payload = Self.dechunk(payload) }
+        guard payload.count <= maxBytes else { throw Refusal(status: 502, reason: "too_large", message: "the answer is larger than \(maxBytes) bytes") }
+        return FetchResult(status: status, headers: parsed, body: payload)
+    }
+
+    static func dechunk(_ bytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8](), i = 0
+        while let lineEnd = range(of: [13, 10], in: Array(bytes[i...])).map({ $0 + i }) {
+            let sizeText = String(decoding: bytes[i..<lineEnd], as: UTF8.self).split(separator: ";").first.map(String.init) ?? ""
+            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size > 0, lineEnd + 2 + size <= bytes.count else { break }
+            out += bytes[(lineEnd + 2)..<(lineEnd + 2 + size)]
+            i = lineEnd + 2 + size + 2
+            if i >= bytes.count { break }
+        }
+        return out
+    }
 
     func refuse(_ client: Int32, _ status: Int, _ reason: String, _ message: String, spec: InstanceSpec, host: String, port: Int, started: Date) {
         let body = Array(("{\"error\":{\"code\":\"egress_denied\",\"decision\":\"deny:\(reason)\",\"message\":\"" + message.replacingOccurrences(of: "\"", with: "'") + "\"}}").utf8)

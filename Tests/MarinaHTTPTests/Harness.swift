@@ -46,7 +46,8 @@ struct Harness {
                                       instances: InstanceService(store: store, supervisor: supervisor, tenants: tenants, dispatcher: dispatcher))
         var services = PlatformServices(store: store, access: access, tenants: tenants, registry: RegistryService(store: store, bundles: bundles), runtime: runtime)
         services.secrets = secrets
-        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store), limiter: RateLimiter(limits), dispatcher: dispatcher)
+        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store), limiter: RateLimiter(limits), dispatcher: dispatcher,
+                                       egress: EgressProxy(allowPrivateAddresses: true, hostOverrides: ["api.example.test": "127.0.0.1"]) { _, _ in })
         services.jwks = { await signer.jwks() }
         services.keys = KeyRotationService(store: store, signer: signer, vault: vault, tenants: tenants) {
             let next = try LocalMasterKey(bytes: LocalMasterKey.generate())

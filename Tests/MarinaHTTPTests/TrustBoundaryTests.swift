@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import MarinaCore
 import MarinaPlatform
+import MarinaRuntime
 import MarinaStore
 import MarinaTestSupport
 import MarinaVault
@@ -332,6 +333,56 @@ extension Sequence {
             #expect(read.json["value"] == .string(value))
             let audit = String(buffer: try await client.call(.get, "/api/v1/audit/export", key: h.adminKey).body)
             #expect(!audit.contains(value) && audit.contains("secret.set"))
+        }
+    }
+}
+
+@Suite struct HTTPFetchTests {
+    /// A tiny origin on loopback that echoes the request line it got.
+    static func origin() throws -> (Int, @Sendable () -> Void) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 } }
+        listen(fd, 16)
+        Thread.detachNewThread {
+            while true {
+                let c = accept(fd, nil, nil)
+                if c < 0 { return }
+                var buffer = [UInt8](repeating: 0, count: 8192)
+                let n = buffer.withUnsafeMutableBytes { read(c, $0.baseAddress, $0.count) }
+                let line = String(decoding: buffer[0..<max(0, n)], as: UTF8.self).components(separatedBy: "\r\n").first ?? ""
+                let body = Array("{\"got\":\"\(line)\"}".utf8)
+                let reply = Array("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+                _ = reply.withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
+                close(c)
+            }
+        }
+        return (Int(UInt16(bigEndian: address.sin_port)), { shutdown(fd, Int32(SHUT_RDWR)); close(fd) })
+    }
+
+    @Test func httpFetchReachesOnlyTheAllowList() async throws {
+        let h = try await Harness.make(.sqlite)
+        defer { Task { await h.drop() } }
+        let (port, stop) = try Self.origin()
+        defer { stop() }
+        try await h.test { client in
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
+            let manifest = Bundles.manifest(app: "fetcher", extra: "scopes: [http.fetch]\nnetwork: {egress_hosts: [api.example.test]}")
+            #expect(try await client.publish(try Bundles.pack(manifest: manifest), app: "fetcher", key: h.adminKey).status == .created)
+            try await client.call(.put, "/api/v1/apps/fetcher/channels/current", key: h.adminKey, json: ["version": "1.0.0"])
+            #expect(try await client.call(.put, "/api/v1/tenants/acme/installs/fetcher", key: h.adminKey, json: ["grant_all": true]).status == .created)
+            let token = try await TrustBoundaryTests.appToken(h, tenant: "acme", app: "fetcher")
+            let ok = try await TrustBoundaryTests.tool(client, token, "http_fetch", ["url": .string("http://api.example.test:\(port)/v1/items?q=1"), "method": "POST", "body": "{}"]).json
+            #expect(ok["result"]?["status"] == 201, "\(ok)")
+            #expect(ok["result"]?["body"] == "{\"got\":\"POST /v1/items?q=1 HTTP/1.1\"}")
+            for url in ["http://other.example.test:\(port)/", "http://127.0.0.1:\(port)/", "https://api.example.test/"] {
+                let refused = try await TrustBoundaryTests.tool(client, token, "http_fetch", ["url": .string(url)]).json
+                #expect(refused["ok"] == false && refused["error"]?["decision"] == "invalid_args", "\(url): \(refused)")
+            }
+            #expect(try await TrustBoundaryTests.tool(client, token, "http_fetch", ["url": "http://api.example.test/", "headers": ["X-Evil": "a\r\nHost: b"]]).json["error"]?["decision"] == "invalid_args")
         }
     }
 }

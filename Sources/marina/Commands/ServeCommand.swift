@@ -115,11 +115,12 @@ struct ServeCommand: AsyncParsableCommand {
         let listeningPort = ListeningPort()
         // The audit log exists only once the store is composed below; egress reports reach it here.
         let egressAudit = EgressAuditHook()
+        let egressProxy = EgressProxy(allowPrivateAddresses: egressAllowPrivate) { spec, connection in egressAudit.value?(spec, connection) }
         let driver: LocalDriver
         do {
             driver = try LocalDriver(sandboxed: !unsandboxed, marinaBinary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
                                      runRoot: dataDirectory.url.appendingPathComponent("run"), platformPort: { listeningPort.value },
-                                     egress: EgressProxy(allowPrivateAddresses: egressAllowPrivate) { spec, connection in egressAudit.value?(spec, connection) }, logger: logger)
+                                     egress: egressProxy, logger: logger)
         } catch { Output.exit(with: .failed("\(error)")) }
         // Instances a previous, killed serve left behind die with it (bubblewrap's die-with-parent);
         // whatever still sits in their cgroups goes now.
@@ -160,7 +161,7 @@ struct ServeCommand: AsyncParsableCommand {
                                       instances: InstanceService(store: store, supervisor: supervisor, tenants: tenants, dispatcher: dispatcher))
         var services = PlatformServices(store: store, access: access, tenants: tenants, registry: registry, runtime: runtime)
         services.secrets = secrets
-        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store, env: env), dispatcher: dispatcher, env: env)
+        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store, env: env), dispatcher: dispatcher, egress: egressProxy, env: env)
         services.jwks = { await signer.jwks() }
         services.keys = KeyRotationService(store: store, signer: signer, vault: vault, tenants: tenants, env: env) { try await masterKey.rotate(vault) }
         if let key = try await access.bootstrapAdmin() {
