@@ -27,10 +27,14 @@ public struct PlatformTools: Sendable {
     let env: PlatformEnvironment
     let limits: Limits
     let repository = PlatformToolRepository()
+    let operatorTools: OperatorTools?
     public let descriptors: [Descriptor]
 
-    public init(store: Store, env: PlatformEnvironment = .live, limits: Limits = Limits()) {
-        (self.store, self.env, self.limits) = (store, env, limits)
+    /// The names of the built-in tools (operator-defined ones may not take them).
+    public static let builtIn: Set<String> = ["kv_get", "kv_set", "kv_delete", "kv_list", "files_read", "files_write", "files_list", "mail_send", "http_fetch", "apps_invoke"]
+
+    public init(store: Store, env: PlatformEnvironment = .live, limits: Limits = Limits(), operatorTools: OperatorTools? = nil) {
+        (self.store, self.env, self.limits, self.operatorTools) = (store, env, limits, operatorTools)
         let key: JSONValue = ["type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[\\x20-\\x7E]+$"]
         let path: JSONValue = ["type": "string", "minLength": 1, "maxLength": 512, "pattern": "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"]
         func d(_ name: String, _ scope: String, _ description: String, _ properties: JSONObject, required: [String]) -> Descriptor {
@@ -64,12 +68,19 @@ public struct PlatformTools: Sendable {
             d("apps_invoke", "apps.invoke", "Call an agent-visible tool of another app installed in the same tenant (chains of at most 8 apps, no cycles)",
               JSONObject([("app", ["type": "string", "pattern": "^[a-z][a-z0-9-]{2,63}$"]), ("tool", ["type": "string", "minLength": 1, "maxLength": 64]), ("args", ["type": "object"])]),
               required: ["app", "tool"]),
-        ]
+        ] + (operatorTools?.tools ?? []).compactMap { tool in
+            (try? JSONSchemaValidator(schema: tool.inputSchema)).map {
+                Descriptor(name: tool.name, scope: tool.scope, description: tool.description, inputSchema: tool.inputSchema, validator: $0)
+            }
+        }
     }
 
     public func descriptor(named name: String) -> Descriptor? { descriptors.first { $0.name == name } }
 
-    func run(_ name: String, args: JSONValue, caller: ToolGateway.Caller) async throws -> JSONValue {
+    func run(_ name: String, args: JSONValue, caller: ToolGateway.Caller, requestId: String) async throws -> JSONValue {
+        if let operatorTools, let tool = operatorTools.tools.first(where: { $0.name == name }) {
+            return try await operatorTools.run(tool, args: args, caller: caller, requestId: requestId)
+        }
         let tenantId = caller.tenant.id, appId = caller.app.id
         let now = env.millis
         let repository = self.repository, limits = self.limits

@@ -174,7 +174,7 @@ public struct ToolGateway: Sendable {
             let result = switch name {
             case "apps_invoke": try await invokeApp(caller, args: args, handling: handling)
             case "http_fetch": try await fetch(caller, args: args)
-            default: try await tools.run(name, args: args, caller: caller)
+            default: try await tools.run(name, args: args, caller: caller, requestId: requestId)
             }
             try await audited("allow", "ok")
             return ["ok": true, "result": result]

@@ -30,6 +30,8 @@ public enum VaultError: Error, Sendable, Equatable, CustomStringConvertible {
 public struct LocalMasterKey: MasterKeyProvider {
     let key: SymmetricKey
     public let keyId: String
+    /// The key's bytes (for keys that are shared secrets, like the operator tools' signing key).
+    public var rawBytes: [UInt8] { key.withUnsafeBytes { Array($0) } }
 
     public init(bytes: [UInt8]) throws {
         guard bytes.count == 32 else { throw VaultError.invalid("a master key is 32 bytes (base64: 44 characters); this one is \(bytes.count)") }

@@ -21,7 +21,8 @@ struct Harness {
     let bundleRoot: URL
     let drop: @Sendable () async -> Void
 
-    static func make(_ kind: TestDatabase, maxBundleBytes: Int = 10 * 1024 * 1024, limits: RateLimiter.Limits = RateLimiter.Limits()) async throws -> Harness {
+    static func make(_ kind: TestDatabase, maxBundleBytes: Int = 10 * 1024 * 1024, limits: RateLimiter.Limits = RateLimiter.Limits(),
+                     operatorTools: OperatorTools? = nil) async throws -> Harness {
         let (store, drop) = try await kind.make()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("marina-bundles-\(UUID().uuidString)")
         let bundles = try BundleStore(root: root, maxBytes: maxBundleBytes)
@@ -46,7 +47,7 @@ struct Harness {
                                       instances: InstanceService(store: store, supervisor: supervisor, tenants: tenants, dispatcher: dispatcher))
         var services = PlatformServices(store: store, access: access, tenants: tenants, registry: RegistryService(store: store, bundles: bundles), runtime: runtime)
         services.secrets = secrets
-        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store), limiter: RateLimiter(limits), dispatcher: dispatcher,
+        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store, operatorTools: operatorTools), limiter: RateLimiter(limits), dispatcher: dispatcher,
                                        egress: EgressProxy(allowPrivateAddresses: true, hostOverrides: ["api.example.test": "127.0.0.1"]) { _, _ in })
         services.jwks = { await signer.jwks() }
         services.keys = KeyRotationService(store: store, signer: signer, vault: vault, tenants: tenants) {

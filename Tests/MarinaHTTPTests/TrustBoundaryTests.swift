@@ -4,7 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import MarinaCore
 import MarinaPlatform
+import Crypto
 import MarinaRuntime
+import Synchronization
 import MarinaStore
 import MarinaTestSupport
 import MarinaVault
@@ -384,5 +386,89 @@ extension Sequence {
             }
             #expect(try await TrustBoundaryTests.tool(client, token, "http_fetch", ["url": "http://api.example.test/", "headers": ["X-Evil": "a\r\nHost: b"]]).json["error"]?["decision"] == "invalid_args")
         }
+    }
+}
+
+@Suite struct OperatorToolTests {
+    final class Seen: Sendable {
+        let requests = Mutex<[String]>([])
+    }
+
+    /// An endpoint of the "host SaaS" on loopback: records each raw request, answers JSON.
+    static func endpoint(_ seen: Seen) -> (Int, @Sendable () -> Void) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 } }
+        listen(fd, 16)
+        Thread.detachNewThread {
+            while true {
+                let c = accept(fd, nil, nil)
+                if c < 0 { return }
+                var data = [UInt8]()
+                var buffer = [UInt8](repeating: 0, count: 8192)
+                repeat {
+                    let n = buffer.withUnsafeMutableBytes { read(c, $0.baseAddress, $0.count) }
+                    if n <= 0 { break }
+                    data += buffer[0..<n]
+                    let text = String(decoding: data, as: UTF8.self)
+                    if let split = text.range(of: "\r\n\r\n"), let lengthLine = text.lowercased().components(separatedBy: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+                       let want = Int(lengthLine.dropFirst(15).trimmingCharacters(in: .whitespaces)), text[split.upperBound...].utf8.count >= want { break }
+                } while true
+                seen.requests.withLock { $0.append(String(decoding: data, as: UTF8.self)) }
+                let body = Array(#"{"customer":{"name":"Ada"}}"#.utf8)
+                let reply = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
+                _ = reply.withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
+                close(c)
+            }
+        }
+        return (Int(UInt16(bigEndian: address.sin_port)), { shutdown(fd, Int32(SHUT_RDWR)); close(fd) })
+    }
+
+    @Test func theFileIsCheckedAndToolsAreCalledWithASignedRequest() async throws {
+        let bad = OperatorToolsFile.load(Array("""
+            tools:
+              - {name: kv_get, scope: kv.read, endpoint: "https://x.test/a"}
+              - {name: crm_lookup, scope: crm.nope, endpoint: "ftp://x.test/a"}
+            """.utf8), fileName: "tools.yaml", catalog: .default, reserved: PlatformTools.builtIn)
+        guard case .failure(let problems) = bad else { Issue.record("a bad file was accepted"); return }
+        #expect(Set(problems.problems.map(\.path)) == ["/tools/0/name", "/tools/1/scope", "/tools/1/endpoint"])
+
+        let seen = Seen()
+        let (port, stop) = Self.endpoint(seen)
+        defer { stop() }
+        let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        guard case .success(let tools) = OperatorToolsFile.load(Array("""
+            tools:
+              - name: crm_lookup
+                scope: calendar.read
+                description: Look a customer up
+                input_schema: {type: object, properties: {email: {type: string}}, required: [email], additionalProperties: false}
+                endpoint: "http://127.0.0.1:\(port)/marina/crm_lookup"
+            """.utf8), fileName: "tools.yaml", catalog: .default, reserved: PlatformTools.builtIn) else { Issue.record("the file was refused"); return }
+        let h = try await Harness.make(.sqlite, operatorTools: OperatorTools(tools: tools, key: key))
+        defer { Task { await h.drop() } }
+        try await h.test { client in
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
+            try await TrustBoundaryTests.installed(client, admin: h.adminKey, tenant: "acme", app: "crm-app", scopes: ["calendar.read"], grant: ["calendar.read"])
+            let token = try await TrustBoundaryTests.appToken(h, tenant: "acme", app: "crm-app")
+            #expect(try await TrustBoundaryTests.tool(client, token, "crm_lookup", ["email": 3]).json["error"]?["decision"] == "invalid_args")
+            let answer = try await TrustBoundaryTests.tool(client, token, "crm_lookup", ["email": "ada@example.com"]).json
+            #expect(answer["result"] == ["customer": ["name": "Ada"]], "\(answer)")
+        }
+        // One request reached the endpoint (the invalid one never left), naming tenant and app, and
+        // its signature verifies with the shared key.
+        let requests = seen.requests.withLock { $0 }
+        #expect(requests.count == 1)
+        let raw = try #require(requests.first)
+        let parts = raw.components(separatedBy: "\r\n\r\n")
+        let headers = parts[0].lowercased()
+        let body = parts.dropFirst().joined(separator: "\r\n\r\n")
+        #expect(body.contains(#""tenant":"acme""#) && body.contains(#""app":"crm-app""#) && body.contains("ada@example.com"))
+        let timestamp = try #require(headers.components(separatedBy: "\r\n").first { $0.hasPrefix("x-marina-timestamp:") }?.dropFirst(19).trimmingCharacters(in: .whitespaces))
+        let signature = try #require(headers.components(separatedBy: "\r\n").first { $0.hasPrefix("x-marina-signature:") }?.dropFirst(19).trimmingCharacters(in: .whitespaces))
+        #expect(signature == OperatorTools.signature(key: SymmetricKey(data: key), timestamp: timestamp, body: Array(body.utf8)))
     }
 }

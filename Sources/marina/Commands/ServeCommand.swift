@@ -46,6 +46,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("scopes"), help: "An operator's scope catalog file that extends the default catalog.")
     var scopeCatalog: String?
 
+    @Option(name: .customLong("operator-tools"), help: "A YAML file of operator-defined platform tools (name, scope, input_schema, endpoint); requests to them are signed with DATA/operator-tools.key or MARINA_OPERATOR_KEY.")
+    var operatorToolsFile: String?
+
+    @Option(name: .customLong("rate-install"), help: "App → platform calls per second per install (the burst is twice this).")
+    var rateInstall: Double = 50
+
+    @Option(name: .customLong("rate-tenant"), help: "App → platform calls per second per tenant (the burst is twice this).")
+    var rateTenant: Double = 200
+
     @Flag(help: "Run app instances WITHOUT a sandbox (no isolation at all; only for machines without bubblewrap).")
     var unsandboxed = false
 
@@ -161,7 +170,13 @@ struct ServeCommand: AsyncParsableCommand {
                                       instances: InstanceService(store: store, supervisor: supervisor, tenants: tenants, dispatcher: dispatcher))
         var services = PlatformServices(store: store, access: access, tenants: tenants, registry: registry, runtime: runtime)
         services.secrets = secrets
-        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store, env: env), dispatcher: dispatcher, egress: egressProxy, env: env)
+        var operatorTools: OperatorTools?
+        if let operatorToolsFile {
+            do { operatorTools = try Self.loadOperatorTools(operatorToolsFile, catalog: catalog, data: dataDirectory) } catch { Output.exit(with: .failed("\(error)")) }
+        }
+        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store, env: env, operatorTools: operatorTools),
+                                       limiter: RateLimiter(.init(perInstall: (rateInstall * 2, rateInstall), perTenant: (rateTenant * 2, rateTenant))),
+                                       dispatcher: dispatcher, egress: egressProxy, env: env)
         services.jwks = { await signer.jwks() }
         services.keys = KeyRotationService(store: store, signer: signer, vault: vault, tenants: tenants, env: env) { try await masterKey.rotate(vault) }
         if let key = try await access.bootstrapAdmin() {
@@ -192,6 +207,25 @@ struct ServeCommand: AsyncParsableCommand {
         try? FileManager.default.removeItem(at: serveInfo)
         await store.close()
         logger.notice("marina stopped")
+    }
+
+    /// The operator's tools and the key that signs requests to them: `MARINA_OPERATOR_KEY`
+    /// (base64), else `DATA/operator-tools.key` (made on first use, mode 0600).
+    static func loadOperatorTools(_ path: String, catalog: ScopeCatalog, data: DataDirectory) throws -> OperatorTools {
+        guard let bytes = FileManager.default.contents(atPath: path) else { throw CLIError.failed("cannot read the operator tools file \(path)") }
+        let tools: [OperatorTool]
+        switch OperatorToolsFile.load(Array(bytes), fileName: path, catalog: catalog, reserved: PlatformTools.builtIn) {
+        case .success(let t): tools = t
+        case .failure(let error): throw CLIError.failed("\(path): " + error.problems.map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message) [\($0.code.rawValue)]" }.joined(separator: "; "))
+        }
+        if let text = ProcessInfo.processInfo.environment["MARINA_OPERATOR_KEY"], let key = Data(base64Encoded: text), key.count >= 32 {
+            return OperatorTools(tools: tools, key: Array(key))
+        }
+        let file = data.url.appendingPathComponent("operator-tools.key")
+        if !FileManager.default.fileExists(atPath: file.path) {
+            try MasterKeyFile.create(file, bytes: LocalMasterKey.generate())
+        }
+        return OperatorTools(tools: tools, key: Array(try MasterKeyFile.load(file).rawBytes))
     }
 
     static func parseListen(_ text: String) -> (String, Int)? {
