@@ -472,3 +472,26 @@ extension Sequence {
         #expect(signature == OperatorTools.signature(key: SymmetricKey(data: key), timestamp: timestamp, body: Array(body.utf8)))
     }
 }
+
+@Suite struct AuditFailureTests {
+    @Test(arguments: TestDatabase.available) func aCallWhoseRecordCannotBeWrittenIsRefused(_ kind: TestDatabase) async throws {
+        let h = try await Harness.make(kind)
+        defer { Task { await h.drop() } }
+        try await h.test { client in
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
+            try await TrustBoundaryTests.installed(client, admin: h.adminKey, tenant: "acme", app: "notes", scopes: ["kv.read", "kv.write"], grant: ["kv.read", "kv.write"])
+            let token = try await TrustBoundaryTests.appToken(h, tenant: "acme", app: "notes")
+            #expect(try await TrustBoundaryTests.tool(client, token, "kv_list").json["ok"] == true)
+            // The audit table goes away (a full disk, a broken database): calls are refused, and
+            // administrative changes do not happen either.
+            try await h.services.store.read { db in try await db.raw("ALTER TABLE audit_records RENAME TO audit_records_away").run() }
+            let refused = try await TrustBoundaryTests.tool(client, token, "kv_get", ["key": "k"])
+            #expect(refused.status == .internalServerError && refused.errorCode == "platform_error")
+            #expect(!String(buffer: refused.body).contains("found"))
+            #expect(try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "globex"]).status == .internalServerError)
+            try await h.services.store.read { db in try await db.raw("ALTER TABLE audit_records_away RENAME TO audit_records").run() }
+            #expect(try await client.call(.get, "/api/v1/tenants/globex", key: h.adminKey).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/audit/verify", key: h.adminKey).json["ok"] == true)
+        }
+    }
+}
