@@ -234,6 +234,16 @@ export class MarinaApp {
     return this;
   }
 
+  /** Whether the manifest declares `type` (an enabled lifecycle event, a schedule, a webhook). */
+  eventDeclared(type: string): boolean {
+    if ((LIFECYCLE as readonly string[]).includes(type)) return this.manifest.events.includes(type as never);
+    const dot = type.indexOf('.');
+    const kind = type.slice(0, dot), name = type.slice(dot + 1);
+    if (dot > 0 && kind === 'schedule') return this.manifest.schedules.some((s) => s.name === name);
+    if (dot > 0 && kind === 'webhook') return this.manifest.webhooks.some((w) => w.name === name);
+    return false;
+  }
+
   /** Registers the handler of a schedule the manifest declares (`POST /event/schedule.<name>`). */
   schedule<P = any>(name: string, handler: EventHandler<P>): this {
     const target = `schedule:${name}`;
@@ -357,8 +367,10 @@ export class MarinaApp {
     const id = typeof env.id === 'string' && env.id !== '' ? env.id : headerId;
     if (!id) return errorResponse(400, 'invalid_event', 'the event has no id');
     if (env.type !== undefined && env.type !== type) return errorResponse(400, 'invalid_event', `the envelope's type ${JSON.stringify(env.type)} is not ${type}`);
+    if (!this.eventDeclared(type)) return errorResponse(404, 'unknown_event', `this app takes no event "${type}"`);
     const handler = this.events.get(type);
-    if (!handler) return errorResponse(404, 'unknown_event', `this app handles no event "${type}"`);
+    // Declared but not handled: acknowledged, so that the platform does not retry it.
+    if (!handler) return json(200, { ok: true, handled: false });
     const ctx = this.context({ requestId, eventId: id, claims: claims ?? undefined }) as EventContext;
     const marinaEvent: MarinaEvent = { ...env, id, type, payload: env.payload === undefined ? null : env.payload };
     try {

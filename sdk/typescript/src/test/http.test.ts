@@ -233,9 +233,13 @@ test('the event id may come from X-Marina-Event-Id; an event without one is 400'
   assertErrorShape(await httpRequest(socket, 'POST', '/event/install', [1], auth()), 400, 'invalid_event');
 });
 
-test('an event without a handler is 404 unknown_event', async () => {
+test('an undeclared event is 404 unknown_event; a declared one without a handler is acknowledged', async () => {
+  assertErrorShape(await httpRequest(socket, 'POST', '/event/schedule.nope', { id: 'evt_s' }, auth()), 404, 'unknown_event');
+  assertErrorShape(await httpRequest(socket, 'POST', '/event/user_added', { id: 'evt_x' }, auth()), 404, 'unknown_event');
   assertErrorShape(await httpRequest(socket, 'POST', '/event/uninstall', { id: 'evt_u' }, auth()), 404, 'unknown_event');
-  assertErrorShape(await httpRequest(socket, 'POST', '/event/schedule.nightly', { id: 'evt_s' }, auth()), 404, 'unknown_event');
+  const r = await httpRequest(socket, 'POST', '/event/schedule.nightly', { id: 'evt_n' }, auth());
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { ok: true, handled: false });
 });
 
 test('TCP listening on PORT works too', async () => {
