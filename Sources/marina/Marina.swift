@@ -11,7 +11,7 @@ struct Marina: AsyncParsableCommand {
             ServeCommand.self, ValidateCommand.self, ManifestCommand.self, ScopesCommand.self, PublishCommand.self, DeployCommand.self,
             AppsCommand.self, VersionsCommand.self, TenantsCommand.self, KeysCommand.self, WhoamiCommand.self,
             InstallCommand.self, UninstallCommand.self, UpgradeCommand.self, InvokeCommand.self, EventCommand.self,
-            InstancesCommand.self, LogsCommand.self, SecretsCommand.self, AuditCommand.self, RelayCommand.self, SandboxExecCommand.self, BenchAuditCommand.self,
+            InstancesCommand.self, LogsCommand.self, SecretsCommand.self, AuditCommand.self, ConformanceCommand.self, RelayCommand.self, SandboxExecCommand.self, BenchAuditCommand.self,
         ]
     )
 

@@ -1,0 +1,181 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import MarinaCore
+import NIOCore
+import NIOHTTP1
+
+/// `marina conformance`: checks a running app against the HTTP contract (docs/app-contract.md):
+/// health, manifest hash, tool routing, 404 for an unknown tool, the error shape, refusal of a
+/// missing or invalid invocation token, and idempotent event delivery by id.
+///
+/// The suite signs invocation tokens with its own Ed25519 key, so the app must trust it: with
+/// `--app DIR` the suite starts the app itself with the right environment; with `--url` the app
+/// must have been started with the environment `--print-env` shows (the suite's key is fixed and
+/// public: never give it to an app that serves anyone).
+struct ConformanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "conformance", abstract: "Check an app against the HTTP contract.")
+    @Option(help: "A running app's base URL.") var url: String?
+    @Option(help: "An app directory: the suite starts it (its manifest's runtime.command, or --command) on a free port.") var app: String?
+    @Option(help: "The start command, overriding the manifest's (split on spaces).") var command: String?
+    @Option(help: "The app's manifest (default: the one in --app).") var manifest: String?
+    @Flag(help: "Print the environment an app checked with --url must be started with, and exit.") var printEnv = false
+    @Flag(help: "One JSON object with every check.") var json = false
+
+    /// The suite's signing key: fixed so that an app started elsewhere can be told to trust it.
+    static let key = try! Curve25519.Signing.PrivateKey(rawRepresentation: Array(SHA256.hash(data: Array("marina conformance suite key v1".utf8))))
+    static let kid = "conformance-v1"
+    static let installId = "ins_conformance"
+    static let tenant = "conformance"
+
+    static func environment(appId: String) -> [String: String] {
+        let jwks: JSONValue = ["keys": [["kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": .string(kid),
+                                         "x": .string(Base64URL.encode(Array(key.publicKey.rawRepresentation)))]]]
+        return ["MARINA_JWKS": CanonicalJSON.string(jwks), "MARINA_INSTALL_ID": installId, "MARINA_TENANT": tenant, "MARINA_APP": appId,
+                "MARINA_VERSION": "0.0.0", "MARINA_URL": "http://127.0.0.1:9", "MARINA_APP_TOKEN": "conformance"]
+    }
+
+    func run() async throws {
+        do throws(CLIError) {
+            let manifestPath = manifest ?? app.map { dir in
+                ManifestFormat.fileNames.map { URL(fileURLWithPath: dir).appendingPathComponent($0).path }.first { FileManager.default.fileExists(atPath: $0) } ?? dir
+            }
+            guard let manifestPath else { throw .usage("give --app DIR, or --url URL with --manifest FILE") }
+            guard let bytes = FileManager.default.contents(atPath: manifestPath) else { throw .failed("cannot read \(manifestPath)") }
+            let report = ManifestLoader.load(bytes: Array(bytes), fileName: manifestPath)
+            guard let parsed = report.manifest, let hash = report.hash else { throw .failed("\(manifestPath) is not a valid manifest; run marina validate") }
+            if printEnv {
+                for (k, v) in Self.environment(appId: parsed.app.id).sorted(by: { $0.key < $1.key }) { Output.line("\(k)='\(v)'") }
+                return
+            }
+            var process: Process?
+            let base: String
+            if let url {
+                base = url.hasSuffix("/") ? String(url.dropLast()) : url
+            } else if let app {
+                let port = Int.random(in: 20_000..<60_000)
+                let p = Process()
+                let argv = command.map { $0.split(separator: " ").map(String.init) } ?? parsed.runtime.command ?? []
+                guard !argv.isEmpty else { throw .usage("the manifest has no runtime.command; give --command") }
+                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                p.arguments = argv
+                p.currentDirectoryURL = URL(fileURLWithPath: app)
+                p.environment = ProcessInfo.processInfo.environment.merging(Self.environment(appId: parsed.app.id).merging(["PORT": String(port)]) { $1 }) { $1 }
+                p.standardOutput = FileHandle.standardError
+                p.standardError = FileHandle.standardError
+                do { try p.run() } catch { throw .failed("cannot start \(argv.joined(separator: " ")): \(error)") }
+                process = p
+                base = "http://127.0.0.1:\(port)"
+            } else {
+                throw .usage("give --app DIR or --url URL")
+            }
+            let checks = await Self.check(base: base, manifest: parsed, hash: hash)
+            // The app the suite started stops before the verdict (which may exit the process).
+            if let p = process, p.isRunning {
+                p.terminate()
+                for _ in 0..<60 where p.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
+                if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            }
+            let failed = checks.filter { !$0.ok }
+            if json {
+                printJSON(.object(JSONObject([("ok", .bool(failed.isEmpty)), ("checks", .array(checks.map { ["name": .string($0.name), "ok": .bool($0.ok), "detail": .string($0.detail)] }))])))
+            } else {
+                for c in checks { Output.line("\(c.ok ? "ok  " : "FAIL") \(c.name)\(c.detail.isEmpty ? "" : ": " + c.detail)") }
+                Output.line(failed.isEmpty ? "the app follows the contract (\(checks.count) checks)" : "\(failed.count) of \(checks.count) checks failed")
+            }
+            if !failed.isEmpty { throw .failed("the app does not follow the contract") }
+        } catch { Output.exit(with: error) }
+    }
+
+    struct Check { var name: String; var ok: Bool; var detail: String }
+
+    static func token(jti: String, lifetime: Double = 60, audience: String = installId) -> String {
+        let now = Date().timeIntervalSince1970.rounded(.down)
+        let header: JSONValue = ["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)]
+        let claims: JSONValue = ["iss": "marina-conformance", "sub": "marina", "aud": .string(audience), "tenant": .string(tenant), "app": "",
+                                 "iat": .number(now), "exp": .number(now + lifetime), "jti": .string(jti), "typ": "invocation"]
+        return sign(header, claims)
+    }
+
+    static func sign(_ header: JSONValue, _ claims: JSONValue) -> String {
+        let input = Base64URL.encode(Array(CanonicalJSON.string(header).utf8)) + "." + Base64URL.encode(Array(CanonicalJSON.string(claims).utf8))
+        return input + "." + Base64URL.encode(Array(try! key.signature(for: Array(input.utf8))))
+    }
+
+    /// Arguments with a plausible value for each required property (strings, numbers, booleans).
+    static func sampleArguments(_ schema: JSONValue) -> JSONValue {
+        var out = JSONObject()
+        for name in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            switch schema["properties"]?[name]?["type"]?.stringValue {
+            case "integer", "number": out[name] = 1
+            case "boolean": out[name] = true
+            case "array": out[name] = []
+            case "object": out[name] = [:]
+            default: out[name] = "conformance"
+            }
+        }
+        return .object(out)
+    }
+
+    static func check(base: String, manifest: Manifest, hash: String) async -> [Check] {
+        var checks: [Check] = []
+        func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, token: String? = nil, headers: [(String, String)] = []) async -> (Int, JSONValue?) {
+            var request = HTTPClientRequest(url: base + path)
+            request.method = method
+            if let token { request.headers.add(name: "Authorization", value: "Bearer " + token) }
+            for (k, v) in headers { request.headers.add(name: k, value: v) }
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: CanonicalJSON.string(body)))
+            }
+            guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)),
+                  let buffer = try? await response.body.collect(upTo: 1 << 20) else { return (0, nil) }
+            return (Int(response.status.code), try? JSONParser.parse(Array(buffer.readableBytesView)))
+        }
+        func errorShape(_ v: JSONValue?) -> Bool { v?["error"]?["code"]?.stringValue != nil && v?["error"]?["message"]?.stringValue != nil }
+
+        var healthy = false
+        for _ in 0..<100 {
+            if await send(.GET, "/health").0 == 200 { healthy = true; break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        checks.append(Check(name: "GET /health answers 200", ok: healthy, detail: healthy ? "" : "no 200 within 10 s"))
+        guard healthy else { return checks }
+
+        let (status, served) = await send(.GET, "/manifest")
+        let servedHash = served.flatMap { v in ManifestLoader.load(bytes: Array(CanonicalJSON.string(v).utf8), fileName: "manifest.json").hash }
+        checks.append(Check(name: "GET /manifest hashes to the manifest", ok: status == 200 && servedHash == hash, detail: servedHash == hash ? "" : "served \(servedHash ?? "no valid manifest"), expected \(hash)"))
+
+        let valid = { (jti: String) -> String in
+            let now = Date().timeIntervalSince1970.rounded(.down)
+            return sign(["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)],
+                        ["iss": "marina-conformance", "sub": "marina", "aud": .string(installId), "tenant": .string(tenant), "app": .string(manifest.app.id),
+                         "version": "0.0.0", "iat": .number(now), "exp": .number(now + 60), "jti": .string(jti), "typ": "invocation"])
+        }
+        if let tool = manifest.tools.first {
+            let (noToken, body1) = await send(.POST, "/tool/" + tool.name, body: [:])
+            checks.append(Check(name: "a tool call without a token is refused (401 invalid_token)", ok: noToken == 401 && errorShape(body1), detail: "got \(noToken)"))
+            let good = valid("req_conf_1")
+            let parts = good.split(separator: ".")
+            let forged = parts[0] + "." + parts[1] + "." + Base64URL.encode(Array(repeating: 7, count: 64))
+            let (badToken, body2) = await send(.POST, "/tool/" + tool.name, body: [:], token: String(forged))
+            checks.append(Check(name: "a tool call with a forged token is refused (401)", ok: badToken == 401 && errorShape(body2), detail: "got \(badToken)"))
+            let (wrongAudience, _) = await send(.POST, "/tool/" + tool.name, body: [:], token: Self.token(jti: "req_conf_aud", audience: "ins_other"))
+            checks.append(Check(name: "a token for another install is refused (401)", ok: wrongAudience == 401, detail: "got \(wrongAudience)"))
+            let (routed, body3) = await send(.POST, "/tool/" + tool.name, body: sampleArguments(tool.inputSchema), token: good, headers: [("X-Marina-Request-Id", "req_conf_1")])
+            checks.append(Check(name: "a declared tool is routed (not 401/404)", ok: routed != 0 && routed != 401 && routed != 404 && (routed < 400 || errorShape(body3)),
+                                detail: "got \(routed)"))
+        }
+        let (unknown, body4) = await send(.POST, "/tool/marina_conformance_no_such_tool", body: [:], token: valid("req_conf_2"))
+        checks.append(Check(name: "an unknown tool is 404 with the error shape", ok: unknown == 404 && errorShape(body4), detail: "got \(unknown)"))
+        if let event = manifest.events.first {
+            let envelope: JSONValue = ["id": "evt_conformance_1", "type": .string(event), "tenant": .string(tenant), "app": .string(manifest.app.id), "version": "0.0.0", "payload": [:]]
+            let (first, _) = await send(.POST, "/event/" + event, body: envelope, token: valid("evt_conformance_1"), headers: [("X-Marina-Event-Id", "evt_conformance_1")])
+            let (again, _) = await send(.POST, "/event/" + event, body: envelope, token: valid("evt_conformance_1"), headers: [("X-Marina-Event-Id", "evt_conformance_1")])
+            checks.append(Check(name: "an event delivered twice with one id is acknowledged twice", ok: (200..<300).contains(first) && (200..<300).contains(again),
+                                detail: "got \(first), then \(again)"))
+        }
+        return checks
+    }
+}
