@@ -20,44 +20,33 @@ enum AuditRoutes {
         api.get("tenants/:tenant/audit/export") { request, context in
             let principal = try context.caller()
             let tenant = try context.parameters.require("tenant")
-            _ = try await audit.tenantRecords(principal, tenant: tenant, AuditService.Query(limit: 1))
-            let base = try query(request)
-            return export(base.filter.after) { after in
-                var q = base
-                q.filter.after = after
-                q.ascending = true
-                q.limit = 1000
-                return try await audit.tenantRecords(principal, tenant: tenant, q)
-            }
+            return try await export(try query(request)) { try await audit.tenantRecords(principal, tenant: tenant, $0) }
         }
         api.get("audit/export") { request, context in
             let principal = try context.caller()
-            _ = try await audit.allRecords(principal, AuditService.Query(limit: 1))
-            let base = try query(request)
-            return export(base.filter.after) { after in
-                var q = base
-                q.filter.after = after
-                q.ascending = true
-                q.limit = 1000
-                return try await audit.allRecords(principal, q)
-            }
+            return try await export(try query(request)) { try await audit.allRecords(principal, $0) }
         }
     }
 
-    /// Streams every matching record, oldest first, one JSON object per line.
-    static func export(_ start: Int64?, page: @escaping @Sendable (Int64?) async throws -> AuditService.Page) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init { writer in
-            var after = start
-            while true {
-                let records = try await page(after).records
-                if records.isEmpty { break }
+    /// Streams every record matching `base`, oldest first, one JSON object per line. Access is
+    /// checked (a first page is read) before the response starts, so a refusal is a plain error.
+    static func export(_ base: AuditService.Query, page: @escaping @Sendable (AuditService.Query) async throws -> AuditService.Page) async throws -> Response {
+        var ascending = base
+        (ascending.ascending, ascending.limit) = (true, 1000)
+        let first = ascending
+        let opening = try await page(first)
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init { writer in
+            var records = opening.records
+            while !records.isEmpty {
                 var buffer = ByteBuffer()
                 for record in records {
                     buffer.writeBytes(try JSONEncoder().encode(record))
                     buffer.writeInteger(UInt8(ascii: "\n"))
                 }
                 try await writer.write(buffer)
-                after = records.last?.seq
+                var next = first
+                next.filter.after = records.last?.seq
+                records = try await page(next).records
             }
             try await writer.finish(nil)
         })

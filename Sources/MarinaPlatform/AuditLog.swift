@@ -79,12 +79,6 @@ public actor AuditLog {
         }
     }
 
-    /// Appends records inside the caller's transaction, so that an administrative change and its
-    /// record commit together or not at all.
-    public nonisolated func record(_ entries: [AuditEntry], in db: any SQLDatabase) async throws {
-        try await Self.append(entries.map { AuditChain.prepare($0, id: env.id("aud")) }, dialect: store.dialect, repository: repository, in: db)
-    }
-
     static func refusal(_ error: any Error) -> PlatformError {
         PlatformError(.internalError, "platform_error", "the audit log could not be written, so the call was refused")
     }
@@ -133,7 +127,7 @@ public actor AuditLog {
 /// cheap link is computed in order.
 public enum AuditChain {
     /// A record ready to be chained: `hash` holds its content hash until `append` links it.
-    public static func prepare(_ entry: AuditEntry, id: String) -> AuditRecord {
+    static func prepare(_ entry: AuditEntry, id: String) -> AuditRecord {
         var record = AuditRecord(seq: 0, id: id, at: entry.at, actor: entry.actor, tenant: entry.tenant, app: entry.app, version: entry.version,
                                  kind: entry.kind.rawValue, name: entry.name, decision: entry.decision, status: entry.status, durationMs: entry.durationMs,
                                  requestId: entry.requestId, summary: AuditRedaction.summary(entry.input), costMicros: entry.costMicros, prevHash: "", hash: "")

@@ -138,18 +138,25 @@ public struct Dispatcher: Sendable {
                        version: resolved?.version.version, kind: .toolCall, name: name, decision: decision, status: status,
                        durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: requestId, input: try? JSONParser.parse(arguments))
         }
+        let outcome: Result<ToolResult, any Error>
         do {
             let t = try await target(principal, tenant: tenant, app: app)
             resolved = t
-            let result = try await callTool(t, name: name, arguments: arguments, requestId: requestId)
+            outcome = .success(try await callTool(t, name: name, arguments: arguments, requestId: requestId))
+        } catch {
+            outcome = .failure(error)
+        }
+        // The record comes after the outcome, so that a refusal to write it is never mistaken for
+        // the call's own failure.
+        switch outcome {
+        case .success(let result):
             try await audit.record(entry("ok", decision: "allow"))
             return result
-        } catch let error as PlatformError {
-            if error.code == "platform_error" && error.message.contains("audit") { throw error }
+        case .failure(let error as PlatformError):
             let decision = ["invalid_args", "unknown_tool", "not_found", "not_installed"].contains(error.code) ? "deny:" + error.code : "allow"
             try await audit.record(entry(error.code, decision: decision))
             throw error
-        } catch {
+        case .failure(let error):
             try await audit.record(entry("platform_error", decision: "allow"))
             throw error
         }

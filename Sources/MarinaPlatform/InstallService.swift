@@ -249,7 +249,7 @@ public struct InstallService: Sendable {
                 throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed (and active) in \(tenantSlug)")
             }
             let previous = install
-            var granted = (try? JSONDecoder().decode([String].self, from: Data(install.grantedScopes.utf8))) ?? []
+            var granted = install.granted
             granted = Array(Set(granted + (request.grantAll == true ? manifest.scopes : (request.grant ?? []))))
             let missing = manifest.scopes.filter { !granted.contains($0) }
             guard missing.isEmpty else {
@@ -285,7 +285,7 @@ public struct InstallService: Sendable {
             var moved: [(InstallRecord, VersionRecord)] = []
             for var install in try await installs.installs(appId: app.id, in: db) where install.policy == "auto" && install.state == "active" && install.versionId != target.id {
                 guard let old = try await registry.version(id: install.versionId, in: db) else { continue }
-                let granted = (try? JSONDecoder().decode([String].self, from: Data(install.grantedScopes.utf8))) ?? []
+                let granted = install.granted
                 if manifest.scopes.allSatisfy(granted.contains) {
                     install.versionId = target.id
                     install.needsConsent = false
@@ -330,7 +330,7 @@ public struct InstallService: Sendable {
                   let version = try await registry.version(id: install.versionId, in: db), let tenant = try await tenants.find(id: install.tenantId, in: db) else {
                 throw PlatformError.notFound("install")
             }
-            let granted = (try? JSONDecoder().decode([String].self, from: Data(install.grantedScopes.utf8))) ?? []
+            let granted = install.granted
             let settings = (try? ManifestLoader.parseDocument(Array(install.settings.utf8), fileName: "s.json")) ?? [:]
             return InstallView(id: install.id, tenant: tenant.slug, app: app.slug, version: version.version, state: install.state, policy: install.policy,
                                grantedScopes: granted, settings: settings, needsConsent: install.needsConsent, failure: install.failure,

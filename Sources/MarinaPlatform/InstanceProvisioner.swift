@@ -95,7 +95,7 @@ public struct InstanceProvisioner: Sendable {
     /// The app token of an instance: per (tenant, app, version), effective scopes = declared ∩
     /// granted, valid for a day, minted each time the instance wakes.
     public func appToken(spec: InstanceSpec, install: InstallRecord, manifest: Manifest) async throws -> String {
-        let granted = (try? JSONDecoder().decode([String].self, from: Data(install.grantedScopes.utf8))) ?? []
+        let granted = install.granted
         let scopes = manifest.scopes.filter(granted.contains)
         let now = env.now().timeIntervalSince1970
         let claims: JSONValue = .object(JSONObject([

@@ -102,7 +102,7 @@ public struct PlatformTools: Sendable {
                 guard exists || count < limits.kvKeys else {
                     throw ToolGateway.Refusal("invalid_args", "the app's store for this tenant holds \(limits.kvKeys) keys, the most it may")
                 }
-                _ = try await repository.kvSet(tenantId: tenantId, appId: appId, key: key, value: text, expiresAt: expires, now: now, in: db)
+                try await repository.kvSet(tenantId: tenantId, appId: appId, key: key, value: text, expiresAt: expires, now: now, in: db)
             }
             return ["ok": true]
         case "kv_delete":

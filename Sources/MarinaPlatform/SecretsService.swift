@@ -56,7 +56,7 @@ public struct SecretsService: Sendable {
         let record = SecretRecord(id: existing?.id ?? env.id("sec"), appId: app.id, tenantId: tenant?.id, keyName: key,
                                   description: description ?? existing?.description ?? "", keyVersion: version, dataKeyId: sealed.dataKeyId,
                                   nonce: sealed.nonce, ciphertext: sealed.ciphertext, updatedBy: actor, updatedAt: now)
-        try await repository.upsert(record, in: db)
+        if existing == nil { try await repository.insert(record, in: db) } else { try await repository.replace(record, in: db) }
         try await AuditLog.admin(actor: actor, "secret.set", tenant: tenant?.slug, app: app.slug,
                                  input: ["secret": .string(key), "level": tenant == nil ? "default" : "tenant", "version": .number(Double(version))], store: store, env: env, in: db)
         return record

@@ -124,7 +124,7 @@ public struct ToolGateway: Sendable {
             throw TokenRefusal(reason: "revoked: the install changed since the token was issued", actor: actor, tenant: tenant.slug, app: app.slug)
         }
         let manifest = try versions.entry(version).manifest
-        let granted = Set((try? JSONDecoder().decode([String].self, from: Data(install.grantedScopes.utf8))) ?? [])
+        let granted = Set(install.granted)
         return Caller(install: install, tenant: tenant, app: app, version: version, manifest: manifest,
                       scopes: Set(manifest.scopes).intersection(granted), tokenId: claims["jti"]?.stringValue ?? "")
     }
@@ -148,6 +148,7 @@ public struct ToolGateway: Sendable {
                                               app: caller.app.slug, version: caller.version.version, kind: .appCall, name: toolName, decision: decision, status: status,
                                               durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: requestId, input: input))
         }
+        let outcome: Result<JSONValue, any Error>
         do {
             let request: JSONValue
             do throws(DocumentError) { request = try JSONParser.parse(body) } catch {
@@ -157,28 +158,16 @@ public struct ToolGateway: Sendable {
             toolName = String(name.prefix(64))
             let args = request["args"] ?? [:]
             input = args
-            guard let tool = tools.descriptor(named: name) else { throw Refusal("unknown_tool", "the platform has no tool \(toolName)") }
-            guard caller.manifest.scopes.contains(tool.scope) else {
-                throw Refusal("scope_denied", "\(caller.app.slug) \(caller.version.version) does not declare the scope \(tool.scope) that \(name) needs", neededScopes: [tool.scope])
-            }
-            guard caller.scopes.contains(tool.scope) else {
-                throw Refusal("scope_denied", "the tenant \(caller.tenant.slug) has not granted \(tool.scope) to \(caller.app.slug)", neededScopes: [tool.scope])
-            }
-            let violations = tool.validator.validate(args)
-            guard violations.isEmpty else {
-                throw Refusal("invalid_args", "the arguments do not match \(name)'s input schema: " + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
-            }
-            guard limiter.allow(install: caller.install.id, tenant: caller.tenant.id, now: env.now()) else {
-                throw Refusal("rate_limited", "too many calls; slow down and retry")
-            }
-            let result = switch name {
-            case "apps_invoke": try await invokeApp(caller, args: args, handling: handling)
-            case "http_fetch": try await fetch(caller, args: args)
-            default: try await tools.run(name, args: args, caller: caller, requestId: requestId)
-            }
+            outcome = .success(try await run(name, args: args, caller: caller, requestId: requestId, handling: handling))
+        } catch {
+            outcome = .failure(error)
+        }
+        // Recorded after the outcome: a record that cannot be written refuses the call (throws).
+        switch outcome {
+        case .success(let result):
             try await audited("allow", "ok")
             return ["ok": true, "result": result]
-        } catch let refusal as Refusal {
+        case .failure(let refusal as Refusal):
             let decision = switch refusal.decision {
             case "scope_denied": "deny:no_scope"
             case "platform_error": "allow"
@@ -186,11 +175,34 @@ public struct ToolGateway: Sendable {
             }
             try await audited(decision, refusal.decision)
             return refusal.body
-        } catch let error as PlatformError where error.code == "platform_error" {
+        case .failure(let error as PlatformError) where error.code == "platform_error":
             throw error
-        } catch {
+        case .failure:
             try await audited("allow", "platform_error")
             return Refusal("platform_error", "the platform could not run \(toolName)").body
+        }
+    }
+
+    /// The gate, in order — unknown tool, scope declared and granted, arguments, rate — then the tool.
+    func run(_ name: String, args: JSONValue, caller: Caller, requestId: String, handling: String?) async throws -> JSONValue {
+        guard let tool = tools.descriptor(named: name) else { throw Refusal("unknown_tool", "the platform has no tool \(String(name.prefix(64)))") }
+        guard caller.manifest.scopes.contains(tool.scope) else {
+            throw Refusal("scope_denied", "\(caller.app.slug) \(caller.version.version) does not declare the scope \(tool.scope) that \(name) needs", neededScopes: [tool.scope])
+        }
+        guard caller.scopes.contains(tool.scope) else {
+            throw Refusal("scope_denied", "the tenant \(caller.tenant.slug) has not granted \(tool.scope) to \(caller.app.slug)", neededScopes: [tool.scope])
+        }
+        let violations = tool.validator.validate(args)
+        guard violations.isEmpty else {
+            throw Refusal("invalid_args", "the arguments do not match \(name)'s input schema: " + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
+        }
+        guard limiter.allow(install: caller.install.id, tenant: caller.tenant.id, now: env.now()) else {
+            throw Refusal("rate_limited", "too many calls; slow down and retry")
+        }
+        return switch name {
+        case "apps_invoke": try await invokeApp(caller, args: args, handling: handling)
+        case "http_fetch": try await fetch(caller, args: args)
+        default: try await tools.run(name, args: args, caller: caller, requestId: requestId)
         }
     }
 

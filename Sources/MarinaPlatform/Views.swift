@@ -95,9 +95,14 @@ public struct DeployView: Codable, Sendable, Equatable {
 }
 
 enum Timestamp {
+    /// `2026-11-22T04:50:01.705Z`. Written by hand: a date formatter per call was the cost of
+    /// every listed row (audit pages are a thousand of them).
     static func iso(_ millis: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        let (seconds, ms) = (millis >= 0 ? millis / 1000 : (millis - 999) / 1000, ((millis % 1000) + 1000) % 1000)
+        var time = time_t(seconds)
+        var t = tm()
+        gmtime_r(&time, &t)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(t.tm_year) + 1900, Int(t.tm_mon) + 1, Int(t.tm_mday),
+                      Int(t.tm_hour), Int(t.tm_min), Int(t.tm_sec), Int(ms))
     }
 }

@@ -62,30 +62,19 @@ public final class EgressProxy: Sendable {
         guard upstream >= 0 else {
             return refuse(client, 502, "connect_failed", "cannot connect to \(host):\(request.port)", spec: spec, host: host, port: request.port, started: started)
         }
-        var out = 0, into = 0
+        var sent = 0
         if request.isConnect {
-            Self.writeAll(client, Array("HTTP/1.1 200 Connection Established\r\n\r\n".utf8))
-            if !request.rest.isEmpty { Self.writeAll(upstream, request.rest); out += request.rest.count }
+            Sockets.writeAll(client, Array("HTTP/1.1 200 Connection Established\r\n\r\n".utf8))
+            Sockets.writeAll(upstream, request.rest)
+            sent = request.rest.count
         } else {
             let forwarded = request.originFormHead + request.rest
-            Self.writeAll(upstream, forwarded)
-            out += forwarded.count
+            Sockets.writeAll(upstream, forwarded)
+            sent = forwarded.count
         }
-        let done = DispatchSemaphore(value: 0)
-        let inbound = Counter()
-        Thread.detachNewThread {
-            inbound.value = Self.pump(from: upstream, to: client)
-            done.signal()
-        }
-        out += Self.pump(from: client, to: upstream)
-        done.wait()
-        into = inbound.value
-        close(client)
-        close(upstream)
-        report(spec, Connection(host: host, port: request.port, decision: "allow", bytesOut: out, bytesIn: into, durationMs: Int(Date().timeIntervalSince(started) * 1000)))
+        let (out, into) = Sockets.join(client, upstream)
+        report(spec, Connection(host: host, port: request.port, decision: "allow", bytesOut: sent + out, bytesIn: into, durationMs: Int(Date().timeIntervalSince(started) * 1000)))
     }
-
-    final class Counter: @unchecked Sendable { var value = 0 }
 
     public struct Refusal: Error, Sendable {
         public var status: Int
@@ -140,7 +129,7 @@ public final class EgressProxy: Sendable {
                 guard fd >= 0 else { return continuation.resume(returning: .failure(Refusal(status: 502, reason: "connect_failed", message: "cannot connect to \(host):\(port)"))) }
                 var timeout = timeval(tv_sec: 25, tv_usec: 0)
                 setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                Self.writeAll(fd, request)
+                Sockets.writeAll(fd, request)
                 var answer = [UInt8]()
                 var buffer = [UInt8](repeating: 0, count: 65536)
                 while answer.count <= maxBytes + 16384 {
@@ -188,7 +177,7 @@ public final class EgressProxy: Sendable {
     func refuse(_ client: Int32, _ status: Int, _ reason: String, _ message: String, spec: InstanceSpec, host: String, port: Int, started: Date) {
         let body = Array(("{\"error\":{\"code\":\"egress_denied\",\"decision\":\"deny:\(reason)\",\"message\":\"" + message.replacingOccurrences(of: "\"", with: "'") + "\"}}").utf8)
         let phrase = status == 403 ? "Forbidden" : status == 400 ? "Bad Request" : "Bad Gateway"
-        Self.writeAll(client, Array("HTTP/1.1 \(status) \(phrase)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
+        Sockets.writeAll(client, Array("HTTP/1.1 \(status) \(phrase)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
         close(client)
         report(spec, Connection(host: host, port: port, decision: "deny:" + reason, bytesOut: 0, bytesIn: 0, durationMs: Int(Date().timeIntervalSince(started) * 1000)))
     }
@@ -241,37 +230,6 @@ public final class EgressProxy: Sendable {
     static func range(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
         guard haystack.count >= needle.count else { return nil }
         return (0...(haystack.count - needle.count)).first { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let w = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if w < 0 && errno == EINTR { continue }
-            if w <= 0 { return }
-            offset += w
-        }
-    }
-
-    /// Copies until end of stream, half-closes the other side; the bytes copied.
-    static func pump(from source: Int32, to destination: Int32) -> Int {
-        var total = 0
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        loop: while true {
-            let n = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            var offset = 0
-            while offset < n {
-                let w = buffer.withUnsafeBytes { write(destination, $0.baseAddress! + offset, n - offset) }
-                if w < 0 && errno == EINTR { continue }
-                if w <= 0 { break loop }
-                offset += w
-            }
-            total += n
-        }
-        shutdown(destination, Int32(SHUT_WR))
-        return total
     }
 
     // MARK: Addresses
@@ -337,39 +295,5 @@ public final class EgressProxy: Sendable {
             next = info.pointee.ai_next
         }
         return out
-    }
-}
-
-/// A Unix socket owned by an instance's user whose connections are each handled on a thread.
-public final class UnixListener: Sendable {
-    let listener: Int32
-    public let path: String
-
-    public init(path: String, uid: UInt32, handle: @escaping @Sendable (Int32) -> Void) throws {
-        unlink(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0, Relay.bindUnix(fd, path), listen(fd, 128) == 0 else {
-            if fd >= 0 { close(fd) }
-            throw RuntimeError(.startFailed, "cannot listen on \(path): \(String(cString: strerror(errno)))")
-        }
-        chown(path, uid, uid)
-        listener = fd
-        self.path = path
-        Thread.detachNewThread {
-            while true {
-                let client = accept(fd, nil, nil)
-                if client < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                Thread.detachNewThread { handle(client) }
-            }
-        }
-    }
-
-    public func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        unlink(path)
     }
 }

@@ -82,10 +82,7 @@ public struct LocalDriver: Sendable {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var address = Sockets.loopbackAddress(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { ptr in
             ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
@@ -135,7 +132,7 @@ public struct LocalDriver: Sendable {
             }
             var forwards: [String] = []
             if let platformPort {
-                listeners.append(try UnixForwarder.serve(path: io.appendingPathComponent("platform.sock").path, uid: spec.uid, port: platformPort))
+                listeners.append(try UnixListener.forwarding(path: io.appendingPathComponent("platform.sock").path, uid: spec.uid, to: platformPort))
                 forwards += ["--forward", "\(Self.platformPortInside(spec))=/run/marina/io/platform.sock"]
             }
             if let egress {

@@ -23,13 +23,11 @@ public struct PlatformToolRepository: Sendable {
             .first(decoding: Count.self)?.n ?? 0
     }
 
-    /// Inserts or replaces; returns whether the key was new (or expired).
-    public func kvSet(tenantId: String, appId: String, key: String, value: String, expiresAt: Int64?, now: Int64, in db: any SQLDatabase) async throws -> Bool {
-        let existed = try await kvGet(tenantId: tenantId, appId: appId, key: key, now: now, in: db) != nil
+    /// Inserts or replaces (an expired entry is replaced like a live one).
+    public func kvSet(tenantId: String, appId: String, key: String, value: String, expiresAt: Int64?, now: Int64, in db: any SQLDatabase) async throws {
         try await db.delete(from: "kv_entries").where("tenant_id", .equal, tenantId).where("app_id", .equal, appId).where("key", .equal, key).run()
         try await db.insert(into: "kv_entries").columns("tenant_id", "app_id", "key", "value", "expires_at", "updated_at")
             .values(SQLBind(tenantId), SQLBind(appId), SQLBind(key), SQLBind(value), SQLBind(expiresAt), SQLBind(now)).run()
-        return !existed
     }
 
     public func kvDelete(tenantId: String, appId: String, key: String, now: Int64, in db: any SQLDatabase) async throws -> Bool {
@@ -54,10 +52,12 @@ public struct PlatformToolRepository: Sendable {
         try await db.select().columns("path", "content", "size", "modified_at").from("tenant_files").where("tenant_id", .equal, tenantId).where("path", .equal, path).row(FileRow.self)
     }
 
-    public func files(tenantId: String, prefix: String, limit: Int, in db: any SQLDatabase) async throws -> [FileRow] {
-        var query = db.select().column("path").column("size").column("modified_at").column(SQLAlias(SQLLiteral.string(""), as: SQLIdentifier("content"))).from("tenant_files").where("tenant_id", .equal, tenantId)
+    public struct FileEntry: Codable, Sendable { public var path: String; public var size: Int64; public var modifiedAt: Int64 }
+
+    public func files(tenantId: String, prefix: String, limit: Int, in db: any SQLDatabase) async throws -> [FileEntry] {
+        var query = db.select().columns("path", "size", "modified_at").from("tenant_files").where("tenant_id", .equal, tenantId)
         if !prefix.isEmpty { query = query.where("path", .greaterThanOrEqual, prefix).where("path", .lessThan, prefix + "\u{7F}") }
-        return try await query.orderBy("path").limit(limit).rows(FileRow.self)
+        return try await query.orderBy("path").limit(limit).rows(FileEntry.self)
     }
 
     public func totalFileBytes(tenantId: String, excluding path: String, in db: any SQLDatabase) async throws -> Int64 {

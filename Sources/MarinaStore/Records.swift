@@ -1,3 +1,4 @@
+import Foundation
 /// Rows as stored. Times are milliseconds since 1970 (portable across SQLite and PostgreSQL).
 public struct TenantRecord: Codable, Sendable, Equatable {
     public var id: String
@@ -113,6 +114,9 @@ public struct InstallRecord: Codable, Sendable, Equatable {
     public var purgeAfter: Int64?
     /// App tokens carry the generation they were minted under; raising it revokes them all.
     public var tokenGeneration: Int64 = 0
+
+    /// `grantedScopes` decoded (empty if it is not a JSON array of strings).
+    public var granted: [String] { (try? JSONDecoder().decode([String].self, from: Data(grantedScopes.utf8))) ?? [] }
     public init(id: String, tenantId: String, appId: String, versionId: String, state: String, policy: String, grantedScopes: String, settings: String,
                 needsConsent: Bool, failure: String?, createdBy: String, createdAt: Int64, updatedAt: Int64, purgeAfter: Int64?) {
         (self.id, self.tenantId, self.appId, self.versionId, self.state, self.policy) = (id, tenantId, appId, versionId, state, policy)

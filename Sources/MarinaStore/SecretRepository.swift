@@ -60,12 +60,8 @@ public struct SecretRepository: Sendable {
         try await db.select().column("*").from("secrets").where("data_key_id", .equal, dataKeyId).limit(limit).rows(SecretRecord.self)
     }
 
-    public func upsert(_ secret: SecretRecord, in db: any SQLDatabase) async throws {
-        if try await self.secret(appId: secret.appId, tenantId: secret.tenantId, key: secret.keyName, in: db) != nil {
-            try await replace(secret, in: db)
-        } else {
-            try await db.insert(secret, into: "secrets")
-        }
+    public func insert(_ secret: SecretRecord, in db: any SQLDatabase) async throws {
+        try await db.insert(secret, into: "secrets")
     }
 
     public func replace(_ secret: SecretRecord, in db: any SQLDatabase) async throws {

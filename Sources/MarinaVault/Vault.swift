@@ -96,10 +96,15 @@ public actor Vault {
     /// Encrypts a value for its row, under the owner's active data key (made on first use, in
     /// the caller's transaction).
     public func seal(_ plaintext: [UInt8], owner: String, appId: String, tenantId: String?, key: String, version: Int64, in db: any SQLDatabase) async throws -> Sealed {
-        let dataKey = try await activeKey(owner: owner, in: db)
+        let (id, dataKey) = try await activeKey(owner: owner, in: db)
+        return try Self.seal(plaintext, under: dataKey, id: id, context: Self.valueContext(appId: appId, tenantId: tenantId, key: key, version: version))
+    }
+
+    /// AES-256-GCM with a random 96-bit nonce; stored as base64 nonce and base64 ciphertext‖tag.
+    static func seal(_ plaintext: [UInt8], under key: SymmetricKey, id: String, context: [UInt8]) throws -> Sealed {
         let nonce = AES.GCM.Nonce()
-        let box = try AES.GCM.seal(plaintext, using: dataKey.1, nonce: nonce, authenticating: Self.valueContext(appId: appId, tenantId: tenantId, key: key, version: version))
-        return Sealed(dataKeyId: dataKey.0, nonce: Data(nonce).base64EncodedString(), ciphertext: (box.ciphertext + box.tag).base64EncodedString())
+        let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: context)
+        return Sealed(dataKeyId: id, nonce: Data(nonce).base64EncodedString(), ciphertext: (box.ciphertext + box.tag).base64EncodedString())
     }
 
     /// Decrypts a stored value; a value that does not authenticate (tampered, or copied from
@@ -195,13 +200,9 @@ public actor Vault {
                     let rows = try await self.repository.secrets(dataKeyId: oldId, limit: batch, in: db)
                     for var row in rows {
                         let plaintext = try await self.open(row, in: db)
-                        let key = try await self.dataKey(id: newId, in: db)
-                        let nonce = AES.GCM.Nonce()
-                        let box = try AES.GCM.seal(plaintext, using: key, nonce: nonce,
-                                                   authenticating: Self.valueContext(appId: row.appId, tenantId: row.tenantId, key: row.keyName, version: row.keyVersion))
-                        row.dataKeyId = newId
-                        row.nonce = Data(nonce).base64EncodedString()
-                        row.ciphertext = (box.ciphertext + box.tag).base64EncodedString()
+                        let sealed = try Self.seal(plaintext, under: try await self.dataKey(id: newId, in: db), id: newId,
+                                                   context: Self.valueContext(appId: row.appId, tenantId: row.tenantId, key: row.keyName, version: row.keyVersion))
+                        (row.dataKeyId, row.nonce, row.ciphertext) = (sealed.dataKeyId, sealed.nonce, sealed.ciphertext)
                         // A set that landed since the read wins; its row is under the new key
                         // already or is picked up by the next batch.
                         _ = try await self.repository.reencrypt(row, wasKey: oldId, in: db)

@@ -340,36 +340,13 @@ extension Sequence {
 }
 
 @Suite struct HTTPFetchTests {
-    /// A tiny origin on loopback that echoes the request line it got.
-    static func origin() throws -> (Int, @Sendable () -> Void) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 } }
-        listen(fd, 16)
-        Thread.detachNewThread {
-            while true {
-                let c = accept(fd, nil, nil)
-                if c < 0 { return }
-                var buffer = [UInt8](repeating: 0, count: 8192)
-                let n = buffer.withUnsafeMutableBytes { read(c, $0.baseAddress, $0.count) }
-                let line = String(decoding: buffer[0..<max(0, n)], as: UTF8.self).components(separatedBy: "\r\n").first ?? ""
-                let body = Array("{\"got\":\"\(line)\"}".utf8)
-                let reply = Array("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
-                _ = reply.withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
-                close(c)
-            }
-        }
-        return (Int(UInt16(bigEndian: address.sin_port)), { shutdown(fd, Int32(SHUT_RDWR)); close(fd) })
-    }
-
     @Test func httpFetchReachesOnlyTheAllowList() async throws {
         let h = try await Harness.make(.sqlite)
         defer { Task { await h.drop() } }
-        let (port, stop) = try Self.origin()
-        defer { stop() }
+        // An origin that answers with the request line it got.
+        let origin = LoopbackHTTPServer { request in ("201 Created", "application/json", "{\"got\":\"\(request.components(separatedBy: "\r\n").first ?? "")\"}") }
+        defer { origin.stop() }
+        let port = origin.port
         try await h.test { client in
             try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
             let manifest = Bundles.manifest(app: "fetcher", extra: "scopes: [http.fetch]\nnetwork: {egress_hosts: [api.example.test]}")
@@ -390,43 +367,6 @@ extension Sequence {
 }
 
 @Suite struct OperatorToolTests {
-    final class Seen: Sendable {
-        let requests = Mutex<[String]>([])
-    }
-
-    /// An endpoint of the "host SaaS" on loopback: records each raw request, answers JSON.
-    static func endpoint(_ seen: Seen) -> (Int, @Sendable () -> Void) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 } }
-        listen(fd, 16)
-        Thread.detachNewThread {
-            while true {
-                let c = accept(fd, nil, nil)
-                if c < 0 { return }
-                var data = [UInt8]()
-                var buffer = [UInt8](repeating: 0, count: 8192)
-                repeat {
-                    let n = buffer.withUnsafeMutableBytes { read(c, $0.baseAddress, $0.count) }
-                    if n <= 0 { break }
-                    data += buffer[0..<n]
-                    let text = String(decoding: data, as: UTF8.self)
-                    if let split = text.range(of: "\r\n\r\n"), let lengthLine = text.lowercased().components(separatedBy: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
-                       let want = Int(lengthLine.dropFirst(15).trimmingCharacters(in: .whitespaces)), text[split.upperBound...].utf8.count >= want { break }
-                } while true
-                seen.requests.withLock { $0.append(String(decoding: data, as: UTF8.self)) }
-                let body = Array(#"{"customer":{"name":"Ada"}}"#.utf8)
-                let reply = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
-                _ = reply.withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
-                close(c)
-            }
-        }
-        return (Int(UInt16(bigEndian: address.sin_port)), { shutdown(fd, Int32(SHUT_RDWR)); close(fd) })
-    }
-
     @Test func theFileIsCheckedAndToolsAreCalledWithASignedRequest() async throws {
         let bad = OperatorToolsFile.load(Array("""
             tools:
@@ -436,9 +376,10 @@ extension Sequence {
         guard case .failure(let problems) = bad else { Issue.record("a bad file was accepted"); return }
         #expect(Set(problems.problems.map(\.path)) == ["/tools/0/name", "/tools/1/scope", "/tools/1/endpoint"])
 
-        let seen = Seen()
-        let (port, stop) = Self.endpoint(seen)
-        defer { stop() }
+        // An endpoint of the "host SaaS".
+        let endpoint = LoopbackHTTPServer { _ in ("200 OK", "application/json", #"{"customer":{"name":"Ada"}}"#) }
+        defer { endpoint.stop() }
+        let port = endpoint.port
         let key = (0..<32).map { _ in UInt8.random(in: 0...255) }
         guard case .success(let tools) = OperatorToolsFile.load(Array("""
             tools:
@@ -460,7 +401,7 @@ extension Sequence {
         }
         // One request reached the endpoint (the invalid one never left), naming tenant and app, and
         // its signature verifies with the shared key.
-        let requests = seen.requests.withLock { $0 }
+        let requests = endpoint.requests
         #expect(requests.count == 1)
         let raw = try #require(requests.first)
         let parts = raw.components(separatedBy: "\r\n\r\n")
@@ -492,6 +433,47 @@ extension Sequence {
             try await h.services.store.read { db in try await db.raw("ALTER TABLE audit_records_away RENAME TO audit_records").run() }
             #expect(try await client.call(.get, "/api/v1/tenants/globex", key: h.adminKey).status == .notFound)
             #expect(try await client.call(.get, "/api/v1/audit/verify", key: h.adminKey).json["ok"] == true)
+        }
+    }
+}
+
+@Suite struct PlatformToolTests {
+    @Test(arguments: TestDatabase.available) func filesKvAndMailStayInsideTheirTenant(_ kind: TestDatabase) async throws {
+        let h = try await Harness.make(kind)
+        defer { Task { await h.drop() } }
+        let scopes = ["files.read", "files.write", "kv.read", "kv.write", "mail.send"]
+        try await h.test { client in
+            for tenant in ["acme", "globex"] {
+                try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": .string(tenant)])
+            }
+            try await TrustBoundaryTests.installed(client, admin: h.adminKey, tenant: "acme", app: "docs", scopes: scopes, grant: scopes)
+            try await TrustBoundaryTests.installed(client, admin: h.adminKey, tenant: "globex", app: "docs", scopes: scopes, grant: scopes)
+            let acme = try await TrustBoundaryTests.appToken(h, tenant: "acme", app: "docs")
+            let globex = try await TrustBoundaryTests.appToken(h, tenant: "globex", app: "docs")
+            func call(_ token: String, _ tool: String, _ args: JSONValue) async throws -> JSONValue { try await TrustBoundaryTests.tool(client, token, tool, args).json }
+
+            let content = Data("invoice 42".utf8).base64EncodedString()
+            #expect(try await call(acme, "files_write", ["path": "in/42.txt", "content_base64": .string(content)])["result"] == ["size": 10])
+            #expect(try await call(acme, "files_read", ["path": "in/42.txt"])["result"]?["content_base64"] == .string(content))
+            #expect(try await call(acme, "files_list", ["prefix": "in/"])["result"]?["files"]?.arrayValue?.map { $0["path"] } == ["in/42.txt"])
+            for escape in ["../other/x", "in/../../x", "/etc/passwd", "in//x", "./x"] {
+                #expect(try await call(acme, "files_write", ["path": .string(escape), "content_base64": "eA=="])["error"]?["decision"] == "invalid_args", "\(escape)")
+            }
+            // Another tenant sees none of it.
+            #expect(try await call(globex, "files_list", [:])["result"]?["files"] == [])
+            #expect(try await call(globex, "files_read", ["path": "in/42.txt"])["error"]?["decision"] == "invalid_args")
+
+            #expect(try await call(acme, "kv_set", ["key": "k", "value": true])["ok"] == true)
+            #expect(try await call(acme, "kv_delete", ["key": "k"])["result"] == ["deleted": true])
+            #expect(try await call(acme, "kv_delete", ["key": "k"])["result"] == ["deleted": false])
+
+            let queued = try await call(acme, "mail_send", ["to": ["ap@acme.example"], "subject": "Invoice 42", "text": "Triaged."])
+            #expect(queued["result"]?["queued"] == true && queued["result"]?["id"]?.stringValue?.hasPrefix("mail_") == true)
+            #expect(try await call(acme, "mail_send", ["to": ["ap@acme.example\r\nBcc: x@evil.example"], "subject": "s", "text": "t"])["error"]?["decision"] == "invalid_args")
+            #expect(try await call(acme, "mail_send", ["to": ["ap@acme.example"], "subject": "s\r\nBcc: x@evil.example", "text": "t"])["error"]?["decision"] == "invalid_args")
+            struct Count: Decodable { var n: Int }
+            let outbox = try await h.services.store.read { db in try await db.raw("SELECT COUNT(*) AS n FROM mail_outbox").first(decoding: Count.self)?.n }
+            #expect(outbox == 1)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MarinaRuntime
+import MarinaTestSupport
 import Synchronization
 import Testing
 #if canImport(Glibc)
@@ -12,29 +13,6 @@ import Glibc
         let all = Mutex<[EgressProxy.Connection]>([])
         func add(_ c: EgressProxy.Connection) { all.withLock { $0.append(c) } }
         var list: [EgressProxy.Connection] { all.withLock { $0 } }
-    }
-
-    /// A one-route HTTP server on 127.0.0.1: answers every request with `ok`.
-    static func origin() -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 } }
-        listen(fd, 16)
-        Thread.detachNewThread {
-            while true {
-                let c = accept(fd, nil, nil)
-                if c < 0 { return }
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                _ = buffer.withUnsafeMutableBytes { read(c, $0.baseAddress, $0.count) }
-                let reply = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".utf8)
-                _ = reply.withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
-                close(c)
-            }
-        }
-        return Int32(UInt16(bigEndian: address.sin_port))
     }
 
     /// Sends `request` through the proxy socket and returns everything it answers.
@@ -63,7 +41,9 @@ import Glibc
     }
 
     @Test func onlyAllowedNamesOnPublicAddressesGetThrough() throws {
-        let port = Self.origin()
+        let origin = LoopbackHTTPServer { _ in ("200 OK", "text/plain", "ok") }
+        defer { origin.stop() }
+        let port = origin.port
         let reports = Reports()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("egress-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

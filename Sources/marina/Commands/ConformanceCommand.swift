@@ -90,12 +90,12 @@ struct ConformanceCommand: AsyncParsableCommand {
 
     struct Check { var name: String; var ok: Bool; var detail: String }
 
-    static func token(jti: String, lifetime: Double = 60, audience: String = installId) -> String {
+    /// An invocation token the suite's key signs, as the platform would mint it.
+    static func token(jti: String, app: String, audience: String = installId) -> String {
         let now = Date().timeIntervalSince1970.rounded(.down)
-        let header: JSONValue = ["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)]
-        let claims: JSONValue = ["iss": "marina-conformance", "sub": "marina", "aud": .string(audience), "tenant": .string(tenant), "app": "",
-                                 "iat": .number(now), "exp": .number(now + lifetime), "jti": .string(jti), "typ": "invocation"]
-        return sign(header, claims)
+        return sign(["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)],
+                    ["iss": "marina-conformance", "sub": "marina", "aud": .string(audience), "tenant": .string(tenant), "app": .string(app),
+                     "version": "0.0.0", "iat": .number(now), "exp": .number(now + 60), "jti": .string(jti), "typ": "invocation"])
     }
 
     static func sign(_ header: JSONValue, _ claims: JSONValue) -> String {
@@ -147,12 +147,7 @@ struct ConformanceCommand: AsyncParsableCommand {
         let servedHash = served.flatMap { v in ManifestLoader.load(bytes: Array(CanonicalJSON.string(v).utf8), fileName: "manifest.json").hash }
         checks.append(Check(name: "GET /manifest hashes to the manifest", ok: status == 200 && servedHash == hash, detail: servedHash == hash ? "" : "served \(servedHash ?? "no valid manifest"), expected \(hash)"))
 
-        let valid = { (jti: String) -> String in
-            let now = Date().timeIntervalSince1970.rounded(.down)
-            return sign(["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)],
-                        ["iss": "marina-conformance", "sub": "marina", "aud": .string(installId), "tenant": .string(tenant), "app": .string(manifest.app.id),
-                         "version": "0.0.0", "iat": .number(now), "exp": .number(now + 60), "jti": .string(jti), "typ": "invocation"])
-        }
+        let valid = { (jti: String) -> String in token(jti: jti, app: manifest.app.id) }
         if let tool = manifest.tools.first {
             let (noToken, body1) = await send(.POST, "/tool/" + tool.name, body: [:])
             checks.append(Check(name: "a tool call without a token is refused (401 invalid_token)", ok: noToken == 401 && errorShape(body1), detail: "got \(noToken)"))
@@ -161,7 +156,7 @@ struct ConformanceCommand: AsyncParsableCommand {
             let forged = parts[0] + "." + parts[1] + "." + Base64URL.encode(Array(repeating: 7, count: 64))
             let (badToken, body2) = await send(.POST, "/tool/" + tool.name, body: [:], token: String(forged))
             checks.append(Check(name: "a tool call with a forged token is refused (401)", ok: badToken == 401 && errorShape(body2), detail: "got \(badToken)"))
-            let (wrongAudience, _) = await send(.POST, "/tool/" + tool.name, body: [:], token: Self.token(jti: "req_conf_aud", audience: "ins_other"))
+            let (wrongAudience, _) = await send(.POST, "/tool/" + tool.name, body: [:], token: Self.token(jti: "req_conf_aud", app: manifest.app.id, audience: "ins_other"))
             checks.append(Check(name: "a token for another install is refused (401)", ok: wrongAudience == 401, detail: "got \(wrongAudience)"))
             let (routed, body3) = await send(.POST, "/tool/" + tool.name, body: sampleArguments(tool.inputSchema), token: good, headers: [("X-Marina-Request-Id", "req_conf_1")])
             checks.append(Check(name: "a declared tool is routed (not 401/404)", ok: routed != 0 && routed != 401 && routed != 404 && (routed < 400 || errorShape(body3)),

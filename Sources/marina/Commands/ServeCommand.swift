@@ -121,9 +121,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let listenURL = "http://\(host):\(port)"
         // Known once the server listens (the port may be 0 = any); sandboxed apps reach the API there.
-        let listeningPort = ListeningPort()
+        let listeningPort = LateValue<Int>()
         // The audit log exists only once the store is composed below; egress reports reach it here.
-        let egressAudit = EgressAuditHook()
+        let egressAudit = LateValue<@Sendable (InstanceSpec, EgressProxy.Connection) -> Void>()
         let egressProxy = EgressProxy(allowPrivateAddresses: egressAllowPrivate) { spec, connection in egressAudit.value?(spec, connection) }
         let driver: LocalDriver
         do {
@@ -277,16 +277,10 @@ extension Task where Success == Never, Failure == Never {
     static var isCancelledOrShuttingDown: Bool { isCancelled || Task<Never, Never>.isShuttingDownGracefully }
 }
 
-/// The port the API server listens on, set when it starts.
-final class ListeningPort: Sendable {
-    private let port = Mutex<Int?>(nil)
-    var value: Int? { port.withLock { $0 } }
-    func set(_ value: Int) { port.withLock { $0 = value } }
-}
-
-/// Where the egress proxy's reports go once the audit log exists.
-final class EgressAuditHook: Sendable {
-    private let hook = Mutex<(@Sendable (InstanceSpec, EgressProxy.Connection) -> Void)?>(nil)
-    var value: (@Sendable (InstanceSpec, EgressProxy.Connection) -> Void)? { hook.withLock { $0 } }
-    func set(_ f: @escaping @Sendable (InstanceSpec, EgressProxy.Connection) -> Void) { hook.withLock { $0 = f } }
+/// A value known only after composition starts (the server's port once it listens; the audit
+/// log for the egress proxy's reports), shared with what was built before it.
+final class LateValue<Value: Sendable>: Sendable {
+    private let stored = Mutex<Value?>(nil)
+    var value: Value? { stored.withLock { $0 } }
+    func set(_ value: Value) { stored.withLock { $0 = value } }
 }

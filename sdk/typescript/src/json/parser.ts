@@ -113,19 +113,20 @@ export class JSONParser {
       this.index++;
       this.skipWhitespace();
       object.set(key, this.parseValue(path.child(key), depth));
-      this.skipWhitespace();
-      if (this.index >= this.bytes.length) throw this.syntax('unexpected end of input', path);
-      const c = this.bytes[this.index];
-      if (c === 0x2c) {
-        this.index++;
-        continue;
-      }
-      if (c === 0x7d) {
-        this.index++;
-        return object;
-      }
-      throw this.syntax("expected ',' or '}'", path);
+      if (this.closes(0x7d, path)) return object;
     }
+  }
+
+  /** After a member or an element: true at the closing bracket, false after a comma. */
+  private closes(close: number, path: JSONPointer): boolean {
+    this.skipWhitespace();
+    if (this.index >= this.bytes.length) throw this.syntax('unexpected end of input', path);
+    const c = this.bytes[this.index];
+    if (c === 0x2c || c === close) {
+      this.index++;
+      return c === close;
+    }
+    throw this.syntax(`expected ',' or '${String.fromCharCode(close)}'`, path);
   }
 
   private parseArray(path: JSONPointer, depth: number): JSONValue {
@@ -139,18 +140,7 @@ export class JSONParser {
     for (;;) {
       this.skipWhitespace();
       items.push(this.parseValue(path.child(items.length), depth));
-      this.skipWhitespace();
-      if (this.index >= this.bytes.length) throw this.syntax('unexpected end of input', path);
-      const c = this.bytes[this.index];
-      if (c === 0x2c) {
-        this.index++;
-        continue;
-      }
-      if (c === 0x5d) {
-        this.index++;
-        return items;
-      }
-      throw this.syntax("expected ',' or ']'", path);
+      if (this.closes(0x5d, path)) return items;
     }
   }
 

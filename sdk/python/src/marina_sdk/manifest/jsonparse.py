@@ -104,17 +104,19 @@ class _Parser:
             self.i += 1
             self.skip_ws()
             out[key] = self.value(jp.child(path, key), depth)
-            self.skip_ws()
-            if self.i >= self.n:
-                raise self.syntax("unexpected end of input", path)
-            c = self.b[self.i]
-            if c == 0x2C:
-                self.i += 1
-                continue
-            if c == 0x7D:
-                self.i += 1
+            if self.closes(0x7D, path):
                 return out
-            raise self.syntax("expected ',' or '}'", path)
+
+    def closes(self, close: int, path: jp.Pointer) -> bool:
+        """After a member or an element: True at the closing bracket, False after a comma."""
+        self.skip_ws()
+        if self.i >= self.n:
+            raise self.syntax("unexpected end of input", path)
+        c = self.b[self.i]
+        if c == 0x2C or c == close:
+            self.i += 1
+            return c == close
+        raise self.syntax("expected ',' or '%s'" % chr(close), path)
 
     def arr(self, path: jp.Pointer, depth: int) -> list:
         self.i += 1
@@ -126,17 +128,8 @@ class _Parser:
         while True:
             self.skip_ws()
             items.append(self.value(jp.child(path, len(items)), depth))
-            self.skip_ws()
-            if self.i >= self.n:
-                raise self.syntax("unexpected end of input", path)
-            c = self.b[self.i]
-            if c == 0x2C:
-                self.i += 1
-                continue
-            if c == 0x5D:
-                self.i += 1
+            if self.closes(0x5D, path):
                 return items
-            raise self.syntax("expected ',' or ']'", path)
 
     def number(self, path: jp.Pointer) -> float:
         b, n = self.b, self.n
