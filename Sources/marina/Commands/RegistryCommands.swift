@@ -141,7 +141,7 @@ struct VersionsCommand: AsyncParsableCommand {
 
     func run() async throws {
         do throws(CLIError) {
-            let query = app.map { "?app=" + ($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? $0) } ?? ""
+            let query = app.map { "?app=" + Percent.encode($0) } ?? ""
             let reply = try await global.client().send(.GET, "/api/v1/versions" + query)
             if global.json { return printJSON(reply) }
             let rows = (reply.arrayValue ?? []).map(Self.row)
