@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "marina", targets: ["marina"]),
         .library(name: "MarinaCore", targets: ["MarinaCore"]),
+        .library(name: "MarinaKit", targets: ["MarinaKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -98,7 +99,25 @@ let package = Package(
                 "MarinaRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MarinaKit",
+            dependencies: [
+                "MarinaCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "hello-swift",
+            dependencies: ["MarinaKit"],
+            path: "examples/hello-swift/Sources/hello-swift",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -157,6 +176,12 @@ let package = Package(
                 "MarinaHTTP", "MarinaPlatform", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport", "MarinaRuntime", "MarinaVault",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MarinaKitTests",
+            dependencies: ["MarinaKit", "MarinaCore", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -11,12 +11,16 @@ public enum BundlePacker {
     }
 
     /// Writes the bundle of `directory` to `output`. `progress` is called with the bytes packed so
-    /// far and the total to pack.
-    public static func pack(_ directory: URL, to output: URL, progress: (Int, Int) -> Void = { _, _ in }) throws(BundleError) -> Result {
+    /// far and the total to pack. `replacing` gives the content of some files instead of the disk's
+    /// (`marina dev` packs the manifest with a development version this way).
+    public static func pack(_ directory: URL, to output: URL, replacing: [String: [UInt8]] = [:], progress: (Int, Int) -> Void = { _, _ in }) throws(BundleError) -> Result {
         let root = directory.standardizedFileURL
         let ignoreText = (try? String(contentsOf: root.appendingPathComponent(".marinaignore"), encoding: .utf8)) ?? ""
         let rules = IgnoreRules(ignoreText)
-        let members = try collect(root, rules: rules)
+        let members = try collect(root, rules: rules).map { member in
+            guard member.kind == .file, let bytes = replacing[member.path] else { return member }
+            return Member(path: member.path, kind: .file, size: bytes.count, executable: member.executable)
+        }
         let total = members.reduce(0) { $0 + $1.size }
 
         guard FileManager.default.createFile(atPath: output.path, contents: nil),
@@ -38,6 +42,12 @@ public enum BundlePacker {
         for member in members {
             try emit(TarWriter.header(path: member.path, kind: member.kind, size: member.size, executable: member.executable))
             guard member.kind == .file else { continue }
+            if let bytes = replacing[member.path] {
+                try emit(bytes)
+                packed += bytes.count
+                try emit(TarWriter.padding(forSize: member.size))
+                continue
+            }
             guard let input = FileHandle(forReadingAtPath: root.appendingPathComponent(member.path).path) else {
                 throw BundleError(.io, "cannot read \(member.path)")
             }

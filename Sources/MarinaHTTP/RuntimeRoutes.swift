@@ -5,6 +5,7 @@ import MarinaCore
 import MarinaPlatform
 import MarinaRuntime
 import NIOCore
+import ServiceLifecycle
 
 /// Installs, tool calls, events, instances and logs.
 enum RuntimeRoutes {
@@ -73,7 +74,8 @@ enum RuntimeRoutes {
             let live = log.follow()
             return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init { writer in
                 for l in past { try await writer.write(line(l)) }
-                for await l in live { try await writer.write(line(l)) }
+                // A follower does not hold up a graceful shutdown: the stream ends with it.
+                for await l in live.cancelOnGracefulShutdown() { try await writer.write(line(l)) }
                 try await writer.finish(nil)
             })
         }

@@ -25,6 +25,9 @@ public struct InstanceClient: Sendable {
                      timeout: Duration, maxBody: Int = 1 << 20) async throws -> Reply {
         var request = HTTPClientRequest(url: Self.url(socket: socket, path: path))
         request.method = method
+        // HTTP/1.1 requires Host, and some servers (Node's) refuse a request without one; over a
+        // Unix socket AsyncHTTPClient sends none.
+        request.headers.add(name: "Host", value: "localhost")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -229,6 +229,21 @@ public struct LocalDriver: Sendable {
         killer.cancel()
     }
 
+    /// The first directory on the way to `path` that users other than its owner may not traverse
+    /// (no `o+x`), with its mode; nil when the whole way is open. Sandboxed instances run as
+    /// unprivileged users and bubblewrap resolves their bind sources as them, so everything under
+    /// such a directory (the data directory's bundles and instance data) is out of their reach.
+    public static func untraversableAncestor(of path: URL) -> (path: String, mode: Int)? {
+        var partial = ""
+        for component in path.standardizedFileURL.resolvingSymlinksInPath().pathComponents.dropFirst() {
+            partial += "/" + component
+            var info = stat()
+            guard stat(partial, &info) == 0 else { return nil }
+            if info.st_mode & S_IFMT == S_IFDIR && info.st_mode & S_IXOTH == 0 { return (partial, Int(info.st_mode & 0o7777)) }
+        }
+        return nil
+    }
+
     /// 7070, unless the app itself listens there.
     static func platformPortInside(_ spec: InstanceSpec) -> Int { spec.port == sandboxPlatformPort ? sandboxPlatformPort + 1 : sandboxPlatformPort }
     static func proxyPortInside(_ spec: InstanceSpec) -> Int { spec.port == sandboxProxyPort ? sandboxProxyPort + 1 : sandboxProxyPort }

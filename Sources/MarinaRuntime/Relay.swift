@@ -24,25 +24,15 @@ public enum Relay {
         // (and whatever the app started) at once; and the app starts with no signals blocked or
         // ignored, whatever the platform's threads had.
         setpgid(0, 0)
-        var everything = sigset_t()
-        sigfillset(&everything)
         var none = sigset_t()
         sigemptyset(&none)
         sigprocmask(SIG_SETMASK, &none, nil)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &everything)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        let spawned = posix_spawnp(&pid, command[0], nil, &attributes, &argv, environ)
-        argv.forEach { free($0) }
-        guard spawned == 0 else {
-            FileHandle.standardError.write(Data(("marina relay: cannot start \(command[0]): \(String(cString: strerror(spawned)))\n").utf8))
+        let child: ChildProcess
+        do { child = try ChildProcess.start(command) } catch {
+            FileHandle.standardError.write(Data(("marina relay: \(error)\n").utf8))
             return 127
         }
+        let pid = child.pid
         // Pass termination requests on to the app.
         for sig in [SIGTERM, SIGINT, SIGHUP] { signal(sig, SIG_IGN) }
         let signals = DispatchSource.makeSignalSource(signal: SIGTERM)
@@ -67,8 +57,7 @@ public enum Relay {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         unlink(socketPath)
-        if status & 0x7f == 0 { return (status >> 8) & 0xff }
-        return 128 + (status & 0x7f)
+        return ChildProcess.exitCode(status)
     }
 
     /// Connects to the app (retrying while it is still starting) and copies bytes both ways.

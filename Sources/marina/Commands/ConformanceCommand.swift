@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import MarinaCore
+import MarinaRuntime
 import NIOCore
 import NIOHTTP1
 
@@ -49,34 +50,25 @@ struct ConformanceCommand: AsyncParsableCommand {
                 for (k, v) in Self.environment(appId: parsed.app.id).sorted(by: { $0.key < $1.key }) { Output.line("\(k)='\(v)'") }
                 return
             }
-            var process: Process?
+            var child: ChildProcess?
             let base: String
             if let url {
                 base = url.hasSuffix("/") ? String(url.dropLast()) : url
             } else if let app {
                 let port = Int.random(in: 20_000..<60_000)
-                let p = Process()
                 let argv = command.map { $0.split(separator: " ").map(String.init) } ?? parsed.runtime.command ?? []
                 guard !argv.isEmpty else { throw .usage("the manifest has no runtime.command; give --command") }
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = argv
-                p.currentDirectoryURL = URL(fileURLWithPath: app)
-                p.environment = ProcessInfo.processInfo.environment.merging(Self.environment(appId: parsed.app.id).merging(["PORT": String(port)]) { $1 }) { $1 }
-                p.standardOutput = FileHandle.standardError
-                p.standardError = FileHandle.standardError
-                do { try p.run() } catch { throw .failed("cannot start \(argv.joined(separator: " ")): \(error)") }
-                process = p
+                let environment = ProcessInfo.processInfo.environment.merging(Self.environment(appId: parsed.app.id).merging(["PORT": String(port)]) { $1 }) { $1 }
+                do { child = try ChildProcess.start(argv, environment: environment, directory: app, output: FileHandle.standardError, ownGroup: true) } catch {
+                    throw .failed("\(error)")
+                }
                 base = "http://127.0.0.1:\(port)"
             } else {
                 throw .usage("give --app DIR or --url URL")
             }
             let checks = await Self.check(base: base, manifest: parsed, hash: hash)
             // The app the suite started stops before the verdict (which may exit the process).
-            if let p = process, p.isRunning {
-                p.terminate()
-                for _ in 0..<60 where p.isRunning { try? await Task.sleep(for: .milliseconds(50)) }
-                if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-            }
+            if let child { await child.terminate(grace: .seconds(5)) }
             let failed = checks.filter { !$0.ok }
             if json {
                 printJSON(.object(JSONObject([("ok", .bool(failed.isEmpty)), ("checks", .array(checks.map { ["name": .string($0.name), "ok": .bool($0.ok), "detail": .string($0.detail)] }))])))
@@ -91,8 +83,8 @@ struct ConformanceCommand: AsyncParsableCommand {
     struct Check { var name: String; var ok: Bool; var detail: String }
 
     /// An invocation token the suite's key signs, as the platform would mint it.
-    static func token(jti: String, app: String, audience: String = installId) -> String {
-        let now = Date().timeIntervalSince1970.rounded(.down)
+    static func token(jti: String, app: String, audience: String = installId, age: Double = 0) -> String {
+        let now = Date().timeIntervalSince1970.rounded(.down) - age
         return sign(["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)],
                     ["iss": "marina-conformance", "sub": "marina", "aud": .string(audience), "tenant": .string(tenant), "app": .string(app),
                      "version": "0.0.0", "iat": .number(now), "exp": .number(now + 60), "jti": .string(jti), "typ": "invocation"])
@@ -134,6 +126,7 @@ struct ConformanceCommand: AsyncParsableCommand {
             return (Int(response.status.code), try? JSONParser.parse(Array(buffer.readableBytesView)))
         }
         func errorShape(_ v: JSONValue?) -> Bool { v?["error"]?["code"]?.stringValue != nil && v?["error"]?["message"]?.stringValue != nil }
+        func got(_ status: Int, _ body: JSONValue?) -> String { "got \(status)" + (status >= 400 && !errorShape(body) ? " without the error shape" : "") }
 
         var healthy = false
         for _ in 0..<100 {
@@ -150,26 +143,31 @@ struct ConformanceCommand: AsyncParsableCommand {
         let valid = { (jti: String) -> String in token(jti: jti, app: manifest.app.id) }
         if let tool = manifest.tools.first {
             let (noToken, body1) = await send(.POST, "/tool/" + tool.name, body: [:])
-            checks.append(Check(name: "a tool call without a token is refused (401 invalid_token)", ok: noToken == 401 && errorShape(body1), detail: "got \(noToken)"))
+            checks.append(Check(name: "a tool call without a token is refused (401 invalid_token)", ok: noToken == 401 && errorShape(body1), detail: got(noToken, body1)))
             let good = valid("req_conf_1")
             let parts = good.split(separator: ".")
             let forged = parts[0] + "." + parts[1] + "." + Base64URL.encode(Array(repeating: 7, count: 64))
             let (badToken, body2) = await send(.POST, "/tool/" + tool.name, body: [:], token: String(forged))
-            checks.append(Check(name: "a tool call with a forged token is refused (401)", ok: badToken == 401 && errorShape(body2), detail: "got \(badToken)"))
-            let (wrongAudience, _) = await send(.POST, "/tool/" + tool.name, body: [:], token: Self.token(jti: "req_conf_aud", app: manifest.app.id, audience: "ins_other"))
-            checks.append(Check(name: "a token for another install is refused (401)", ok: wrongAudience == 401, detail: "got \(wrongAudience)"))
+            checks.append(Check(name: "a tool call with a forged token is refused (401)", ok: badToken == 401 && errorShape(body2), detail: got(badToken, body2)))
+            let (wrongAudience, body5) = await send(.POST, "/tool/" + tool.name, body: [:], token: Self.token(jti: "req_conf_aud", app: manifest.app.id, audience: "ins_other"))
+            checks.append(Check(name: "a token for another install is refused (401)", ok: wrongAudience == 401 && errorShape(body5), detail: got(wrongAudience, body5)))
+            let (expired, body6) = await send(.POST, "/tool/" + tool.name, body: [:], token: Self.token(jti: "req_conf_old", app: manifest.app.id, age: 600))
+            checks.append(Check(name: "an expired token is refused (401)", ok: expired == 401 && errorShape(body6), detail: got(expired, body6)))
             let (routed, body3) = await send(.POST, "/tool/" + tool.name, body: sampleArguments(tool.inputSchema), token: good, headers: [("X-Marina-Request-Id", "req_conf_1")])
             checks.append(Check(name: "a declared tool is routed (not 401/404)", ok: routed != 0 && routed != 401 && routed != 404 && (routed < 400 || errorShape(body3)),
-                                detail: "got \(routed)"))
+                                detail: got(routed, body3)))
         }
         let (unknown, body4) = await send(.POST, "/tool/marina_conformance_no_such_tool", body: [:], token: valid("req_conf_2"))
-        checks.append(Check(name: "an unknown tool is 404 with the error shape", ok: unknown == 404 && errorShape(body4), detail: "got \(unknown)"))
+        checks.append(Check(name: "an unknown tool is 404 with the error shape", ok: unknown == 404 && errorShape(body4), detail: got(unknown, body4)))
         if let event = manifest.events.first {
             let envelope: JSONValue = ["id": "evt_conformance_1", "type": .string(event), "tenant": .string(tenant), "app": .string(manifest.app.id), "version": "0.0.0", "payload": [:]]
-            let (first, _) = await send(.POST, "/event/" + event, body: envelope, token: valid("evt_conformance_1"), headers: [("X-Marina-Event-Id", "evt_conformance_1")])
-            let (again, _) = await send(.POST, "/event/" + event, body: envelope, token: valid("evt_conformance_1"), headers: [("X-Marina-Event-Id", "evt_conformance_1")])
-            checks.append(Check(name: "an event delivered twice with one id is acknowledged twice", ok: (200..<300).contains(first) && (200..<300).contains(again),
-                                detail: "got \(first), then \(again)"))
+            let (first, firstBody) = await send(.POST, "/event/" + event, body: envelope, token: valid("evt_conformance_1"), headers: [("X-Marina-Event-Id", "evt_conformance_1")])
+            let (again, againBody) = await send(.POST, "/event/" + event, body: envelope, token: valid("evt_conformance_1"), headers: [("X-Marina-Event-Id", "evt_conformance_1")])
+            // The repeat is acknowledged as a duplicate, unless no handler took the event at all.
+            let unhandled = firstBody?["handled"] == false && againBody?["handled"] == false
+            let once = (200..<300).contains(first) && (200..<300).contains(again) && (againBody?["duplicate"] == true || unhandled)
+            checks.append(Check(name: "an event delivered twice with one id is handled once", ok: once,
+                                detail: "got \(first), then \(again) \(againBody.map(CanonicalJSON.string) ?? "")"))
         }
         return checks
     }

@@ -29,35 +29,15 @@ struct PublishCommand: AsyncParsableCommand {
     var directory: String = "."
 
     func run() async throws {
-        do {
-            let manifestURL = try ManifestFile.locate(directory)
-            let report = ManifestLoader.load(bytes: try ManifestFile.read(manifestURL), fileName: manifestURL.lastPathComponent)
-            guard let manifest = report.manifest, let manifestHash = report.hash, report.isValid else {
-                for d in report.diagnostics { Output.error(d.description) }
-                throw CLIError.failed("\(manifestURL.lastPathComponent) is invalid (\(report.diagnostics.count) errors); nothing was published")
-            }
-            let client = try global.client()
-            let app = manifest.app.id
-            let output = FileManager.default.temporaryDirectory.appendingPathComponent("marina-\(app)-\(UUID().uuidString).tar.gz")
-            defer { try? FileManager.default.removeItem(at: output) }
-            let progress = ProgressLine(enabled: !global.json)
-            let packed: BundlePacker.Result
-            do {
-                packed = try BundlePacker.pack(manifestURL.deletingLastPathComponent(), to: output) { done, total in progress.show("packing", done, total) }
-            } catch {
-                throw CLIError.failed("cannot pack \(directory): \(error)")
-            }
-            progress.finish("packed \(packed.files) files into \(ProgressLine.size(packed.size))")
-            let reply = try await client.upload("/api/v1/apps/\(app)/versions", file: output, contentType: "application/gzip",
-                                                headers: ["X-Marina-Manifest-Hash": manifestHash]) { sent, total in progress.show("uploading", sent, total) }
-            progress.finish("uploaded \(ProgressLine.size(packed.size))")
+        do throws(CLIError) {
+            let source = try Publisher.load(directory)
+            let app = source.manifest.app.id
+            let reply = try await Publisher.publish(source, client: try global.client(), progress: ProgressLine(enabled: !global.json))
             if global.json { return printJSON(reply) }
             Output.line("published \(reply["app"]?.text ?? app) \(reply["version"]?.text ?? "")")
             Output.line("  manifest \(reply["manifest_hash"]?.text ?? "")")
             Output.line("  bundle   \(reply["bundle_hash"]?.text ?? "") (\(ProgressLine.size(Int(reply["bundle_size"]?.numberValue ?? 0))))")
-        } catch let error as CLIError {
-            Output.exit(with: error)
-        }
+        } catch { Output.exit(with: error) }
     }
 }
 

@@ -73,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("egress-allow-private"), help: "Let the egress proxy reach allowed hosts on loopback and private addresses (development and tests only).")
     var egressAllowPrivate = false
 
+    @Option(name: .customLong("parent-pid"), help: .hidden) var parentPid: Int32?
     @Option(name: .customLong("start-timeout"), help: "Seconds an instance has to answer GET /health after it starts.")
     var startTimeout: Int = 30
 
@@ -118,6 +119,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("RUNNING APP INSTANCES WITHOUT A SANDBOX (--unsandboxed): partner code runs as this user with full access to this machine and its network")
         } else if LocalDriver.findBubblewrap() == nil {
             Output.exit(with: .failed("bubblewrap (bwrap) is not installed, so app instances cannot be sandboxed; install Debian's bubblewrap package (scripts/install-deps does), or pass --unsandboxed to run them without isolation"))
+        } else if let closed = LocalDriver.untraversableAncestor(of: dataDirectory.url) {
+            Output.exit(with: .failed("app instances run as unprivileged users and could not reach \(dataDirectory.url.path): \(closed.path) has mode \(String(closed.mode, radix: 8)) (others may not traverse it); run `chmod o+x \(closed.path)` or choose a --data directory under paths others may traverse"))
         }
         let listenURL = "http://\(host):\(port)"
         // Known once the server listens (the port may be 0 = any); sandboxed apps reach the API there.
@@ -128,7 +131,7 @@ struct ServeCommand: AsyncParsableCommand {
         let driver: LocalDriver
         do {
             driver = try LocalDriver(sandboxed: !unsandboxed, marinaBinary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
-                                     runRoot: dataDirectory.url.appendingPathComponent("run"), platformPort: { listeningPort.value },
+                                     runRoot: try dataDirectory.runDirectory(), platformPort: { listeningPort.value },
                                      egress: egressProxy, logger: logger)
         } catch { Output.exit(with: .failed("\(error)")) }
         // Instances a previous, killed serve left behind die with it (bubblewrap's die-with-parent);
@@ -202,7 +205,9 @@ struct ServeCommand: AsyncParsableCommand {
         )
         let janitor = BundleJanitor(registry: services.registry, logger: logger)
         let reaper = InstallReaper(installs: installs, grace: TimeInterval(reaperGrace), logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [supervisor, events, app, janitor, reaper], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var running: [any Service] = [supervisor, events, app, janitor, reaper]
+        if let parentPid { running.append(ParentWatch(pid: parentPid, logger: logger)) }
+        let group = ServiceGroup(configuration: .init(services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? FileManager.default.removeItem(at: serveInfo)
         await store.close()
@@ -232,6 +237,25 @@ struct ServeCommand: AsyncParsableCommand {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
         let host = String(text[..<colon])
         return host.isEmpty ? nil : (host, port)
+    }
+}
+
+/// Stops the server when the process that started it is gone however it ended (`marina dev`
+/// starts its platform with `--parent-pid`; a killed dev must not leave it running).
+struct ParentWatch: Service {
+    let pid: Int32
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if kill(pid, 0) != 0 && errno == ESRCH || getppid() != pid {
+                logger.notice("the parent process is gone: stopping", metadata: ["parent": .stringConvertible(pid)])
+                kill(getpid(), SIGTERM)
+                try? await gracefulShutdown()
+                return
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 }
 

@@ -13,7 +13,11 @@ struct CLIError: Error, CustomStringConvertible {
 }
 
 enum Output {
-    static func line(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+    /// A reader that went away (`marina audit --json | head`) ends the command quietly, as
+    /// with any Unix tool, instead of crashing on EPIPE.
+    static func line(_ text: String) {
+        do { try FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8)) } catch { Foundation.exit(0) }
+    }
     static func error(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
 
     /// Reports the error on stderr and exits with its code.

@@ -1,4 +1,5 @@
 import Foundation
+import MarinaCore
 
 /// The embedded default's data directory (`./.marina`): the SQLite database, the bundle store,
 /// the admin key, the lock that keeps a second `serve` off the same SQLite files, and
@@ -14,6 +15,24 @@ struct DataDirectory {
     var lockFile: URL { url.appendingPathComponent("serve.lock") }
     var serveInfo: URL { url.appendingPathComponent("serve.json") }
     var masterKey: URL { url.appendingPathComponent("master.key") }
+    /// Where instances' sockets live: DATA/run, unless that path is too long for Unix sockets
+    /// (108 bytes, and a socket sits two levels below it), as under a deep app directory with
+    /// `marina dev`; then a short directory in /tmp named after DATA's path, refused when it is
+    /// not this user's alone.
+    func runDirectory() throws(CLIError) -> URL {
+        let preferred = url.appendingPathComponent("run")
+        if preferred.path.utf8.count <= 64 { return preferred }
+        let digest = CanonicalJSON.hexSHA256(Array(url.standardizedFileURL.path.utf8))
+        let short = URL(fileURLWithPath: "/tmp/marina-run-" + digest.prefix(16))
+        var info = stat()
+        if lstat(short.path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFDIR, info.st_uid == getuid(), info.st_mode & 0o022 == 0 else {
+                throw .failed("\(short.path) exists and is not a directory of this user's alone; remove it (it holds only sockets)")
+            }
+        }
+        return short
+    }
+
     /// A master key being rotated in; present only between the two steps of a rotation.
     var nextMasterKey: URL { url.appendingPathComponent("master.key.next") }
 

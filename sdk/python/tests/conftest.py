@@ -12,7 +12,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 FIXTURES = os.path.join(REPO, "conformance", "manifests")
 DATA = os.path.join(HERE, "data")
 MANIFEST = os.path.join(DATA, "marina.app.yaml")
-MOCK = os.path.join(DATA, "mock.json")
+MOCK_DIR = os.path.join(REPO, "conformance", "mock")  # shared with the TypeScript SDK's tests
+MOCK = os.path.join(MOCK_DIR, "mock.json")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import MANIFEST
+from conftest import MANIFEST, MOCK
 from marina_sdk import App, AppError, ToolCallError
 from marina_sdk.manifest import load_bytes
 
@@ -27,7 +27,7 @@ class UnixConnection(http.client.HTTPConnection):
 
 @pytest.fixture()
 def server(env):
-    app = App(MANIFEST, env={**env, "MARINA_MOCK": os.path.join(os.path.dirname(MANIFEST), "mock.json")})
+    app = App(MANIFEST, env={**env, "MARINA_MOCK": MOCK})
     calls = {"install": 0}
 
     @app.tool("echo")

@@ -6,9 +6,46 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import MANIFEST, MOCK
+from conftest import MANIFEST, MOCK, MOCK_DIR
 from marina_sdk import App, MockPlatform, ToolCallError
 from marina_sdk.platform import MemoryKV, PlatformClient
+
+with open(os.path.join(MOCK_DIR, "expectations.json"), encoding="utf-8") as f:
+    MOCK_EXPECTATIONS = json.load(f)
+
+
+def mock_file(tmp_path, mock):
+    """The path of a scenario's mock: a file of conformance/mock, or the document written to a file."""
+    if isinstance(mock, str):
+        return os.path.join(MOCK_DIR, mock)
+    path = tmp_path / "mock.json"
+    path.write_text(json.dumps(mock), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("scenario", MOCK_EXPECTATIONS["scenarios"], ids=lambda s: s["name"])
+def test_shared_mock_scenario(scenario, env, tmp_path):
+    ctx = App(MANIFEST, env={**env, "MARINA_MOCK": mock_file(tmp_path, scenario["mock"])}).context()
+    for call in scenario["calls"]:
+        if "secret" in call:
+            assert ctx.secrets.get(call["secret"]) == call["value"], call
+        elif "result" in call:
+            assert ctx.tools.call(call["tool"], call["args"]) == call["result"], call
+        else:
+            with pytest.raises(ToolCallError) as info:
+                ctx.tools.call(call["tool"], call["args"])
+            error = info.value
+            assert error.decision == call["error"]["decision"], call
+            assert error.message == call["error"].get("message", error.message), call
+            assert error.needed_scopes == call["error"].get("needed_scopes", error.needed_scopes), call
+
+
+@pytest.mark.parametrize("case", MOCK_EXPECTATIONS["invalid"], ids=lambda c: c["name"])
+def test_shared_invalid_mock_is_refused(case, env, tmp_path):
+    with pytest.raises(ValueError):
+        App(MANIFEST, env={**env, "MARINA_MOCK": mock_file(tmp_path, case["mock"])})
+    with pytest.raises(ValueError):
+        MockPlatform(case["mock"])
 
 
 def test_mock_from_environment_variable(env):

@@ -88,6 +88,11 @@ class PlatformClient:
         raise _error_from(body, None)
 
 
+def _is_integer(value: Any) -> bool:
+    """A JSON integer (as JSON Schema's "integer": 60 and 60.0, not 60.5 or true)."""
+    return not isinstance(value, bool) and (isinstance(value, int) or (isinstance(value, float) and value.is_integer()))
+
+
 class MemoryKV:
     """The kv tools (``kv_get``, ``kv_set``, ``kv_delete``, ``kv_list``) served from memory, with the
     platform's limits: keys of 1–256 printable ASCII characters, values of at most 64 KB of JSON,
@@ -134,8 +139,8 @@ class MemoryKV:
                 if len(encoded.encode("utf-8")) > self.MAX_VALUE_BYTES:
                     raise self._invalid("value is larger than 64 KB of JSON", tool)
                 ttl = args.get("ttl_s")
-                if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 60 <= ttl <= 31536000):
-                    raise self._invalid("ttl_s must be within 60…31536000", tool)
+                if ttl is not None and (not _is_integer(ttl) or not 60 <= ttl <= 31536000):
+                    raise self._invalid("ttl_s must be an integer within 60…31536000", tool)
                 if key not in self._items and len(self._items) >= self.MAX_KEYS:
                     raise self._invalid("at most 10,000 keys per app and tenant", tool)
                 self._items[key] = (encoded, None if ttl is None else self.clock() + ttl)
@@ -145,15 +150,13 @@ class MemoryKV:
                 return {"deleted": self._items.pop(key, None) is not None}
             if tool == "kv_list":
                 prefix = args.get("prefix", "")
-                cursor = args.get("cursor")
+                cursor = args.get("cursor", "")  # keys are never empty: "" is before every key
                 limit = args.get("limit", 100)
-                if prefix is None:
-                    prefix = ""
-                if not isinstance(prefix, str) or (cursor is not None and not isinstance(cursor, str)):
+                if not isinstance(prefix, str) or not isinstance(cursor, str):
                     raise self._invalid("prefix and cursor are strings", tool)
-                if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit != int(limit) or not 1 <= limit <= 1000:
-                    raise self._invalid("limit must be within 1…1000", tool)
-                keys = sorted(k for k in self._items if k.startswith(prefix) and (cursor is None or k > cursor))
+                if not _is_integer(limit) or not 1 <= limit <= 1000:
+                    raise self._invalid("limit must be an integer within 1…1000", tool)
+                keys = sorted(k for k in self._items if k.startswith(prefix) and k > cursor)
                 page = keys[: int(limit)]
                 more = len(keys) > len(page)
                 return {"keys": page, "next_cursor": page[-1] if more and page else None}
@@ -170,11 +173,11 @@ class MockPlatform:
     unless the document lists them. Calls are recorded in ``calls``."""
 
     def __init__(self, data: Optional[dict] = None) -> None:
-        data = data or {}
+        data = {} if data is None else data
         if not isinstance(data, dict):
             raise ValueError("a mock document is a JSON object")
-        secrets = data.get("secrets") or {}
-        tools = data.get("tools") or {}
+        secrets = data.get("secrets", {})
+        tools = data.get("tools", {})
         if not isinstance(secrets, dict) or not isinstance(tools, dict):
             raise ValueError('"secrets" and "tools" of a mock document are objects')
         self.secrets: Dict[str, Any] = dict(secrets)

@@ -5,7 +5,7 @@ import { fromPlain } from '../json/value';
 import { ManifestReport, NativeManifest, loadManifestDocument, loadManifestFile } from '../manifest/loader';
 import { Context, createContext } from './context';
 import { EventDeduplicator } from './dedupe';
-import { AppError, InvalidTokenError, ManifestError, RegistrationError } from './errors';
+import { AppError, InvalidTokenError, ManifestError, RegistrationError, ToolCallError, isErrorCode } from './errors';
 import { Logger, createLogger } from './logger';
 import { HttpPlatformClient, MockConfig, MockPlatformClient, PlatformClient, UnconfiguredPlatformClient } from './platform';
 import { InvocationClaims, JWKSet, TokenVerifier } from './token';
@@ -300,8 +300,14 @@ export class MarinaApp {
     }
   }
 
+  /** A handler's failure as an answer: an `AppError` as it says; a platform refusal the handler did not
+   * catch is `502` with the decision as the code; anything else `500 app_error`. Never a stack. */
   private failure(e: unknown, what: string, requestId: string): AppResponse {
     if (e instanceof AppError) return errorResponse(e.status, e.code, firstLine(e));
+    if (e instanceof ToolCallError) {
+      this.logger.warn(`${what}: a platform tool call was refused`, { request_id: requestId, tool: e.tool, decision: e.decision, error: firstLine(e) });
+      return errorResponse(502, isErrorCode(e.decision) ? e.decision : 'platform_error', firstLine(e) || e.decision);
+    }
     this.logger.error(`${what} failed`, {
       request_id: requestId,
       error: e instanceof Error ? e.message : firstLine(e),
@@ -358,6 +364,7 @@ export class MarinaApp {
     }
 
     const type = decodeURIComponent((event as RegExpExecArray)[1]);
+    if (!this.eventDeclared(type)) return errorResponse(404, 'unknown_event', `this app takes no event "${type}"`);
     const envelope = parsed.value;
     if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) {
       return errorResponse(400, 'invalid_event', 'the event envelope is a JSON object');
@@ -367,7 +374,6 @@ export class MarinaApp {
     const id = typeof env.id === 'string' && env.id !== '' ? env.id : headerId;
     if (!id) return errorResponse(400, 'invalid_event', 'the event has no id');
     if (env.type !== undefined && env.type !== type) return errorResponse(400, 'invalid_event', `the envelope's type ${JSON.stringify(env.type)} is not ${type}`);
-    if (!this.eventDeclared(type)) return errorResponse(404, 'unknown_event', `this app takes no event "${type}"`);
     const handler = this.events.get(type);
     // Declared but not handled: acknowledged, so that the platform does not retry it.
     if (!handler) return json(200, { ok: true, handled: false });
@@ -379,11 +385,11 @@ export class MarinaApp {
         return json(200, result === undefined ? { ok: true } : { ok: true, result });
       }
       const { duplicate, result } = await this.dedupe.run(id, () => handler(marinaEvent, ctx));
-      if (duplicate) ctx.logger.info('duplicate event acknowledged without running the handler', { type });
-      const body: Record<string, unknown> = { ok: true };
-      if (result !== undefined) body.result = result;
-      if (duplicate) body.duplicate = true;
-      return json(200, body);
+      if (duplicate) {
+        ctx.logger.info('duplicate event acknowledged without running the handler', { type });
+        return json(200, { ok: true, duplicate: true });
+      }
+      return json(200, result === undefined ? { ok: true } : { ok: true, result });
     } catch (e) {
       return this.failure(e, `event ${type}`, requestId);
     }
@@ -420,7 +426,9 @@ export class MarinaApp {
   /** Serves the app: on `MARINA_SOCKET` when set, else on `$PORT` (TCP). */
   listen(options: ListenOptions = {}): Promise<RunningServer> {
     const socket = options.socket ?? (options.port === undefined ? this.env.MARINA_SOCKET : undefined);
-    const server = createServer(this.listener);
+    // The platform's requests over the instance socket carry no Host header (there is no host);
+    // Node >= 20 would refuse them with 400 unless told not to require one.
+    const server = createServer({ requireHostHeader: false }, this.listener);
     server.keepAliveTimeout = 65_000;
     return new Promise((resolve, reject) => {
       const onError = (e: Error) => reject(e);

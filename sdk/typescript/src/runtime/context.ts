@@ -1,6 +1,6 @@
 import { ToolCallError } from './errors';
 import { Logger } from './logger';
-import { PlatformClient, PlatformToolInfo } from './platform';
+import { PlatformClient, PlatformToolInfo, isSecretKeyName } from './platform';
 
 /** The kv helpers over the platform's kv tools (`kv.read` / `kv.write` scopes). */
 export interface KvHelpers {
@@ -68,6 +68,10 @@ export function createContext(init: ContextInit): Context {
   };
   const secrets: SecretsClient = {
     get: async (key: string) => {
+      if (typeof key !== 'string' || !isSecretKeyName(key)) {
+        logger.warn('secrets.get: not a secret key (^[A-Z][A-Z0-9_]{0,63}$)', { key });
+        return null;
+      }
       try {
         return await platform.getSecret(key, requestId);
       } catch (e) {

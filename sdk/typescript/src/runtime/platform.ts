@@ -105,10 +105,6 @@ export class HttpPlatformClient implements PlatformClient {
   }
 
   async getSecret(key: string, requestId?: string): Promise<string | null> {
-    if (!SECRET_KEY.test(key)) {
-      this.logger.warn('secrets.get: not a secret key name', { key });
-      return null;
-    }
     try {
       const { status, json } = await this.request('POST', '/api/mcp/app-secrets', { key }, requestId);
       const value = (json as { ok?: unknown; value?: unknown } | undefined)?.value;
@@ -136,6 +132,10 @@ interface KvEntry {
 const KV_TOOLS = new Set(['kv_get', 'kv_set', 'kv_delete', 'kv_list']);
 const KV_KEY = /^[\x20-\x7e]{1,256}$/;
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
@@ -150,12 +150,20 @@ export class MockPlatformClient implements PlatformClient {
   /** Every call made, in order (for assertions in tests). */
   readonly calls: { tool: string; args: unknown }[] = [];
 
-  constructor(private readonly config: MockConfig, private readonly now: () => number = Date.now) {}
+  /** Throws a `TypeError` when `config` is not a mock document (an object whose `secrets` and `tools` are objects). */
+  constructor(private readonly config: MockConfig, private readonly now: () => number = Date.now) {
+    if (!isObject(config)) throw new TypeError('a mock document is a JSON object');
+    for (const part of ['secrets', 'tools'] as const) {
+      if (part in config && !isObject(config[part])) throw new TypeError('"secrets" and "tools" of a mock document are objects');
+    }
+  }
 
   static fromFile(path: string): MockPlatformClient {
-    const config = JSON.parse(readFileSync(path, 'utf8')) as MockConfig;
-    if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new TypeError(`${path}: a mock file is a JSON object`);
-    return new MockPlatformClient(config);
+    try {
+      return new MockPlatformClient(JSON.parse(readFileSync(path, 'utf8')) as MockConfig);
+    } catch (e) {
+      throw new TypeError(`${path}: ${(e as Error).message}`);
+    }
   }
 
   async callTool(tool: string, args: unknown): Promise<unknown> {
@@ -177,7 +185,10 @@ export class MockPlatformClient implements PlatformClient {
       }
       return clone(answer);
     }
-    if (KV_TOOLS.has(tool)) return this.kvTool(tool, (args ?? {}) as Record<string, unknown>);
+    if (KV_TOOLS.has(tool)) {
+      if (!isObject(args)) throw new ToolCallError('invalid_args', 'the arguments are an object', [], tool);
+      return this.kvTool(tool, args);
+    }
     throw new ToolCallError('unknown_tool', `the mock has no answer for ${tool}`, [], tool);
   }
 
@@ -215,10 +226,10 @@ export class MockPlatformClient implements PlatformClient {
         return { deleted: existed };
       }
       default: {
-        const prefix = typeof args.prefix === 'string' ? args.prefix : '';
-        const limit = args.limit === undefined ? 100 : args.limit;
+        // Keys are never empty, so the cursor "" is before every key.
+        const { prefix = '', cursor = '', limit = 100 } = args;
+        if (typeof prefix !== 'string' || typeof cursor !== 'string') throw invalid('prefix and cursor are strings');
         if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid('limit is 1…1000');
-        const cursor = typeof args.cursor === 'string' ? args.cursor : '';
         const keys = [...this.kv.keys()].filter((k) => this.live(k) && k.startsWith(prefix) && k > cursor).sort();
         const page = keys.slice(0, limit);
         return { keys: page, next_cursor: keys.length > limit ? page[page.length - 1] : null };

@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 /** sdk/typescript (tests run from dist/test). */
 export const PACKAGE_ROOT = resolve(__dirname, '..', '..');
 export const CONFORMANCE_DIR = process.env.MARINA_CONFORMANCE_DIR ?? resolve(PACKAGE_ROOT, '..', '..', 'conformance', 'manifests');
+/** The mock-mode fixtures both SDKs run (conformance/mock). */
+export const MOCK_DIR = resolve(PACKAGE_ROOT, '..', '..', 'conformance', 'mock');
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'marina-sdk-test-'));

@@ -81,12 +81,12 @@ before(async () => {
   app.tool('refuse', () => {
     throw new AppError('not_found', 'no such invoice\nsecond line', 404);
   });
-  app.tool('remember', async (_args, ctx) => {
+  app.tool('remember', async (args: { rethrow?: boolean }, ctx) => {
     try {
       await ctx.tools.call('http_fetch', { url: 'https://example.com' });
       return { called: true };
     } catch (e) {
-      if (!(e instanceof ToolCallError)) throw e;
+      if (!(e instanceof ToolCallError) || args.rethrow) throw e;
       return { decision: e.decision, message: e.message, neededScopes: e.neededScopes };
     }
   });
@@ -173,6 +173,12 @@ test('a refused platform call is a typed ToolCallError', async () => {
   assert.deepEqual(r.json, { decision: 'scope_denied', message: 'not granted', neededScopes: ['http.fetch'] });
 });
 
+test('a platform refusal the handler does not catch is 502 with the decision as the code', async () => {
+  const r = await httpRequest(socket, 'POST', '/tool/remember', { rethrow: true }, auth());
+  assertErrorShape(r, 502, 'scope_denied');
+  assert.equal(r.json.error.message, 'not granted');
+});
+
 test('an unknown tool answers 404 unknown_tool', async () => {
   assertErrorShape(await httpRequest(socket, 'POST', '/tool/zzz', {}, auth()), 404, 'unknown_tool');
   assertErrorShape(await httpRequest(socket, 'POST', '/tool/unimplemented', {}, auth()), 404, 'unknown_tool');
@@ -212,7 +218,7 @@ test('events are idempotent: the same id is acted on once', async () => {
   assert.deepEqual(first.json, { ok: true, result: { eventId: 'evt_1', type: 'install' } });
   const again = await httpRequest(socket, 'POST', '/event/install', envelope, { ...auth({ jti: 'evt_1' }), 'x-marina-event-id': 'evt_1' });
   assert.equal(again.status, 200);
-  assert.equal(again.json.duplicate, true);
+  assert.deepEqual(again.json, { ok: true, duplicate: true });
   assert.equal(installs, before + 1);
   await httpRequest(socket, 'POST', '/event/install', { ...envelope, id: 'evt_2' }, auth());
   assert.equal(installs, before + 2);
@@ -237,6 +243,9 @@ test('an undeclared event is 404 unknown_event; a declared one without a handler
   assertErrorShape(await httpRequest(socket, 'POST', '/event/schedule.nope', { id: 'evt_s' }, auth()), 404, 'unknown_event');
   assertErrorShape(await httpRequest(socket, 'POST', '/event/user_added', { id: 'evt_x' }, auth()), 404, 'unknown_event');
   assertErrorShape(await httpRequest(socket, 'POST', '/event/uninstall', { id: 'evt_u' }, auth()), 404, 'unknown_event');
+  // Undeclared comes first: without an id, or with a body that is no envelope, it is still 404.
+  assertErrorShape(await httpRequest(socket, 'POST', '/event/uninstall', { payload: {} }, auth()), 404, 'unknown_event');
+  assertErrorShape(await httpRequest(socket, 'POST', '/event/webhook.nope', [1], auth()), 404, 'unknown_event');
   const r = await httpRequest(socket, 'POST', '/event/schedule.nightly', { id: 'evt_n' }, auth());
   assert.equal(r.status, 200, r.text);
   assert.deepEqual(r.json, { ok: true, handled: false });

@@ -1,22 +1,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../runtime/app';
 import { ToolCallError } from '../runtime/errors';
-import { MockPlatformClient } from '../runtime/platform';
-import { ENV_BASE, makeKeys, signToken, tempDir, validClaims, writeManifest } from './helpers';
+import { MockConfig, MockPlatformClient } from '../runtime/platform';
+import { ENV_BASE, MOCK_DIR, makeKeys, signToken, tempDir, validClaims, writeManifest } from './helpers';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, child() { return quiet; } };
-const MOCK = {
-  secrets: { API_KEY: 'test-key' },
-  tools: {
-    mail_send: { queued: true, id: 'mail_1' },
-    http_fetch: { error: { decision: 'scope_denied', message: 'not granted', needed_scopes: ['http.fetch'] } },
-  },
+/** The documented example, shared with the Python SDK's tests. */
+const MOCK_FILE = join(MOCK_DIR, 'mock.json');
+const MOCK = JSON.parse(readFileSync(MOCK_FILE, 'utf8')) as MockConfig;
+
+interface MockCall {
+  secret?: string;
+  value?: string | null;
+  tool?: string;
+  args?: Record<string, unknown>;
+  result?: unknown;
+  error?: { decision: string; message?: string; needed_scopes?: string[] };
+}
+const EXPECTATIONS = JSON.parse(readFileSync(join(MOCK_DIR, 'expectations.json'), 'utf8')) as {
+  scenarios: { name: string; mock: string | MockConfig; calls: MockCall[] }[];
+  invalid: { name: string; mock: unknown }[];
 };
 
-function mockFile(content: unknown = MOCK): string {
+/** The path of a mock: a file of conformance/mock, or the document written to a file. */
+function mockFile(content: unknown): string {
+  if (typeof content === 'string') return join(MOCK_DIR, content);
   const file = join(tempDir(), 'mock.json');
   writeFileSync(file, JSON.stringify(content));
   return file;
@@ -32,8 +43,35 @@ async function toolError(p: Promise<unknown>): Promise<ToolCallError> {
   throw new Error('expected a ToolCallError');
 }
 
+for (const scenario of EXPECTATIONS.scenarios) {
+  test(`conformance/mock: ${scenario.name}`, async () => {
+    const ctx = createApp({ manifest: writeManifest(), env: { MARINA_MOCK: mockFile(scenario.mock) }, logger: quiet }).context();
+    for (const call of scenario.calls) {
+      const what = JSON.stringify(call);
+      if (call.secret !== undefined) {
+        assert.equal(await ctx.secrets.get(call.secret), call.value, what);
+      } else if ('result' in call) {
+        assert.deepEqual(await ctx.tools.call(call.tool as string, call.args), call.result, what);
+      } else {
+        const e = await toolError(ctx.tools.call(call.tool as string, call.args));
+        const expected = call.error as NonNullable<MockCall['error']>;
+        assert.equal(e.decision, expected.decision, what);
+        if (expected.message !== undefined) assert.equal(e.message, expected.message, what);
+        if (expected.needed_scopes !== undefined) assert.deepEqual(e.neededScopes, expected.needed_scopes, what);
+      }
+    }
+  });
+}
+
+for (const invalid of EXPECTATIONS.invalid) {
+  test(`conformance/mock: refused, ${invalid.name}`, () => {
+    assert.throws(() => createApp({ manifest: writeManifest(), env: { MARINA_MOCK: mockFile(invalid.mock) }, logger: quiet }), TypeError);
+    assert.throws(() => new MockPlatformClient(invalid.mock as MockConfig), TypeError);
+  });
+}
+
 test('MARINA_MOCK selects mock mode; tools answer from the file', async () => {
-  const app = createApp({ manifest: writeManifest(), env: { MARINA_MOCK: mockFile() }, logger: quiet });
+  const app = createApp({ manifest: writeManifest(), env: { MARINA_MOCK: MOCK_FILE }, logger: quiet });
   assert.equal(app.mockMode, true);
   const ctx = app.context();
   assert.deepEqual(await ctx.tools.call('mail_send', { to: ['a@example.com'], subject: 's', text: 't' }), { queued: true, id: 'mail_1' });
@@ -46,7 +84,7 @@ test('MARINA_MOCK selects mock mode; tools answer from the file', async () => {
 });
 
 test('secrets come from the file, null when absent, never rejecting', async () => {
-  const ctx = createApp({ manifest: writeManifest(), mock: mockFile(), env: {}, logger: quiet }).context();
+  const ctx = createApp({ manifest: writeManifest(), mock: MOCK_FILE, env: {}, logger: quiet }).context();
   assert.equal(await ctx.secrets.get('API_KEY'), 'test-key');
   assert.equal(await ctx.secrets.get('OTHER'), null);
   assert.equal(await ctx.secrets.get('not a key'), null);
@@ -75,11 +113,6 @@ test('kv entries expire after their ttl', async () => {
   assert.deepEqual(await mock.callTool('kv_get', { key: 'k' }), { found: true, value: 1 });
   now += 61_000;
   assert.deepEqual(await mock.callTool('kv_get', { key: 'k' }), { found: false, value: null });
-});
-
-test('a kv tool listed in the file overrides the in-memory store', async () => {
-  const ctx = createApp({ manifest: writeManifest(), mock: { tools: { kv_get: { found: true, value: 'fixed' } } }, env: {}, logger: quiet }).context();
-  assert.equal(await ctx.kv.get('anything'), 'fixed');
 });
 
 test('mock mode end to end: a handler calls tools through the HTTP contract', async () => {

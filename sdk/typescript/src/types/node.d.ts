@@ -162,6 +162,7 @@ declare module 'node:http' {
     agent?: any;
   }
   export function createServer(listener?: (req: IncomingMessage, res: ServerResponse) => void): Server;
+  export function createServer(options: { requireHostHeader?: boolean }, listener?: (req: IncomingMessage, res: ServerResponse) => void): Server;
   export function request(options: RequestOptions | string | URL, cb?: (res: IncomingMessage) => void): ClientRequest;
 }
 

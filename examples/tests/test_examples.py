@@ -1,0 +1,434 @@
+"""The example apps, end to end: each is built (into a temporary copy), checked with
+`marina conformance --app`, then published to a real `marina serve`, installed in sandboxed
+instances and called through the CLI.
+
+Run from the repository root with the SDK venv's Python (scripts/test does):
+
+    MARINA_BIN=.build/debug/marina .build/sdk-venv/bin/python -m pytest -q examples/tests
+
+invoice-triage's vendor lookups go through the platform's `http_fetch` to a stand-in vendor
+directory on 127.0.0.1. The manifest may name only DNS names (not `localhost`), so serve runs
+in a private mount namespace where /etc/hosts maps `vendors.example.com` to 127.0.0.1 (this needs
+root and `unshare`), with `--egress-allow-private` so the egress rules let a loopback address through.
+"""
+import http.server
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tarfile
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+MARINA = os.environ.get("MARINA_BIN", str(REPO / ".build" / "debug" / "marina"))
+VENDOR_HOST = "vendors.example.com"
+# A broken example fails in seconds, not after six slow install attempts.
+SERVE_OPTIONS = ["--start-timeout", "15", "--event-retries", "3"]
+# Instances run /usr/bin/python3 and /usr/bin/node; conformance runs the apps with the same.
+SYSTEM_PATH = "/usr/bin:/bin:" + os.environ.get("PATH", "")
+
+
+def run(cmd, *, cwd=None, env=None, input=None, timeout=180):
+    return subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, input=input, capture_output=True, text=True, timeout=timeout)
+
+
+def copy_example(name, into):
+    """A copy of examples/NAME without build products, so that building never writes into the repository."""
+    target = into / name
+    shutil.copytree(EXAMPLES / name, target, ignore=shutil.ignore_patterns("node_modules", "dist", "marina_sdk", "__pycache__"))
+    return target
+
+
+def build(app_dir, sdk):
+    r = run([app_dir / "build", REPO / "sdk" / sdk], cwd=app_dir)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r
+
+
+def check_conformance(app_dir):
+    r = run([MARINA, "conformance", "--app", app_dir, "--json"], cwd=app_dir, env={**os.environ, "PATH": SYSTEM_PATH})
+    verdict = json.loads(r.stdout or "{}")
+    failed = [c for c in verdict.get("checks", []) if not c.get("ok")]
+    assert r.returncode == 0 and verdict.get("ok") is True, f"{failed or verdict} {r.stderr[-2000:]}"
+    assert len(verdict["checks"]) == 8
+
+
+@pytest.fixture(scope="module")
+def scratch():
+    """A fresh directory maker. Not pytest's tmp_path: that lives under a 0700 directory, and the
+    sandbox's unprivileged user must be able to reach the bundles under serve's data directory."""
+    root = Path(tempfile.mkdtemp(prefix="marina-examples-"))
+    root.chmod(0o755)
+    count = iter(range(1_000_000))
+
+    def make(name):
+        path = root / f"{name}-{next(count)}"
+        path.mkdir(mode=0o755)
+        return path
+
+    yield make
+    shutil.rmtree(root, ignore_errors=True)
+
+
+class Platform:
+    """A real `marina serve` in its own data directory, on a free loopback port."""
+
+    def __init__(self, root, extra=(), hosts=None):
+        self.root, self.data = root, root / ".marina"
+        root.mkdir(mode=0o755, parents=True, exist_ok=True)
+        command = [MARINA, "serve", "--data", self.data, "--listen", "127.0.0.1:0", *extra]
+        if hosts:
+            # A private mount namespace: `mount --bind` a hosts file over /etc/hosts for serve only.
+            # unshare and sh exec, so the PID stays serve's (serve.json's pid checks that).
+            hosts_file = root / "hosts"
+            hosts_file.write_text("127.0.0.1 localhost\n" + "".join(f"{ip} {name}\n" for name, ip in hosts.items()))
+            command = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                       'mount --bind "$0" /etc/hosts && exec "$@"', hosts_file, *command]
+        self.log_path = root / "serve.log"
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen([str(c) for c in command], stdout=self.log, stderr=subprocess.STDOUT, cwd=root)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                info = json.loads((self.data / "serve.json").read_text())
+                if info.get("pid") == self.process.pid:
+                    self.url = info["url"]
+                    break
+            except (OSError, ValueError):
+                pass
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        else:
+            self.stop()
+            raise AssertionError("marina serve did not start in 30 s: " + self.output())
+        if self.process.poll() is not None:
+            self.log.close()
+            raise AssertionError("marina serve exited: " + self.output())
+        self.env = {**os.environ, "MARINA_SERVER": self.url, "MARINA_API_KEY": (self.data / "admin.key").read_text().strip()}
+
+    def output(self):
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def stop(self):
+        """SIGTERM to serve (by its PID), then wait; SIGKILL if it does not go."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.log.close()
+
+    def cli(self, *args, input=None, ok=True):
+        r = run([MARINA, *args], cwd=self.root, env=self.env, input=input)
+        if ok:
+            assert r.returncode == 0, f"marina {' '.join(map(str, args))} failed: {r.stderr[-3000:]}"
+        return r
+
+    def json(self, *args):
+        return json.loads(self.cli(*args, "--json").stdout)
+
+    def invoke(self, app, tool, tenant, args):
+        return self.json("invoke", app, tool, "--tenant", tenant, "--args", json.dumps(args))
+
+    def ship(self, app_dir, app_id, version="1.0.0"):
+        """publish + deploy; returns the publish record."""
+        published = self.json("publish", app_dir)
+        assert published["app"] == app_id and published["version"] == version
+        self.cli("deploy", "--app", app_id, "--version", version)
+        return published
+
+    def bundle_members(self, bundle_hash):
+        digest = bundle_hash.split(":", 1)[1]
+        with tarfile.open(self.data / "bundles" / "sha256" / digest[:2] / (digest + ".tar.gz")) as bundle:
+            return {m.name.removeprefix("./") for m in bundle.getmembers() if m.isfile()}
+
+    def audit(self, tenant, *filters):
+        out = self.cli("audit", "--tenant", tenant, "--limit", "1000", "--json", *filters).stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def hello_platform(scratch):
+    platform = Platform(scratch("hello"), extra=SERVE_OPTIONS)
+    yield platform
+    platform.stop()
+
+
+# --- hello-python: standard library only, its own Ed25519 verification -------------------------------
+
+def test_ed25519_verify_agrees_with_cryptography():
+    """The example's pure-Python verifier against RFC 8032's first test vector and OpenSSL's signatures."""
+    import sys
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    sys.path.insert(0, str(EXAMPLES / "hello-python"))
+    sys.dont_write_bytecode, writes = True, sys.dont_write_bytecode   # no __pycache__ in examples/
+    try:
+        import ed25519_verify
+    finally:
+        sys.path.pop(0)
+        sys.dont_write_bytecode = writes
+    public = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+    signature = bytes.fromhex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555"
+                              "fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
+    assert ed25519_verify.verify(public, b"", signature)
+    assert not ed25519_verify.verify(public, b"\x00", signature)
+    for i in range(8):
+        key = Ed25519PrivateKey.generate()
+        raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        message = os.urandom(17 * i)
+        signed = key.sign(message)
+        assert ed25519_verify.verify(raw, message, signed)
+        tampered = bytearray(signed)
+        tampered[(7 * i) % 64] ^= 0x10
+        assert not ed25519_verify.verify(raw, message, bytes(tampered))
+        other = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        assert not ed25519_verify.verify(other, message, signed)
+    # S at or above the group order is refused (signature malleability).
+    s = int.from_bytes(signature[32:], "little") + ed25519_verify.L
+    assert not ed25519_verify.verify(public, b"", signature[:32] + s.to_bytes(32, "little"))
+    assert not ed25519_verify.verify(public[:31], b"", signature)
+
+
+def test_hello_python_passes_conformance(scratch):
+    check_conformance(copy_example("hello-python", scratch("conformance")))
+
+
+def test_hello_python_runs_in_a_sandbox(hello_platform, scratch):
+    p = hello_platform
+    app = copy_example("hello-python", scratch("app"))
+    published = p.ship(app, "hello-python")
+    assert p.bundle_members(published["bundle_hash"]) == {"marina.app.json", "server.py", "invocation_tokens.py", "ed25519_verify.py"}
+    p.cli("tenants", "create", "acme")
+    installed = p.json("install", "hello-python", "--tenant", "acme")
+    assert installed["state"] == "active", installed
+    # The platform's invocation token passed the app's own check, or the call would be 401.
+    assert p.invoke("hello-python", "greet", "acme", {"name": "Ada"}) == {"greeting": "Hello, Ada!"}
+    log = p.cli("logs", "hello-python", "--tenant", "acme").stdout
+    assert "installed for acme (event evt_" in log, log
+    calls = p.audit("acme", "--kind", "tool_call")
+    assert [(c["name"], c["status"]) for c in calls] == [("greet", "ok")]
+
+
+# --- hello-typescript: the TypeScript SDK, vendored into the bundle ----------------------------------
+
+@pytest.fixture(scope="module")
+def hello_typescript(scratch):
+    if shutil.which("tsc") is None or shutil.which("node") is None:
+        pytest.skip("needs node and tsc (apt-get install -y nodejs node-typescript node-yaml)")
+    app = copy_example("hello-typescript", scratch("app"))
+    build(app, "typescript")
+    return app
+
+
+def test_hello_typescript_builds_and_passes_conformance(hello_typescript):
+    assert (hello_typescript / "dist" / "server.js").is_file()
+    vendored = hello_typescript / "node_modules" / "@marina" / "sdk"
+    assert json.loads((vendored / "package.json").read_text())["main"] == "dist/index.js"
+    assert (vendored / "dist" / "runtime" / "app.js").is_file()
+    assert not (vendored / "dist" / "test").exists()
+    check_conformance(hello_typescript)
+
+
+def test_hello_typescript_runs_in_a_sandbox(hello_platform, hello_typescript):
+    p = hello_platform
+    published = p.ship(hello_typescript, "hello-typescript")
+    members = p.bundle_members(published["bundle_hash"])
+    assert "dist/server.js" in members and "node_modules/@marina/sdk/dist/index.js" in members
+    assert "node_modules/@marina/sdk/package.json" in members and "marina.app.yaml" in members
+    assert not [m for m in members if m.endswith(".ts") or m.startswith("src/") or m in ("build", "tsconfig.json", "README.md", ".gitignore")], members
+    for tenant in ("initech", "globex"):
+        p.cli("tenants", "create", tenant)
+        installed = p.json("install", "hello-typescript", "--tenant", tenant, "--grant", "kv.read", "--grant", "kv.write")
+        assert installed["state"] == "active", installed
+    # The count lives in the platform's kv, per tenant: it persists across calls and never leaks.
+    assert p.invoke("hello-typescript", "greet", "initech", {"name": "Ada"}) == {"greeting": "Hello, Ada!", "times": 1}
+    assert p.invoke("hello-typescript", "greet", "initech", {"name": "ada"}) == {"greeting": "Hello, ada!", "times": 2}
+    assert p.invoke("hello-typescript", "greet", "globex", {"name": "Ada"}) == {"greeting": "Hello, Ada!", "times": 1}
+    # The SDK read the YAML manifest with Debian's node-yaml from /usr inside the sandbox, and
+    # serves a manifest hashing to the published one (else the instance would not be ready).
+    log = p.cli("logs", "hello-typescript", "--tenant", "initech").stdout
+    assert published["manifest_hash"] in log and '"msg":"installed"' in log, log
+    app_calls = p.audit("initech", "--kind", "app_call")
+    assert {c["name"] for c in app_calls} == {"kv_get", "kv_set"} and all(c["decision"] == "allow" for c in app_calls)
+
+
+# --- invoice-triage: the Python SDK with kv, http_fetch, a secret, a schedule and a webhook ----------
+
+class VendorDirectory:
+    """A stand-in for the vendor directory API on 127.0.0.1: knows one vendor, wants a bearer key."""
+
+    def __init__(self, key):
+        self.requests = []
+        directory = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                url = urllib.parse.urlsplit(self.path)
+                name = urllib.parse.parse_qs(url.query).get("name", [""])[0]
+                directory.requests.append({"path": url.path, "name": name, "authorization": self.headers.get("Authorization")})
+                if self.headers.get("Authorization") != "Bearer " + key:
+                    status, body = 401, {"error": "bad key"}
+                elif url.path == "/v1/vendors" and name.lower().startswith("acme office"):
+                    status, body = 200, {"vendor": {"id": "v_1001", "name": "Acme Office Supplies GmbH", "category": "office_supplies"}}
+                else:
+                    status, body = 404, {"error": "unknown vendor"}
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def can_override_hosts():
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    return run(["unshare", "--mount", "--propagation", "private", "true"], timeout=10).returncode == 0
+
+
+VENDOR_KEY = "vk_live_" + os.urandom(8).hex()
+ACME_TONER = """INVOICE
+From: Acme Office Supplies
+Invoice No. INV-2041
+Toner cartridges x4            EUR 1.020,50
+Printer paper A4, 10 boxes     EUR 180,00
+Subtotal                       EUR 1.200,50
+VAT 19%                        EUR 228,10
+Total due                      EUR 1.428,60
+"""
+
+
+@pytest.fixture(scope="module")
+def triage_platform(scratch):
+    if not can_override_hosts():
+        pytest.skip("needs root and unshare: serve gets a private /etc/hosts mapping vendors.example.com to 127.0.0.1")
+    root = scratch("triage")
+    vendor = VendorDirectory(VENDOR_KEY)
+    app = copy_example("invoice-triage", root)
+    build(app, "python")
+    # Point the app at the stand-in's port (the manifest's URL has none: port 80 in production).
+    manifest = app / "marina.app.yaml"
+    text = manifest.read_text()
+    assert f"VENDOR_API_URL: http://{VENDOR_HOST}\n" in text
+    manifest.write_text(text.replace(f"VENDOR_API_URL: http://{VENDOR_HOST}\n", f"VENDOR_API_URL: http://{VENDOR_HOST}:{vendor.port}\n"))
+    try:
+        platform = Platform(root / "platform", extra=[*SERVE_OPTIONS, "--egress-allow-private"], hosts={VENDOR_HOST: "127.0.0.1"})
+    except BaseException:
+        vendor.stop()
+        raise
+    platform.app, platform.vendor = app, vendor
+    yield platform
+    platform.stop()
+    vendor.stop()
+
+
+def test_invoice_triage_builds_and_passes_conformance(scratch):
+    app = copy_example("invoice-triage", scratch("conformance"))
+    build(app, "python")
+    assert (app / "marina_sdk" / "__init__.py").is_file() and not list(app.glob("marina_sdk/**/__pycache__"))
+    check_conformance(app)
+
+
+def test_invoice_triage_end_to_end(triage_platform):
+    p, vendor = triage_platform, triage_platform.vendor
+    published = p.ship(p.app, "invoice-triage")
+    members = p.bundle_members(published["bundle_hash"])
+    assert {"marina.app.yaml", "server.py", "triage.py", "marina_sdk/__init__.py", "marina_sdk/tokens.py"} <= members
+    assert not {"build", "README.md", ".gitignore"} & members and not [m for m in members if "__pycache__" in m]
+    p.cli("tenants", "create", "acme")
+    assert p.json("install", "invoice-triage", "--tenant", "acme", "--grant-all")["state"] == "active"
+
+    # Without the vendor directory key the invoice is read but the vendor is not confirmed.
+    first = p.invoke("invoice-triage", "triage", "acme", {"text": ACME_TONER})
+    assert (first["invoice_id"], first["amount"], first["currency"]) == ("INV-2041", 1428.6, "EUR")
+    assert first["vendor_lookup"] == "no_api_key" and first["vendor"]["verified"] is False and first["needs_review"] is True
+    assert vendor.requests == []
+
+    # The tenant sets the key (write-only); the next call reads it and looks the vendor up through http_fetch.
+    p.cli("secrets", "set", "VENDOR_API_KEY=-", "--app", "invoice-triage", "--tenant", "acme", input=VENDOR_KEY + "\n")
+    second = p.invoke("invoice-triage", "triage", "acme", {"text": "From: Acme Office Supplies\nInvoice #INV-2042\nStaples\nTotal: EUR 12,40"})
+    assert second["vendor_lookup"] == "found" and second["vendor"] == {"name": "Acme Office Supplies GmbH", "id": "v_1001", "verified": True}
+    assert second["category"] == "office_supplies" and second["category_source"] == "vendor_directory" and second["amount"] == 12.4
+    assert vendor.requests == [{"path": "/v1/vendors", "name": "Acme Office Supplies", "authorization": "Bearer " + VENDOR_KEY}]
+
+    # kv persists across calls: the vendor answer is cached (no second request), and the stored
+    # invoices are what summary reads back.
+    third = p.invoke("invoice-triage", "triage", "acme", {"text": "From: Acme Office Supplies\nInvoice No. INV-2043\nPens\nTotal EUR 30,00"})
+    assert third["vendor_lookup"] == "cached" and third["vendor"]["verified"] is True
+    assert len(vendor.requests) == 1
+    summary = p.invoke("invoice-triage", "summary", "acme", {})
+    assert summary["invoices"] == 3 and summary["by_category"] == {"office_supplies": {"count": 3, "totals": {"EUR": 1471.0}}}
+    assert summary["needs_review"] == ["INV-2041"] and summary["last_report"] is None
+
+    # webhook.ingest: a batch posted by the mail pipeline (no webhook ingress yet: `marina event`).
+    batch = {"invoices": [{"text": "Cloudly Hosting Inc.\nInvoice #CH-77\nMonthly subscription, 25 seats\nTotal: $ 2,450.00"},
+                          {"text": "From: Acme Office Supplies\nPaper\nTotal due EUR 99,00", "invoice_id": "MAIL-9"}]}
+    delivered = p.json("event", "invoice-triage", "webhook.ingest", "--tenant", "acme", "--payload", json.dumps(batch))
+    assert delivered["state"] == "delivered", delivered
+    assert [r["name"] for r in vendor.requests] == ["Acme Office Supplies", "Cloudly Hosting Inc."]
+    summary = p.invoke("invoice-triage", "summary", "acme", {})
+    assert summary["invoices"] == 5 and summary["by_source"] == {"tool": 3, "webhook": 2}
+    assert summary["by_category"]["software"] == {"count": 1, "totals": {"USD": 2450.0}}
+    assert summary["by_category"]["office_supplies"]["totals"] == {"EUR": 1570.0}
+    assert summary["needs_review"] == ["CH-77", "INV-2041"]
+
+    # schedule.nightly (no scheduler yet: `marina event`) writes the day's report to kv.
+    nightly = p.json("event", "invoice-triage", "schedule.nightly", "--tenant", "acme", "--payload", '{"date": "2026-03-31"}')
+    assert nightly["state"] == "delivered", nightly
+    report = p.invoke("invoice-triage", "summary", "acme", {})["last_report"]
+    assert report["date"] == "2026-03-31" and report["event_id"] == nightly["id"] and report["invoices"] == 5
+    # Events the manifest does not declare are refused before they reach the app.
+    refused = p.cli("event", "invoice-triage", "webhook.unknown", "--tenant", "acme", ok=False)
+    assert refused.returncode == 1 and "unknown_event" in refused.stderr
+
+    # The audit log shows the platform fetching for the app, and the secret reads by name only.
+    deadline = time.time() + 5
+    while True:
+        records = p.audit("acme")
+        egress = [r for r in records if r["kind"] == "egress"]
+        if len(egress) >= 2 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert [(r["name"], r["decision"]) for r in egress] == [(f"{VENDOR_HOST}:{vendor.port}", "allow")] * 2
+    fetches = [r for r in records if r["kind"] == "app_call" and r["name"] == "http_fetch"]
+    assert len(fetches) == 2 and all(r["decision"] == "allow" and r["status"] == "ok" for r in fetches)
+    reads = [r["status"] for r in records if r["kind"] == "secret_read" and r["name"] == "VENDOR_API_KEY"]
+    assert "not_found" in reads and "found_override" in reads
+    assert VENDOR_KEY not in json.dumps(records)
+    assert VENDOR_KEY not in p.cli("logs", "invoice-triage", "--tenant", "acme").stdout
+
+    # Another tenant that did not grant http.fetch: the scope gate refuses the lookup (and audits
+    # it), the app degrades to keywords, and it sees none of acme's invoices.
+    p.cli("tenants", "create", "globex")
+    assert p.json("install", "invoice-triage", "--tenant", "globex", "--grant", "kv.read", "--grant", "kv.write")["state"] == "active"
+    p.cli("secrets", "set", "VENDOR_API_KEY=-", "--app", "invoice-triage", "--tenant", "globex", input="globex-key\n")
+    denied = p.invoke("invoice-triage", "triage", "globex", {"text": ACME_TONER})
+    assert denied["vendor_lookup"] == "refused:scope_denied" and denied["category_source"] == "keywords"
+    assert len(vendor.requests) == 2
+    assert p.invoke("invoice-triage", "summary", "globex", {})["invoices"] == 1
+    assert any(r["name"] == "http_fetch" and r["decision"] == "deny:no_scope" for r in p.audit("globex", "--kind", "app_call"))
