@@ -180,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MarinaKitTests",
-            dependencies: ["MarinaKit", "MarinaCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["MarinaKit", "MarinaCore", "MarinaTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

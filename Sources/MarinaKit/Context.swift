@@ -29,6 +29,7 @@ public struct Context: Sendable {
         var logger = Logger(label: "app.\(app)") { StreamLogHandler.standardError(label: $0) }
         if let requestId { logger[metadataKey: "request_id"] = .string(requestId) }
         self.logger = logger
+        let platform = (platform as? HTTPPlatform)?.forRequest(requestId) ?? platform
         tools = Tools(platform: platform)
         secrets = Secrets(platform: platform)
         kv = KV(tools: tools)

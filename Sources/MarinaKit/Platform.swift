@@ -28,6 +28,9 @@ public struct HTTPPlatform: PlatformBackend {
     let baseURL: String
     let token: String
     let timeout: TimeAmount
+    /// Sent as `X-Marina-Request-Id`: the platform follows chains of `apps_invoke` calls (depth
+    /// ≤ 8, no cycles) by the id of the request a call is made for.
+    var requestId: String?
 
     public init(url: String, token: String, timeout: TimeAmount = .seconds(30)) {
         baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -39,6 +42,7 @@ public struct HTTPPlatform: PlatformBackend {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let requestId { request.headers.add(name: "X-Marina-Request-Id", value: requestId) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: CanonicalJSON.bytes(body)))
@@ -60,6 +64,13 @@ public struct HTTPPlatform: PlatformBackend {
             throw ToolCallError(decision: "platform_error", message: answer["error"]?["message"]?.stringValue ?? "HTTP \(status)", tool: tool)
         }
         return answer
+    }
+
+    /// The same platform, its calls made for the request `id`.
+    public func forRequest(_ id: String?) -> HTTPPlatform {
+        var scoped = self
+        scoped.requestId = id
+        return scoped
     }
 
     public func callTool(_ name: String, _ args: JSONValue) async throws(ToolCallError) -> JSONValue {

@@ -118,7 +118,9 @@ public final class EgressProxy: Sendable {
             report(spec, Connection(host: host, port: port, decision: "deny:" + refusal.reason, bytesOut: 0, bytesIn: 0, durationMs: 0))
             throw refusal
         }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        // RFC 9110 §7.2: the port is part of Host unless it is the scheme's default.
+        let hostHeader = port == 80 ? host : "\(host):\(port)"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers where !["host", "connection", "content-length", "transfer-encoding"].contains(name.lowercased()) {
             head += "\(name): \(value)\r\n"
         }

@@ -17,6 +17,8 @@ struct Harness {
     let services: PlatformServices
     let signer: TokenSigner
     let vault: Vault
+    /// The audit log the services write to (the mail drainer tests share it).
+    let audit: AuditLog
     let adminKey: String
     let bundleRoot: URL
     let drop: @Sendable () async -> Void
@@ -55,7 +57,7 @@ struct Harness {
             return (next.keyId, try await vault.rotateMaster(to: next))
         }
         let key = try await access.bootstrapAdmin()!
-        return Harness(services: services, signer: signer, vault: vault, adminKey: key, bundleRoot: root, drop: { await drop(); try? FileManager.default.removeItem(at: root) })
+        return Harness(services: services, signer: signer, vault: vault, audit: audit, adminKey: key, bundleRoot: root, drop: { await drop(); try? FileManager.default.removeItem(at: root) })
     }
 
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import MarinaCore
+import MarinaTestSupport
 import Testing
 @testable import MarinaKit
 
@@ -51,5 +52,19 @@ import Testing
         let app = try MarinaApp(manifest: fixtureManifest, environment: [:])
         #expect(await app.context().secrets.get("K") == nil)
         do { _ = try await app.context().tools.call("kv_get", ["key": "a"]) } catch { #expect(error.decision == "platform_error") }
+    }
+
+    @Test func callsToThePlatformCarryTheRequestTheyAreMadeFor() async throws {
+        let platform = LoopbackHTTPServer { _ in ("200 OK", "application/json", #"{"ok": true, "result": {"found": false, "value": null}, "value": "s3cret"}"#) }
+        defer { platform.stop() }
+        let app = try MarinaApp(manifest: fixtureManifest, environment: [:], platform: HTTPPlatform(url: "http://127.0.0.1:\(platform.port)", token: "tok"))
+        let ctx = app.context(requestId: "req_chain_7")
+        _ = try await ctx.tools.call("kv_get", ["key": "a"])
+        #expect(await ctx.secrets.get("K") == "s3cret")
+        _ = try await app.context().tools.call("kv_get", ["key": "a"])
+        let requests = platform.requests
+        #expect(requests.count == 3)
+        #expect(requests.prefix(2).allSatisfy { $0.contains("\r\nX-Marina-Request-Id: req_chain_7\r\n") && $0.contains("Authorization: Bearer tok") }, "\(requests)")
+        #expect(!(requests.last ?? "").lowercased().contains("x-marina-request-id"))
     }
 }

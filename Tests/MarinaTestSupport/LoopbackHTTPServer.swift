@@ -18,15 +18,8 @@ public final class LoopbackHTTPServer: Sendable {
 
     /// `respond` gets the raw request and returns (status line text, content type, body).
     public init(respond: @escaping @Sendable (String) -> (status: String, contentType: String, body: String)) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 } }
-        listen(fd, 16)
-        listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        let (fd, port) = Self.listenOnLoopback()
+        (listener, self.port) = (fd, port)
         let log = self.log
         Thread.detachNewThread {
             while true {
@@ -65,5 +58,19 @@ public final class LoopbackHTTPServer: Sendable {
             if text[split.upperBound...].utf8.count >= declared { break }
         }
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension LoopbackHTTPServer {
+    /// A listening TCP socket on `127.0.0.1` at a free port, and the port.
+    static func listenOnLoopback() -> (fd: Int32, port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 } }
+        listen(fd, 16)
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 }

@@ -17,7 +17,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 BROKEN = os.path.join(HERE, "broken")
-MARINA = os.environ.get("MARINA_BIN") or os.path.join(REPO, ".build", "debug", "marina")
+MARINA = os.path.abspath(os.environ.get("MARINA_BIN") or os.path.join(REPO, ".build", "debug", "marina"))
 
 # The checks, in the order and with the names `marina conformance` prints them.
 HEALTH = "GET /health answers 200"

@@ -19,7 +19,7 @@ import pytest
 
 DOCS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO = os.path.dirname(DOCS)
-MARINA = os.environ.get("MARINA_BIN") or os.path.join(REPO, ".build", "debug", "marina")
+MARINA = os.path.abspath(os.environ.get("MARINA_BIN") or os.path.join(REPO, ".build", "debug", "marina"))
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 
 

@@ -11,151 +11,18 @@ directory on 127.0.0.1. The manifest may name only DNS names (not `localhost`), 
 in a private mount namespace where /etc/hosts maps `vendors.example.com` to 127.0.0.1 (this needs
 root and `unshare`), with `--egress-allow-private` so the egress rules let a loopback address through.
 """
-import http.server
 import json
 import os
 import shutil
-import signal
-import subprocess
-import tarfile
-import tempfile
-import threading
 import time
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
-MARINA = os.environ.get("MARINA_BIN", str(REPO / ".build" / "debug" / "marina"))
+from support import (SERVE_OPTIONS, JSONStandIn, Platform, build, can_override_hosts, check_conformance, copy_example,
+                     import_example_module)
+
 VENDOR_HOST = "vendors.example.com"
-# A broken example fails in seconds, not after six slow install attempts.
-SERVE_OPTIONS = ["--start-timeout", "15", "--event-retries", "3"]
-# Instances run /usr/bin/python3 and /usr/bin/node; conformance runs the apps with the same.
-SYSTEM_PATH = "/usr/bin:/bin:" + os.environ.get("PATH", "")
-
-
-def run(cmd, *, cwd=None, env=None, input=None, timeout=180):
-    return subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, input=input, capture_output=True, text=True, timeout=timeout)
-
-
-def copy_example(name, into):
-    """A copy of examples/NAME without build products, so that building never writes into the repository."""
-    target = into / name
-    shutil.copytree(EXAMPLES / name, target, ignore=shutil.ignore_patterns("node_modules", "dist", "marina_sdk", "__pycache__"))
-    return target
-
-
-def build(app_dir, sdk):
-    r = run([app_dir / "build", REPO / "sdk" / sdk], cwd=app_dir)
-    assert r.returncode == 0, r.stdout + r.stderr
-    return r
-
-
-def check_conformance(app_dir):
-    r = run([MARINA, "conformance", "--app", app_dir, "--json"], cwd=app_dir, env={**os.environ, "PATH": SYSTEM_PATH})
-    verdict = json.loads(r.stdout or "{}")
-    failed = [c for c in verdict.get("checks", []) if not c.get("ok")]
-    assert r.returncode == 0 and verdict.get("ok") is True, f"{failed or verdict} {r.stderr[-2000:]}"
-    assert len(verdict["checks"]) == 8
-
-
-@pytest.fixture(scope="module")
-def scratch():
-    """A fresh directory maker. Not pytest's tmp_path: that lives under a 0700 directory, and the
-    sandbox's unprivileged user must be able to reach the bundles under serve's data directory."""
-    root = Path(tempfile.mkdtemp(prefix="marina-examples-"))
-    root.chmod(0o755)
-    count = iter(range(1_000_000))
-
-    def make(name):
-        path = root / f"{name}-{next(count)}"
-        path.mkdir(mode=0o755)
-        return path
-
-    yield make
-    shutil.rmtree(root, ignore_errors=True)
-
-
-class Platform:
-    """A real `marina serve` in its own data directory, on a free loopback port."""
-
-    def __init__(self, root, extra=(), hosts=None):
-        self.root, self.data = root, root / ".marina"
-        root.mkdir(mode=0o755, parents=True, exist_ok=True)
-        command = [MARINA, "serve", "--data", self.data, "--listen", "127.0.0.1:0", *extra]
-        if hosts:
-            # A private mount namespace: `mount --bind` a hosts file over /etc/hosts for serve only.
-            # unshare and sh exec, so the PID stays serve's (serve.json's pid checks that).
-            hosts_file = root / "hosts"
-            hosts_file.write_text("127.0.0.1 localhost\n" + "".join(f"{ip} {name}\n" for name, ip in hosts.items()))
-            command = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                       'mount --bind "$0" /etc/hosts && exec "$@"', hosts_file, *command]
-        self.log_path = root / "serve.log"
-        self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen([str(c) for c in command], stdout=self.log, stderr=subprocess.STDOUT, cwd=root)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                info = json.loads((self.data / "serve.json").read_text())
-                if info.get("pid") == self.process.pid:
-                    self.url = info["url"]
-                    break
-            except (OSError, ValueError):
-                pass
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        else:
-            self.stop()
-            raise AssertionError("marina serve did not start in 30 s: " + self.output())
-        if self.process.poll() is not None:
-            self.log.close()
-            raise AssertionError("marina serve exited: " + self.output())
-        self.env = {**os.environ, "MARINA_SERVER": self.url, "MARINA_API_KEY": (self.data / "admin.key").read_text().strip()}
-
-    def output(self):
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-    def stop(self):
-        """SIGTERM to serve (by its PID), then wait; SIGKILL if it does not go."""
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self.log.close()
-
-    def cli(self, *args, input=None, ok=True):
-        r = run([MARINA, *args], cwd=self.root, env=self.env, input=input)
-        if ok:
-            assert r.returncode == 0, f"marina {' '.join(map(str, args))} failed: {r.stderr[-3000:]}"
-        return r
-
-    def json(self, *args):
-        return json.loads(self.cli(*args, "--json").stdout)
-
-    def invoke(self, app, tool, tenant, args):
-        return self.json("invoke", app, tool, "--tenant", tenant, "--args", json.dumps(args))
-
-    def ship(self, app_dir, app_id, version="1.0.0"):
-        """publish + deploy; returns the publish record."""
-        published = self.json("publish", app_dir)
-        assert published["app"] == app_id and published["version"] == version
-        self.cli("deploy", "--app", app_id, "--version", version)
-        return published
-
-    def bundle_members(self, bundle_hash):
-        digest = bundle_hash.split(":", 1)[1]
-        with tarfile.open(self.data / "bundles" / "sha256" / digest[:2] / (digest + ".tar.gz")) as bundle:
-            return {m.name.removeprefix("./") for m in bundle.getmembers() if m.isfile()}
-
-    def audit(self, tenant, *filters):
-        out = self.cli("audit", "--tenant", tenant, "--limit", "1000", "--json", *filters).stdout
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -169,17 +36,10 @@ def hello_platform(scratch):
 
 def test_ed25519_verify_agrees_with_cryptography():
     """The example's pure-Python verifier against RFC 8032's first test vector and OpenSSL's signatures."""
-    import sys
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-    sys.path.insert(0, str(EXAMPLES / "hello-python"))
-    sys.dont_write_bytecode, writes = True, sys.dont_write_bytecode   # no __pycache__ in examples/
-    try:
-        import ed25519_verify
-    finally:
-        sys.path.pop(0)
-        sys.dont_write_bytecode = writes
+    ed25519_verify = import_example_module("hello-python", "ed25519_verify")
     public = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
     signature = bytes.fromhex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555"
                               "fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
@@ -267,48 +127,22 @@ def test_hello_typescript_runs_in_a_sandbox(hello_platform, hello_typescript):
 
 # --- invoice-triage: the Python SDK with kv, http_fetch, a secret, a schedule and a webhook ----------
 
-class VendorDirectory:
+class VendorDirectory(JSONStandIn):
     """A stand-in for the vendor directory API on 127.0.0.1: knows one vendor, wants a bearer key."""
 
     def __init__(self, key):
-        self.requests = []
-        directory = self
+        self.key, self.requests = key, []
+        super().__init__()
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                url = urllib.parse.urlsplit(self.path)
-                name = urllib.parse.parse_qs(url.query).get("name", [""])[0]
-                directory.requests.append({"path": url.path, "name": name, "authorization": self.headers.get("Authorization")})
-                if self.headers.get("Authorization") != "Bearer " + key:
-                    status, body = 401, {"error": "bad key"}
-                elif url.path == "/v1/vendors" and name.lower().startswith("acme office"):
-                    status, body = 200, {"vendor": {"id": "v_1001", "name": "Acme Office Supplies GmbH", "category": "office_supplies"}}
-                else:
-                    status, body = 404, {"error": "unknown vendor"}
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def can_override_hosts():
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
-        return False
-    return run(["unshare", "--mount", "--propagation", "private", "true"], timeout=10).returncode == 0
+    def answer(self, request):
+        url = urllib.parse.urlsplit(request.path)
+        name = urllib.parse.parse_qs(url.query).get("name", [""])[0]
+        self.requests.append({"path": url.path, "name": name, "authorization": request.headers.get("Authorization")})
+        if request.headers.get("Authorization") != "Bearer " + self.key:
+            return 401, {"error": "bad key"}
+        if url.path == "/v1/vendors" and name.lower().startswith("acme office"):
+            return 200, {"vendor": {"id": "v_1001", "name": "Acme Office Supplies GmbH", "category": "office_supplies"}}
+        return 404, {"error": "unknown vendor"}
 
 
 VENDOR_KEY = "vk_live_" + os.urandom(8).hex()

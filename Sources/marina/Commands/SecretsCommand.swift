@@ -110,7 +110,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show records, newest first (or follow new ones).")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the newest records, printed oldest first as tail does (--follow keeps printing new ones).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var filters: Filters
         @Option(help: "How many records (1–1000).") var limit = 50

@@ -73,6 +73,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("egress-allow-private"), help: "Let the egress proxy reach allowed hosts on loopback and private addresses (development and tests only).")
     var egressAllowPrivate = false
 
+    @Option(name: .customLong("smtp-relay"), help: "Deliver the mail apps send (mail_send) to this SMTP relay, HOST:PORT: plain SMTP without TLS or AUTH, such as a Postfix on loopback. Without it mail stays queued.")
+    var smtpRelay: String?
+
+    @Option(name: .customLong("smtp-from"), help: "The sender (envelope and From:) of delivered mail.")
+    var smtpFrom: String = "marina@localhost"
+
     @Option(name: .customLong("parent-pid"), help: .hidden) var parentPid: Int32?
     @Option(name: .customLong("start-timeout"), help: "Seconds an instance has to answer GET /health after it starts.")
     var startTimeout: Int = 30
@@ -81,6 +87,12 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
         guard let (host, port) = Self.parseListen(listen) else { throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:7070") }
         guard maxBundleMB > 0 else { throw ValidationError("--max-bundle-mb must be positive") }
+        var smtp: SMTPClient?
+        if let smtpRelay {
+            guard let client = SMTPClient(relay: smtpRelay) else { throw ValidationError("--smtp-relay takes HOST:PORT, e.g. 127.0.0.1:25") }
+            smtp = client
+        }
+        guard smtpFrom.wholeMatch(of: #/[^@\s<>]+@[^@\s<>]+/#) != nil else { throw ValidationError("--smtp-from takes a mail address, e.g. marina@example.com") }
         let catalog: ScopeCatalog
         do { catalog = try ManifestFile.catalog(extendedBy: scopeCatalog) } catch { Output.exit(with: error) }
 
@@ -207,6 +219,11 @@ struct ServeCommand: AsyncParsableCommand {
         let reaper = InstallReaper(installs: installs, grace: TimeInterval(reaperGrace), logger: logger)
         var running: [any Service] = [supervisor, events, app, janitor, reaper]
         if let parentPid { running.append(ParentWatch(pid: parentPid, logger: logger)) }
+        if let smtp {
+            running.append(MailDrainer(store: store, client: smtp, audit: audit, env: env, configuration: .init(sender: smtpFrom), logger: logger))
+        } else {
+            logger.notice("no --smtp-relay: mail that apps send stays queued in the outbox")
+        }
         let group = ServiceGroup(configuration: .init(services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         try? FileManager.default.removeItem(at: serveInfo)

@@ -1,6 +1,7 @@
 """What a handler gets: who it runs for, and the platform's tools, secrets, kv store and a logger."""
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 from dataclasses import dataclass, field
@@ -60,33 +61,54 @@ class Event:
         return self.type.split(".", 1)[1] if "." in self.type else self.type
 
 
-class Tools:
-    """``ctx.tools.call(name, args)`` calls a platform tool; a refusal raises ToolCallError."""
+def _accepts_request_id(method: Any) -> bool:
+    """Whether a platform's method takes ``request_id`` (platforms written before it was added do not)."""
+    try:
+        parameters = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "request_id" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
-    def __init__(self, platform: Any) -> None:
+
+def _platform_call(method: Any, request_id: Optional[str], *args: Any) -> Any:
+    """``method(*args, request_id=request_id)``, or without it when there is none or the method cannot take it."""
+    if request_id and _accepts_request_id(method):
+        return method(*args, request_id=request_id)
+    return method(*args)
+
+
+class Tools:
+    """``ctx.tools.call(name, args)`` calls a platform tool; a refusal raises ToolCallError.
+
+    Every call carries the context's ``request_id`` (``X-Marina-Request-Id``), so that the platform
+    can follow chains of ``apps_invoke`` calls."""
+
+    def __init__(self, platform: Any, request_id: Optional[str] = None) -> None:
         self._platform = platform
+        self.request_id = request_id
 
     def call(self, name: str, args: Optional[dict] = None) -> Any:
-        return self._platform.call_tool(name, {} if args is None else args)
+        return _platform_call(self._platform.call_tool, self.request_id, name, {} if args is None else args)
 
     def list(self) -> List[dict]:
         """The platform tools this app may call: ``[{"name", "description", "scope", "input_schema"}]``."""
-        return self._platform.list_tools()
+        return _platform_call(self._platform.list_tools, self.request_id)
 
 
 class Secrets:
     """``ctx.secrets.get(key)`` returns the secret's value or None. It never raises."""
 
-    def __init__(self, platform: Any, logger: logging.LoggerAdapter) -> None:
+    def __init__(self, platform: Any, logger: logging.LoggerAdapter, request_id: Optional[str] = None) -> None:
         self._platform = platform
         self._log = logger
+        self.request_id = request_id
 
     def get(self, key: str, default: Optional[str] = None) -> Optional[str]:
         try:
             if not isinstance(key, str) or not SECRET_KEY.fullmatch(key):
                 self._log.warning("secrets.get: %r is not a secret key (^[A-Z][A-Z0-9_]{0,63}$)", key)
                 return default
-            value = self._platform.get_secret(key)
+            value = _platform_call(self._platform.get_secret, self.request_id, key)
             return default if value is None else value
         except Exception as error:  # noqa: BLE001 - the contract: never raises
             self._log.warning("secrets.get(%s) failed: %s", key, error)
@@ -154,8 +176,8 @@ class Context:
         self.claims = claims or {}
         self.event = event
         self.log: logging.LoggerAdapter = _RequestLogger(app_logger(), {"request_id": request_id})
-        self.tools = Tools(platform)
-        self.secrets = Secrets(platform, self.log)
+        self.tools = Tools(platform, request_id)
+        self.secrets = Secrets(platform, self.log, request_id)
         self.kv = KV(self.tools)
 
     @property

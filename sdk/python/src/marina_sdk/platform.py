@@ -29,7 +29,9 @@ def _error_from(body: Any, tool: Optional[str]) -> ToolCallError:
 class PlatformClient:
     """``POST $MARINA_URL/api/mcp/app-tools`` and ``/api/mcp/app-secrets`` with ``MARINA_APP_TOKEN``.
 
-    The platform is reached directly, never through the egress proxy of ``HTTP_PROXY``."""
+    The platform is reached directly, never through the egress proxy of ``HTTP_PROXY``. A call made
+    with ``request_id`` carries it as ``X-Marina-Request-Id``, which lets the platform follow chains
+    of ``apps_invoke`` calls (their depth, and cycles)."""
 
     def __init__(self, url: Optional[str], token: Optional[str], timeout: float = 30.0) -> None:
         self.url = (url or "").rstrip("/")
@@ -37,7 +39,7 @@ class PlatformClient:
         self.timeout = timeout
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
-    def _request(self, method: str, path: str, body: Any = None) -> Any:
+    def _request(self, method: str, path: str, body: Any = None, request_id: Optional[str] = None) -> Any:
         if not self.url:
             raise ToolCallError("platform_error", "MARINA_URL is not set: there is no platform to call")
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
@@ -47,6 +49,8 @@ class PlatformClient:
             request.add_header("Content-Type", "application/json")
         if self.token:
             request.add_header("Authorization", "Bearer " + self.token)
+        if request_id:
+            request.add_header("X-Marina-Request-Id", request_id)
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 raw = response.read()
@@ -65,9 +69,9 @@ class PlatformClient:
         except ValueError:
             raise ToolCallError("platform_error", "the platform's answer is not JSON") from None
 
-    def call_tool(self, name: str, args: Any) -> Any:
+    def call_tool(self, name: str, args: Any, request_id: Optional[str] = None) -> Any:
         try:
-            body = self._request("POST", "/api/mcp/app-tools", {"tool": name, "args": args})
+            body = self._request("POST", "/api/mcp/app-tools", {"tool": name, "args": args}, request_id)
         except ToolCallError as error:
             error.tool = name
             raise
@@ -75,13 +79,13 @@ class PlatformClient:
             return body.get("result")
         raise _error_from(body, name)
 
-    def list_tools(self) -> List[dict]:
-        body = self._request("GET", "/api/mcp/app-tools")
+    def list_tools(self, request_id: Optional[str] = None) -> List[dict]:
+        body = self._request("GET", "/api/mcp/app-tools", request_id=request_id)
         tools = body.get("tools") if isinstance(body, dict) else None
         return tools if isinstance(tools, list) else []
 
-    def get_secret(self, key: str) -> Optional[str]:
-        body = self._request("POST", "/api/mcp/app-secrets", {"key": key})
+    def get_secret(self, key: str, request_id: Optional[str] = None) -> Optional[str]:
+        body = self._request("POST", "/api/mcp/app-secrets", {"key": key}, request_id)
         if isinstance(body, dict) and body.get("ok") is True:
             value = body.get("value")
             return value if isinstance(value, str) else None
@@ -170,7 +174,8 @@ class MockPlatform:
 
     A tool's entry is its result, or, when it is an object with the single key ``error``, that error.
     A tool that is absent is ``unknown_tool``, except the kv tools, which an in-memory store serves
-    unless the document lists them. Calls are recorded in ``calls``."""
+    unless the document lists them. Calls are recorded in ``calls``; the request id a call is made
+    with (``X-Marina-Request-Id`` on the real platform) is accepted and ignored."""
 
     def __init__(self, data: Optional[dict] = None) -> None:
         data = {} if data is None else data
@@ -191,7 +196,7 @@ class MockPlatform:
         with open(path, encoding="utf-8") as f:
             return cls(json.load(f))
 
-    def call_tool(self, name: str, args: Any) -> Any:
+    def call_tool(self, name: str, args: Any, request_id: Optional[str] = None) -> Any:
         with self._lock:
             self.calls.append((name, args))
         if name in self.tools:
@@ -203,10 +208,10 @@ class MockPlatform:
             return self.kv.call(name, args)
         raise ToolCallError("unknown_tool", f"the mock platform has no tool {name}", tool=name)
 
-    def list_tools(self) -> List[dict]:
+    def list_tools(self, request_id: Optional[str] = None) -> List[dict]:
         names = list(self.tools) + [t for t in KV_TOOLS if t not in self.tools]
         return [{"name": n, "description": "", "scope": None, "input_schema": {"type": "object"}} for n in names]
 
-    def get_secret(self, key: str) -> Optional[str]:
+    def get_secret(self, key: str, request_id: Optional[str] = None) -> Optional[str]:
         value = self.secrets.get(key)
         return value if isinstance(value, str) else None
