@@ -84,8 +84,10 @@ public struct InstallService: Sendable {
                                          input: ["granted_scopes": .array(granted.map(JSONValue.string)), "policy": .string(install.policy),
                                                  "settings": .array(settings.keys.sorted().map(JSONValue.string))], store: store, env: env, in: db)
                 if wantsEvent {
-                    try await events.enqueue(install: install, versionId: version.id, type: "install", payload: ["granted_scopes": .array(granted.map(JSONValue.string))],
-                                             attemptId: attempt.id, in: db)
+                    // The app learns its settings here (secret ones through `app-secrets`, never in events).
+                    let payload: JSONValue = ["granted_scopes": .array(granted.map(JSONValue.string)),
+                                              "settings": .object(JSONObject(settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))]
+                    try await events.enqueue(install: install, versionId: version.id, type: "install", payload: payload, attemptId: attempt.id, in: db)
                 } else {
                     var active = install
                     active.state = "active"
@@ -237,8 +239,15 @@ public struct InstallService: Sendable {
         }
     }
 
-    /// Moves an install to a newer version: the one given, else `current`. Needs every scope the
-    /// new version declares to be granted (pass them in `grant`) — re-consent when scopes grow.
+    /// The scopes `target` adds to what `previous` declared that the install has not granted:
+    /// moving to `target` needs the tenant's consent to these. A scope the tenant declined before
+    /// (declared by both, never granted) stays declined and holds nothing up.
+    static func scopesNeedingConsent(target: Manifest, previous: Manifest, granted: [String]) -> [String] {
+        target.scopes.filter { !previous.scopes.contains($0) && !granted.contains($0) }
+    }
+
+    /// Moves an install to a newer version: the one given, else `current`. Scopes the new
+    /// version adds must be granted (pass them in `grant`) — re-consent when scopes grow.
     public func upgrade(_ principal: Principal, tenant tenantSlug: String, app appSlug: String, _ request: Request) async throws -> InstallView {
         let tenant = try await requireTenantAdmin(principal, tenantSlug)
         let (app, target, manifest) = try await installableVersion(tenant: tenant, app: appSlug, version: request.version, principal: principal)
@@ -251,7 +260,7 @@ public struct InstallService: Sendable {
             let previous = install
             var granted = install.granted
             granted = Array(Set(granted + (request.grantAll == true ? manifest.scopes : (request.grant ?? []))))
-            let missing = manifest.scopes.filter { !granted.contains($0) }
+            let missing = Self.scopesNeedingConsent(target: manifest, previous: try Self.manifest(current), granted: granted)
             guard missing.isEmpty else {
                 throw PlatformError(.conflict, "consent_required", "\(appSlug) \(target.version) needs scopes not granted yet: \(missing.joined(separator: ", ")); upgrade with --grant")
             }
@@ -274,7 +283,7 @@ public struct InstallService: Sendable {
         return try await view(installId: old.id)
     }
 
-    /// After `current` moves: `auto` installs follow unless the new version needs scopes they have
+    /// After `current` moves: `auto` installs follow unless the new version adds scopes they have
     /// not granted (then they stay and are flagged as needing consent); `manual` and `pinned` stay.
     public func currentChanged(appSlug: String) async throws {
         let moved: [(InstallRecord, VersionRecord)] = try await store.transaction { db in
@@ -285,8 +294,7 @@ public struct InstallService: Sendable {
             var moved: [(InstallRecord, VersionRecord)] = []
             for var install in try await installs.installs(appId: app.id, in: db) where install.policy == "auto" && install.state == "active" && install.versionId != target.id {
                 guard let old = try await registry.version(id: install.versionId, in: db) else { continue }
-                let granted = install.granted
-                if manifest.scopes.allSatisfy(granted.contains) {
+                if Self.scopesNeedingConsent(target: manifest, previous: try Self.manifest(old), granted: install.granted).isEmpty {
                     install.versionId = target.id
                     install.needsConsent = false
                     install.tokenGeneration += 1

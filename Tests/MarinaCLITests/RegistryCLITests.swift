@@ -46,6 +46,23 @@ import Testing
         #expect(try CLI.run(["deploy", "--app", "hello-python", "--version", "7.0.0"], in: dir).status == 1)
     }
 
+    @Test func anAppAskingForAnOperatorsScopePublishesWithItsCatalog() throws {
+        let dir = try CLI.temporaryDirectory()
+        let scopes = dir.appendingPathComponent("scopes.yaml")
+        try "scopes: [{name: crm.read, description: Read CRM, tools: [crm_lookup]}]\n".write(to: scopes, atomically: true, encoding: .utf8)
+        let serve = try ServeProcess(data: dir.appendingPathComponent(".marina"), extra: ["--scopes", scopes.path])
+        defer { serve.stop() }
+        let app = dir.appendingPathComponent("crm")
+        try FileManager.default.createDirectory(at: app, withIntermediateDirectories: true)
+        try "apiVersion: marina/v1\napp: {id: crm-app, name: CRM, version: 1.0.0}\nruntime: {command: [python3, server.py]}\nscopes: [crm.read]\n"
+            .write(to: app.appendingPathComponent("marina.app.yaml"), atomically: true, encoding: .utf8)
+        try "print('hi')\n".write(to: app.appendingPathComponent("server.py"), atomically: true, encoding: .utf8)
+        let unknown = try CLI.run(["publish", app.path], in: dir)
+        #expect(unknown.status == 1 && unknown.stderr.contains("crm.read"), "\(unknown.stderr)")
+        let published = try CLI.run(["publish", "--scopes", scopes.path, app.path], in: dir)
+        #expect(published.status == 0 && published.stdout.contains("published crm-app 1.0.0"), "\(published.stdout) \(published.stderr)")
+    }
+
     @Test func tenantsAndKeysThroughTheCLI() throws {
         let dir = try CLI.temporaryDirectory()
         let serve = try ServeProcess(data: dir.appendingPathComponent(".marina"))

@@ -295,6 +295,19 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.contains("consent_required"))
         #expect(try p.run(["upgrade", "probe", "--tenant", "t-auto", "--grant", "kv.read"]).status == 0)
         #expect(try list("t-auto") == "2.0.0")
+        // A tenant that declined kv.read when it installed 2.0.0 follows versions that add nothing…
+        try p.run(["tenants", "create", "t-declined"])
+        #expect(try p.run(["install", "probe", "--tenant", "t-declined", "--version", "2.0.0"]).status == 0)
+        try p.ship(try ProbeApp.make(id: "probe", version: "2.1.0", scopes: ["kv.read"], in: p.dir), version: "2.1.0", id: "probe")
+        #expect(try list("t-declined") == "2.1.0")
+        // …and stops at one that adds a scope, until it consents.
+        try p.ship(try ProbeApp.make(id: "probe", version: "3.0.0", scopes: ["kv.read", "kv.write"], in: p.dir), version: "3.0.0", id: "probe")
+        #expect(try list("t-declined") == "2.1.0")
+        #expect(try p.run(["upgrade", "probe", "--tenant", "t-declined"]).stderr.contains("needs scopes not granted yet: kv.write"))
+        let consented = try p.run(["upgrade", "probe", "--tenant", "t-declined", "--grant", "kv.write", "--json"])
+        #expect(consented.status == 0)
+        #expect(p.object(consented)["granted_scopes"] as? [String] == ["kv.write"], "\(consented.stdout)")
+        #expect(try list("t-declined") == "3.0.0")
         // Uninstall stops the instance and delivers the event.
         #expect(try p.run(["uninstall", "probe", "--tenant", "t-auto"]).status == 0)
         #expect(try p.run(["invoke", "probe", "echo", "--tenant", "t-auto", "--args", #"{"text":"v"}"#]).stderr.contains("not_installed"))

@@ -339,6 +339,32 @@ extension Sequence {
     }
 }
 
+extension TrustBoundaryTests {
+    @Test(arguments: databases) func theInstallEventCarriesPlainSettingsButNeverSecretOnes(_ kind: TestDatabase) async throws {
+        let h = try await Harness.make(kind)
+        defer { Task { await h.drop() } }
+        try await h.test { client in
+            try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
+            let manifest = Bundles.manifest(app: "crm", extra: """
+                events: [install]
+                settings: [{id: api_token, type: secret}, {id: region, type: string}, {id: seats, type: number, default: 5}]
+                """)
+            #expect(try await client.publish(try Bundles.pack(manifest: manifest), app: "crm", key: h.adminKey).status == .created)
+            try await client.call(.put, "/api/v1/apps/crm/channels/current", key: h.adminKey, json: ["version": "1.0.0"])
+            let installed = try await client.call(.put, "/api/v1/tenants/acme/installs/crm", key: h.adminKey,
+                                                  json: ["settings": ["api_token": "tok-do-not-leak", "region": "eu"]])
+            #expect(installed.status.code < 300, "\(String(buffer: installed.body))")
+            struct Row: Decodable { var type: String; var payload: String }
+            let rows = try await h.services.store.read { db in try await db.raw("SELECT type, payload FROM event_deliveries").all(decoding: Row.self) }
+            #expect(rows.map(\.type) == ["install"])
+            let payload = try JSONParser.parse(Array((rows.first?.payload ?? "").utf8))
+            #expect(payload["settings"] == ["region": "eu", "seats": 5])
+            #expect(payload["granted_scopes"] == [])
+            #expect(rows.first?.payload.contains("tok-do-not-leak") == false)
+        }
+    }
+}
+
 @Suite struct HTTPFetchTests {
     @Test func httpFetchReachesOnlyTheAllowList() async throws {
         let h = try await Harness.make(.sqlite)

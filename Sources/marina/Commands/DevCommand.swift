@@ -17,12 +17,15 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("poll"), help: "Seconds between looks for changed files.") var pollSeconds: Double = 1
     @Flag(name: .customLong("no-build"), help: "Do not run ./build before publishing.") var noBuild = false
     @Flag(help: "Deploy once, print the commands and exit, leaving nothing running.") var once = false
+    @Option(name: .customLong("scopes"), help: "An operator's scope catalog file that extends the default catalog (given to the platform too).") var scopeCatalog: String?
 
     func run() async throws {
         do throws(CLIError) {
             let app = URL(fileURLWithPath: directory).standardizedFileURL
             _ = try ManifestFile.locate(app.path)
-            let session = try await DevSession.start(app: app, tenant: tenant, listen: listen, build: !noBuild)
+            let catalog = try ManifestFile.catalog(extendedBy: scopeCatalog)
+            let scopesFile = scopeCatalog.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            let session = try await DevSession.start(app: app, tenant: tenant, listen: listen, build: !noBuild, catalog: (catalog, scopesFile))
             let stop = StopSignal()
             var fingerprint = DevSession.fingerprint(app)
             var ok = await session.deploy()

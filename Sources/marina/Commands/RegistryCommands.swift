@@ -28,9 +28,12 @@ struct PublishCommand: AsyncParsableCommand {
     @Argument(help: "The app directory.")
     var directory: String = "."
 
+    @Option(name: .customLong("scopes"), help: "The operator's scope catalog file the platform runs with (serve --scopes), for manifests that ask for its scopes.")
+    var scopeCatalog: String?
+
     func run() async throws {
         do throws(CLIError) {
-            let source = try Publisher.load(directory)
+            let source = try Publisher.load(directory, catalog: try ManifestFile.catalog(extendedBy: scopeCatalog))
             let app = source.manifest.app.id
             let reply = try await Publisher.publish(source, client: try global.client(), progress: ProgressLine(enabled: !global.json))
             if global.json { return printJSON(reply) }

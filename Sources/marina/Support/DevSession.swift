@@ -9,6 +9,8 @@ final class DevSession: @unchecked Sendable {
     let app: URL
     let tenant: String
     let build: Bool
+    /// The scopes manifests are checked against (the operator's file, when given, extends them).
+    let catalog: ScopeCatalog
     let platform: ChildProcess
     let platformLog: URL
     let client: APIClient
@@ -16,17 +18,18 @@ final class DevSession: @unchecked Sendable {
     private var logs: Task<Void, Never>?
     private var installed = false
 
-    init(app: URL, tenant: String, build: Bool, platform: ChildProcess, platformLog: URL, client: APIClient) {
+    init(app: URL, tenant: String, build: Bool, catalog: ScopeCatalog, platform: ChildProcess, platformLog: URL, client: APIClient) {
         self.app = app
         self.tenant = tenant
         self.build = build
+        self.catalog = catalog
         self.platform = platform
         self.platformLog = platformLog
         self.client = client
     }
 
     /// Starts `marina serve` with its data in APP/.marina and waits until it answers.
-    static func start(app: URL, tenant: String, listen: String, build: Bool) async throws(CLIError) -> DevSession {
+    static func start(app: URL, tenant: String, listen: String, build: Bool, catalog: (ScopeCatalog, file: String?) = (.default, nil)) async throws(CLIError) -> DevSession {
         let data = app.appendingPathComponent(DataDirectory.defaultPath)
         let info = DataDirectory(url: data).serveInfo
         do { try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true) } catch { throw .failed("cannot create \(data.path)") }
@@ -38,7 +41,8 @@ final class DevSession: @unchecked Sendable {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let platform: ChildProcess
         do {
-            platform = try ChildProcess.start([executable, "serve", "--data", data.path, "--listen", listen, "--parent-pid", String(getpid())],
+            platform = try ChildProcess.start([executable, "serve", "--data", data.path, "--listen", listen, "--parent-pid", String(getpid())]
+                                                  + (catalog.file.map { ["--scopes", $0] } ?? []),
                                               directory: app.path, output: handle)
         } catch { throw .failed("\(error)") }
         try? handle.close()
@@ -51,7 +55,7 @@ final class DevSession: @unchecked Sendable {
             if let bytes = try? Data(contentsOf: info), let object = try? JSONParser.parse(Array(bytes)), object["pid"]?.intValue == Int(platform.pid),
                let url = object["url"]?.stringValue, let key = try? String(contentsOf: DataDirectory(url: data).adminKey, encoding: .utf8) {
                 let client = APIClient(server: url, apiKey: key.trimmingCharacters(in: .whitespacesAndNewlines))
-                let session = DevSession(app: app, tenant: tenant, build: build, platform: platform, platformLog: log, client: client)
+                let session = DevSession(app: app, tenant: tenant, build: build, catalog: catalog.0, platform: platform, platformLog: log, client: client)
                 Output.line("platform ready at \(url)")
                 do throws(CLIError) {
                     let body = CanonicalJSON.bytes(["slug": .string(tenant), "name": "Development"])
@@ -93,7 +97,7 @@ final class DevSession: @unchecked Sendable {
                 let status = await child.wait()
                 guard status == 0 else { throw .failed("./build failed (exit \(status))") }
             }
-            var source = try Publisher.load(app.path)
+            var source = try Publisher.load(app.path, catalog: catalog)
             let version = nextVersion(source.manifest.app.version)
             try rewrite(&source, version: version)
             let appId = source.manifest.app.id

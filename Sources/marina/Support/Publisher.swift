@@ -16,10 +16,12 @@ enum Publisher {
         var replacing: [String: [UInt8]] = [:]
     }
 
-    /// The app in `path` with its manifest validated; an invalid manifest prints its diagnostics.
-    static func load(_ path: String) throws(CLIError) -> Source {
+    /// The app in `path` with its manifest validated (against `catalog`: the operator's scopes
+    /// when the platform runs with `serve --scopes`); an invalid manifest prints its diagnostics.
+    static func load(_ path: String, catalog: ScopeCatalog = .default) throws(CLIError) -> Source {
         let manifestURL = try ManifestFile.locate(path)
-        let report = ManifestLoader.load(bytes: try ManifestFile.read(manifestURL), fileName: manifestURL.lastPathComponent)
+        let report = ManifestLoader.load(bytes: try ManifestFile.read(manifestURL), fileName: manifestURL.lastPathComponent,
+                                         context: ValidationContext(catalog: catalog))
         guard let manifest = report.manifest, let hash = report.hash, report.isValid else {
             for d in report.diagnostics { Output.error(d.description) }
             throw .failed("\(manifestURL.lastPathComponent) is invalid (\(report.diagnostics.count) errors); nothing was published")
