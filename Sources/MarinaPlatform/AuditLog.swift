@@ -65,7 +65,7 @@ public actor AuditLog {
     /// Appends one record and waits until it is durable. The record's own content is prepared
     /// (redacted, hashed) in the caller's task; only the chaining is serial.
     public nonisolated func record(_ entry: AuditEntry) async throws(PlatformError) {
-        let prepared = AuditChain.prepare(entry, id: env.id("aud"))
+        let prepared = AuditChain.prepare(entry, id: env.orderedId("aud"))
         do { try await enqueue(prepared) } catch { throw Self.refusal(error) }
     }
 
@@ -170,6 +170,6 @@ extension AuditLog {
     static func admin(actor: String, _ name: String, tenant: String? = nil, app: String? = nil, version: String? = nil, input: JSONValue? = nil,
                       store: Store, env: PlatformEnvironment, in db: any SQLDatabase) async throws {
         let entry = AuditEntry(at: env.millis, actor: actor, tenant: tenant, app: app, version: version, kind: .admin, name: name, input: input)
-        try await append([AuditChain.prepare(entry, id: env.id("aud"))], dialect: store.dialect, repository: AuditRepository(), in: db)
+        try await append([AuditChain.prepare(entry, id: env.orderedId("aud"))], dialect: store.dialect, repository: AuditRepository(), in: db)
     }
 }

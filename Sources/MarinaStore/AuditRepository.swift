@@ -65,6 +65,6 @@ public struct AuditRepository: Sendable {
         if let v = filter.until { query = query.where("at", .lessThan, v) }
         if let v = filter.before { query = query.where("seq", .lessThan, v) }
         if let v = filter.after { query = query.where("seq", .greaterThan, v) }
-        return try await query.orderBy("seq", ascending ? .ascending : .descending).limit(limit).rows(AuditRecord.self)
+        return try await query.orderBy("seq", ascending ? .ascending : .descending).limit(limit).all(decoding: AuditRecord.self)
     }
 }
