@@ -166,14 +166,6 @@ public struct LocalDriver: Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        out.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { log.append(Array(data), stream: "stdout") }
-        }
-        err.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { log.append(Array(data), stream: "stderr") }
-        }
         let (exitStream, exitContinuation) = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { p in
             let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
@@ -187,15 +179,13 @@ public struct LocalDriver: Sendable {
             listeners.forEach { $0.stop() }
             throw RuntimeError(.startFailed, "cannot start the instance: \(error.localizedDescription)")
         }
+        let pump = OutputPump([(out, "stdout"), (err, "stderr")], log: log)
         let cgroups = self.cgroups
         let exit = Task<Int32, Never> {
             var status: Int32 = -1
             for await s in exitStream { status = s }
-            // Drain what is left in the pipes, then release the limits.
-            if let rest = try? out.fileHandleForReading.readToEnd(), !rest.isEmpty { log.append(Array(rest), stream: "stdout") }
-            if let rest = try? err.fileHandleForReading.readToEnd(), !rest.isEmpty { log.append(Array(rest), stream: "stderr") }
-            out.fileHandleForReading.readabilityHandler = nil
-            err.fileHandleForReading.readabilityHandler = nil
+            // What is left in the pipes, then the limits released.
+            await pump.drain(grace: .seconds(2))
             listeners.forEach { $0.stop() }
             if let group {
                 if cgroups.sawOutOfMemory(group) { log.note("the instance was killed for exceeding its memory limit") }

@@ -21,28 +21,21 @@ public final class LoopbackHTTPServer: Sendable {
         let (fd, port) = Self.listenOnLoopback()
         (listener, self.port) = (fd, port)
         let log = self.log
-        Thread.detachNewThread {
-            while true {
-                let c = accept(fd, nil, nil)
-                if c < 0 { return }
-                let request = Self.readRequest(c)
-                log.all.withLock { $0.append(request) }
-                let (status, type, text) = respond(request)
-                let body = Array(text.utf8)
-                let reply = Array("HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
-                _ = reply.withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
-                close(c)
-            }
+        Self.acceptEach(fd) { c in
+            let request = Self.readRequest(c)
+            log.all.withLock { $0.append(request) }
+            let (status, type, text) = respond(request)
+            let body = Array(text.utf8)
+            let reply = Array("HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
+            _ = reply.withUnsafeBytes { write(c, $0.baseAddress, $0.count) }
+            close(c)
         }
     }
 
     /// The raw requests received so far.
     public var requests: [String] { log.all.withLock { $0 } }
 
-    public func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-    }
+    public func stop() { shutdown(listener, Int32(SHUT_RDWR)) }
 
     static func readRequest(_ fd: Int32) -> String {
         var data = [UInt8]()
@@ -62,6 +55,20 @@ public final class LoopbackHTTPServer: Sendable {
 }
 
 extension LoopbackHTTPServer {
+    /// Accepts on `fd` on a thread of its own until `stop()` shuts the socket down, then closes
+    /// it. Only this thread closes the listener: were `stop()` to close it, a thread not yet in
+    /// `accept` could accept on whatever socket reused the number (another test's listener).
+    static func acceptEach(_ fd: Int32, _ handle: @escaping @Sendable (Int32) -> Void) {
+        Thread.detachNewThread {
+            while true {
+                let c = accept(fd, nil, nil)
+                if c < 0 { break }
+                handle(c)
+            }
+            close(fd)
+        }
+    }
+
     /// A listening TCP socket on `127.0.0.1` at a free port, and the port.
     static func listenOnLoopback() -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -27,23 +27,14 @@ public final class LoopbackSMTPServer: Sendable {
     public init() {
         let (fd, port) = LoopbackHTTPServer.listenOnLoopback()
         (listener, self.port) = (fd, port)
-        Thread.detachNewThread { [self] in
-            while true {
-                let c = accept(fd, nil, nil)
-                if c < 0 { return }
-                Thread.detachNewThread { self.converse(c) }
-            }
-        }
+        LoopbackHTTPServer.acceptEach(fd) { [self] c in Thread.detachNewThread { self.converse(c) } }
     }
 
     public var messages: [Message] { state.withLock { $0.messages } }
     public var connections: Int { state.withLock { $0.connections } }
     public func answer(_ answer: Answer) { state.withLock { $0.answer = answer } }
 
-    public func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-    }
+    public func stop() { shutdown(listener, Int32(SHUT_RDWR)) }
 
     private func converse(_ fd: Int32) {
         defer { close(fd) }
