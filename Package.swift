@@ -142,6 +142,7 @@ let package = Package(
             name: "MarinaTestSupport",
             dependencies: [
                 "MarinaStore",
+                "MarinaRuntime",
                 .product(name: "PostgresKit", package: "postgres-kit"),
             ],
             path: "Tests/MarinaTestSupport",

@@ -39,19 +39,17 @@ public enum Relay {
         signals.setEventHandler { kill(pid, SIGTERM) }
         signals.resume()
 
-        Thread.detachNewThread { Sockets.acceptEach(listener) { serve($0, port: port) } }
+        Sockets.acceptEach(listener) { serve($0, port: port) }
         for forward in forwards {
             let fd = Sockets.listenTCP(port: forward.port)
             guard fd >= 0 else {
                 FileHandle.standardError.write(Data(("marina relay: cannot listen on 127.0.0.1:\(forward.port): \(String(cString: strerror(errno)))\n").utf8))
                 continue
             }
-            Thread.detachNewThread {
-                Sockets.acceptEach(fd) { client in
-                    let upstream = Sockets.connectUnix(forward.path)
-                    guard upstream >= 0 else { close(client); return }
-                    Sockets.join(client, upstream)
-                }
+            Sockets.acceptEach(fd) { client in
+                let upstream = Sockets.connectUnix(forward.path)
+                guard upstream >= 0 else { close(client); return }
+                Sockets.join(client, upstream)
             }
         }
         var status: Int32 = 0

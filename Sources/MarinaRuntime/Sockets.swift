@@ -5,7 +5,7 @@ import Glibc
 
 /// The blocking-socket plumbing the relay, the Unix forwarders and the egress proxy share: they
 /// run on plain threads (inside a sandbox there is no event loop to lend them).
-enum Sockets {
+public enum Sockets {
     /// Binds `fd` to the Unix socket `path`, readable and writable by its owner only.
     static func bindUnix(_ fd: Int32, _ path: String) -> Bool {
         guard var address = unixAddress(path) else { return false }
@@ -71,15 +71,21 @@ enum Sockets {
         return fd
     }
 
-    /// Accepts until the listener is shut down, handling each connection on its own thread.
-    static func acceptEach(_ listener: Int32, _ handle: @escaping @Sendable (Int32) -> Void) {
-        while true {
-            let client = accept(listener, nil, nil)
-            if client < 0 {
-                if errno == EINTR { continue }
-                return
+    /// Accepts on a thread of its own until the listener is shut down (`shutdown(fd, SHUT_RDWR)`),
+    /// handling each connection on its own thread, then closes the listener. Only this loop may
+    /// close it: a listener closed elsewhere before the loop reached `accept` would leave the loop
+    /// accepting on whatever socket reused the descriptor number — another instance's.
+    public static func acceptEach(_ listener: Int32, _ handle: @escaping @Sendable (Int32) -> Void) {
+        Thread.detachNewThread {
+            while true {
+                let client = accept(listener, nil, nil)
+                if client < 0 {
+                    if errno == EINTR { continue }
+                    break
+                }
+                Thread.detachNewThread { handle(client) }
             }
-            Thread.detachNewThread { handle(client) }
+            close(listener)
         }
     }
 

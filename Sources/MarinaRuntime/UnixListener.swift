@@ -19,7 +19,7 @@ public final class UnixListener: Sendable {
         chown(path, uid, uid)
         listener = fd
         self.path = path
-        Thread.detachNewThread { Sockets.acceptEach(fd, handle) }
+        Sockets.acceptEach(fd, handle)
     }
 
     /// The platform's end of an instance's way to its API (`MARINA_URL`): each connection is joined
@@ -31,10 +31,9 @@ public final class UnixListener: Sendable {
         }
     }
 
-    /// Stops accepting (connections in flight finish on their own).
+    /// Stops accepting (connections in flight finish on their own); the accept loop closes the socket.
     public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         unlink(path)
     }
 }

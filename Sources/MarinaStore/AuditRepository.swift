@@ -46,11 +46,7 @@ public struct AuditRepository: Sendable {
             }
             var insert = db.insert(into: "audit_records").columns(Self.columns)
             for r in records[start..<end] {
-                insert = insert.values([
-                    SQLBind(r.seq), SQLBind(r.id), SQLBind(r.at), SQLBind(r.actor), SQLBind(r.tenant), SQLBind(r.app), SQLBind(r.version), SQLBind(r.kind),
-                    SQLBind(r.name), SQLBind(r.decision), SQLBind(r.status), SQLBind(r.durationMs), SQLBind(r.requestId), SQLBind(r.summary),
-                    SQLBind(r.costMicros), SQLBind(r.prevHash), SQLBind(r.hash),
-                ] as [any SQLExpression])
+                insert = insert.values(Self.values(r).map { SQLBind($0) as any SQLExpression })
             }
             try await insert.run()
             start = end
@@ -58,6 +54,12 @@ public struct AuditRepository: Sendable {
     }
 
     static let rowsPerStatement = 400
+
+    /// A record's values, in the order of `columns`.
+    static func values(_ r: AuditRecord) -> [any Encodable & Sendable] {
+        [r.seq, r.id, r.at, r.actor, r.tenant, r.app, r.version, r.kind, r.name, r.decision, r.status, r.durationMs, r.requestId,
+         r.summary, r.costMicros, r.prevHash, r.hash]
+    }
 
     /// `INSERT … VALUES (?, …), …` for `rows` rows, in SQLite's placeholder spelling.
     static func sqliteInsertText(rows: Int) -> String {
@@ -93,9 +95,6 @@ struct SQLiteAuditInsert: SQLExpression {
     func serialize(to serializer: inout SQLSerializer) {
         serializer.write(records.count == AuditRepository.rowsPerStatement ? AuditRepository.sqliteFullInsert : AuditRepository.sqliteInsertText(rows: records.count))
         serializer.binds.reserveCapacity(records.count * AuditRepository.columns.count)
-        for r in records {
-            serializer.binds += [r.seq, r.id, r.at, r.actor, r.tenant, r.app, r.version, r.kind, r.name, r.decision, r.status, r.durationMs, r.requestId,
-                                 r.summary, r.costMicros, r.prevHash, r.hash] as [any Encodable & Sendable]
-        }
+        for r in records { serializer.binds += AuditRepository.values(r) }
     }
 }

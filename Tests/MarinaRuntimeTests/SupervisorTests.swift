@@ -60,6 +60,28 @@ import Testing
         await supervisor.forget(spec.id)
     }
 
+    /// A process the app leaves behind keeps the output pipes open: the exit is still handled
+    /// (limits released, the supervisor told) within the pipes' grace, and the output written
+    /// before it is in the log. The leftover closes every other descriptor it inherited, as a
+    /// daemonising helper does; one that keeps Foundation's process-watch socket delays the
+    /// exit itself (see docs/runtime.md).
+    @Test func anExitIsSeenWhileALeftoverProcessHoldsTheOutputOpen() async throws {
+        var (spec, dir) = try app(lifetime: 600)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        spec.command = ["/bin/sh", "-c", "echo out-line; echo err-line >&2; python3 -c 'import os, time; os.closerange(3, 65536); time.sleep(30)' & exit 7"]
+        let driver = try LocalDriver(sandboxed: false, marinaBinary: Self.marina, runRoot: dir.appendingPathComponent("run"))
+        let log = InstanceLog()
+        let running = try driver.start(spec, log: log)
+        // The leftover `sleep` is in the relay's process group.
+        defer { kill(-running.pid, SIGKILL) }
+        let started = ContinuousClock.now
+        #expect(await running.waitForExit() == 7)
+        // Within the 2 s grace for the pipes, not the leftover's 30 s.
+        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(log.lines().map(\.text).contains("out-line"))
+        #expect(log.tail(5) == ["err-line"])
+    }
+
     @Test func concurrentCallersShareOneStartAndAWrongManifestIsRefused() async throws {
         let (first, dir) = try app(lifetime: 600)
         defer { try? FileManager.default.removeItem(at: dir) }

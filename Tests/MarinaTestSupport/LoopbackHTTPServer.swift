@@ -1,4 +1,5 @@
 import Foundation
+import MarinaRuntime
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +22,7 @@ public final class LoopbackHTTPServer: Sendable {
         let (fd, port) = Self.listenOnLoopback()
         (listener, self.port) = (fd, port)
         let log = self.log
-        Self.acceptEach(fd) { c in
+        Sockets.acceptEach(fd) { c in
             let request = Self.readRequest(c)
             log.all.withLock { $0.append(request) }
             let (status, type, text) = respond(request)
@@ -35,6 +36,7 @@ public final class LoopbackHTTPServer: Sendable {
     /// The raw requests received so far.
     public var requests: [String] { log.all.withLock { $0 } }
 
+    /// Stops accepting; the accept loop closes the socket.
     public func stop() { shutdown(listener, Int32(SHUT_RDWR)) }
 
     static func readRequest(_ fd: Int32) -> String {
@@ -55,20 +57,6 @@ public final class LoopbackHTTPServer: Sendable {
 }
 
 extension LoopbackHTTPServer {
-    /// Accepts on `fd` on a thread of its own until `stop()` shuts the socket down, then closes
-    /// it. Only this thread closes the listener: were `stop()` to close it, a thread not yet in
-    /// `accept` could accept on whatever socket reused the number (another test's listener).
-    static func acceptEach(_ fd: Int32, _ handle: @escaping @Sendable (Int32) -> Void) {
-        Thread.detachNewThread {
-            while true {
-                let c = accept(fd, nil, nil)
-                if c < 0 { break }
-                handle(c)
-            }
-            close(fd)
-        }
-    }
-
     /// A listening TCP socket on `127.0.0.1` at a free port, and the port.
     static func listenOnLoopback() -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,4 +1,5 @@
 import Foundation
+import MarinaRuntime
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -27,13 +28,14 @@ public final class LoopbackSMTPServer: Sendable {
     public init() {
         let (fd, port) = LoopbackHTTPServer.listenOnLoopback()
         (listener, self.port) = (fd, port)
-        LoopbackHTTPServer.acceptEach(fd) { [self] c in Thread.detachNewThread { self.converse(c) } }
+        Sockets.acceptEach(fd) { [self] c in converse(c) }
     }
 
     public var messages: [Message] { state.withLock { $0.messages } }
     public var connections: Int { state.withLock { $0.connections } }
     public func answer(_ answer: Answer) { state.withLock { $0.answer = answer } }
 
+    /// Stops accepting; the accept loop closes the socket.
     public func stop() { shutdown(listener, Int32(SHUT_RDWR)) }
 
     private func converse(_ fd: Int32) {
