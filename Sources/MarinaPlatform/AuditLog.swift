@@ -42,7 +42,8 @@ public enum AuditKind: String, Sendable, CaseIterable {
 
 /// The append-only, hash-chained audit log. Appends are batched (group commit): concurrent
 /// callers' records share one transaction, and `record` returns only once that transaction has
-/// committed, so nothing acknowledged is lost to a crash. Callers that cannot get their record
+/// committed, so nothing acknowledged is lost to a crash. On SQLite the commit runs on the
+/// store's direct connection (`Store.directTransaction`): every tool call waits for one. Callers that cannot get their record
 /// written must refuse what they were doing: `record` throws `platform_error`.
 public actor AuditLog {
     public static let genesis = String(repeating: "0", count: 64)
@@ -90,7 +91,11 @@ public actor AuditLog {
             do {
                 let records = batch.map(\.0)
                 let (dialect, repository) = (store.dialect, self.repository)
-                try await store.transaction { db in try await Self.append(records, dialect: dialect, repository: repository, in: db) }
+                if store.hasDirectTransactions {
+                    try await store.directTransaction { db in try repository.append(Self.chain(records, after: try repository.last(in: db)), in: db) }
+                } else {
+                    try await store.transaction { db in try await Self.append(records, dialect: dialect, repository: repository, in: db) }
+                }
                 for (_, continuation) in batch { continuation.resume() }
             } catch {
                 logger.error("audit write failed", metadata: ["error": "\(error)", "records": "\(batch.count)"])
@@ -107,7 +112,11 @@ public actor AuditLog {
             // Several replicas extend one chain: one appender at a time, released at commit.
             try await db.execute(sql: SQLRaw("SELECT pg_advisory_xact_lock(7201002)")) { _ in }
         }
-        let last = try await repository.last(in: db)
+        try await repository.append(chain(prepared, after: try await repository.last(in: db)), in: db)
+    }
+
+    /// Numbers prepared records after `last` (the newest stored record) and links each to the one before.
+    static func chain(_ prepared: [AuditRecord], after last: (seq: Int64, hash: String)?) -> [AuditRecord] {
         var seq = last?.seq ?? 0
         var previous = last?.hash ?? genesis
         var records = prepared
@@ -118,7 +127,7 @@ public actor AuditLog {
             records[i].hash = AuditChain.link(previous: previous, seq: seq, content: records[i].hash)
             previous = records[i].hash
         }
-        try await repository.append(records, in: db)
+        return records
     }
 }
 

@@ -181,7 +181,7 @@ public struct Dispatcher: Sendable {
                                 details: .array(violations.map { ["path": .string($0.path), "keyword": .string($0.keyword), "message": .string($0.message)] }))
         }
         let (socket, spec) = try await instance(t)
-        let token = try await provisioner.invocationToken(install: t.install, spec: spec, requestId: requestId)
+        let token = try provisioner.invocationToken(install: t.install, spec: spec, requestId: requestId)
         let reply: InstanceClient.Reply
         do {
             reply = try await client.send(socket: socket, method: .POST, path: "/tool/" + name,
@@ -252,7 +252,7 @@ public struct Dispatcher: Sendable {
     func deliver(_ delivery: EventDeliveryRecord, to t: Target) async throws {
         let install = t.install
         let (socket, spec) = try await instance(t)
-        let token = try await provisioner.invocationToken(install: install, spec: spec, requestId: delivery.id)
+        let token = try provisioner.invocationToken(install: install, spec: spec, requestId: delivery.id)
         let payload = (try? JSONParser.parse(Array(delivery.payload.utf8))) ?? [:]
         let body: JSONValue = .object(JSONObject([
             ("id", .string(delivery.id)), ("type", .string(delivery.type)), ("tenant", .string(t.tenant.slug)), ("app", .string(t.app.slug)),

@@ -29,6 +29,7 @@ public struct InstanceProvisioner: Sendable {
     let bundles: BundleStore
     let signer: TokenSigner
     let env: PlatformEnvironment
+    let specs = TTLCache<String, InstanceSpec>(ttl: 60)
 
     public init(configuration: Configuration, bundles: BundleStore, signer: TokenSigner, env: PlatformEnvironment = .live) {
         self.configuration = configuration
@@ -42,7 +43,17 @@ public struct InstanceProvisioner: Sendable {
         "i" + Hex.string(SHA256.hash(data: Data("\(tenantId)/\(appId)/\(version)".utf8)).prefix(8))
     }
 
+    /// The instance spec of an install's version. Every tool call needs it and it only depends on
+    /// immutable records, so it is built once a minute at most (the bundle check included).
     public func spec(tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord) throws -> InstanceSpec {
+        let key = install.id + "/" + version.id
+        if let spec = specs.value(key, now: env.now()) { return spec }
+        let spec = try makeSpec(tenant: tenant, app: app, version: version, manifest: manifest, install: install)
+        specs.store(key, spec, now: env.now())
+        return spec
+    }
+
+    func makeSpec(tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord) throws -> InstanceSpec {
         let id = Self.instanceId(tenantId: tenant.id, appId: app.id, version: version.version)
         // `isDirectory: true` keeps the URL the same whether or not the directory exists yet.
         let unpacked = configuration.root.appendingPathComponent("bundles", isDirectory: true).appendingPathComponent(String(version.bundleHash.dropFirst("sha256:".count)), isDirectory: true)
@@ -104,7 +115,7 @@ public struct InstanceProvisioner: Sendable {
             ("scopes", .array(scopes.map(JSONValue.string))), ("iat", .number(now.rounded(.down))), ("exp", .number((now + 86_400).rounded(.down))),
             ("jti", .string(env.id("tok"))), ("typ", "app"), ("gen", .number(Double(install.tokenGeneration))),
         ]))
-        return try await signer.sign(claims)
+        return try signer.sign(claims)
     }
 
     /// What an instance gets at each start besides its spec's environment: a fresh app token and
@@ -115,13 +126,13 @@ public struct InstanceProvisioner: Sendable {
     }
 
     /// A short-lived invocation token for one platform → app request (audience: the install).
-    public func invocationToken(install: InstallRecord, spec: InstanceSpec, requestId: String) async throws -> String {
+    public func invocationToken(install: InstallRecord, spec: InstanceSpec, requestId: String) throws -> String {
         let now = env.now().timeIntervalSince1970
         let claims: JSONValue = .object(JSONObject([
             ("iss", .string(configuration.platformURL)), ("sub", "marina"), ("aud", .string(install.id)),
             ("tenant", .string(spec.tenant)), ("app", .string(spec.app)), ("version", .string(spec.version)),
             ("iat", .number(now.rounded(.down))), ("exp", .number((now + 60).rounded(.down))), ("jti", .string(requestId)), ("typ", "invocation"),
         ]))
-        return try await signer.sign(claims)
+        return try signer.sign(claims)
     }
 }

@@ -34,6 +34,8 @@ public actor Supervisor: Service {
         var spec: InstanceSpec
         var state: State = .sleeping
         var running: RunningInstance?
+        /// Where the running instance answers, found once it is ready.
+        var socket: String?
         var starting: Task<RunningInstance, any Error>?
         var lastUsed = Date()
         var crashes: [Date] = []
@@ -92,7 +94,7 @@ public actor Supervisor: Service {
         }
         if entry.state == .failed { throw RuntimeError(.failed, entry.lastError ?? "the instance failed") }
         if let running = entry.running, entry.state == .ready, running.isRunning {
-            return try activeSocket(running)
+            return entry.socket ?? activeSocket(running)
         }
         let task: Task<RunningInstance, any Error>
         if let starting = entry.starting {
@@ -103,10 +105,10 @@ public actor Supervisor: Service {
             entry.starting = task
         }
         let running = try await task.value
-        return try activeSocket(running)
+        return entry.socket ?? activeSocket(running)
     }
 
-    private func activeSocket(_ running: RunningInstance) throws -> String {
+    private func activeSocket(_ running: RunningInstance) -> String {
         if let app = running.socketPaths.first, FileManager.default.fileExists(atPath: app) { return app }
         return running.socketPaths[1]
     }
@@ -138,6 +140,7 @@ public actor Supervisor: Service {
             throw RuntimeError((error as? RuntimeError)?.code ?? .startFailed, entry.lastError!)
         }
         entry.running = running
+        entry.socket = activeSocket(running)
         entry.state = .ready
         entry.log.note("ready (pid \(running.pid), limits: \(running.limits.mechanism))")
         let id = entry.spec.id
@@ -146,7 +149,8 @@ public actor Supervisor: Service {
     }
 
     private func waitUntilReady(_ running: RunningInstance, _ entry: Entry) async throws {
-        let deadline = ContinuousClock.now + startTimeout
+        let started = ContinuousClock.now
+        let deadline = started + startTimeout
         var healthy = false
         while ContinuousClock.now < deadline {
             guard running.isRunning else {
@@ -160,10 +164,11 @@ public actor Supervisor: Service {
                 }
             }
             if healthy { break }
-            try await Task.sleep(for: .milliseconds(20))
+            // Most apps are up within a few milliseconds: poll often at first, then back off.
+            try await Task.sleep(for: ContinuousClock.now - started < .seconds(1) ? .milliseconds(2) : .milliseconds(20))
         }
         guard healthy else { throw RuntimeError(.unhealthy, "the app did not answer GET /health with 200 within \(startTimeout)") }
-        let socket = try activeSocket(running)
+        let socket = activeSocket(running)
         let reply = try await client.send(socket: socket, method: .GET, path: "/manifest", timeout: .seconds(5))
         let report = ManifestLoader.load(bytes: reply.body, fileName: reply.contentType?.contains("yaml") == true ? "manifest.yaml" : nil)
         guard reply.status == 200, let hash = report.hash else {

@@ -46,7 +46,7 @@ public struct AuditRepository: Sendable {
             }
             var insert = db.insert(into: "audit_records").columns(Self.columns)
             for r in records[start..<end] {
-                insert = insert.values(Self.values(r).map { SQLBind($0) as any SQLExpression })
+                insert = insert.values(Self.values(r).map { SQLBind($0.encodable) as any SQLExpression })
             }
             try await insert.run()
             start = end
@@ -56,9 +56,29 @@ public struct AuditRepository: Sendable {
     static let rowsPerStatement = 400
 
     /// A record's values, in the order of `columns`.
-    static func values(_ r: AuditRecord) -> [any Encodable & Sendable] {
-        [r.seq, r.id, r.at, r.actor, r.tenant, r.app, r.version, r.kind, r.name, r.decision, r.status, r.durationMs, r.requestId,
-         r.summary, r.costMicros, r.prevHash, r.hash]
+    static func values(_ r: AuditRecord) -> [SQLiteDirectConnection.Value] {
+        [.integer(r.seq), .text(r.id), .integer(r.at), .text(r.actor), .init(r.tenant), .init(r.app), .init(r.version), .text(r.kind), .text(r.name),
+         .text(r.decision), .text(r.status), .integer(r.durationMs), .init(r.requestId), .text(r.summary), .integer(r.costMicros), .text(r.prevHash), .text(r.hash)]
+    }
+
+    /// `last(in:)` on the store's direct SQLite connection (`Store.directTransaction`).
+    public func last(in db: SQLiteDirectConnection) throws -> (seq: Int64, hash: String)? {
+        var found: (Int64, String)?
+        try db.query("SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1", []) { row in found = (row.integer(0), row.text(1) ?? "") }
+        return found
+    }
+
+    /// `append(_:in:)` on the store's direct SQLite connection.
+    public func append(_ records: [AuditRecord], in db: SQLiteDirectConnection) throws {
+        var start = records.startIndex
+        while start < records.endIndex {
+            let end = min(start + Self.rowsPerStatement, records.endIndex)
+            var values: [SQLiteDirectConnection.Value] = []
+            values.reserveCapacity((end - start) * Self.columns.count)
+            for r in records[start..<end] { values += Self.values(r) }
+            try db.execute(end - start == Self.rowsPerStatement ? Self.sqliteFullInsert : Self.sqliteInsertText(rows: end - start), values)
+            start = end
+        }
     }
 
     /// `INSERT … VALUES (?, …), …` for `rows` rows, in SQLite's placeholder spelling.
@@ -95,6 +115,6 @@ struct SQLiteAuditInsert: SQLExpression {
     func serialize(to serializer: inout SQLSerializer) {
         serializer.write(records.count == AuditRepository.rowsPerStatement ? AuditRepository.sqliteFullInsert : AuditRepository.sqliteInsertText(rows: records.count))
         serializer.binds.reserveCapacity(records.count * AuditRepository.columns.count)
-        for r in records { serializer.binds += AuditRepository.values(r) }
+        for r in records { serializer.binds += AuditRepository.values(r).map(\.encodable) }
     }
 }

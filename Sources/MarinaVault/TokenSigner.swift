@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import MarinaCore
 import MarinaStore
+import Synchronization
 
 /// Ed25519-signed JSON Web Tokens (`alg: EdDSA`) with a `kid`. The newest key signs; every key
 /// that was ever published verifies until it is retired, and a token naming a `kid` that is not
@@ -20,8 +21,25 @@ public actor TokenSigner {
     let vault: Vault
     let repository = InstallRepository()
     private var keys: [String: Key] = [:]
-    private var signingKid: String?
+    private var signingKid: String? {
+        didSet { signing.withLock { $0 = signingKid.flatMap { kid in keys[kid]?.privateKey.map { Signing(kid: kid, key: $0) } } } }
+    }
     private var lastReload: Int64 = 0
+
+    /// The newest key with its encoded JWT header, outside the actor: every tool call signs a
+    /// token, and concurrent calls need not queue for one another to do it.
+    struct Signing: Sendable {
+        let kid: String
+        let key: Curve25519.Signing.PrivateKey
+        let encodedHeader: String
+        init(kid: String, key: Curve25519.Signing.PrivateKey) {
+            self.kid = kid
+            self.key = key
+            let header: JSONValue = ["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)]
+            encodedHeader = Base64URL.encode(Array(CanonicalJSON.string(header).utf8))
+        }
+    }
+    private nonisolated let signing = Mutex<Signing?>(nil)
 
     public init(store: Store, vault: Vault) {
         self.store = store
@@ -58,11 +76,10 @@ public actor TokenSigner {
         return kid
     }
 
-    public func sign(_ claims: JSONValue) throws -> String {
-        guard let kid = signingKid, let key = keys[kid]?.privateKey else { throw TokenError.noKey }
-        let header: JSONValue = ["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)]
-        let input = Base64URL.encode(Array(CanonicalJSON.string(header).utf8)) + "." + Base64URL.encode(Array(CanonicalJSON.string(claims).utf8))
-        let signature = try key.signature(for: Data(input.utf8))
+    public nonisolated func sign(_ claims: JSONValue) throws -> String {
+        guard let signing = signing.withLock({ $0 }) else { throw TokenError.noKey }
+        let input = signing.encodedHeader + "." + Base64URL.encode(Array(CanonicalJSON.string(claims).utf8))
+        let signature = try signing.key.signature(for: Array(input.utf8))
         return input + "." + Base64URL.encode(Array(signature))
     }
 

@@ -11,13 +11,14 @@ struct Marina: AsyncParsableCommand {
             ServeCommand.self, InitCommand.self, DevCommand.self, ValidateCommand.self, ManifestCommand.self, ScopesCommand.self, PublishCommand.self, DeployCommand.self,
             AppsCommand.self, VersionsCommand.self, TenantsCommand.self, KeysCommand.self, WhoamiCommand.self,
             InstallCommand.self, UninstallCommand.self, UpgradeCommand.self, InvokeCommand.self, EventCommand.self,
-            InstancesCommand.self, LogsCommand.self, SecretsCommand.self, AuditCommand.self, ConformanceCommand.self, RelayCommand.self, SandboxExecCommand.self, BenchAuditCommand.self,
+            InstancesCommand.self, LogsCommand.self, SecretsCommand.self, AuditCommand.self, ConformanceCommand.self, BenchAuditCommand.self,
         ]
     )
 
     /// SPEC §7 exit codes: 0 success, 1 refused or failed, 2 usage (ArgumentParser's own usage
     /// errors would exit 64).
     static func main() async {
+        if let status = InternalCommand.runIfInternal(CommandLine.arguments) { Foundation.exit(status) }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

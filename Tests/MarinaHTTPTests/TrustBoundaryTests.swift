@@ -45,7 +45,7 @@ import Testing
                                  ("version", "1.0.0"), ("scopes", []), ("iat", .number(now)), ("exp", .number(now + 3600)), ("jti", "tok_test"), ("typ", "app"),
                                  ("gen", .number(Double(gen)))])
         change(&claims)
-        return try await h.signer.sign(.object(claims))
+        return try h.signer.sign(.object(claims))
     }
 
     static func tool(_ client: any TestClientProtocol, _ token: String, _ tool: String, _ args: JSONValue = [:]) async throws -> TestResponse {
@@ -192,6 +192,32 @@ import Testing
             let lines = String(buffer: export.body).split(separator: "\n")
             #expect(lines.count == 6)
             #expect(lines.first?.contains("\"seq\":1") == true)
+        }
+    }
+
+    /// Group-committed records (on SQLite through the store's direct connection) and
+    /// administrative records (written inside the change's own transaction on a pooled connection)
+    /// interleave into one unbroken chain.
+    @Test(arguments: databases) func groupCommitsAndAdministrativeRecordsShareOneChain(_ kind: TestDatabase) async throws {
+        let h = try await Harness.make(kind)
+        defer { Task { await h.drop() } }
+        try await h.test { client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<300 {
+                    group.addTask { try await h.audit.record(AuditEntry(at: 1_700_000_000_000, actor: "test", kind: .toolCall, name: "tool\(i)")) }
+                }
+                for i in 0..<15 {
+                    group.addTask {
+                        let status = try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": .string("tenant-\(i)")]).status
+                        #expect(status == .created)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let all = try await h.services.store.read { db in try await AuditRepository().records(AuditFilter(), limit: 1000, ascending: true, in: db) }
+            #expect(all.map(\.seq) == Array(1...315))
+            #expect(all.filter { $0.name == "tenant.create" }.count == 15)
+            #expect(try await client.call(.get, "/api/v1/audit/verify", key: h.adminKey).json["ok"] == true)
         }
     }
 

@@ -17,6 +17,38 @@ import Testing
         #expect(read == records)
     }
 
+    /// The same through the store's direct SQLite connection (the audit log's group commit), read
+    /// back through the pool; a transaction whose body throws leaves nothing behind.
+    @Test func theDirectConnectionAppendsTheSameRowsAndRollsBack() async throws {
+        let (store, drop) = try await TestDatabase.sqlite.make()
+        defer { Task { await drop() } }
+        try await store.migrate()
+        let repository = AuditRepository()
+        #expect(try await store.directTransaction { db in try repository.last(in: db) == nil })
+        let records = (1...(AuditRepository.rowsPerStatement + 3)).map(Self.record)
+        try await store.directTransaction { db in try repository.append(records, in: db) }
+        // One row at a time too (the statement of one row is prepared once and reused).
+        let more = ((records.count + 1)...(records.count + 5)).map(Self.record)
+        for r in more { try await store.directTransaction { db in try repository.append([r], in: db) } }
+        let read = try await store.read { db in try await repository.records(AuditFilter(), limit: 5000, ascending: true, in: db) }
+        #expect(read == records + more)
+        let last = try await store.directTransaction { db in try repository.last(in: db) }
+        #expect(last?.seq == more.last?.seq && last?.hash == more.last?.hash)
+
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await store.directTransaction { db in
+                try repository.append([Self.record(9_999)], in: db)
+                throw Refused()
+            }
+        }
+        #expect(try await store.read { db in try await repository.records(AuditFilter(), limit: 5000, in: db) }.count == read.count)
+        // A statement the database refuses is an error naming SQLite's reason, and the connection stays usable.
+        await #expect(throws: StoreError.self) { try await store.directTransaction { db in try repository.append([records[0]], in: db) } }
+        try await store.directTransaction { db in try repository.append([Self.record(10_000)], in: db) }
+        #expect(try await store.read { db in try await repository.records(AuditFilter(), limit: 5000, in: db) }.count == read.count + 1)
+    }
+
     /// Record `n`, with some fields null in a pattern that differs from row to row.
     static func record(_ n: Int) -> AuditRecord {
         let tenant: String? = n % 3 == 0 ? nil : "acme"

@@ -43,22 +43,31 @@ public enum Base64URL {
 
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
-        var out: [UInt8] = []
-        out.reserveCapacity((input.count * 4 + 2) / 3)
-        var i = 0
-        while i + 2 < input.count {
-            let n = Int(input[i]) << 16 | Int(input[i + 1]) << 8 | Int(input[i + 2])
-            out += [alphabet[n >> 18 & 63], alphabet[n >> 12 & 63], alphabet[n >> 6 & 63], alphabet[n & 63]]
-            i += 3
+        let count = (input.count * 4 + 2) / 3
+        return String(unsafeUninitializedCapacity: count) { out in
+            input.withUnsafeBufferPointer { input in
+                alphabet.withUnsafeBufferPointer { alphabet in
+                    var i = 0, o = 0
+                    func put(_ n: Int, _ shift: Int) {
+                        out[o] = alphabet[n >> shift & 63]
+                        o += 1
+                    }
+                    while i + 2 < input.count {
+                        let n = Int(input[i]) << 16 | Int(input[i + 1]) << 8 | Int(input[i + 2])
+                        put(n, 18); put(n, 12); put(n, 6); put(n, 0)
+                        i += 3
+                    }
+                    if input.count - i == 1 {
+                        let n = Int(input[i]) << 16
+                        put(n, 18); put(n, 12)
+                    } else if input.count - i == 2 {
+                        let n = Int(input[i]) << 16 | Int(input[i + 1]) << 8
+                        put(n, 18); put(n, 12); put(n, 6)
+                    }
+                    return o
+                }
+            }
         }
-        if input.count - i == 1 {
-            let n = Int(input[i]) << 16
-            out += [alphabet[n >> 18 & 63], alphabet[n >> 12 & 63]]
-        } else if input.count - i == 2 {
-            let n = Int(input[i]) << 16 | Int(input[i + 1]) << 8
-            out += [alphabet[n >> 18 & 63], alphabet[n >> 12 & 63], alphabet[n >> 6 & 63]]
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes unpadded base64url (padding is tolerated); nil for anything else.

@@ -1,43 +1,84 @@
-import ArgumentParser
 import Foundation
 import MarinaRuntime
 
-/// `marina relay`: runs inside an instance's sandbox (see `Relay`). Not for people.
-struct RelayCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "relay", abstract: "Bridge a Unix socket to the app's port inside a sandbox (internal).", shouldDisplay: false)
-    @Option var socket: String
-    @Option var port: Int
-    @Option(help: "PORT=PATH: relay connections to 127.0.0.1:PORT to the Unix socket PATH.") var forward: [String] = []
-    @Argument(parsing: .captureForPassthrough) var command: [String]
-
-    func run() throws {
-        let argv = command.first == "--" ? Array(command.dropFirst()) : command
-        guard !argv.isEmpty else { throw ValidationError("relay needs a command after --") }
-        let forwards = try forward.map { text -> (port: Int, path: String) in
-            guard let eq = text.firstIndex(of: "="), let port = Int(text[..<eq]) else { throw ValidationError("--forward takes PORT=PATH") }
-            return (port, String(text[text.index(after: eq)...]))
+/// `marina relay` and `marina sandbox-exec`: the two steps of every instance start that run as
+/// separate processes (see `Relay` and `SandboxLauncher`). Not for people.
+///
+/// They are parsed by hand, before ArgumentParser is touched: building ArgumentParser's command
+/// tree costs a process of this size about 15 ms of protocol-conformance lookups, and both run
+/// on every wake of an instance.
+enum InternalCommand {
+    /// The exit status of `arguments` when it names an internal command; nil for everything else.
+    static func runIfInternal(_ arguments: [String]) -> Int32? {
+        guard arguments.count > 1, arguments[1] == "relay" || arguments[1] == "sandbox-exec" else { return nil }
+        let name = arguments[1]
+        do {
+            var parsed = try Parsed(Array(arguments.dropFirst(2)))
+            if name == "relay" {
+                let socket = try parsed.single("socket")
+                guard let port = Int(try parsed.single("port")) else { throw Problem("--port takes a number") }
+                let forwards = try parsed.take("forward").map { text -> (port: Int, path: String) in
+                    guard let eq = text.firstIndex(of: "="), let port = Int(text[..<eq]) else { throw Problem("--forward takes PORT=PATH") }
+                    return (port, String(text[text.index(after: eq)...]))
+                }
+                try parsed.finish(name)
+                return Relay.run(socketPath: socket, port: port, forwards: forwards, command: parsed.command)
+            }
+            guard let uid = UInt32(try parsed.single("uid")), let gid = UInt32(try parsed.single("gid")) else { throw Problem("--uid and --gid take numbers") }
+            var options = SandboxLauncher.Options(uid: uid, gid: gid, argv: [])
+            options.cgroupProcFiles = try parsed.take("cgroup-procs")
+            options.addressSpaceBytes = try parsed.optionalNumber("rlimit-as")
+            options.processes = try parsed.optionalNumber("rlimit-nproc")
+            try parsed.finish(name)
+            options.argv = parsed.command
+            SandboxLauncher.exec(options)
+        } catch {
+            FileHandle.standardError.write(Data("marina \(name): \((error as? Problem)?.message ?? "\(error)")\n".utf8))
+            return 2
         }
-        Foundation.exit(Relay.run(socketPath: socket, port: port, forwards: forwards, command: argv))
     }
-}
 
-/// `marina sandbox-exec`: the first step of starting an instance (see `SandboxLauncher`).
-struct SandboxExecCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sandbox-exec", abstract: "Join cgroups, drop privileges and exec bubblewrap (internal).", shouldDisplay: false)
-    @Option(name: .customLong("cgroup-procs")) var cgroupProcs: [String] = []
-    @Option var uid: UInt32
-    @Option var gid: UInt32
-    @Option(name: .customLong("rlimit-as")) var rlimitAS: UInt64?
-    @Option(name: .customLong("rlimit-nproc")) var rlimitNproc: UInt64?
-    @Argument(parsing: .captureForPassthrough) var command: [String]
+    struct Problem: Error {
+        var message: String
+        init(_ message: String) { self.message = message }
+    }
 
-    func run() throws {
-        let argv = command.first == "--" ? Array(command.dropFirst()) : command
-        guard !argv.isEmpty else { throw ValidationError("sandbox-exec needs a command after --") }
-        var options = SandboxLauncher.Options(uid: uid, gid: gid, argv: argv)
-        options.cgroupProcFiles = cgroupProcs
-        options.addressSpaceBytes = rlimitAS
-        options.processes = rlimitNproc
-        SandboxLauncher.exec(options)
+    /// `--name value` pairs up to `--`, then the command.
+    struct Parsed {
+        var options: [String: [String]] = [:]
+        var command: [String] = []
+
+        init(_ arguments: [String]) throws {
+            var i = 0
+            while i < arguments.count {
+                let word = arguments[i]
+                if word == "--" {
+                    command = Array(arguments[(i + 1)...])
+                    break
+                }
+                guard word.hasPrefix("--"), i + 1 < arguments.count else { throw Problem("unexpected \(word)") }
+                options[String(word.dropFirst(2)), default: []].append(arguments[i + 1])
+                i += 2
+            }
+        }
+
+        mutating func take(_ name: String) throws -> [String] { options.removeValue(forKey: name) ?? [] }
+
+        mutating func single(_ name: String) throws -> String {
+            let values = try take(name)
+            guard values.count == 1 else { throw Problem(values.isEmpty ? "--\(name) is required" : "--\(name) is given more than once") }
+            return values[0]
+        }
+
+        mutating func optionalNumber(_ name: String) throws -> UInt64? {
+            guard options[name] != nil else { return nil }
+            guard let number = UInt64(try single(name)) else { throw Problem("--\(name) takes a number") }
+            return number
+        }
+
+        func finish(_ name: String) throws {
+            if let unknown = options.keys.sorted().first { throw Problem("unknown option --\(unknown)") }
+            guard !command.isEmpty else { throw Problem("\(name) needs a command after --") }
+        }
     }
 }
