@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "marina", targets: ["marina"]),
+        .executable(name: "marina-sandbox", targets: ["marina-sandbox"]),
         .library(name: "MarinaCore", targets: ["MarinaCore"]),
         .library(name: "MarinaKit", targets: ["MarinaKit"]),
     ],
@@ -67,10 +68,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Foundation-free: all that the `marina-sandbox` helper links (it starts twice per wake).
+        .target(
+            name: "MarinaSandbox",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "marina-sandbox",
+            dependencies: ["MarinaSandbox"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MarinaRuntime",
             dependencies: [
                 "MarinaCore",
+                "MarinaSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -129,6 +141,7 @@ let package = Package(
                 "MarinaPlatform",
                 "MarinaHTTP",
                 "MarinaRuntime",
+                "MarinaSandbox",
                 "MarinaVault",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -142,7 +155,7 @@ let package = Package(
             name: "MarinaTestSupport",
             dependencies: [
                 "MarinaStore",
-                "MarinaRuntime",
+                "MarinaSandbox",
                 .product(name: "PostgresKit", package: "postgres-kit"),
             ],
             path: "Tests/MarinaTestSupport",

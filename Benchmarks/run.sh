@@ -18,6 +18,8 @@
 #          BUILD_NICE=10                   niceness of the release build
 #          MARINA_BIN=path                 use this marina binary instead of building one
 #          NGINX_HOP=path                  the yardstick script (default /work/shared/bench/nginx-hop.sh)
+#          BENCH_TMP=/dev/shm              where serve's data directory lives (default /tmp): on tmpfs
+#                                          an fsync costs nothing, which separates the disk's share
 set -euo pipefail
 
 secs=${1:-10}
@@ -32,7 +34,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 # ---------------------------------------------------------------------------------------------
 # Cleanup: everything started here is stopped by its PID.
 pids=()
-work=$(mktemp -d /tmp/marina-bench.XXXXXX)
+work=$(mktemp -d "${BENCH_TMP:-/tmp}/marina-bench.XXXXXX")
 chmod 0711 "$work"  # instances run as their own unprivileged users and must reach their bundle below it
 out="$work/latest.txt"  # copied to Benchmarks/results/ when the run completes
 cleanup() {
@@ -116,7 +118,8 @@ if [ -n "${MARINA_BIN:-}" ]; then
   marina=$MARINA_BIN
 else
   echo "building the release marina (.build-release; about ten minutes the first time)…"
-  (cd "$root" && nice -n "${BUILD_NICE:-10}" swift build -c release --product marina --scratch-path .build-release) >"$work/build.log" 2>&1 || {
+  (cd "$root" && nice -n "${BUILD_NICE:-10}" swift build -c release --product marina --scratch-path .build-release &&
+     nice -n "${BUILD_NICE:-10}" swift build -c release --product marina-sandbox --scratch-path .build-release) >"$work/build.log" 2>&1 || {
     tail -40 "$work/build.log" >&2; echo "run.sh: the release build failed" >&2; exit 1; }
   marina="$root/.build-release/release/marina"
 fi
@@ -131,7 +134,7 @@ log "# Marina dispatch benchmarks — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 log "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GB RAM", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
 log "marina: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$root" && git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (with uncommitted changes to Sources/Package.swift)'), binary $marina; app: echo-c (C, gcc -O2, one epoll loop)"
 log "wrk: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), -t1, ${secs}s per measurement, body {\"message\":\"hello\",\"n\":42}; cold-start runs: $cold_runs"
-log "serve: --log-level warning, bubblewrap sandbox, SQLite in a temporary data directory"
+log "serve: --log-level warning, bubblewrap sandbox, SQLite in a temporary data directory under ${BENCH_TMP:-/tmp} ($(stat -f -c %T "${BENCH_TMP:-/tmp}"))"
 log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 log ""
 

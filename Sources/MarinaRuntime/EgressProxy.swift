@@ -1,4 +1,5 @@
 import Foundation
+import MarinaSandbox
 #if canImport(Glibc)
 import Glibc
 #endif

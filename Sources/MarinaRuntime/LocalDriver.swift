@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MarinaSandbox
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,6 +40,10 @@ public final class RunningInstance: Sendable {
 public struct LocalDriver: Sendable {
     public let sandboxed: Bool
     public let marinaBinary: URL
+    /// What runs the two steps of a start that are processes of their own (`sandbox-exec`, and
+    /// `relay` inside the sandbox): the `marina-sandbox` helper beside the marina binary when it
+    /// is there — it starts in about 5 ms instead of 18 — else the marina binary itself.
+    public let helperBinary: URL
     public let runRoot: URL
     public let cgroups: Cgroups
     let bwrap: String
@@ -61,6 +66,8 @@ public struct LocalDriver: Sendable {
         self.platformPort = platformPort
         self.egress = egress
         self.marinaBinary = marinaBinary
+        let helper = marinaBinary.deletingLastPathComponent().appendingPathComponent("marina-sandbox")
+        self.helperBinary = access(helper.path, X_OK) == 0 ? helper : marinaBinary
         self.runRoot = runRoot
         let namespace = "p" + String(runRoot.standardizedFileURL.path.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 36)
         self.cgroups = cgroups ?? Cgroups(namespace: namespace)
@@ -139,7 +146,7 @@ public struct LocalDriver: Sendable {
                 listeners.append(try egress.serve(path: io.appendingPathComponent("egress.sock").path, spec: spec, allowed: spec.egressHosts))
                 forwards += ["--forward", "\(Self.proxyPortInside(spec))=/run/marina/io/egress.sock"]
             }
-            process.executableURL = marinaBinary
+            process.executableURL = helperBinary
             process.arguments = launcher + ["--", bwrap] + bubblewrapArguments(spec) + [
                 "--", "/run/marina/bin/marina", "relay", "--socket", "/run/marina/io/relay.sock", "--port", String(spec.port),
             ] + forwards + ["--"] + spec.command
@@ -155,7 +162,7 @@ public struct LocalDriver: Sendable {
             environment["MARINA_SOCKET"] = hostAppSocket
             environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
             environment["HOME"] = spec.dataDirectory.path
-            process.executableURL = marinaBinary
+            process.executableURL = helperBinary
             process.arguments = ["relay", "--socket", hostRelay, "--port", String(port), "--"] + spec.command
             process.environment = environment
             process.currentDirectoryURL = spec.bundleDirectory
@@ -255,7 +262,7 @@ public struct LocalDriver: Sendable {
         }
         if let runtime = Self.swiftRuntimeDirectory { args += ["--ro-bind", runtime, runtime] }
         args += [
-            "--ro-bind", marinaBinary.path, "/run/marina/bin/marina",
+            "--ro-bind", helperBinary.path, "/run/marina/bin/marina",
             "--ro-bind", spec.bundleDirectory.path, "/app",
             "--bind", spec.dataDirectory.path, "/data",
             "--bind", runRoot.appendingPathComponent(spec.id).path, "/run/marina/io",

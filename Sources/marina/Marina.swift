@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MarinaCore
+import MarinaSandbox
 
 @main
 struct Marina: AsyncParsableCommand {

@@ -1,10 +1,13 @@
 import Foundation
 import Testing
 
-/// `marina relay` and `marina sandbox-exec` are parsed by hand (they run at every wake of an
-/// instance): they still refuse what they cannot use with a usage error, and run what they can.
+/// `relay` and `sandbox-exec` are parsed by hand (they run at every wake of an instance), in
+/// `marina-sandbox` and in `marina` alike: they still refuse what they cannot use with a usage
+/// error, and run what they can.
 @Suite struct InternalCommandsCLITests {
-    @Test func badArgumentsAreUsageErrorsNamingTheProblem() throws {
+    static let binaries = [CLI.helper, CLI.binary]
+
+    @Test(arguments: binaries) func badArgumentsAreUsageErrorsNamingTheProblem(_ binary: URL) throws {
         let cases: [([String], String)] = [
             (["relay", "--port", "8080", "--", "true"], "marina relay: --socket is required"),
             (["relay", "--socket", "/tmp/x.sock", "--port", "eighty", "--", "true"], "marina relay: --port takes a number"),
@@ -19,26 +22,47 @@ import Testing
             (["sandbox-exec", "--uid", "1", "--gid", "1"], "marina sandbox-exec: sandbox-exec needs a command after --"),
         ]
         for (arguments, message) in cases {
-            let result = try CLI.run(arguments)
+            let result = try CLI.run(arguments, executable: binary)
             #expect(result.status == 2, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
     }
 
     /// The relay runs its command, serves its socket meanwhile and exits with the command's status.
-    @Test func relayRunsItsCommandAndExitsWithIt() throws {
+    @Test(arguments: binaries) func relayRunsItsCommandAndExitsWithIt(_ binary: URL) throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let socket = dir.appendingPathComponent("r.sock").path
-        let result = try CLI.run(["relay", "--socket", socket, "--port", "1", "--", "sh", "-c", "test -S '\(socket)' && echo listening; exit 7"])
+        let result = try CLI.run(["relay", "--socket", socket, "--port", "1", "--", "sh", "-c", "test -S '\(socket)' && echo listening; exit 7"], executable: binary)
         #expect(result.status == 7, "\(result.stderr)")
         #expect(result.stdout.contains("listening"))
     }
 
-    /// Everything else still goes through ArgumentParser (a name that is not a command).
+    /// In marina everything else still goes through ArgumentParser (a name that is not a
+    /// command); the helper knows nothing else.
     @Test func otherWordsAreLeftToTheParser() throws {
         let result = try CLI.run(["relayy"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("relayy"))
+        let helper = try CLI.run(["serve"], executable: CLI.helper)
+        #expect(helper.status == 2)
+        #expect(helper.stderr.contains("usage: marina-sandbox relay|sandbox-exec"))
+    }
+
+    /// The relay passes SIGTERM on to the app and exits with the app's status.
+    @Test(arguments: binaries) func relayPassesTerminationToItsApp(_ binary: URL) throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["relay", "--socket", dir.appendingPathComponent("r.sock").path, "--port", "1", "--",
+                             "python3", "-c", "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(42)); open(sys.argv[1], 'w').close(); time.sleep(30)",
+                             dir.appendingPathComponent("ready").path]
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("ready").path) && Date() < deadline { usleep(20_000) }
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 42)
     }
 }

@@ -82,6 +82,28 @@ import Testing
         #expect(log.tail(5) == ["err-line"])
     }
 
+    /// Instances start through `marina-sandbox` when it sits beside the marina binary (the
+    /// build makes both), and through marina itself when it does not; either way they answer.
+    @Test func instancesStartThroughTheHelperBesideMarinaOrMarinaItself() async throws {
+        let (spec, dir) = try app(lifetime: 600)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let alone = dir.appendingPathComponent("bin-alone")
+        try FileManager.default.createDirectory(at: alone, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: alone.appendingPathComponent("marina"), withDestinationURL: Self.marina)
+        for (binary, expected) in [(Self.marina, "marina-sandbox"), (alone.appendingPathComponent("marina"), "marina")] {
+            let driver = try LocalDriver(sandboxed: false, marinaBinary: binary, runRoot: dir.appendingPathComponent("run"))
+            #expect(driver.helperBinary.lastPathComponent == expected)
+            let supervisor = Supervisor(driver: driver)
+            var instance = spec
+            instance.id += expected == "marina" ? "m" : "h"
+            _ = try await supervisor.socket(for: instance)
+            let pid = try #require(await supervisor.status().first { $0.id == instance.id }?.pid)
+            let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")
+            #expect(URL(fileURLWithPath: exe).lastPathComponent == expected, "\(exe)")
+            await supervisor.forget(instance.id)
+        }
+    }
+
     @Test func concurrentCallersShareOneStartAndAWrongManifestIsRefused() async throws {
         let (first, dir) = try app(lifetime: 600)
         defer { try? FileManager.default.removeItem(at: dir) }

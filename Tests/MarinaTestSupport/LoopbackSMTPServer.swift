@@ -1,5 +1,5 @@
 import Foundation
-import MarinaRuntime
+import MarinaSandbox
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -83,6 +83,9 @@ public enum CanonicalJSON {
     public static func formatNumber(_ value: Double) -> String {
         precondition(value.isFinite, "canonical JSON has no representation for \(value)")
         if value == 0 { return "0" }
+        // Whole numbers below 2^53 (timestamps, counts: most numbers Marina writes) print as
+        // their integer, which is what the general path below would produce, without its strings.
+        if abs(value) < 9_007_199_254_740_992, value.rounded(.towardZero) == value { return String(Int64(value)) }
         let negative = value < 0
         // Swift prints the shortest round-trip digits as "1.25", "1e-07" or "1.5e+300".
         let text = "\(abs(value))"

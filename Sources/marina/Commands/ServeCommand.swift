@@ -146,6 +146,9 @@ struct ServeCommand: AsyncParsableCommand {
                                      runRoot: try dataDirectory.runDirectory(), platformPort: { listeningPort.value },
                                      egress: egressProxy, logger: logger)
         } catch { Output.exit(with: .failed("\(error)")) }
+        if driver.helperBinary == driver.marinaBinary {
+            logger.notice("no marina-sandbox beside \(driver.marinaBinary.path): instances start through marina itself, about 25 ms slower (scripts/marina builds both)")
+        }
         // Instances a previous, killed serve left behind die with it (bubblewrap's die-with-parent);
         // whatever still sits in their cgroups goes now.
         driver.cgroups.removeAll()

@@ -2,6 +2,7 @@ import Foundation
 import MarinaBundle
 import MarinaCore
 import MarinaRuntime
+import MarinaSandbox
 import NIOCore
 
 /// One `marina dev` run: the platform it started and the app it keeps deployed there.
@@ -43,7 +44,7 @@ final class DevSession: @unchecked Sendable {
         do {
             platform = try ChildProcess.start([executable, "serve", "--data", data.path, "--listen", listen, "--parent-pid", String(getpid())]
                                                   + (catalog.file.map { ["--scopes", $0] } ?? []),
-                                              directory: app.path, output: handle)
+                                              directory: app.path, output: handle.fileDescriptor)
         } catch { throw .failed("\(error)") }
         try? handle.close()
         Output.line("starting a platform for \(app.lastPathComponent) (data in \(data.path), log in \(log.path))")

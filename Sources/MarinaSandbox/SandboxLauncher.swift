@@ -1,9 +1,9 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The first step of starting an instance, run as `marina sandbox-exec`: it moves itself into the
+/// The first step of starting an instance, run as `marina-sandbox sandbox-exec` (or `marina
+/// sandbox-exec` where the helper is not installed): it moves itself into the
 /// instance's cgroups (so everything it starts is limited from its first instruction), applies
 /// rlimits where cgroups are not available, drops from root to the instance's own unprivileged
 /// user with no supplementary groups, and then replaces itself with bubblewrap.
@@ -26,9 +26,7 @@ public enum SandboxLauncher {
     public static func exec(_ options: Options) -> Never {
         let pid = String(getpid())
         for file in options.cgroupProcFiles {
-            guard (try? pid.write(toFile: file, atomically: false, encoding: .utf8)) != nil else {
-                fail("cannot join the cgroup \(file)")
-            }
+            guard write(pid, to: file) else { fail("cannot join the cgroup \(file): \(String(cString: strerror(errno)))") }
         }
         if let bytes = options.addressSpaceBytes {
             var limit = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
@@ -50,7 +48,16 @@ public enum SandboxLauncher {
     }
 
     static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data(("marina sandbox-exec: \(message)\n").utf8))
-        Foundation.exit(126)
+        writeStandardError("marina sandbox-exec: \(message)")
+        exit(126)
+    }
+
+    /// Writes `text` to the existing file `path` in one `write` (a cgroup file takes one pid per write).
+    static func write(_ text: String, to path: String) -> Bool {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var text = text
+        return text.withUTF8 { Glibc.write(fd, $0.baseAddress, $0.count) == $0.count }
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,9 +17,9 @@ public struct ChildProcess: Sendable {
     }
 
     /// Starts `command` (looked up on PATH) in `directory` with `environment` (nil: this process's),
-    /// its standard output and error written to `output` (nil: inherited).
+    /// its standard output and error written to the descriptor `output` (nil: inherited).
     public static func start(_ command: [String], environment: [String: String]? = nil, directory: String? = nil,
-                             output: FileHandle? = nil, ownGroup: Bool = false) throws(SpawnError) -> ChildProcess {
+                             output: Int32? = nil, ownGroup: Bool = false) throws(SpawnError) -> ChildProcess {
         guard let program = command.first else { throw SpawnError(command: "", reason: "no command") }
         var everything = sigset_t()
         sigfillset(&everything)
@@ -45,8 +44,8 @@ public struct ChildProcess: Sendable {
             _ = addchdir(&actions, directory)
         }
         if let output {
-            posix_spawn_file_actions_adddup2(&actions, output.fileDescriptor, 1)
-            posix_spawn_file_actions_adddup2(&actions, output.fileDescriptor, 2)
+            posix_spawn_file_actions_adddup2(&actions, output, 1)
+            posix_spawn_file_actions_adddup2(&actions, output, 2)
         }
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }

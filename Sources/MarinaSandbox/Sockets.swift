@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +6,7 @@ import Glibc
 /// run on plain threads (inside a sandbox there is no event loop to lend them).
 public enum Sockets {
     /// Binds `fd` to the Unix socket `path`, readable and writable by its owner only.
-    static func bindUnix(_ fd: Int32, _ path: String) -> Bool {
+    public static func bindUnix(_ fd: Int32, _ path: String) -> Bool {
         guard var address = unixAddress(path) else { return false }
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
@@ -16,7 +15,7 @@ public enum Sockets {
         return result == 0
     }
 
-    static func connectUnix(_ path: String) -> Int32 {
+    public static func connectUnix(_ path: String) -> Int32 {
         guard var address = unixAddress(path) else { return -1 }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return -1 }
@@ -27,7 +26,7 @@ public enum Sockets {
         return fd
     }
 
-    static func unixAddress(_ path: String) -> sockaddr_un? {
+    public static func unixAddress(_ path: String) -> sockaddr_un? {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -38,7 +37,7 @@ public enum Sockets {
         return address
     }
 
-    static func loopbackAddress(port: Int) -> sockaddr_in {
+    public static func loopbackAddress(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -46,7 +45,7 @@ public enum Sockets {
         return address
     }
 
-    static func connectTCP(port: Int) -> Int32 {
+    public static func connectTCP(port: Int) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return -1 }
         var address = loopbackAddress(port: port)
@@ -58,7 +57,7 @@ public enum Sockets {
     }
 
     /// A listening socket on `127.0.0.1:port`, or -1.
-    static func listenTCP(port: Int) -> Int32 {
+    public static func listenTCP(port: Int) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return -1 }
         var one: Int32 = 1
@@ -75,21 +74,23 @@ public enum Sockets {
     /// handling each connection on its own thread, then closes the listener. Only this loop may
     /// close it: a listener closed elsewhere before the loop reached `accept` would leave the loop
     /// accepting on whatever socket reused the descriptor number — another instance's.
+    /// A connection that finds no thread to run on (the instance's process limit) is closed.
     public static func acceptEach(_ listener: Int32, _ handle: @escaping @Sendable (Int32) -> Void) {
-        Thread.detachNewThread {
+        let started = Threads.detach {
             while true {
                 let client = accept(listener, nil, nil)
                 if client < 0 {
                     if errno == EINTR { continue }
                     break
                 }
-                Thread.detachNewThread { handle(client) }
+                if !Threads.detach({ handle(client) }) { close(client) }
             }
             close(listener)
         }
+        if !started { close(listener) }
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let w = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
@@ -101,7 +102,7 @@ public enum Sockets {
 
     /// Copies until end of stream, then half-closes the other side; the bytes copied.
     @discardableResult
-    static func pump(from source: Int32, to destination: Int32) -> Int {
+    public static func pump(from source: Int32, to destination: Int32) -> Int {
         var total = 0
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         loop: while true {
@@ -124,17 +125,17 @@ public enum Sockets {
     final class Count: @unchecked Sendable { var value = 0 }
 
     /// Joins two connected sockets until both directions end, then closes them; the bytes that
-    /// went from `a` to `b` and from `b` to `a`.
+    /// went from `a` to `b` and from `b` to `a` (nothing when no second thread could be started).
     @discardableResult
-    static func join(_ a: Int32, _ b: Int32) -> (aToB: Int, bToA: Int) {
-        let done = DispatchSemaphore(value: 0)
+    public static func join(_ a: Int32, _ b: Int32) -> (aToB: Int, bToA: Int) {
         let back = Count()
-        Thread.detachNewThread {
-            back.value = pump(from: b, to: a)
-            done.signal()
+        guard let backwards = Threads.spawn({ back.value = pump(from: b, to: a) }) else {
+            close(a)
+            close(b)
+            return (0, 0)
         }
         let forth = pump(from: a, to: b)
-        done.wait()
+        Threads.join(backwards)
         close(a)
         close(b)
         return (forth, back.value)

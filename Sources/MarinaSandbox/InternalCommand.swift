@@ -1,15 +1,17 @@
-import Foundation
-import MarinaRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// `marina relay` and `marina sandbox-exec`: the two steps of every instance start that run as
-/// separate processes (see `Relay` and `SandboxLauncher`). Not for people.
+/// `relay` and `sandbox-exec`: the two steps of every instance start that run as separate
+/// processes (see `Relay` and `SandboxLauncher`), as `marina-sandbox relay|sandbox-exec` or as
+/// `marina relay|sandbox-exec`. Not for people.
 ///
-/// They are parsed by hand, before ArgumentParser is touched: building ArgumentParser's command
-/// tree costs a process of this size about 15 ms of protocol-conformance lookups, and both run
-/// on every wake of an instance.
-enum InternalCommand {
+/// They are parsed by hand: in `marina`, before ArgumentParser is touched (building its command
+/// tree costs a process of that size about 15 ms of protocol-conformance lookups); `marina-sandbox`
+/// has nothing else in it.
+public enum InternalCommand {
     /// The exit status of `arguments` when it names an internal command; nil for everything else.
-    static func runIfInternal(_ arguments: [String]) -> Int32? {
+    public static func runIfInternal(_ arguments: [String]) -> Int32? {
         guard arguments.count > 1, arguments[1] == "relay" || arguments[1] == "sandbox-exec" else { return nil }
         let name = arguments[1]
         do {
@@ -33,7 +35,7 @@ enum InternalCommand {
             options.argv = parsed.command
             SandboxLauncher.exec(options)
         } catch {
-            FileHandle.standardError.write(Data("marina \(name): \((error as? Problem)?.message ?? "\(error)")\n".utf8))
+            writeStandardError("marina \(name): \((error as? Problem)?.message ?? "\(error)")")
             return 2
         }
     }

@@ -1,4 +1,3 @@
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,7 +5,8 @@ import Glibc
 /// The bridge inside a sandbox between the platform's Unix socket and the app's TCP port: the
 /// app listens on `$PORT` in its own network namespace (which the platform cannot enter), the
 /// relay accepts on a socket in a directory shared with the platform and copies bytes both ways.
-/// It starts the app as its child and exits with it. Part of the `marina` binary (`marina relay`).
+/// It starts the app as its child and exits with it. Run as `marina-sandbox relay` (or
+/// `marina relay` where the helper is not installed).
 public enum Relay {
     /// Runs `command` and relays `socketPath` ↔ `127.0.0.1:port` until the command exits;
     /// returns the command's exit status (128 + signal when killed). Each of `forwards` is the
@@ -17,7 +17,7 @@ public enum Relay {
         unlink(socketPath)
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0, Sockets.bindUnix(listener, socketPath), listen(listener, 128) == 0 else {
-            FileHandle.standardError.write(Data(("marina relay: cannot listen on \(socketPath): \(String(cString: strerror(errno)))\n").utf8))
+            writeStandardError("marina relay: cannot listen on \(socketPath): \(String(cString: strerror(errno)))")
             return 70
         }
         // The relay leads a process group with the app in it, so that the platform can end both
@@ -29,21 +29,20 @@ public enum Relay {
         sigprocmask(SIG_SETMASK, &none, nil)
         let child: ChildProcess
         do { child = try ChildProcess.start(command) } catch {
-            FileHandle.standardError.write(Data(("marina relay: \(error)\n").utf8))
+            writeStandardError("marina relay: \(error)")
             return 127
         }
         let pid = child.pid
-        // Pass termination requests on to the app.
-        for sig in [SIGTERM, SIGINT, SIGHUP] { signal(sig, SIG_IGN) }
-        let signals = DispatchSource.makeSignalSource(signal: SIGTERM)
-        signals.setEventHandler { kill(pid, SIGTERM) }
-        signals.resume()
+        // Pass termination requests on to the app (kill is safe in a signal handler).
+        relayedChild = pid
+        for sig in [SIGINT, SIGHUP] { signal(sig, SIG_IGN) }
+        signal(SIGTERM) { _ in kill(relayedChild, SIGTERM) }
 
         Sockets.acceptEach(listener) { serve($0, port: port) }
         for forward in forwards {
             let fd = Sockets.listenTCP(port: forward.port)
             guard fd >= 0 else {
-                FileHandle.standardError.write(Data(("marina relay: cannot listen on 127.0.0.1:\(forward.port): \(String(cString: strerror(errno)))\n").utf8))
+                writeStandardError("marina relay: cannot listen on 127.0.0.1:\(forward.port): \(String(cString: strerror(errno)))")
                 continue
             }
             Sockets.acceptEach(fd) { client in
@@ -72,3 +71,6 @@ public enum Relay {
         Sockets.join(client, upstream)
     }
 }
+
+/// The app a relay started, for its SIGTERM handler (which cannot capture anything).
+nonisolated(unsafe) private var relayedChild: pid_t = 0
