@@ -176,7 +176,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MarinaRuntimeTests",
-            dependencies: ["MarinaRuntime", "MarinaVault", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport"],
+            dependencies: ["MarinaRuntime", "MarinaSandbox", "MarinaVault", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -207,14 +207,14 @@ public struct Dispatcher: Sendable {
     }
 
     static func transportError(_ error: any Error, tool: String, timeout: Int, limit: Int) -> PlatformError {
-        let text = String(describing: error)
-        if text.contains("deadlineExceeded") || text.contains("readTimeout") || text.contains("Timeout") {
+        switch error {
+        case InstanceClient.Failure.timeout:
             return PlatformError(.gatewayTimeout, "tool_timeout", "\(tool) did not answer within \(timeout) s")
-        }
-        if text.contains("tooManyBytes") || text.contains("TooManyBytes") {
+        case InstanceClient.Failure.tooLarge:
             return PlatformError(.badGateway, "output_invalid", "\(tool)'s result is larger than \(limit) bytes")
+        default:
+            return PlatformError(.badGateway, "app_unreachable", "the app's instance did not answer (\(String(describing: error).prefix(200)))")
         }
-        return PlatformError(.badGateway, "app_unreachable", "the app's instance did not answer (\(text.prefix(200)))")
     }
 
     /// The app's error, reduced to its code and the first line of its message: no stack traces

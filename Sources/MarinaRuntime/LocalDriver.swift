@@ -42,7 +42,7 @@ public struct LocalDriver: Sendable {
     public let marinaBinary: URL
     /// What runs the two steps of a start that are processes of their own (`sandbox-exec`, and
     /// `relay` inside the sandbox): the `marina-sandbox` helper beside the marina binary when it
-    /// is there — it starts in about 5 ms instead of 18 — else the marina binary itself.
+    /// is there — it starts in about 7 ms instead of 15 — else the marina binary itself.
     public let helperBinary: URL
     public let runRoot: URL
     public let cgroups: Cgroups

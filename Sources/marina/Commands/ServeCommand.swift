@@ -147,7 +147,7 @@ struct ServeCommand: AsyncParsableCommand {
                                      egress: egressProxy, logger: logger)
         } catch { Output.exit(with: .failed("\(error)")) }
         if driver.helperBinary == driver.marinaBinary {
-            logger.notice("no marina-sandbox beside \(driver.marinaBinary.path): instances start through marina itself, about 25 ms slower (scripts/marina builds both)")
+            logger.notice("no marina-sandbox beside \(driver.marinaBinary.path): instances start through marina itself, about 20 ms slower per wake (scripts/marina builds both)")
         }
         // Instances a previous, killed serve left behind die with it (bubblewrap's die-with-parent);
         // whatever still sits in their cgroups goes now.
