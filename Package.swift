@@ -202,6 +202,7 @@ let package = Package(
             name: "MarinaCLITests",
             dependencies: [
                 "MarinaBundle",
+                "MarinaSandbox",
                 "MarinaTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -84,19 +84,6 @@ public struct LocalDriver: Sendable {
         try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: runRoot.path)
     }
 
-    /// A TCP port on 127.0.0.1 that nothing listens on now.
-    static func freePort() -> Int? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var address = Sockets.loopbackAddress(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { ptr in
-            ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
-    }
-
     public static func findBubblewrap() -> String? {
         ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"].first { access($0, X_OK) == 0 }
     }
@@ -156,7 +143,7 @@ public struct LocalDriver: Sendable {
         } else {
             // Without a network namespace every instance shares the host's loopback: each gets a
             // free port of its own instead of the manifest's.
-            let port = Self.freePort() ?? spec.port
+            let port = Sockets.freePort() ?? spec.port
             var environment = spec.environment
             environment["PORT"] = String(port)
             environment["MARINA_SOCKET"] = hostAppSocket

@@ -59,16 +59,37 @@ public enum Relay {
 
     /// Connects to the app (retrying while it is still starting) and copies bytes both ways.
     static func serve(_ client: Int32, port: Int) {
-        var upstream: Int32 = -1
-        for attempt in 0..<50 {
-            upstream = Sockets.connectTCP(port: port)
-            if upstream >= 0 { break }
-            usleep(useconds_t(min(100_000, 2_000 * (attempt + 1))))
-        }
+        let upstream = connectWhileStarting(port: port)
         guard upstream >= 0 else { close(client); return }
         var one: Int32 = 1
         setsockopt(upstream, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         Sockets.join(client, upstream)
+    }
+}
+
+extension Relay {
+    /// How long a connection waits for the app to listen before it is given up.
+    static let startPatience: Int64 = 3_000_000_000
+    /// The first connection of a wake arrives while the app is still starting: a refused connect
+    /// on loopback costs microseconds, so the relay retries every 0.5 ms for the first 100 ms (a
+    /// coarser step would add up to the step to every cold start), then every 20 ms.
+    static func retryDelay(afterNanoseconds elapsed: Int64) -> useconds_t { elapsed < 100_000_000 ? 500 : 20_000 }
+
+    static func connectWhileStarting(port: Int) -> Int32 {
+        let start = monotonicNanoseconds()
+        while true {
+            let fd = Sockets.connectTCP(port: port)
+            if fd >= 0 { return fd }
+            let elapsed = monotonicNanoseconds() - start
+            if elapsed >= startPatience { return -1 }
+            usleep(retryDelay(afterNanoseconds: elapsed))
+        }
+    }
+
+    static func monotonicNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 }
 

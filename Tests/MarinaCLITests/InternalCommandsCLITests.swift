@@ -1,4 +1,5 @@
 import Foundation
+import MarinaSandbox
 import Testing
 
 /// `relay` and `sandbox-exec` are parsed by hand (they run at every wake of an instance), in
@@ -64,5 +65,36 @@ import Testing
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 42)
+    }
+
+    /// The first connection of a wake may arrive before the app listens: the relay holds it and
+    /// connects once the app does, and the bytes go both ways.
+    @Test(arguments: binaries) func aConnectionMadeBeforeTheAppListensReachesItOnceItDoes(_ binary: URL) throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = try #require(Sockets.freePort())
+        let socketPath = dir.appendingPathComponent("r.sock").path
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["relay", "--socket", socketPath, "--port", String(port), "--", "python3", "-c",
+                             "import socket, sys, time; time.sleep(0.4); s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); "
+                                 + "c, _ = s.accept(); c.sendall(c.recv(64).upper()); c.close()",
+                             String(port)]
+        try process.run()
+        defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(10)
+        var fd: Int32 = -1
+        while fd < 0 && Date() < deadline {
+            fd = Sockets.connectUnix(socketPath)
+            if fd < 0 { usleep(2_000) }
+        }
+        try #require(fd >= 0)
+        defer { close(fd) }
+        Sockets.writeAll(fd, Array("ping".utf8))
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let count = read(fd, &buffer, buffer.count)
+        #expect(String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self) == "PING")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
     }
 }

@@ -132,3 +132,13 @@ def test_the_readme_names_every_check_and_fault():
         assert f"`{name}`" in readme
     for fault in ["correct", *CAUGHT_BY]:
         assert f"`{fault}`" in readme
+
+
+def test_an_app_that_exits_at_once_is_reported_not_waited_for():
+    # An app that cannot start (here: exits with 3, as one that fails to bind its port would) ends
+    # the wait for /health at once, and the verdict says why.
+    verdict = conformance("--app", os.path.join(BROKEN, "correct"), "--command", f"{sys.executable} -c raise(SystemExit(3))")
+    assert verdict["ok"] is False
+    assert [c["name"] for c in verdict["checks"]] == [HEALTH]
+    assert "exited with status 3" in verdict["checks"][0]["detail"]
+

@@ -56,7 +56,7 @@ struct ConformanceCommand: AsyncParsableCommand {
             if let url {
                 base = url.hasSuffix("/") ? String(url.dropLast()) : url
             } else if let app {
-                let port = Int.random(in: 20_000..<60_000)
+                guard let port = Sockets.freePort() else { throw .failed("no free TCP port on 127.0.0.1") }
                 let argv = command.map { $0.split(separator: " ").map(String.init) } ?? parsed.runtime.command ?? []
                 guard !argv.isEmpty else { throw .usage("the manifest has no runtime.command; give --command") }
                 let environment = ProcessInfo.processInfo.environment.merging(Self.environment(appId: parsed.app.id).merging(["PORT": String(port)]) { $1 }) { $1 }
@@ -67,7 +67,7 @@ struct ConformanceCommand: AsyncParsableCommand {
             } else {
                 throw .usage("give --app DIR or --url URL")
             }
-            let checks = await Self.check(base: base, manifest: parsed, hash: hash)
+            let checks = await Self.check(base: base, manifest: parsed, hash: hash, app: child)
             // The app the suite started stops before the verdict (which may exit the process).
             if let child { await child.terminate(grace: .seconds(5)) }
             let failed = checks.filter { !$0.ok }
@@ -111,9 +111,13 @@ struct ConformanceCommand: AsyncParsableCommand {
         return .object(out)
     }
 
-    static func check(base: String, manifest: Manifest, hash: String) async -> [Check] {
+    /// Runs every check against `base`. `app` is the process the suite started, if it did: its
+    /// exit ends the wait for health at once, and an answer from a port it no longer holds is not
+    /// taken for its own.
+    static func check(base: String, manifest: Manifest, hash: String, app: ChildProcess? = nil) async -> [Check] {
         var checks: [Check] = []
-        func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, token: String? = nil, headers: [(String, String)] = []) async -> (Int, JSONValue?) {
+        func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, token: String? = nil, headers: [(String, String)] = [],
+                  timeout: TimeAmount = .seconds(10)) async -> (Int, JSONValue?) {
             var request = HTTPClientRequest(url: base + path)
             request.method = method
             if let token { request.headers.add(name: "Authorization", value: "Bearer " + token) }
@@ -122,19 +126,27 @@ struct ConformanceCommand: AsyncParsableCommand {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(string: CanonicalJSON.string(body)))
             }
-            guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(10)),
+            guard let response = try? await HTTPClient.shared.execute(request, timeout: timeout),
                   let buffer = try? await response.body.collect(upTo: 1 << 20) else { return (0, nil) }
             return (Int(response.status.code), try? JSONParser.parse(Array(buffer.readableBytesView)))
         }
         func errorShape(_ v: JSONValue?) -> Bool { v?["error"]?["code"]?.stringValue != nil && v?["error"]?["message"]?.stringValue != nil }
         func got(_ status: Int, _ body: JSONValue?) -> String { "got \(status)" + (status >= 400 && !errorShape(body) ? " without the error shape" : "") }
 
+        // One deadline for the whole wait, each probe short: a port that accepts and never answers
+        // must not stretch the wait to a probe timeout per attempt.
+        let deadline = ContinuousClock.now + .seconds(10)
         var healthy = false
-        for _ in 0..<100 {
-            if await send(.GET, "/health").0 == 200 { healthy = true; break }
-            try? await Task.sleep(for: .milliseconds(100))
+        var exited: Int32?
+        while !healthy, ContinuousClock.now < deadline {
+            if let code = app?.poll() { exited = code; break }
+            if await send(.GET, "/health", timeout: .seconds(1)).0 == 200 { healthy = true; break }
+            try? await Task.sleep(for: .milliseconds(50))
         }
-        checks.append(Check(name: "GET /health answers 200", ok: healthy, detail: healthy ? "" : "no 200 within 10 s"))
+        // A 200 from a port the app never held (it failed to bind) is someone else's.
+        if healthy, let code = app?.poll() { healthy = false; exited = code }
+        let detail = exited.map { "the app exited with status \($0) before answering (its stderr is above)" } ?? "no 200 within 10 s"
+        checks.append(Check(name: "GET /health answers 200", ok: healthy, detail: healthy ? "" : detail))
         guard healthy else { return checks }
 
         let (status, served) = await send(.GET, "/manifest")
