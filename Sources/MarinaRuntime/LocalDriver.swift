@@ -88,8 +88,8 @@ public struct LocalDriver: Sendable {
         ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"].first { access($0, X_OK) == 0 }
     }
 
-    /// The directory holding this process's Swift runtime libraries (bound into the sandbox so
-    /// that the relay, part of the marina binary, can run there).
+    /// The directory holding this process's Swift runtime libraries, bound into the sandbox for
+    /// Swift apps and for the relay when it runs as `marina relay`.
     static let swiftRuntimeDirectory: String? = {
         guard let maps = ProcFile.read("/proc/self/maps") else { return nil }
         for line in maps.split(separator: "\n") where line.hasSuffix("libswiftCore.so") {
@@ -247,6 +247,8 @@ public struct LocalDriver: Sendable {
         for etc in ["/etc/ld.so.cache", "/etc/alternatives", "/etc/ssl", "/etc/ca-certificates", "/etc/localtime", "/etc/mime.types", "/etc/nsswitch.conf"] {
             args += ["--ro-bind-try", etc, etc]
         }
+        // Swift apps (MarinaKit) are dynamically linked against the host's runtime, as is the
+        // marina fallback for the relay (marina-sandbox carries its own).
         if let runtime = Self.swiftRuntimeDirectory { args += ["--ro-bind", runtime, runtime] }
         args += [
             "--ro-bind", helperBinary.path, "/run/marina/bin/marina",
