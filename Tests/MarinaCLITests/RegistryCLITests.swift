@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import MarinaSandbox
 import MarinaTestSupport
 import NIOCore
 import Testing
@@ -14,6 +15,17 @@ import Testing
         let text = try String(contentsOf: manifest, encoding: .utf8).replacingOccurrences(of: "\"version\": \"1.0.0\"", with: "\"version\": \"\(version)\"")
         try text.write(to: manifest, atomically: true, encoding: .utf8)
         return app
+    }
+
+    /// With nothing listening at the server's address the command fails with the hint, instead of
+    /// retrying the refused connection until its 600 s timeout (`timeout 120` bounds a regression).
+    @Test func aCommandWithNoServerListeningFailsSayingSo() throws {
+        let port = try #require(Sockets.freePort())
+        let result = try CLI.run(["120", CLI.binary.path, "apps", "--server", "http://127.0.0.1:\(port)", "--api-key", "mk_unused"],
+                                 executable: URL(fileURLWithPath: "/usr/bin/timeout"))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot reach marina at http://127.0.0.1:\(port)"))
+        #expect(result.stderr.contains("is `marina serve` running?"))
     }
 
     @Test func publishListRefuseALowerVersionDeployAndRollBack() throws {

@@ -48,6 +48,26 @@ import Glibc
         }
     }
 
+    /// A socket nobody accepts on (the instance died; or it is bound and not yet listening)
+    /// fails the request with the refusal, not with a timeout after retrying until the deadline.
+    @Test func aRefusedConnectionFailsTheRequestInsteadOfTimingOut() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marina-ic-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("s.sock").path
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        #expect(Sockets.bindUnix(fd, path))  // bound, never listening: connect is refused
+        for socket in [path, dir.appendingPathComponent("gone.sock").path] {
+            do {
+                _ = try await InstanceClient().send(socket: socket, method: .GET, path: "/health", timeout: .seconds(20))
+                Issue.record("a request to \(socket) succeeded")
+            } catch {
+                #expect(error as? InstanceClient.Failure != .timeout, "\(error)")
+            }
+        }
+    }
+
     @Test func aChunkedAnswerBeyondTheLimitIsTooLarge() async throws {
         let chunk = String(repeating: "x", count: 4096)
         let chunks = String(repeating: "1000\r\n\(chunk)\r\n", count: 8) + "0\r\n\r\n"

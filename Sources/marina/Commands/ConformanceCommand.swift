@@ -126,7 +126,7 @@ struct ConformanceCommand: AsyncParsableCommand {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(string: CanonicalJSON.string(body)))
             }
-            guard let response = try? await HTTPClient.shared.execute(request, timeout: timeout),
+            guard let response = try? await APIClient.http.execute(request, timeout: timeout),
                   let buffer = try? await response.body.collect(upTo: 1 << 20) else { return (0, nil) }
             return (Int(response.status.code), try? JSONParser.parse(Array(buffer.readableBytesView)))
         }

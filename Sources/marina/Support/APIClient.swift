@@ -7,6 +7,16 @@ import NIOFoundationCompat
 
 /// The CLI's view of the public API: JSON in, JSON out, errors turned into one line and exit 1.
 struct APIClient {
+    /// The CLI's one HTTP client. Unlike `HTTPClient.shared`, it does not retry a connection that
+    /// was refused until the request's deadline (swift-server/async-http-client#743): with no
+    /// server listening the command says so at once instead of waiting out its timeout.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     let server: String
     let apiKey: String
 
@@ -41,7 +51,7 @@ struct APIClient {
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         request.body = body
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
+            let response = try await Self.http.execute(request, timeout: .seconds(600))
             let buffer = try await response.body.collect(upTo: 256 << 20)
             return Reply(status: Int(response.status.code), body: Data(buffer: buffer))
         } catch {
@@ -55,7 +65,7 @@ struct APIClient {
         var request = HTTPClientRequest(url: base + path)
         request.headers.add(name: "Authorization", value: "Bearer " + apiKey)
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .hours(24))
+            let response = try await Self.http.execute(request, timeout: .hours(24))
             guard response.status == .ok else {
                 let body = try await response.body.collect(upTo: 1 << 20)
                 _ = try Self.check(Reply(status: Int(response.status.code), body: Data(buffer: body)))
