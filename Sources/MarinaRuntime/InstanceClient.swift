@@ -20,8 +20,8 @@ public struct InstanceClient: Sendable {
     /// but with room for 64 kept-alive connections per instance instead of 8: under concurrent
     /// calls the ninth would otherwise wait for a free connection. A refused connection fails the
     /// request at once (the instance is gone, or not listening yet) instead of being retried with
-    /// a backoff of 100 ms and more until the deadline: the supervisor polls again on its own
-    /// cadence, and a call to a dead instance is `app_unreachable`, not a tool timeout.
+    /// a backoff of 100 ms and more until the connect timeout (10 s): the supervisor polls again
+    /// on its own cadence, and a call to a dead instance is `app_unreachable`, not a timeout.
     public static let pooled: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)

@@ -68,28 +68,19 @@ public enum Relay {
 }
 
 extension Relay {
-    /// How long a connection waits for the app to listen before it is given up.
-    static let startPatience: Int64 = 3_000_000_000
-    /// The first connection of a wake arrives while the app is still starting: a refused connect
-    /// on loopback costs microseconds, so the relay retries every 0.5 ms for the first 100 ms (a
-    /// coarser step would add up to the step to every cold start), then every 20 ms.
-    static func retryDelay(afterNanoseconds elapsed: Int64) -> useconds_t { elapsed < 100_000_000 ? 500 : 20_000 }
-
+    /// The app's socket, or -1 when it does not listen within 3 s. The first connection of a wake
+    /// arrives while the app is still starting; a refused connect on loopback costs microseconds,
+    /// so the relay retries every 0.5 ms for the first 100 ms (a coarser step would add up to the
+    /// step to every cold start), then every 20 ms.
     static func connectWhileStarting(port: Int) -> Int32 {
-        let start = monotonicNanoseconds()
+        let start = ContinuousClock.now
         while true {
             let fd = Sockets.connectTCP(port: port)
             if fd >= 0 { return fd }
-            let elapsed = monotonicNanoseconds() - start
-            if elapsed >= startPatience { return -1 }
-            usleep(retryDelay(afterNanoseconds: elapsed))
+            let elapsed = ContinuousClock.now - start
+            if elapsed >= .seconds(3) { return -1 }
+            usleep(elapsed < .milliseconds(100) ? 500 : 20_000)
         }
-    }
-
-    static func monotonicNanoseconds() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 }
 

@@ -7,9 +7,9 @@ import NIOFoundationCompat
 
 /// The CLI's view of the public API: JSON in, JSON out, errors turned into one line and exit 1.
 struct APIClient {
-    /// The CLI's one HTTP client. Unlike `HTTPClient.shared`, it does not retry a connection that
-    /// was refused until the request's deadline (swift-server/async-http-client#743): with no
-    /// server listening the command says so at once instead of waiting out its timeout.
+    /// The CLI's one HTTP client. Unlike `HTTPClient.shared`, it does not retry a refused
+    /// connection until the connect timeout (90 s there; swift-server/async-http-client#743):
+    /// with no server listening the command says so at once.
     static let http: HTTPClient = {
         var configuration = HTTPClient.Configuration.singletonConfiguration
         configuration.connectionPool.retryConnectionEstablishment = false
