@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
@@ -87,6 +88,9 @@ let package = Package(
                 "MarinaCore",
                 "MarinaSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -179,7 +183,8 @@ let package = Package(
         ),
         .testTarget(
             name: "MarinaRuntimeTests",
-            dependencies: ["MarinaRuntime", "MarinaSandbox", "MarinaVault", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport"],
+            dependencies: ["MarinaRuntime", "MarinaSandbox", "MarinaVault", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport",
+                           .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,7 +2,9 @@
 # Marina's dispatch benchmarks, on loopback only (see docs/performance.md):
 #   - direct:  the echo app alone, POST /tool/echo with wrk at 1 and 16 connections;
 #   - marina:  the same app installed in a `marina serve` (release build, bubblewrap sandbox),
-#              POST /api/v1/tenants/bench/apps/echo-c/tools/echo at 1 and 16 connections;
+#              POST /api/v1/tenants/bench/apps/echo-c/tools/echo at 1 and 16 connections; the app
+#              serves MARINA_SOCKET itself (as the SDKs do);
+#   - marina-relay: the same again as echo-c-relay, which listens on $PORT behind the sandbox's relay;
 #   - cold:    the app's own start (spawn → GET /health 200) vs Marina's wake-to-first-response
 #              (serve --idle-timeout 1, wait for `sleeping`, time one tool call), 20 runs each;
 #   - nginx:   /work/shared/bench/nginx-hop.sh, the cost of one bare reverse-proxy hop.
@@ -243,12 +245,28 @@ wait_http "http://127.0.0.1:$mp/healthz" 60
 for _ in $(seq 100); do [ -s "$data/admin.key" ] && break; sleep 0.1; done
 key=$(tr -d '[:space:]' <"$data/admin.key")
 export MARINA_SERVER="http://127.0.0.1:$mp" MARINA_API_KEY="$key"
+# The same app a second time as echo-c-relay, told to ignore MARINA_SOCKET (ECHO_LISTEN=port): it
+# listens on $PORT inside its network namespace and Marina reaches it through the sandbox's relay,
+# as it reaches any app that does not serve the Unix socket itself.
+relay_dir="$work/echo-c-relay"
+cp -r "$app_dir" "$relay_dir"
+python3 - "$relay_dir/marina.app.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+manifest = json.load(open(path))
+manifest["app"]["id"] = "echo-c-relay"
+manifest["app"]["name"] = "Echo (C, through the relay)"
+manifest["runtime"]["env"] = {"ECHO_LISTEN": "port"}
+json.dump(manifest, open(path, "w"), indent=2)
+PY
 (
   set -e
-  "$marina" publish "$app_dir"
-  "$marina" deploy --app echo-c --version 1.0.0
   "$marina" tenants create bench
-  "$marina" install echo-c --tenant bench
+  for app in echo-c echo-c-relay; do
+    "$marina" publish "$([ "$app" = echo-c ] && echo "$app_dir" || echo "$relay_dir")"
+    "$marina" deploy --app "$app" --version 1.0.0
+    "$marina" install "$app" --tenant bench
+  done
 ) >"$work/setup.log" 2>&1 || { cat "$work/setup.log" >&2; tail -20 "$work/serve.log" >&2; exit 1; }
 tool_url="http://127.0.0.1:$mp/api/v1/tenants/bench/apps/echo-c/tools/echo"
 warm=$(curl -sS --max-time 60 -w ' %{http_code} %{time_total}s' -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
@@ -258,8 +276,17 @@ case "$warm" in
   *' 200 '*) log "warm-up call (wakes the instance): $warm" ;;
   *) echo "run.sh: the warm-up call failed: $warm" >&2; tail -20 "$work/serve.log" >&2; exit 1 ;;
 esac
+relay_url="http://127.0.0.1:$mp/api/v1/tenants/bench/apps/echo-c-relay/tools/echo"
+warm=$(curl -sS --max-time 60 -w ' %{http_code}' -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d '{"message":"hello","n":42}' "$relay_url")
+case "$warm" in
+  *' 200') ;;
+  *) echo "run.sh: the warm-up call to echo-c-relay failed: $warm" >&2; tail -20 "$work/serve.log" >&2; exit 1 ;;
+esac
 lua_script "$work/marina.lua" "$key"
+# Each instance is measured alone: the other one is idle (serve's CPU is the process's, app CPU
+# counts every process below serve, the idle instance included).
 for c in 1 16; do wrk_run marina "$c" "$tool_url" "$work/marina.lua" "$serve_pid" "$(descendants "$serve_pid")"; done
+for c in 1 16; do wrk_run marina-relay "$c" "$relay_url" "$work/marina.lua" "$serve_pid" "$(descendants "$serve_pid")"; done
 # Context: the HTTP stack alone (no key, no database) and a call that only authenticates.
 lua_script "$work/auth.lua" "$key" get
 for c in 1 16; do wrk_run marina-healthz "$c" "http://127.0.0.1:$mp/healthz" "" "$serve_pid"; done
@@ -304,9 +331,11 @@ cold_stat() { awk -v k="$1" '$1 == k {print $0}' "$work/cold.txt" | grep -o "$2=
   while read -r name c p50 p99 rps errors scpu acpu other; do
     printf '%-24s %9.3f %9.3f %9.0f %7d %10s %10s %10s\n' "$name ($c)" "$p50" "$p99" "$rps" "$errors" "$scpu" "$acpu" "$other"
   done <"$work/summary.txt"
-  for c in 1 16; do
-    awk -v c="$c" '$2 == c && $1 == "direct" {d50=$3; d99=$4; dr=$5} $2 == c && $1 == "marina" {m50=$3; m99=$4; mr=$5}
-      END {printf "%-24s %+9.3f %+9.3f %+8.1f%%\n", "overhead (" c ")", m50 - d50, m99 - d99, (mr / dr - 1) * 100}' "$work/summary.txt"
+  for path in marina marina-relay; do
+    for c in 1 16; do
+      awk -v c="$c" -v m="$path" '$2 == c && $1 == "direct" {d50=$3; d99=$4; dr=$5} $2 == c && $1 == m {m50=$3; m99=$4; mr=$5}
+        END {printf "%-24s %+9.3f %+9.3f %+8.1f%%\n", "overhead " (m == "marina" ? "" : "via relay ") "(" c ")", m50 - d50, m99 - d99, (mr / dr - 1) * 100}' "$work/summary.txt"
+    done
   done
   echo "(serve/app CPU: milliseconds of CPU per request; app CPU through marina counts the whole instance: bubblewrap, relay,"
   echo " app. others s: CPU seconds used during the measurement by processes this run did not start — other work on the machine)"

@@ -8,8 +8,10 @@
  *   POST /event/<x>    200 {"ok":true}
  *   anything else      404 {"error":{"code":"not_found","message":"..."}}
  *
- * It listens on 127.0.0.1:$PORT (default 8080) with one epoll loop on one thread (ECHO_THREADS=N
- * runs N loops on N SO_REUSEPORT listeners), non-blocking sockets,
+ * It listens on the Unix socket $MARINA_SOCKET when that is set (as Marina's SDKs do; ECHO_LISTEN=port
+ * keeps it on TCP, behind the sandbox's relay), else on 127.0.0.1:$PORT (default 8080), with one
+ * epoll loop on one thread (ECHO_THREADS=N runs N loops: on N SO_REUSEPORT listeners for TCP, on the
+ * one listener for a Unix socket), non-blocking sockets,
  * HTTP/1.1 keep-alive and pipelining, Content-Length request bodies (chunked bodies are refused
  * with 411), and any number of concurrent connections up to the descriptor limit.
  *
@@ -22,6 +24,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/un.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -288,6 +291,18 @@ static int on_ready(int ep, struct conn *c, uint32_t events) {
     return 0;
 }
 
+static int make_unix_listener(const char *path) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path) { fprintf(stderr, "echo-app: socket path too long: %s\n", path); exit(2); }
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) { perror("socket"); exit(1); }
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) { perror("bind"); exit(1); }
+    if (listen(fd, 1024) < 0) { perror("listen"); exit(1); }
+    return fd;
+}
+
 static int make_listener(int reuseport) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) { perror("socket"); exit(1); }
@@ -366,6 +381,18 @@ int main(int argc, char **argv) {
     int threads = 1;
     const char *t = getenv("ECHO_THREADS");
     if (t && atoi(t) > 1) threads = atoi(t) > 64 ? 64 : atoi(t);
+    const char *sock = getenv("MARINA_SOCKET");
+    const char *mode = getenv("ECHO_LISTEN");
+    if (sock && *sock && !(mode && strcmp(mode, "port") == 0)) {
+        int fd = make_unix_listener(sock);
+        fprintf(stderr, "echo-app: listening on %s (%d loop%s)\n", sock, threads, threads == 1 ? "" : "s");
+        for (int i = 1; i < threads; i++) {
+            pthread_t th;
+            pthread_create(&th, NULL, loop, (void *)(long)fd);
+        }
+        loop((void *)(long)fd);
+        return 0;
+    }
     fprintf(stderr, "echo-app: listening on 127.0.0.1:%d (%d loop%s)\n", port, threads, threads == 1 ? "" : "s");
     for (int i = 1; i < threads; i++) {
         pthread_t th;

@@ -1,10 +1,12 @@
-import AsyncHTTPClient
-import Foundation
 import NIOCore
 import NIOHTTP1
-import Synchronization
 
-/// HTTP to an instance over its Unix socket.
+/// HTTP/1.1 to an instance over its Unix socket: the platform's hottest path (every tool call,
+/// event and health probe). Its own small client rather than AsyncHTTPClient, which spent about a
+/// third of serve's CPU per call on this hop (its connection state machines, request validation,
+/// and a fresh llhttp parser per response). It speaks only what this hop needs: one request at a
+/// time per kept-alive connection, bodies the platform already holds, responses delimited by
+/// length, chunks or the close.
 public struct InstanceClient: Sendable {
     public struct Reply: Sendable {
         public var status: Int
@@ -12,70 +14,132 @@ public struct InstanceClient: Sendable {
         public var contentType: String?
     }
 
-    let client: HTTPClient
+    let pool: InstanceConnectionPool
 
-    public init(client: HTTPClient = InstanceClient.pooled) { self.client = client }
+    public init() { self.pool = Self.shared }
 
-    /// One client for every instance of the process, kept for its lifetime like `HTTPClient.shared`,
-    /// but with room for 64 kept-alive connections per instance instead of 8: under concurrent
-    /// calls the ninth would otherwise wait for a free connection. A refused connection fails the
-    /// request at once (the instance is gone, or not listening yet) instead of being retried with
-    /// a backoff of 100 ms and more until the connect timeout (10 s): the supervisor polls again
-    /// on its own cadence, and a call to a dead instance is `app_unreachable`, not a timeout.
-    public static let pooled: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+    init(pool: InstanceConnectionPool) { self.pool = pool }
 
-    /// `http+unix://` and the percent-encoded socket path, per socket (every call needs it).
-    private static let prefixes = Mutex<[String: String]>([:])
+    /// One pool for the process, so that the dispatcher and the supervisor share connections.
+    static let shared = InstanceConnectionPool()
 
-    static func url(socket: String, path: String) -> String {
-        let prefix = prefixes.withLock { known in
-            if let prefix = known[socket] { return prefix }
-            let prefix = "http+unix://" + (socket.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? socket)
-            if known.count >= 10_000 { known.removeAll() }
-            known[socket] = prefix
-            return prefix
-        }
-        return prefix + path
-    }
-
-    /// Why a request to an instance failed, where the caller answers differently.
-    public enum Failure: Error, Sendable, Equatable {
+    /// Why a request to an instance failed.
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         /// No complete answer within the timeout.
         case timeout
         /// The answer's body is larger than `maxBody`.
         case tooLarge
+        /// The answer is not HTTP/1.x.
+        case malformed(String)
+        /// No connection could be made (the instance is gone, or not listening yet).
+        case unreachable(String)
+        /// The connection closed before any answer.
+        case closed
+        /// The connection closed in the middle of the answer.
+        case truncated
+        /// The request itself cannot be sent (a header or path with a line break).
+        case invalidRequest(String)
+
+        init(_ parsing: HTTPResponseParser.Failure) {
+            switch parsing {
+            case .malformed(let why): self = .malformed(why)
+            case .tooLarge: self = .tooLarge
+            case .truncated: self = .truncated
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .timeout: "no answer within the timeout"
+            case .tooLarge: "the answer is larger than allowed"
+            case .malformed(let why): "the answer is not HTTP: \(why)"
+            case .unreachable(let why): "cannot connect: \(why)"
+            case .closed: "the connection closed before an answer"
+            case .truncated: "the connection closed in the middle of the answer"
+            case .invalidRequest(let why): "the request cannot be sent: \(why)"
+            }
+        }
     }
 
     /// Sends one request; `maxBody` bounds what is read back (an app answering with endless
-    /// garbage costs the platform at most that much). Through AsyncHTTPClient's future-based API
-    /// with a delegate that gathers the body: its async API costs a task hand-off per body part and
-    /// a request-body stream even for a body it already holds (a tenth of serve's CPU per call).
+    /// garbage costs the platform at most that much). A GET that finds a reused connection closed
+    /// before any answer (the app closed it as it went idle) is sent once more on a new one; other
+    /// requests are not, since the app may have acted on them. A cancelled task's request ends at
+    /// once, with its connection.
     public func send(socket: String, method: HTTPMethod, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                      timeout: Duration, maxBody: Int = 1 << 20) async throws -> Reply {
-        var request = try HTTPClient.Request(url: Self.url(socket: socket, path: path), method: method)
-        // HTTP/1.1 requires Host, and some servers (Node's) refuse a request without one; over a
-        // Unix socket AsyncHTTPClient sends none.
-        request.headers.add(name: "Host", value: "localhost")
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let request = ByteBuffer(bytes: try Self.encode(method: method, path: path, headers: headers, body: body))
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let deadline = NIODeadline.now() + .nanoseconds(max(1, nanoseconds))
+        var retried = false
+        while true {
+            try Task.checkCancellation()
+            let lease = try await pool.lease(socket, deadline: deadline)
+            let connecting: EventLoopFuture<InstanceConnection>
+            switch lease {
+            case .reused(let connection): connecting = connection.channel.eventLoop.makeSucceededFuture(connection)
+            case .opening(let opening): connecting = opening
+            }
+            let parser = HTTPResponseParser(maxBody: maxBody, bodyless: method == .HEAD)
+            // One hand-off back to this task: connecting, writing and reading all run on the
+            // connection's event loop. A cancelled caller closes the connection, which ends the
+            // exchange at once.
+            let (connection, outcome) = try await withTaskCancellationHandler {
+                try await connecting.flatMap { connection in
+                    connection.exchange(request, parser: parser, deadline: deadline)
+                        .map { (connection, Result<HTTPResponseParser.Response, any Error>.success($0)) }
+                        .recover { (connection, .failure($0)) }
+                }.get()
+            } onCancel: {
+                connecting.whenSuccess { $0.close() }
+            }
+            switch outcome {
+            case .success(let response):
+                pool.release(connection, reusable: response.keepAlive)
+                return Reply(status: response.status, body: response.body, contentType: response.contentType)
+            case .failure(let error):
+                pool.release(connection, reusable: false)
+                if case .reused = lease, !retried, method == .GET, error as? Failure == .closed, !Task.isCancelled {
+                    retried = true
+                    continue
+                }
+                throw error
+            }
+        }
+    }
+
+    /// The request's bytes. Every body is JSON; `Host` is required by HTTP/1.1 (Node refuses a
+    /// request without one).
+    static func encode(method: HTTPMethod, path: String, headers: [(String, String)], body: [UInt8]?) throws(Failure) -> [UInt8] {
+        guard path.hasPrefix("/"), !path.utf8.contains(where: { $0 <= 32 || $0 == 127 }) else {
+            throw .invalidRequest("the path \(path.debugDescription) is not a request target")
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + (body?.count ?? 0))
+        out.append(contentsOf: method.rawValue.utf8)
+        out.append(32)
+        out.append(contentsOf: path.utf8)
+        out.append(contentsOf: " HTTP/1.1\r\nHost: localhost\r\n".utf8)
+        for (name, value) in headers {
+            guard !name.isEmpty, !name.utf8.contains(where: { $0 <= 32 || $0 == 58 || $0 >= 127 }) else {
+                throw .invalidRequest("the header name \(name.debugDescription) is not a token")
+            }
+            guard !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
+                throw .invalidRequest("the value of \(name) holds a line break")
+            }
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
+        }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(body)
+            out.append(contentsOf: "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+            out.append(contentsOf: body)
+        } else if [.POST, .PUT, .PATCH].contains(method) {
+            out.append(contentsOf: "Content-Length: 0\r\n\r\n".utf8)
+        } else {
+            out.append(contentsOf: "\r\n".utf8)
         }
-        let milliseconds = Int64(timeout.components.seconds) * 1000 + Int64(timeout.components.attoseconds / 1_000_000_000_000_000)
-        let gather = ResponseAccumulator(request: request, maxBodySize: maxBody)
-        let response: HTTPClient.Response
-        do {
-            response = try await client.execute(request: request, delegate: gather, deadline: .now() + .milliseconds(max(1, milliseconds))).get()
-        } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
-            throw Failure.timeout
-        } catch is ResponseAccumulator.ResponseTooBigError {
-            throw Failure.tooLarge
-        }
-        return Reply(status: Int(response.status.code), body: response.body.map { Array($0.readableBytesView) } ?? [], contentType: response.headers.first(name: "Content-Type"))
+        return out
     }
 }

@@ -149,25 +149,28 @@ public actor Supervisor: Service {
     }
 
     private func waitUntilReady(_ running: RunningInstance, _ entry: Entry) async throws {
-        let started = ContinuousClock.now
-        let deadline = started + startTimeout
-        var healthy = false
-        while ContinuousClock.now < deadline {
+        let deadline = ContinuousClock.now + startTimeout
+        // Each socket is polled on its own: the app's own (MARINA_SOCKET) appears only if the app
+        // serves it, and a probe through the relay to an app that does not listen on $PORT waits
+        // until it times out; the first 200 on either ends the wait.
+        let client = self.client
+        let healthy = await withTaskGroup(of: Bool.self) { group in
+            for socket in running.socketPaths {
+                group.addTask { await Self.pollHealth(socket, client: client, running: running, until: deadline) }
+            }
+            for await answered in group where answered {
+                group.cancelAll()
+                return true
+            }
+            return false
+        }
+        guard healthy else {
             guard running.isRunning else {
                 let status = await running.waitForExit()
                 throw RuntimeError(.startFailed, "the app exited with status \(status) before it became healthy")
             }
-            for socket in running.socketPaths where FileManager.default.fileExists(atPath: socket) {
-                if let reply = try? await client.send(socket: socket, method: .GET, path: "/health", timeout: .seconds(2)), reply.status == 200 {
-                    healthy = true
-                    break
-                }
-            }
-            if healthy { break }
-            // Most apps are up within a few milliseconds: poll often at first, then back off.
-            try await Task.sleep(for: ContinuousClock.now - started < .seconds(1) ? .milliseconds(2) : .milliseconds(20))
+            throw RuntimeError(.unhealthy, "the app did not answer GET /health with 200 within \(startTimeout)")
         }
-        guard healthy else { throw RuntimeError(.unhealthy, "the app did not answer GET /health with 200 within \(startTimeout)") }
         let socket = activeSocket(running)
         let reply = try await client.send(socket: socket, method: .GET, path: "/manifest", timeout: .seconds(5))
         let report = ManifestLoader.load(bytes: reply.body, fileName: reply.contentType?.contains("yaml") == true ? "manifest.yaml" : nil)
@@ -177,6 +180,21 @@ public actor Supervisor: Service {
         guard hash == entry.spec.manifestHash else {
             throw RuntimeError(.manifestMismatch, "the app serves a manifest hashing to \(hash), not the published \(entry.spec.manifestHash)")
         }
+    }
+
+    /// Polls `GET /health` on one socket until it answers 200 (true), or the deadline passes, the
+    /// process ends, or the wait is cancelled (false). Most apps are up within a few milliseconds:
+    /// it polls every 2 ms for the first second, then every 20 ms.
+    private static func pollHealth(_ socket: String, client: InstanceClient, running: RunningInstance, until deadline: ContinuousClock.Instant) async -> Bool {
+        let started = ContinuousClock.now
+        while ContinuousClock.now < deadline, running.isRunning, !Task.isCancelled {
+            if FileManager.default.fileExists(atPath: socket),
+               let reply = try? await client.send(socket: socket, method: .GET, path: "/health", timeout: .seconds(2)), reply.status == 200 {
+                return true
+            }
+            do { try await Task.sleep(for: ContinuousClock.now - started < .seconds(1) ? .milliseconds(2) : .milliseconds(20)) } catch { return false }
+        }
+        return false
     }
 
     /// Waits for the process to end; an exit nobody asked for is a crash.

@@ -1,6 +1,7 @@
 import Foundation
-import MarinaRuntime
+@testable import MarinaRuntime
 import MarinaSandbox
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -10,37 +11,15 @@ import Glibc
 /// each request with canned bytes (or not at all).
 @Suite struct InstanceClientTests {
     /// Serves `answer` to every request on a fresh socket; nil never answers.
-    static func server(_ answer: [UInt8]?) throws -> (socket: String, directory: URL) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marina-ic-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("s.sock").path
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0, Sockets.bindUnix(fd, path), listen(fd, 16) == 0 else { throw POSIXError(.EADDRINUSE) }
-        Sockets.acceptEach(fd) { client in
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            var request: [UInt8] = []
-            while true {
-                let n = buffer.withUnsafeMutableBytes { read(client, $0.baseAddress, $0.count) }
-                if n <= 0 { break }
-                request += buffer[..<n]
-                // One request at a time: answer once the head (and its small body) is in.
-                guard let end = request.firstRange(of: Array("\r\n\r\n".utf8)) else { continue }
-                let head = String(decoding: request[..<end.lowerBound], as: UTF8.self).lowercased()
-                let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }.flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
-                guard request.count >= end.upperBound + length else { continue }
-                request.removeFirst(end.upperBound + length)
-                guard let answer else { continue }
-                Sockets.writeAll(client, answer)
-            }
-            close(client)
-        }
-        return (path, dir)
+    static func server(_ answer: [UInt8]?) throws -> Server {
+        try Server { _, _ in answer.map { ($0, false) } }
     }
 
     @Test func aLengthDelimitedAnswerComesBackWhole() async throws {
         let body = #"{"ok":true}"#
-        let (socket, dir) = try Self.server(Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try Self.server(Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
+        let socket = server.socket
+        defer { withExtendedLifetime(server) {} }
         let client = InstanceClient()
         for _ in 0..<3 {  // the same kept-alive connection, three times
             let reply = try await client.send(socket: socket, method: .POST, path: "/tool/x", body: Array("{}".utf8), timeout: .seconds(5))
@@ -71,8 +50,9 @@ import Glibc
     @Test func aChunkedAnswerBeyondTheLimitIsTooLarge() async throws {
         let chunk = String(repeating: "x", count: 4096)
         let chunks = String(repeating: "1000\r\n\(chunk)\r\n", count: 8) + "0\r\n\r\n"
-        let (socket, dir) = try Self.server(Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\(chunks)".utf8))
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try Self.server(Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\(chunks)".utf8))
+        let socket = server.socket
+        defer { withExtendedLifetime(server) {} }
         await #expect(throws: InstanceClient.Failure.tooLarge) {
             _ = try await InstanceClient().send(socket: socket, method: .GET, path: "/", timeout: .seconds(5), maxBody: 10_000)
         }
@@ -81,19 +61,175 @@ import Glibc
     }
 
     @Test func silenceIsATimeoutAndAHangUpIsNeither() async throws {
-        let (socket, dir) = try Self.server(nil)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try Self.server(nil)
+        let socket = server.socket
+        defer { withExtendedLifetime(server) {} }
         await #expect(throws: InstanceClient.Failure.timeout) {
             _ = try await InstanceClient().send(socket: socket, method: .POST, path: "/tool/hang", body: [], timeout: .milliseconds(300))
         }
         // Garbage instead of HTTP: an error of its own (the dispatcher answers app_unreachable).
-        let (garbage, other) = try Self.server(Array("not http at all\r\n\r\n".utf8))
-        defer { try? FileManager.default.removeItem(at: other) }
+        let garbageServer = try Self.server(Array("not http at all\r\n\r\n".utf8))
+        let garbage = garbageServer.socket
+        defer { withExtendedLifetime(garbageServer) {} }
         do {
             _ = try await InstanceClient().send(socket: garbage, method: .GET, path: "/", timeout: .seconds(5))
             Issue.record("garbage was taken for an answer")
+        } catch InstanceClient.Failure.malformed {
         } catch {
-            #expect(!(error is InstanceClient.Failure), "\(error)")
+            Issue.record("garbage: \(error), not malformed")
+        }
+    }
+
+    /// Serves every connection on its own thread with `answer(connectionNumber, requestNumber)`
+    /// (nil: never answer), closing it after the answer when told to; counts connections open at
+    /// once. One request at a time per connection: it answers once the head and the body are in.
+    final class Server: Sendable {
+        let socket: String
+        let directory: URL
+        final class Counts: Sendable {
+            let value = Mutex<(open: Int, most: Int, total: Int)>((0, 0, 0))
+        }
+        private let counts = Counts()
+        var mostAtOnce: Int { counts.value.withLock { $0.most } }
+        var connections: Int { counts.value.withLock { $0.total } }
+
+        init(answer: @escaping @Sendable (_ connection: Int, _ request: Int) -> (bytes: [UInt8], thenClose: Bool)?) throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("marina-ic-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            socket = directory.appendingPathComponent("s.sock").path
+            let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0, Sockets.bindUnix(fd, socket), listen(fd, 64) == 0 else { throw POSIXError(.EADDRINUSE) }
+            let counts = self.counts
+            Sockets.acceptEach(fd) { client in
+                let number = counts.value.withLock { c in c.open += 1; c.most = max(c.most, c.open); c.total += 1; return c.total }
+                defer { counts.value.withLock { $0.open -= 1 }; close(client) }
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                var pending: [UInt8] = []
+                var served = 0
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(client, $0.baseAddress, $0.count) }
+                    if n <= 0 { return }
+                    pending += buffer[..<n]
+                    guard let end = pending.firstRange(of: Array("\r\n\r\n".utf8)) else { continue }
+                    let head = String(decoding: pending[..<end.lowerBound], as: UTF8.self).lowercased()
+                    let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }.flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
+                    guard pending.count >= end.upperBound + length else { continue }
+                    pending.removeFirst(end.upperBound + length)
+                    served += 1
+                    guard let (bytes, thenClose) = answer(number, served) else { continue }
+                    Sockets.writeAll(client, bytes)
+                    if thenClose { return }
+                }
+            }
+        }
+
+        deinit { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    static func ok(_ body: String, extra: String = "") -> [UInt8] {
+        Array("HTTP/1.1 200 OK\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+    }
+
+    /// The pool opens at most its limit of connections to one socket (the relay spends a thread
+    /// on each); the requests beyond it wait their turn and all go through.
+    @Test func requestsBeyondThePoolsLimitWaitForAConnection() async throws {
+        let server = try Server { _, _ in usleep(20_000); return (Self.ok("{}"), false) }
+        let client = InstanceClient(pool: InstanceConnectionPool(limit: 2))
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask { try await client.send(socket: server.socket, method: .POST, path: "/tool/x", body: Array("{}".utf8), timeout: .seconds(20)).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 8))
+        #expect(server.mostAtOnce <= 2 && server.connections == 2, "most at once \(server.mostAtOnce), in all \(server.connections)")
+    }
+
+    /// A request that cannot get a connection before its deadline times out, and the pool is
+    /// left usable.
+    @Test func aRequestWaitingForAConnectionTimesOutAtItsDeadline() async throws {
+        // The first request is held by the server until the test lets it go.
+        final class Gate: Sendable {
+            let arrived = Atomic<Bool>(false)
+            let open = Atomic<Bool>(false)
+        }
+        let gate = Gate()
+        let server = try Server { _, request in
+            if request == 1 {
+                gate.arrived.store(true, ordering: .sequentiallyConsistent)
+                while !gate.open.load(ordering: .sequentiallyConsistent) { usleep(1000) }
+            }
+            return (Self.ok("{}"), false)
+        }
+        let client = InstanceClient(pool: InstanceConnectionPool(limit: 1))
+        async let slow = client.send(socket: server.socket, method: .GET, path: "/slow", timeout: .seconds(60))
+        while !gate.arrived.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
+        await #expect(throws: InstanceClient.Failure.timeout) {
+            _ = try await client.send(socket: server.socket, method: .GET, path: "/waits", timeout: .milliseconds(100))
+        }
+        gate.open.store(true, ordering: .sequentiallyConsistent)
+        #expect(try await slow.status == 200)
+        #expect(try await client.send(socket: server.socket, method: .GET, path: "/after", timeout: .seconds(5)).status == 200)
+        #expect(server.connections == 1)
+    }
+
+    /// An app that closes each connection after answering, without saying so (as servers do with
+    /// idle connections): a closed connection is never used again, so every call gets through.
+    @Test func aConnectionTheAppClosedIsNotReused() async throws {
+        let server = try Server { _, _ in (Self.ok("{}"), true) }
+        let client = InstanceClient(pool: InstanceConnectionPool(limit: 4))
+        for i in 0..<30 {
+            let reply = try await client.send(socket: server.socket, method: .POST, path: "/tool/x", body: [], timeout: .seconds(5))
+            #expect(reply.status == 200, "call \(i)")
+            try await Task.sleep(for: .milliseconds(10))  // the close is seen on the event loop meanwhile
+        }
+        #expect(server.connections == 30)
+    }
+
+    /// A cancelled caller (a health probe that lost the race) does not wait for its timeout.
+    @Test func aCancelledRequestEndsAtOnce() async throws {
+        let server = try Self.server(nil)
+        let socket = server.socket
+        defer { withExtendedLifetime(server) {} }
+        let probe = Task { try await InstanceClient().send(socket: socket, method: .GET, path: "/health", timeout: .seconds(60)) }
+        try await Task.sleep(for: .milliseconds(100))
+        probe.cancel()
+        do {
+            _ = try await probe.value
+            Issue.record("a request nobody answered succeeded")
+        } catch {
+            #expect(error as? InstanceClient.Failure != .timeout, "\(error)")
+        }
+    }
+
+    /// HTTP/1.0 without a length (Python's http.server): the body runs to the close.
+    @Test func anAnswerWithoutLengthEndsWithTheConnection() async throws {
+        let server = try Server { _, _ in (Array("HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"old\":true}".utf8), true) }
+        let client = InstanceClient()
+        for _ in 0..<2 {
+            let reply = try await client.send(socket: server.socket, method: .GET, path: "/health", timeout: .seconds(5))
+            #expect(reply.status == 200 && reply.body == Array(#"{"old":true}"#.utf8) && reply.contentType == "application/json")
+        }
+        #expect(server.connections == 2)
+    }
+
+    /// What the platform sends: Host, the headers given, and a JSON body with its length; a
+    /// header value with a line break is refused before anything is sent.
+    @Test func theRequestIsWellFormedAndHeadersCannotBeInjected() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marina-ic-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let encoded = try InstanceClient.encode(method: .POST, path: "/tool/echo", headers: [("X-Marina-Request-Id", "req_1")], body: Array("{}".utf8))
+        #expect(String(decoding: encoded, as: UTF8.self) == "POST /tool/echo HTTP/1.1\r\nHost: localhost\r\nX-Marina-Request-Id: req_1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        let empty = try InstanceClient.encode(method: .POST, path: "/event/x", headers: [], body: nil)
+        #expect(String(decoding: empty, as: UTF8.self).hasSuffix("Content-Length: 0\r\n\r\n"))
+        for (headers, path) in [([("X-Marina-Request-Id", "a\r\nX-Evil: 1")], "/tool/x"), ([("Bad Name", "v")], "/tool/x"), ([], "/tool/x y"), ([], "tool")] {
+            await #expect(throws: InstanceClient.Failure.self) {
+                _ = try await InstanceClient().send(socket: dir.appendingPathComponent("none.sock").path, method: .POST, path: path, headers: headers, body: [], timeout: .seconds(5))
+            }
+            do { _ = try InstanceClient.encode(method: .POST, path: path, headers: headers, body: nil); Issue.record("\(headers) \(path) encoded") } catch {
+                guard case .invalidRequest = error else { Issue.record("\(error)"); continue }
+            }
         }
     }
 }

@@ -104,6 +104,35 @@ import Testing
         }
     }
 
+    /// An app that serves only `MARINA_SOCKET` (as the SDKs do): the relay in front of its
+    /// `$PORT` never gets an answer, and a health probe through it waits for its own timeout
+    /// (2 s). The probes of the two sockets run side by side, so the app's own answer makes it
+    /// ready well within a start timeout shorter than that probe's.
+    @Test func anAppServingItsOwnSocketIsReadyWithoutWaitingForTheRelay() async throws {
+        var (spec, dir) = try app(lifetime: 600)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try """
+        import os, socketserver
+        from http.server import BaseHTTPRequestHandler
+        M = open("m.json").read().encode()
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *a): pass
+            def address_string(self): return "unix"
+            def do_GET(self):
+                body = M if self.path == "/manifest" else b'{"ok":true}'
+                self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+        path = os.environ["MARINA_SOCKET"]
+        if os.path.exists(path): os.unlink(path)
+        socketserver.UnixStreamServer(path, H).serve_forever()
+        """.write(to: dir.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
+        spec.id += "u"
+        let driver = try LocalDriver(sandboxed: false, marinaBinary: Self.marina, runRoot: dir.appendingPathComponent("run"))
+        let supervisor = Supervisor(driver: driver, startTimeout: .milliseconds(1500))
+        let socket = try await supervisor.socket(for: spec)
+        #expect(socket.hasSuffix("app.sock"), "\(socket)")
+        await supervisor.forget(spec.id)
+    }
+
     @Test func concurrentCallersShareOneStartAndAWrongManifestIsRefused() async throws {
         let (first, dir) = try app(lifetime: 600)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,0 +1,159 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Kept-alive connections to instances' Unix sockets: at most `limit` open per socket (the relay
+/// in the sandbox spends a thread on each, under the instance's process limit); a request beyond
+/// that waits, until its deadline, for one to come back. A connection idle longer than
+/// `idleLimit` is not reused (app servers close idle connections after a few seconds: Node and
+/// uvicorn after 5, and a request sent as the server closes would be lost), nor one the app closed.
+final class InstanceConnectionPool: Sendable {
+    let group: any EventLoopGroup
+    let limit: Int
+    let idleLimit: TimeAmount
+
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Grant, any Error>
+    }
+    /// What a waiting request is handed: a connection, or the right to open one.
+    private enum Grant: Sendable {
+        case connection(InstanceConnection)
+        case slot
+    }
+    private struct Slot {
+        var idle: [InstanceConnection] = []
+        var open = 0
+        var waiters: [Waiter] = []
+        var isUnused: Bool { open == 0 && waiters.isEmpty }
+    }
+    private let slots = Mutex<[String: Slot]>([:])
+    private let nextWaiter = Atomic<UInt64>(0)
+
+    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, limit: Int = 64, idleLimit: TimeAmount = .seconds(4)) {
+        (self.group, self.limit, self.idleLimit) = (group, limit, idleLimit)
+    }
+
+    /// A connection to `socket`: a kept-alive one, or one being opened (connecting happens on the
+    /// event loop, so that a request on a new connection is written as soon as it connects).
+    enum Lease {
+        case reused(InstanceConnection)
+        case opening(EventLoopFuture<InstanceConnection>)
+    }
+
+    /// Waits only when `limit` connections to `socket` are in use, until one is free or `deadline`.
+    func lease(_ socket: String, deadline: NIODeadline) async throws -> Lease {
+        var grant = take(socket, waiter: nil)
+        if grant == nil {
+            grant = try await withCheckedThrowingContinuation { continuation in
+                let id = nextWaiter.add(1, ordering: .relaxed).newValue
+                if let now = take(socket, waiter: Waiter(id: id, continuation: continuation)) {
+                    continuation.resume(returning: now)
+                    return
+                }
+                group.next().scheduleTask(deadline: deadline) { [self] in expire(socket, id: id) }
+            }
+        }
+        switch grant! {
+        case .connection(let connection):
+            return .reused(connection)
+        case .slot:
+            let opening = connect(socket)
+            opening.whenFailure { [self] _ in giveBackSlot(socket) }
+            return .opening(opening.flatMapErrorThrowing { throw InstanceClient.Failure.unreachable(String(describing: $0)) })
+        }
+    }
+
+    /// Returns a leased connection: kept for the next request when `reusable`, else closed.
+    func release(_ connection: InstanceConnection, reusable: Bool) {
+        guard reusable, connection.isOpen else {
+            connection.close()
+            giveBackSlot(connection.socket)
+            return
+        }
+        let now = NIODeadline.now()
+        var stale: [InstanceConnection] = []
+        let waiter = slots.withLock { slots -> Waiter? in
+            guard var slot = slots[connection.socket] else { return nil }
+            defer { slots[connection.socket] = slot }
+            if !slot.waiters.isEmpty { return slot.waiters.removeFirst() }
+            connection.idleSince = now
+            slot.idle.append(connection)
+            // The oldest sit at the front: close those past the idle limit.
+            while let first = slot.idle.first, first.idleSince + idleLimit < now {
+                stale.append(slot.idle.removeFirst())
+                slot.open -= 1
+            }
+            return nil
+        }
+        stale.forEach { $0.close() }
+        waiter?.continuation.resume(returning: .connection(connection))
+    }
+
+    /// A reusable connection or the right to open one; nil when neither is free (and then, with a
+    /// `waiter`, it is queued).
+    private func take(_ socket: String, waiter: Waiter?) -> Grant? {
+        let now = NIODeadline.now()
+        var stale: [InstanceConnection] = []
+        let grant = slots.withLock { slots -> Grant? in
+            var slot = slots[socket, default: Slot()]
+            defer { slots[socket] = slot.isUnused ? nil : slot }
+            while let connection = slot.idle.popLast() {
+                if connection.isOpen && connection.idleSince + idleLimit >= now { return .connection(connection) }
+                stale.append(connection)
+                slot.open -= 1
+            }
+            if slot.open < limit {
+                slot.open += 1
+                return .slot
+            }
+            if let waiter { slot.waiters.append(waiter) }
+            return nil
+        }
+        stale.forEach { $0.close() }
+        return grant
+    }
+
+    /// A connection slot freed (closed, or never opened): to the first waiter, else counted down.
+    private func giveBackSlot(_ socket: String) {
+        let waiter = slots.withLock { slots -> Waiter? in
+            guard var slot = slots[socket] else { return nil }
+            defer { slots[socket] = slot.isUnused ? nil : slot }
+            if !slot.waiters.isEmpty { return slot.waiters.removeFirst() }
+            slot.open -= 1
+            return nil
+        }
+        waiter?.continuation.resume(returning: .slot)
+    }
+
+    /// A waiter's deadline passed (a no-op when it was served before).
+    private func expire(_ socket: String, id: UInt64) {
+        let waiter = slots.withLock { slots -> Waiter? in
+            guard var slot = slots[socket], let index = slot.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            defer { slots[socket] = slot.isUnused ? nil : slot }
+            return slot.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume(throwing: InstanceClient.Failure.timeout)
+    }
+
+    /// An idle connection the app closed leaves the pool at once (one in use is given back by its
+    /// request).
+    private func forget(_ socket: String, channel: ObjectIdentifier) {
+        slots.withLock { slots in
+            guard var slot = slots[socket], let index = slot.idle.firstIndex(where: { ObjectIdentifier($0.channel) == channel }) else { return }
+            slot.idle.remove(at: index)
+            slot.open -= 1
+            slots[socket] = slot.isUnused ? nil : slot
+        }
+    }
+
+    private func connect(_ socket: String) -> EventLoopFuture<InstanceConnection> {
+        let reader = ReplyReader(onClose: { [weak self] channel in self?.forget(socket, channel: channel) })
+        return ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(reader) }
+            }
+            .connect(unixDomainSocketPath: socket)
+            .map { InstanceConnection(socket: socket, channel: $0, reader: reader) }
+    }
+}
