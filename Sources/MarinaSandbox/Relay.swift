@@ -68,7 +68,8 @@ public enum Relay {
 }
 
 extension Relay {
-    /// The app's socket, or -1 when it does not listen within 3 s. The first connection of a wake
+    /// The app's socket, or -1 when it does not listen within 3 s (or serves `MARINA_SOCKET`
+    /// instead). The first connection of a wake
     /// arrives while the app is still starting; a refused connect on loopback costs microseconds,
     /// so the relay retries every 0.5 ms for the first 100 ms (a coarser step would add up to the
     /// step to every cold start), then every 20 ms.
@@ -77,12 +78,18 @@ extension Relay {
         while true {
             let fd = Sockets.connectTCP(port: port)
             if fd >= 0 { return fd }
+            if let appSocket, access(appSocket, F_OK) == 0 { return -1 }
             let elapsed = ContinuousClock.now - start
             if elapsed >= .seconds(3) { return -1 }
             usleep(elapsed < .milliseconds(100) ? 500 : 20_000)
         }
     }
 }
+
+/// The app's own socket (`MARINA_SOCKET`): once the app has bound it, it serves there and not on
+/// its port, so a connection through the relay is closed at once instead of retried for 3 s (the
+/// platform probes both sockets while an instance starts, and uses the app's own).
+nonisolated(unsafe) private let appSocket: String? = getenv("MARINA_SOCKET").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
 
 /// The app a relay started, for its SIGTERM handler (which cannot capture anything).
 nonisolated(unsafe) private var relayedChild: pid_t = 0

@@ -97,4 +97,33 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
     }
+
+    /// An app that serves `MARINA_SOCKET` listens on no port: once its socket exists, a
+    /// connection through the relay is closed at once, instead of holding a relay thread that
+    /// retries the port for 3 s (the platform probes both sockets while an instance starts).
+    @Test(arguments: binaries) func aConnectionThroughTheRelayToAnAppOnItsOwnSocketIsClosedAtOnce(_ binary: URL) throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = try #require(Sockets.freePort())
+        let socketPath = dir.appendingPathComponent("r.sock").path
+        let appSocket = dir.appendingPathComponent("app.sock").path
+        let process = Process()
+        process.executableURL = binary
+        process.environment = ["MARINA_SOCKET": appSocket, "PATH": "/usr/bin:/bin"]
+        process.arguments = ["relay", "--socket", socketPath, "--port", String(port), "--", "python3", "-c",
+                             "import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(30)", appSocket]
+        try process.run()
+        defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(10)
+        while !(FileManager.default.fileExists(atPath: socketPath) && FileManager.default.fileExists(atPath: appSocket)) && Date() < deadline { usleep(2_000) }
+        let fd = Sockets.connectUnix(socketPath)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        // Closed within 1.5 s (the relay would give up on the port only after 3 s).
+        var wait = timeval(tv_sec: 1, tv_usec: 500_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let count = read(fd, &buffer, buffer.count)
+        #expect(count == 0, "read returned \(count) (errno \(errno)): the relay kept the connection open")
+    }
 }
