@@ -22,6 +22,7 @@
 #          NGINX_HOP=path                  the yardstick script (default /work/shared/bench/nginx-hop.sh)
 #          BENCH_TMP=/dev/shm              where serve's data directory lives (default /tmp): on tmpfs
 #                                          an fsync costs nothing, which separates the disk's share
+#          SERVE_ARGS="…"                  more options for marina serve (e.g. --sqlite-synchronous normal)
 set -euo pipefail
 
 secs=${1:-10}
@@ -136,7 +137,7 @@ log "# Marina dispatch benchmarks — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 log "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GB RAM", $2/1048576}' /proc/meminfo), kernel $(uname -r)"
 log "marina: $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$root" && git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' (with uncommitted changes to Sources/Package.swift)'), binary $marina; app: echo-c (C, gcc -O2, one epoll loop)"
 log "wrk: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), -t1, ${secs}s per measurement, body {\"message\":\"hello\",\"n\":42}; cold-start runs: $cold_runs"
-log "serve: --log-level warning, bubblewrap sandbox, SQLite in a temporary data directory under ${BENCH_TMP:-/tmp} ($(stat -f -c %T "${BENCH_TMP:-/tmp}"))"
+log "serve: --log-level warning${SERVE_ARGS:+ $SERVE_ARGS}, bubblewrap sandbox, SQLite in a temporary data directory under ${BENCH_TMP:-/tmp} ($(stat -f -c %T "${BENCH_TMP:-/tmp}"))"
 log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 log ""
 
@@ -240,7 +241,7 @@ stop "$app_pid"
 echo "measuring through marina serve…"
 data="$work/data"
 mp=$(port)
-start_serve --data "$data" --listen "127.0.0.1:$mp" --log-level warning
+start_serve --data "$data" --listen "127.0.0.1:$mp" --log-level warning ${SERVE_ARGS:-}
 wait_http "http://127.0.0.1:$mp/healthz" 60
 for _ in $(seq 100); do [ -s "$data/admin.key" ] && break; sleep 0.1; done
 key=$(tr -d '[:space:]' <"$data/admin.key")
@@ -300,7 +301,7 @@ echo "measuring cold starts ($cold_runs runs each)…"
 cpu_snapshot >"$work/cold0"
 python3 "$bench/coldstart.py" app "$app_dir/echo-app" "$app_dir" "$cold_runs" >"$work/cold.txt"
 mp=$(port)
-start_serve --data "$data" --listen "127.0.0.1:$mp" --log-level warning --idle-timeout 1
+start_serve --data "$data" --listen "127.0.0.1:$mp" --log-level warning --idle-timeout 1 ${SERVE_ARGS:-}
 wait_http "http://127.0.0.1:$mp/healthz" 60
 export MARINA_SERVER="http://127.0.0.1:$mp"
 python3 "$bench/coldstart.py" marina "$marina" "$MARINA_SERVER" "$data/admin.key" bench echo-c echo "$cold_runs" >>"$work/cold.txt"

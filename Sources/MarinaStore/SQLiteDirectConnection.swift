@@ -34,8 +34,8 @@ public final class SQLiteDirectConnection: @unchecked Sendable {
     private static let statementCapacity = 32
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    /// Opens `path` with the pool's settings (`SQLiteTunedSource.pragmas`: WAL, full fsync, …).
-    init(path: String) throws {
+    /// Opens `path` with the pool's settings (`SQLiteTunedSource.pragmas`: WAL, the fsync policy, …).
+    init(path: String, synchronous: SQLiteSynchronous = .full) throws {
         var db: OpaquePointer?
         let status = sqlite_nio_sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
         guard status == SQLITE_OK, let db else {
@@ -45,7 +45,7 @@ public final class SQLiteDirectConnection: @unchecked Sendable {
         }
         handle = db
         do {
-            for pragma in SQLiteTunedSource.pragmas { try execute(pragma) }
+            for pragma in SQLiteTunedSource.pragmas(synchronous) { try execute(pragma) }
         } catch {
             close()
             throw error
@@ -126,11 +126,13 @@ public final class SQLiteDirectConnection: @unchecked Sendable {
 final class DirectWriter: Sendable {
     let path: String
     let threadPool: NIOThreadPool
+    let synchronous: SQLiteSynchronous
     private let connection = Mutex<SQLiteDirectConnection?>(nil)
 
-    init(path: String, threadPool: NIOThreadPool) {
+    init(path: String, threadPool: NIOThreadPool, synchronous: SQLiteSynchronous) {
         self.path = path
         self.threadPool = threadPool
+        self.synchronous = synchronous
     }
 
     /// Callers hold the store's writer lock, so one transaction runs at a time.
@@ -152,7 +154,7 @@ final class DirectWriter: Sendable {
     private func open() throws -> SQLiteDirectConnection {
         try connection.withLock { current in
             if let current { return current }
-            let opened = try SQLiteDirectConnection(path: path)
+            let opened = try SQLiteDirectConnection(path: path, synchronous: synchronous)
             current = opened
             return opened
         }

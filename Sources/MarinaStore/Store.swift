@@ -17,19 +17,21 @@ public final class Store: Sendable {
     private let direct: DirectWriter?
     let logger: Logger
 
-    /// Opens the pool (connections are made lazily) — call `migrate()` before use.
-    public init(_ configuration: StoreConfiguration, logger: Logger = Logger(label: "marina.store"), eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+    /// Opens the pool (connections are made lazily) — call `migrate()` before use. `sqliteSynchronous`
+    /// applies to SQLite only.
+    public init(_ configuration: StoreConfiguration, sqliteSynchronous: SQLiteSynchronous = .full, logger: Logger = Logger(label: "marina.store"),
+                eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         self.configuration = configuration
         self.logger = logger
         switch configuration {
         case .sqlite(let path):
             let threads = NIOThreadPool(numberOfThreads: 4)
             threads.start()
-            let source = SQLiteTunedSource(path: path, threadPool: threads)
+            let source = SQLiteTunedSource(path: path, threadPool: threads, synchronous: sqliteSynchronous)
             let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 2, requestTimeout: .seconds(30), logger: logger, on: eventLoopGroup)
             backend = PooledBackend(pool: pool, logger: logger, threadPool: threads) { $0.sql() }
             writerLock = WriterLock()
-            direct = DirectWriter(path: path, threadPool: threads)
+            direct = DirectWriter(path: path, threadPool: threads, synchronous: sqliteSynchronous)
         case .postgres(let url):
             let source = PostgresConnectionSource(sqlConfiguration: try SQLPostgresConfiguration(url: url))
             let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 4, requestTimeout: .seconds(30), logger: logger, on: eventLoopGroup)

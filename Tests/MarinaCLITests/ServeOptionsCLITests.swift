@@ -15,4 +15,17 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: data))
     }
+
+    @Test func aBadFsyncPolicyIsAUsageError() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data").path
+        for (options, message) in [(["--sqlite-synchronous", "off"], "--sqlite-synchronous takes full or normal"),
+                                   (["--sqlite-synchronous", "normal", "--database", "postgres://u:p@127.0.0.1:1/db"], "applies to an SQLite database only")] {
+            let result = try CLI.run(["serve", "--data", data, "--listen", "127.0.0.1:0"] + options)
+            #expect(result.status == 2, "\(options): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(options): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: data))
+    }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import MarinaStore
+@testable import MarinaStore
 import MarinaTestSupport
 import SQLKit
 import Testing
@@ -130,6 +130,28 @@ import Testing
             try await store.transaction { db in
                 try await RegistryRepository().insert(AppRecord(id: "app_x", slug: "orphan", ownerId: "idn_nobody", createdAt: 1), in: db)
             }
+        }
+    }
+
+    /// Every connection (the pool's and the audit log's direct one) waits for the disk at every
+    /// commit unless the operator chose `normal`.
+    @Test func theFsyncPolicyIsFullUnlessTheOperatorChoosesNormal() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marina-sync-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        struct Setting: Decodable { var synchronous: Int }
+        for (choice, expected) in [(nil, 2), (SQLiteSynchronous.full, 2), (.normal, 1)] as [(SQLiteSynchronous?, Int64)] {
+            let path = dir.appendingPathComponent("\(choice?.rawValue ?? "default").sqlite").path
+            let store = try choice.map { try Store(.sqlite(path: path), sqliteSynchronous: $0) } ?? Store(.sqlite(path: path))
+            try await store.migrate()
+            let pooled = try await store.read { db in try await db.raw("PRAGMA synchronous").first(decoding: Setting.self) }
+            let direct = try await store.directTransaction { db in
+                var value: Int64 = -1
+                try db.query("PRAGMA synchronous", []) { value = $0.integer(0) }
+                return value
+            }
+            #expect(pooled.map { Int64($0.synchronous) } == expected && direct == expected, "\(String(describing: choice)): pool \(String(describing: pooled)), direct \(direct)")
+            await store.close()
         }
     }
 }

@@ -34,6 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Database: an SQLite file path (default DATA/marina.sqlite) or postgres://user:pass@host:port/db.")
     var database: String?
 
+    @Option(name: .customLong("sqlite-synchronous"), help: "When SQLite waits for the disk: full (an fsync at every commit; nothing acknowledged is lost, even to a power cut) or normal (an fsync only at checkpoints: survives a crash of serve, but the last acknowledged writes, audit records included, may be lost to a power cut or kernel crash). SQLite only.")
+    var sqliteSynchronous: String = SQLiteSynchronous.full.rawValue
+
     @Option(name: .customLong("public-url"), help: "The URL apps and users reach this platform at (default http://LISTEN).")
     var publicURL: String?
 
@@ -87,6 +90,12 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
         guard let (host, port) = Self.parseListen(listen) else { throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:7070") }
         guard maxBundleMB > 0 else { throw ValidationError("--max-bundle-mb must be positive") }
+        guard let synchronous = SQLiteSynchronous(rawValue: sqliteSynchronous) else {
+            throw ValidationError("--sqlite-synchronous takes full or normal, not \(sqliteSynchronous)")
+        }
+        if synchronous != .full, let database, StoreConfiguration.parse(database).dialect != .sqlite {
+            throw ValidationError("--sqlite-synchronous applies to an SQLite database only")
+        }
         var smtp: SMTPClient?
         if let smtpRelay {
             guard let client = SMTPClient(relay: smtpRelay) else { throw ValidationError("--smtp-relay takes HOST:PORT, e.g. 127.0.0.1:25") }
@@ -112,10 +121,13 @@ struct ServeCommand: AsyncParsableCommand {
 
         let store: Store
         do {
-            store = try Store(storeConfiguration, logger: logger)
+            store = try Store(storeConfiguration, sqliteSynchronous: synchronous, logger: logger)
             try await store.migrate()
         } catch {
             Output.exit(with: .failed("cannot open the database \(storeConfiguration.redacted): \(error)"))
+        }
+        if synchronous == .normal, storeConfiguration.dialect == .sqlite {
+            logger.notice("SQLite commits do not wait for the disk (--sqlite-synchronous normal): the last acknowledged writes, audit records included, may be lost to a power cut or kernel crash")
         }
         let env = PlatformEnvironment.live
         let bundles: BundleStore
