@@ -46,6 +46,10 @@ struct HTTPResponseParser {
     private var body: [UInt8] = []
     /// Bytes of a response have arrived (a closed connection with none is not a broken response).
     private(set) var started = false
+    /// Where the search for the awaited CRLF or CRLFCRLF resumes, as an index into `pending`:
+    /// what lies before it was searched already. Without it a head sent a byte at a time would be
+    /// searched from its start at every byte (quadratic, on an event loop).
+    private var resumeSearch = 0
 
     init(maxBody: Int, bodyless: Bool = false) {
         (self.maxBody, self.bodyless) = (maxBody, bodyless)
@@ -61,11 +65,16 @@ struct HTTPResponseParser {
         }
         pending.append(contentsOf: bytes)
         var at = 0
-        defer { if at > 0 { pending.removeFirst(at) } }
+        defer {
+            if at > 0 {
+                pending.removeFirst(at)
+                resumeSearch = max(0, resumeSearch - at)
+            }
+        }
         while true {
             switch state {
             case .head:
-                guard let end = Self.find(headEnd, in: pending, from: at) else {
+                guard let end = findTerminator(headEnd, from: at), end - at <= Self.maxHead else {
                     if pending.count - at > Self.maxHead { throw .malformed("the response head is larger than \(Self.maxHead) bytes") }
                     return nil
                 }
@@ -75,7 +84,7 @@ struct HTTPResponseParser {
                 let left = moveToBody(remaining, from: &at)
                 if left == 0 { state = .done } else { state = .fixed(remaining: left); return nil }
             case .chunkSize:
-                guard let end = Self.find(lineEnd, in: pending, from: at) else {
+                guard let end = findTerminator(lineEnd, from: at), end - at <= Self.maxLine else {
                     if pending.count - at > Self.maxLine { throw .malformed("a chunk-size line is longer than \(Self.maxLine) bytes") }
                     return nil
                 }
@@ -93,7 +102,7 @@ struct HTTPResponseParser {
                 at += 2
                 state = .chunkSize
             case .trailers(let seen):
-                guard let end = Self.find(lineEnd, in: pending, from: at) else {
+                guard let end = findTerminator(lineEnd, from: at), seen + end - at <= Self.maxHead else {
                     if seen + pending.count - at > Self.maxHead { throw .malformed("the trailers are larger than \(Self.maxHead) bytes") }
                     return nil
                 }
@@ -159,7 +168,7 @@ struct HTTPResponseParser {
         }
         guard code >= 100 else { throw .malformed("the status code \(code) is out of range") }
         var length: Int?
-        var chunked = false
+        var lastCoding: ArraySlice<UInt8>?
         var connectionClose = false, connectionKeepAlive = false
         var type: String?
         for line in lines {
@@ -172,10 +181,7 @@ struct HTTPResponseParser {
                 if let length, length != n { throw .malformed("two different Content-Lengths") }
                 length = n
             } else if Self.equalsLowercased(name, "transfer-encoding") {
-                // The last coding decides; anything but chunked there reads to the close.
-                let last = value.split(separator: 44).last.map { Self.trimmed($0) } ?? []
-                chunked = Self.equalsLowercased(last, "chunked")
-                if !chunked { length = nil; connectionClose = true }
+                lastCoding = value.split(separator: 44).last.map { Self.trimmed($0) } ?? []
             } else if Self.equalsLowercased(name, "connection") {
                 for token in value.split(separator: 44) {
                     let token = Self.trimmed(token)
@@ -185,6 +191,15 @@ struct HTTPResponseParser {
             } else if Self.equalsLowercased(name, "content-type") {
                 type = String(decoding: value, as: UTF8.self)
             }
+        }
+        // Transfer-Encoding overrides Content-Length, wherever each stands. The last coding
+        // decides: chunked delimits the body, anything else reads to the close. A message with
+        // both is suspect (RFC 9112 §6.1): its connection is not reused.
+        var chunked = false
+        if let lastCoding {
+            chunked = Self.equalsLowercased(lastCoding, "chunked")
+            if length != nil || !chunked { connectionClose = true }
+            length = nil
         }
         if (100..<200).contains(code) {
             guard code != 101 else { throw .malformed("the app switched protocols") }
@@ -227,6 +242,16 @@ struct HTTPResponseParser {
             size = size * 16 + value
         }
         return size
+    }
+
+    /// The next `needle` in `pending` from `at`, resuming where the last search gave up.
+    private mutating func findTerminator(_ needle: [UInt8], from at: Int) -> Int? {
+        if let found = Self.find(needle, in: pending, from: max(at, resumeSearch)) {
+            resumeSearch = 0
+            return found
+        }
+        resumeSearch = max(at, pending.count - needle.count + 1)
+        return nil
     }
 
     private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {

@@ -62,10 +62,10 @@ public struct InstanceClient: Sendable {
     }
 
     /// Sends one request; `maxBody` bounds what is read back (an app answering with endless
-    /// garbage costs the platform at most that much). A GET that finds a reused connection closed
-    /// before any answer (the app closed it as it went idle) is sent once more on a new one; other
-    /// requests are not, since the app may have acted on them. A cancelled task's request ends at
-    /// once, with its connection.
+    /// garbage costs the platform at most that much). A request that finds a reused connection
+    /// closed before it could be written, and a GET that finds it closed before any answer (the app
+    /// closed it as it went idle), are sent once more on a new one; other requests are not, since
+    /// the app may have acted on them. A cancelled task's request ends at once, with its connection.
     public func send(socket: String, method: HTTPMethod, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                      timeout: Duration, maxBody: Int = 1 << 20) async throws -> Reply {
         let request = ByteBuffer(bytes: try Self.encode(method: method, path: path, headers: headers, body: body))
@@ -95,15 +95,19 @@ public struct InstanceClient: Sendable {
             }
             switch outcome {
             case .success(let response):
-                pool.release(connection, reusable: response.keepAlive)
+                // A cancelled task's handler may have queued a close of this connection already.
+                pool.release(connection, reusable: response.keepAlive && !Task.isCancelled)
                 return Reply(status: response.status, body: response.body, contentType: response.contentType)
             case .failure(let error):
                 pool.release(connection, reusable: false)
-                if case .reused = lease, !retried, method == .GET, error as? Failure == .closed, !Task.isCancelled {
+                // Sent again once, on a new connection: a request that was never written (the
+                // connection had closed), or a GET that met a close before any answer.
+                let unsent = error is ReplyReader.NotSent
+                if case .reused = lease, !retried, unsent || (method == .GET && error as? Failure == .closed), !Task.isCancelled {
                     retried = true
                     continue
                 }
-                throw error
+                throw unsent ? Failure.closed : error
             }
         }
     }

@@ -49,11 +49,14 @@ final class ReplyReader: ChannelInboundHandler, @unchecked Sendable {
 
     init(onClose: @escaping @Sendable (ObjectIdentifier) -> Void) { self.onClose = onClose }
 
+    /// The connection had closed before the request could be written: nothing reached the app.
+    struct NotSent: Error {}
+
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
     func begin(_ request: ByteBuffer, parser: HTTPResponseParser, deadline: NIODeadline, promise: EventLoopPromise<HTTPResponseParser.Response>) {
         guard let context, open.load(ordering: .relaxed), self.promise == nil else {
-            promise.fail(InstanceClient.Failure.closed)
+            promise.fail(NotSent())
             return
         }
         self.parser = parser

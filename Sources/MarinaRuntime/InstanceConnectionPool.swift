@@ -30,9 +30,19 @@ final class InstanceConnectionPool: Sendable {
     private let slots = Mutex<[String: Slot]>([:])
     private let nextWaiter = Atomic<UInt64>(0)
 
-    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, limit: Int = 64, idleLimit: TimeAmount = .seconds(4)) {
+    private let sweeper = Mutex<RepeatedTask?>(nil)
+
+    init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, limit: Int = 64, idleLimit: TimeAmount = .milliseconds(1500)) {
         (self.group, self.limit, self.idleLimit) = (group, limit, idleLimit)
+        let every = TimeAmount.nanoseconds(max(idleLimit.nanoseconds / 2, 100_000_000))
+        let task = group.next().scheduleRepeatedTask(initialDelay: every, delay: every) { [weak self] task in
+            guard let self else { return task.cancel() }
+            self.sweep()
+        }
+        sweeper.withLock { $0 = task }
     }
+
+    deinit { sweeper.withLock { $0?.cancel() } }
 
     /// A connection to `socket`: a kept-alive one, or one being opened (connecting happens on the
     /// event loop, so that a request on a new connection is written as soon as it connects).
@@ -45,13 +55,20 @@ final class InstanceConnectionPool: Sendable {
     func lease(_ socket: String, deadline: NIODeadline) async throws -> Lease {
         var grant = take(socket, waiter: nil)
         if grant == nil {
-            grant = try await withCheckedThrowingContinuation { continuation in
-                let id = nextWaiter.add(1, ordering: .relaxed).newValue
-                if let now = take(socket, waiter: Waiter(id: id, continuation: continuation)) {
-                    continuation.resume(returning: now)
-                    return
+            // A waiter leaves the queue at its deadline or when its task is cancelled.
+            let id = nextWaiter.add(1, ordering: .relaxed).newValue
+            grant = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    if let now = take(socket, waiter: Waiter(id: id, continuation: continuation)) {
+                        continuation.resume(returning: now)
+                        return
+                    }
+                    group.next().scheduleTask(deadline: deadline) { [self] in expire(socket, id: id, with: InstanceClient.Failure.timeout) }
+                    // Cancelled before it was queued: the handler below found nothing to remove.
+                    if Task.isCancelled { expire(socket, id: id, with: CancellationError()) }
                 }
-                group.next().scheduleTask(deadline: deadline) { [self] in expire(socket, id: id) }
+            } onCancel: {
+                expire(socket, id: id, with: CancellationError())
             }
         }
         switch grant! {
@@ -74,20 +91,46 @@ final class InstanceConnectionPool: Sendable {
         let now = NIODeadline.now()
         var stale: [InstanceConnection] = []
         let waiter = slots.withLock { slots -> Waiter? in
-            guard var slot = slots[connection.socket] else { return nil }
+            guard var slot = slots[connection.socket] else {
+                stale.append(connection)  // not counted anywhere (cannot happen while it is leased)
+                return nil
+            }
             defer { slots[connection.socket] = slot }
             if !slot.waiters.isEmpty { return slot.waiters.removeFirst() }
             connection.idleSince = now
             slot.idle.append(connection)
-            // The oldest sit at the front: close those past the idle limit.
-            while let first = slot.idle.first, first.idleSince + idleLimit < now {
-                stale.append(slot.idle.removeFirst())
-                slot.open -= 1
-            }
+            stale += Self.expired(&slot, before: now - idleLimit)
             return nil
         }
         stale.forEach { $0.close() }
         waiter?.continuation.resume(returning: .connection(connection))
+    }
+
+    /// Takes the connections idle since before `cutoff` out of `slot` (the oldest sit at the front).
+    private static func expired(_ slot: inout Slot, before cutoff: NIODeadline) -> [InstanceConnection] {
+        var stale: [InstanceConnection] = []
+        while let first = slot.idle.first, first.idleSince < cutoff {
+            stale.append(slot.idle.removeFirst())
+            slot.open -= 1
+        }
+        return stale
+    }
+
+    /// Closes every connection idle past the limit, on every socket: an app that never closes
+    /// idle connections (Go's net/http) would otherwise keep them, and the relay threads behind
+    /// them, until the next request to it.
+    private func sweep() {
+        let cutoff = NIODeadline.now() - idleLimit
+        let stale = slots.withLock { slots -> [InstanceConnection] in
+            var stale: [InstanceConnection] = []
+            for socket in Array(slots.keys) {
+                guard var slot = slots[socket], slot.idle.first.map({ $0.idleSince < cutoff }) == true else { continue }
+                stale += Self.expired(&slot, before: cutoff)
+                slots[socket] = slot.isUnused ? nil : slot
+            }
+            return stale
+        }
+        stale.forEach { $0.close() }
     }
 
     /// A reusable connection or the right to open one; nil when neither is free (and then, with a
@@ -126,14 +169,14 @@ final class InstanceConnectionPool: Sendable {
         waiter?.continuation.resume(returning: .slot)
     }
 
-    /// A waiter's deadline passed (a no-op when it was served before).
-    private func expire(_ socket: String, id: UInt64) {
+    /// A waiter's deadline passed or its task was cancelled (a no-op when it was served before).
+    private func expire(_ socket: String, id: UInt64, with error: any Error) {
         let waiter = slots.withLock { slots -> Waiter? in
             guard var slot = slots[socket], let index = slot.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             defer { slots[socket] = slot.isUnused ? nil : slot }
             return slot.waiters.remove(at: index)
         }
-        waiter?.continuation.resume(throwing: InstanceClient.Failure.timeout)
+        waiter?.continuation.resume(throwing: error)
     }
 
     /// An idle connection the app closed leaves the pool at once (one in use is given back by its

@@ -114,6 +114,25 @@ import Testing
         }
     }
 
+    /// The head bound holds whether its end arrives in the same read or later, and a head sent a
+    /// byte at a time is still read (the search resumes where it stopped).
+    @Test func theHeadIsBoundedHoweverItArrives() throws {
+        let big = "HTTP/1.1 200 OK\r\nX: " + String(repeating: "h", count: 70_000) + "\r\nContent-Length: 0\r\n\r\n"
+        guard case .malformed = Self.failure(big) else { Issue.record("a 70 KB head in one read was accepted"); return }
+        let head = Self.bytes("HTTP/1.1 200 OK\r\nX: " + String(repeating: "h", count: 60_000) + "\r\nContent-Length: 2\r\n\r\nok")
+        let response = try Self.parse(head.map { [$0] })
+        #expect(response?.body == Self.bytes("ok") && response?.keepAlive == true)
+    }
+
+    /// Transfer-Encoding overrides Content-Length wherever each stands, and a message with both
+    /// does not keep its connection.
+    @Test func transferEncodingWinsOverContentLength() throws {
+        let chunkedAndLength = try #require(try Self.parse([Self.bytes("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")]))
+        #expect(chunkedAndLength.body == Self.bytes("ok") && !chunkedAndLength.keepAlive)
+        let gzipThenLength = try Self.parse([Self.bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nabcdef")], closeAtEnd: true)
+        #expect(gzipThenLength?.body == Self.bytes("abcdef") && gzipThenLength?.keepAlive == false)
+    }
+
     static func failure(_ text: String) -> HTTPResponseParser.Failure? {
         do { _ = try parse([bytes(text)]); return nil } catch { return error as? HTTPResponseParser.Failure }
     }

@@ -25,6 +25,7 @@ import Glibc
             let reply = try await client.send(socket: socket, method: .POST, path: "/tool/x", body: Array("{}".utf8), timeout: .seconds(5))
             #expect(reply.status == 200 && reply.body == Array(body.utf8) && reply.contentType == "application/json")
         }
+        #expect(server.connections == 1)
     }
 
     /// A socket nobody accepts on (the instance died; or it is bound and not yet listening)
@@ -92,6 +93,7 @@ import Glibc
         private let counts = Counts()
         var mostAtOnce: Int { counts.value.withLock { $0.most } }
         var connections: Int { counts.value.withLock { $0.total } }
+        var openNow: Int { counts.value.withLock { $0.open } }
 
         init(answer: @escaping @Sendable (_ connection: Int, _ request: Int) -> (bytes: [UInt8], thenClose: Bool)?) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("marina-ic-\(UUID().uuidString.prefix(8))")
@@ -145,14 +147,17 @@ import Glibc
         #expect(server.mostAtOnce <= 2 && server.connections == 2, "most at once \(server.mostAtOnce), in all \(server.connections)")
     }
 
-    /// A request that cannot get a connection before its deadline times out, and the pool is
-    /// left usable.
-    @Test func aRequestWaitingForAConnectionTimesOutAtItsDeadline() async throws {
-        // The first request is held by the server until the test lets it go.
-        final class Gate: Sendable {
-            let arrived = Atomic<Bool>(false)
-            let open = Atomic<Bool>(false)
+    /// Lets the test hold the server's first request until it opens the gate.
+    final class Gate: Sendable {
+        let arrived = Atomic<Bool>(false)
+        let open = Atomic<Bool>(false)
+        func waitForArrival() async throws {
+            while !arrived.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
         }
+    }
+
+    /// A server that answers every request at once except the first, which waits for the gate.
+    static func holdingServer() throws -> (Server, Gate) {
         let gate = Gate()
         let server = try Server { _, request in
             if request == 1 {
@@ -161,9 +166,16 @@ import Glibc
             }
             return (Self.ok("{}"), false)
         }
+        return (server, gate)
+    }
+
+    /// A request that cannot get a connection before its deadline times out, and the pool is
+    /// left usable.
+    @Test func aRequestWaitingForAConnectionTimesOutAtItsDeadline() async throws {
+        let (server, gate) = try Self.holdingServer()
         let client = InstanceClient(pool: InstanceConnectionPool(limit: 1))
         async let slow = client.send(socket: server.socket, method: .GET, path: "/slow", timeout: .seconds(60))
-        while !gate.arrived.load(ordering: .sequentiallyConsistent) { try await Task.sleep(for: .milliseconds(5)) }
+        try await gate.waitForArrival()
         await #expect(throws: InstanceClient.Failure.timeout) {
             _ = try await client.send(socket: server.socket, method: .GET, path: "/waits", timeout: .milliseconds(100))
         }
@@ -200,6 +212,37 @@ import Glibc
         } catch {
             #expect(error as? InstanceClient.Failure != .timeout, "\(error)")
         }
+    }
+
+    /// A request waiting for a connection leaves the queue when its task is cancelled, instead
+    /// of waiting out its deadline.
+    @Test func aCancelledWaiterLeavesTheQueue() async throws {
+        let (server, gate) = try Self.holdingServer()
+        let client = InstanceClient(pool: InstanceConnectionPool(limit: 1))
+        async let held = client.send(socket: server.socket, method: .GET, path: "/held", timeout: .seconds(60))
+        try await gate.waitForArrival()
+        let waiter = Task { try await client.send(socket: server.socket, method: .GET, path: "/waits", timeout: .seconds(60)) }
+        try await Task.sleep(for: .milliseconds(100))
+        waiter.cancel()
+        do {
+            _ = try await waiter.value
+            Issue.record("the cancelled waiter got an answer")
+        } catch {
+            #expect(error is CancellationError, "\(error)")
+        }
+        gate.open.store(true, ordering: .sequentiallyConsistent)
+        #expect(try await held.status == 200)
+    }
+
+    /// Idle connections are closed after the idle limit even when no other request comes (an app
+    /// that never closes them would otherwise hold them, and relay threads, for good).
+    @Test func idleConnectionsAreClosedWithoutAnotherRequest() async throws {
+        let server = try Server { _, _ in (Self.ok("{}"), false) }
+        let client = InstanceClient(pool: InstanceConnectionPool(limit: 4, idleLimit: .milliseconds(200)))
+        #expect(try await client.send(socket: server.socket, method: .GET, path: "/health", timeout: .seconds(5)).status == 200)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while server.openNow > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(server.openNow == 0 && server.connections == 1)
     }
 
     /// HTTP/1.0 without a length (Python's http.server): the body runs to the close.
