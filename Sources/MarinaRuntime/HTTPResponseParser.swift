@@ -74,7 +74,7 @@ struct HTTPResponseParser {
         while true {
             switch state {
             case .head:
-                guard let end = findTerminator(headEnd, from: at), end - at <= Self.maxHead else {
+                guard let end = findTerminator(Self.headEnd, from: at), end - at <= Self.maxHead else {
                     if pending.count - at > Self.maxHead { throw .malformed("the response head is larger than \(Self.maxHead) bytes") }
                     return nil
                 }
@@ -84,7 +84,7 @@ struct HTTPResponseParser {
                 let left = moveToBody(remaining, from: &at)
                 if left == 0 { state = .done } else { state = .fixed(remaining: left); return nil }
             case .chunkSize:
-                guard let end = findTerminator(lineEnd, from: at), end - at <= Self.maxLine else {
+                guard let end = findTerminator(Self.lineEnd, from: at), end - at <= Self.maxLine else {
                     if pending.count - at > Self.maxLine { throw .malformed("a chunk-size line is longer than \(Self.maxLine) bytes") }
                     return nil
                 }
@@ -102,7 +102,7 @@ struct HTTPResponseParser {
                 at += 2
                 state = .chunkSize
             case .trailers(let seen):
-                guard let end = findTerminator(lineEnd, from: at), seen + end - at <= Self.maxHead else {
+                guard let end = findTerminator(Self.lineEnd, from: at), seen + end - at <= Self.maxHead else {
                     if seen + pending.count - at > Self.maxHead { throw .malformed("the trailers are larger than \(Self.maxHead) bytes") }
                     return nil
                 }
@@ -146,8 +146,8 @@ struct HTTPResponseParser {
         Response(status: status, contentType: contentType, body: body, keepAlive: keepAlive)
     }
 
-    private let headEnd: [UInt8] = [13, 10, 13, 10]
-    private let lineEnd: [UInt8] = [13, 10]
+    private static let headEnd: [UInt8] = [13, 10, 13, 10]
+    private static let lineEnd: [UInt8] = [13, 10]
 
     /// The status line and the headers that matter here; the state that follows the head.
     private mutating func parseHead(_ head: ArraySlice<UInt8>) throws(Failure) {

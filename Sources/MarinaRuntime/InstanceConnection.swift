@@ -1,8 +1,8 @@
 import NIOCore
 import Synchronization
 
-/// One kept-alive connection to an instance's Unix socket, carrying one request at a time.
-/// `exchange` may be called from any thread; the reader's state lives on the channel's event loop.
+/// One kept-alive connection to an instance's Unix socket, carrying one request at a time. The
+/// reader's state lives on the channel's event loop.
 final class InstanceConnection: Sendable {
     let socket: String
     let channel: any Channel
@@ -16,15 +16,12 @@ final class InstanceConnection: Sendable {
 
     var isOpen: Bool { reader.open.load(ordering: .relaxed) }
 
-    /// Writes `request` and reads the response, failing with `InstanceClient.Failure`.
+    /// Writes `request` and reads the response, failing with `InstanceClient.Failure`. Called on
+    /// the channel's event loop (`InstanceClient.send` chains it there).
     func exchange(_ request: ByteBuffer, parser: HTTPResponseParser, deadline: NIODeadline) -> EventLoopFuture<HTTPResponseParser.Response> {
+        channel.eventLoop.preconditionInEventLoop()
         let promise = channel.eventLoop.makePromise(of: HTTPResponseParser.Response.self)
-        let reader = self.reader
-        if channel.eventLoop.inEventLoop {
-            reader.begin(request, parser: parser, deadline: deadline, promise: promise)
-        } else {
-            channel.eventLoop.execute { reader.begin(request, parser: parser, deadline: deadline, promise: promise) }
-        }
+        reader.begin(request, parser: parser, deadline: deadline, promise: promise)
         return promise.futureResult
     }
 

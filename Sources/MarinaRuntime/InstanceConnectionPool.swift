@@ -89,20 +89,18 @@ final class InstanceConnectionPool: Sendable {
             return
         }
         let now = NIODeadline.now()
-        var stale: [InstanceConnection] = []
-        let waiter = slots.withLock { slots -> Waiter? in
-            guard var slot = slots[connection.socket] else {
-                stale.append(connection)  // not counted anywhere (cannot happen while it is leased)
+        var counted = true
+        let waiter = withSlot(connection.socket) { slot -> Waiter? in
+            guard slot.open > 0 else {
+                counted = false  // not counted anywhere (cannot happen while it is leased)
                 return nil
             }
-            defer { slots[connection.socket] = slot }
             if !slot.waiters.isEmpty { return slot.waiters.removeFirst() }
             connection.idleSince = now
             slot.idle.append(connection)
-            stale += Self.expired(&slot, before: now - idleLimit)
             return nil
         }
-        stale.forEach { $0.close() }
+        if !counted { connection.close() }
         waiter?.continuation.resume(returning: .connection(connection))
     }
 
@@ -118,7 +116,7 @@ final class InstanceConnectionPool: Sendable {
 
     /// Closes every connection idle past the limit, on every socket: an app that never closes
     /// idle connections (Go's net/http) would otherwise keep them, and the relay threads behind
-    /// them, until the next request to it.
+    /// them. (`take` also refuses one past the limit that the sweep has not reached yet.)
     private func sweep() {
         let cutoff = NIODeadline.now() - idleLimit
         let stale = slots.withLock { slots -> [InstanceConnection] in
@@ -138,9 +136,7 @@ final class InstanceConnectionPool: Sendable {
     private func take(_ socket: String, waiter: Waiter?) -> Grant? {
         let now = NIODeadline.now()
         var stale: [InstanceConnection] = []
-        let grant = slots.withLock { slots -> Grant? in
-            var slot = slots[socket, default: Slot()]
-            defer { slots[socket] = slot.isUnused ? nil : slot }
+        let grant = withSlot(socket) { slot -> Grant? in
             while let connection = slot.idle.popLast() {
                 if connection.isOpen && connection.idleSince + idleLimit >= now { return .connection(connection) }
                 stale.append(connection)
@@ -159,9 +155,7 @@ final class InstanceConnectionPool: Sendable {
 
     /// A connection slot freed (closed, or never opened): to the first waiter, else counted down.
     private func giveBackSlot(_ socket: String) {
-        let waiter = slots.withLock { slots -> Waiter? in
-            guard var slot = slots[socket] else { return nil }
-            defer { slots[socket] = slot.isUnused ? nil : slot }
+        let waiter = withSlot(socket) { slot -> Waiter? in
             if !slot.waiters.isEmpty { return slot.waiters.removeFirst() }
             slot.open -= 1
             return nil
@@ -171,10 +165,8 @@ final class InstanceConnectionPool: Sendable {
 
     /// A waiter's deadline passed or its task was cancelled (a no-op when it was served before).
     private func expire(_ socket: String, id: UInt64, with error: any Error) {
-        let waiter = slots.withLock { slots -> Waiter? in
-            guard var slot = slots[socket], let index = slot.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-            defer { slots[socket] = slot.isUnused ? nil : slot }
-            return slot.waiters.remove(at: index)
+        let waiter = withSlot(socket) { slot -> Waiter? in
+            slot.waiters.firstIndex { $0.id == id }.map { slot.waiters.remove(at: $0) }
         }
         waiter?.continuation.resume(throwing: error)
     }
@@ -182,11 +174,21 @@ final class InstanceConnectionPool: Sendable {
     /// An idle connection the app closed leaves the pool at once (one in use is given back by its
     /// request).
     private func forget(_ socket: String, channel: ObjectIdentifier) {
-        slots.withLock { slots in
-            guard var slot = slots[socket], let index = slot.idle.firstIndex(where: { ObjectIdentifier($0.channel) == channel }) else { return }
+        withSlot(socket) { slot in
+            guard let index = slot.idle.firstIndex(where: { ObjectIdentifier($0.channel) == channel }) else { return }
             slot.idle.remove(at: index)
             slot.open -= 1
+        }
+    }
+
+    /// Runs `body` on the socket's slot under the lock; a slot left with no connection and no
+    /// waiter is dropped, so sockets of instances gone to sleep leave nothing behind.
+    private func withSlot<R>(_ socket: String, _ body: (inout Slot) -> R) -> R {
+        slots.withLock { slots in
+            var slot = slots[socket, default: Slot()]
+            let result = body(&slot)
             slots[socket] = slot.isUnused ? nil : slot
+            return result
         }
     }
 

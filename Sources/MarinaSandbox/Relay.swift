@@ -69,10 +69,9 @@ public enum Relay {
 
 extension Relay {
     /// The app's socket, or -1 when it does not listen within 3 s (or serves `MARINA_SOCKET`
-    /// instead). The first connection of a wake
-    /// arrives while the app is still starting; a refused connect on loopback costs microseconds,
-    /// so the relay retries every 0.5 ms for the first 100 ms (a coarser step would add up to the
-    /// step to every cold start), then every 20 ms.
+    /// instead). The first connection of a wake arrives while the app is still starting; a refused
+    /// connect on loopback costs microseconds, so the relay retries every 0.5 ms for the first
+    /// 100 ms (a coarser step would add up to the step to every cold start), then every 20 ms.
     static func connectWhileStarting(port: Int) -> Int32 {
         let start = ContinuousClock.now
         while true {

@@ -35,7 +35,7 @@ public final class SQLiteDirectConnection: @unchecked Sendable {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Opens `path` with the pool's settings (`SQLiteTunedSource.pragmas`: WAL, the fsync policy, …).
-    init(path: String, synchronous: SQLiteSynchronous = .full) throws {
+    init(path: String, synchronous: SQLiteSynchronous) throws {
         var db: OpaquePointer?
         let status = sqlite_nio_sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
         guard status == SQLITE_OK, let db else {
