@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 @testable import MarinaRuntime
 import MarinaSandbox
 import Synchronization
@@ -20,7 +21,7 @@ import Glibc
         let server = try Self.server(Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
         let socket = server.socket
         defer { withExtendedLifetime(server) {} }
-        let client = InstanceClient()
+        let client = InstanceClient(pool: InstanceConnectionPool(idleLimit: Self.noIdleExpiry))
         for _ in 0..<3 {  // the same kept-alive connection, three times
             let reply = try await client.send(socket: socket, method: .POST, path: "/tool/x", body: Array("{}".utf8), timeout: .seconds(5))
             #expect(reply.status == 200 && reply.body == Array(body.utf8) && reply.contentType == "application/json")
@@ -136,7 +137,7 @@ import Glibc
     /// on each); the requests beyond it wait their turn and all go through.
     @Test func requestsBeyondThePoolsLimitWaitForAConnection() async throws {
         let server = try Server { _, _ in usleep(20_000); return (Self.ok("{}"), false) }
-        let client = InstanceClient(pool: InstanceConnectionPool(limit: 2))
+        let client = InstanceClient(pool: InstanceConnectionPool(limit: 2, idleLimit: Self.noIdleExpiry))
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<8 {
                 group.addTask { try await client.send(socket: server.socket, method: .POST, path: "/tool/x", body: Array("{}".utf8), timeout: .seconds(20)).status }
@@ -146,6 +147,10 @@ import Glibc
         #expect(statuses == Array(repeating: 200, count: 8))
         #expect(server.mostAtOnce <= 2 && server.connections == 2, "most at once \(server.mostAtOnce), in all \(server.connections)")
     }
+
+    /// For tests that count connections: a busy machine can stall a test for longer than the
+    /// production idle limit (1.5 s), and an expired connection would be replaced by a new one.
+    static let noIdleExpiry = TimeAmount.seconds(600)
 
     /// Lets the test hold the server's first request until it opens the gate.
     final class Gate: Sendable {
@@ -173,7 +178,7 @@ import Glibc
     /// left usable.
     @Test func aRequestWaitingForAConnectionTimesOutAtItsDeadline() async throws {
         let (server, gate) = try Self.holdingServer()
-        let client = InstanceClient(pool: InstanceConnectionPool(limit: 1))
+        let client = InstanceClient(pool: InstanceConnectionPool(limit: 1, idleLimit: Self.noIdleExpiry))
         async let slow = client.send(socket: server.socket, method: .GET, path: "/slow", timeout: .seconds(60))
         try await gate.waitForArrival()
         await #expect(throws: InstanceClient.Failure.timeout) {
