@@ -8,12 +8,11 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: MarinaRequestContext, next: (Request, MarinaRequestContext) async throws -> Response) async throws -> Response {
         var context = context
-        let header = request.headers[.authorization]
         let key: String?
-        if let header, header.lowercased().hasPrefix("bearer ") {
-            key = String(header.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
+        if let header = request.headers[.authorization], let bearer = Self.bearerToken(header) {
+            key = bearer
         } else {
-            key = request.headers[HTTPField.Name("X-API-Key")!]
+            key = request.headers[Self.apiKeyField]
         }
         guard let key, !key.isEmpty else {
             throw PlatformError(.unauthorized, "unauthorized", "an API key is required (Authorization: Bearer mk_…)")
@@ -21,5 +20,21 @@ struct AuthMiddleware: RouterMiddleware {
         context.principal = try await access.authenticate(key)
         context.logger[metadataKey: "identity"] = .string(context.principal!.identityId)
         return try await next(request, context)
+    }
+
+    static let apiKeyField = HTTPField.Name("X-API-Key")!
+
+    /// The token of `Bearer <token>` (scheme case-insensitive, spaces and tabs around the token
+    /// ignored), or nil for any other scheme. By hand: Foundation's `trimmingCharacters` was 2% of
+    /// a tool call's CPU.
+    static func bearerToken(_ header: String) -> String? {
+        var utf8 = Substring(header).utf8
+        let scheme = "bearer ".utf8
+        guard utf8.count >= scheme.count, zip(utf8.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 | 0x20 }) else { return nil }
+        utf8 = utf8.dropFirst(scheme.count)
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        while let first = utf8.first, isSpace(first) { utf8 = utf8.dropFirst() }
+        while let last = utf8.last, isSpace(last) { utf8 = utf8.dropLast() }
+        return String(Substring(utf8))
     }
 }

@@ -133,16 +133,18 @@ public struct Dispatcher: Sendable {
         let started = env.now()
         let requestId = given ?? env.id("req")
         var resolved: Target?
+        // Parsed once, for the app and for the audit record's summary.
+        let parsed = Result { () throws(DocumentError) -> JSONValue in try JSONParser.parse(arguments.isEmpty ? Array("{}".utf8) : arguments) }
         func entry(_ status: String, decision: String) -> AuditEntry {
             AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: principal.identityId, tenant: resolved?.tenant.slug, app: resolved?.app.slug ?? app,
                        version: resolved?.version.version, kind: .toolCall, name: name, decision: decision, status: status,
-                       durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: requestId, input: try? JSONParser.parse(arguments))
+                       durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: requestId, input: arguments.isEmpty ? nil : try? parsed.get())
         }
         let outcome: Result<ToolResult, any Error>
         do {
             let t = try await target(principal, tenant: tenant, app: app)
             resolved = t
-            outcome = .success(try await callTool(t, name: name, arguments: arguments, requestId: requestId))
+            outcome = .success(try await callTool(t, name: name, arguments: parsed, requestId: requestId))
         } catch {
             outcome = .failure(error)
         }
@@ -162,14 +164,16 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    func callTool(_ t: Target, name: String, arguments: [UInt8], requestId: String) async throws -> ToolResult {
+    /// `arguments`: the request body parsed (an empty body is `{}`).
+    func callTool(_ t: Target, name: String, arguments: Result<JSONValue, DocumentError>, requestId: String) async throws -> ToolResult {
         let app = t.app.slug
         guard let tool = t.manifest.tool(named: name) else {
             throw PlatformError(.notFound, "unknown_tool", "\(app) \(t.version.version) has no tool \(name)")
         }
         let args: JSONValue
-        do { args = try JSONParser.parse(arguments.isEmpty ? Array("{}".utf8) : arguments) } catch {
-            throw PlatformError(.invalid, "invalid_args", "the arguments are not JSON: \(error.message)")
+        switch arguments {
+        case .success(let value): args = value
+        case .failure(let error): throw PlatformError(.invalid, "invalid_args", "the arguments are not JSON: \(error.message)")
         }
         let compiled = try versions.entry(t.version)
         guard let inputValidator = compiled.inputs[name] else {

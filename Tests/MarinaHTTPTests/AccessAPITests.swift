@@ -20,6 +20,15 @@ import Testing
             #expect(try await client.call(.get, "/api/v1/apps", key: "not-a-key").errorCode == "invalid_api_key")
             let viaHeader = try await client.execute(uri: "/api/v1/whoami", method: .get, headers: [HTTPField.Name("X-API-Key")!: h.adminKey])
             #expect(viaHeader.json["role"] == "admin")
+            // The scheme in any case, spaces and tabs around the key; another scheme is no key.
+            for header in ["bearer \(h.adminKey)", "BEARER  \(h.adminKey) \t", "Bearer \t\(h.adminKey)"] {
+                let spelled = try await client.execute(uri: "/api/v1/whoami", method: .get, headers: [.authorization: header])
+                #expect(spelled.json["role"] == "admin", "\(header)")
+            }
+            for header in ["Basic \(h.adminKey)", "Bearer", "Bearer ", "Bearer\(h.adminKey)"] {
+                let refused = try await client.execute(uri: "/api/v1/whoami", method: .get, headers: [.authorization: header])
+                #expect(refused.status == .unauthorized, "\(header)")
+            }
         }
     }
 
