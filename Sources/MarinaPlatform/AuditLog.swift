@@ -4,6 +4,7 @@ import Logging
 import MarinaCore
 import MarinaStore
 import SQLKit
+import Synchronization
 
 /// What happened, as a caller describes it; the log adds the sequence number, id and chain.
 public struct AuditEntry: Sendable, Equatable {
@@ -42,9 +43,10 @@ public enum AuditKind: String, Sendable, CaseIterable {
 
 /// The append-only, hash-chained audit log. Appends are batched (group commit): concurrent
 /// callers' records share one transaction, and `record` returns only once that transaction has
-/// committed, so nothing acknowledged is lost to a crash. On SQLite the commit runs on the
-/// store's direct connection (`Store.directTransaction`): every tool call waits for one. Callers that cannot get their record
-/// written must refuse what they were doing: `record` throws `platform_error`.
+/// committed, so nothing acknowledged is lost to a crash. On SQLite the records go to the store's
+/// writer thread (`Store.submitDirect`, see `AuditFlush`), which resumes each caller itself once
+/// its record has committed; on PostgreSQL a drain task of this actor writes them. Callers that
+/// cannot get their record written must refuse what they were doing: `record` throws `platform_error`.
 public actor AuditLog {
     public static let genesis = String(repeating: "0", count: 64)
 
@@ -52,9 +54,17 @@ public actor AuditLog {
     let env: PlatformEnvironment
     let logger: Logger
     let repository = AuditRepository()
+    /// Records per transaction.
     public let maxBatch: Int
     private var pending: [(AuditRecord, CheckedContinuation<Void, any Error>)] = []
     private var flushing = false
+    /// SQLite: the records waiting for the writer thread, and whether an `AuditFlush` is queued there.
+    nonisolated let waiting = Mutex(Waiting())
+
+    struct Waiting {
+        var records: [(AuditRecord, CheckedContinuation<Void, any Error>)] = []
+        var flushQueued = false
+    }
 
     public init(store: Store, env: PlatformEnvironment = .live, maxBatch: Int = 2000, logger: Logger = Logger(label: "marina.audit")) {
         self.store = store
@@ -67,9 +77,40 @@ public actor AuditLog {
     /// (redacted, hashed) in the caller's task; only the chaining is serial.
     public nonisolated func record(_ entry: AuditEntry) async throws(PlatformError) {
         let prepared = AuditChain.prepare(entry, id: env.orderedId("aud"))
-        do { try await enqueue(prepared) } catch { throw Self.refusal(error) }
+        do {
+            if store.hasDirectTransactions {
+                try await enqueueForWriter(prepared)
+            } else {
+                try await enqueue(prepared)
+            }
+        } catch { throw Self.refusal(error) }
     }
 
+    private nonisolated func enqueueForWriter(_ record: AuditRecord) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let queueFlush = waiting.withLock { w in
+                w.records.append((record, continuation))
+                defer { w.flushQueued = true }
+                return !w.flushQueued
+            }
+            if queueFlush { store.submitDirect(AuditFlush(log: self)) }
+        }
+    }
+
+    /// The next batch for the writer thread. When records remain beyond it, another flush is
+    /// queued behind this one.
+    nonisolated func takeWaiting() -> [(AuditRecord, CheckedContinuation<Void, any Error>)] {
+        let (batch, more) = waiting.withLock { w in
+            let batch = Array(w.records.prefix(maxBatch))
+            w.records.removeFirst(batch.count)
+            w.flushQueued = !w.records.isEmpty
+            return (batch, w.flushQueued)
+        }
+        if more { store.submitDirect(AuditFlush(log: self)) }
+        return batch
+    }
+
+    /// PostgreSQL: queues the record for this actor's drain task.
     private func enqueue(_ record: AuditRecord) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             pending.append((record, continuation))
@@ -84,6 +125,7 @@ public actor AuditLog {
         PlatformError(.internalError, "platform_error", "the audit log could not be written, so the call was refused")
     }
 
+    /// PostgreSQL: writes what is pending, a batch per transaction.
     private func drain() async {
         while !pending.isEmpty {
             let batch = Array(pending.prefix(maxBatch))
@@ -91,11 +133,7 @@ public actor AuditLog {
             do {
                 let records = batch.map(\.0)
                 let (dialect, repository) = (store.dialect, self.repository)
-                if store.hasDirectTransactions {
-                    try await store.directTransaction { db in try repository.append(Self.chain(records, after: try repository.last(in: db)), in: db) }
-                } else {
-                    try await store.transaction { db in try await Self.append(records, dialect: dialect, repository: repository, in: db) }
-                }
+                try await store.transaction { db in try await Self.append(records, dialect: dialect, repository: repository, in: db) }
                 for (_, continuation) in batch { continuation.resume() }
             } catch {
                 logger.error("audit write failed", metadata: ["error": "\(error)", "records": "\(batch.count)"])
@@ -128,6 +166,36 @@ public actor AuditLog {
             previous = records[i].hash
         }
         return records
+    }
+}
+
+/// The audit records waiting on SQLite, written by the store's writer thread: `run` takes the
+/// waiting batch, chains it after the newest stored record and inserts it; `finish` resumes each
+/// caller once the transaction has committed, or refuses them all.
+final class AuditFlush: DirectWork, @unchecked Sendable {
+    let log: AuditLog
+    /// Set by `run` on the writer thread and read by `finish` after it, on the same thread.
+    private var taken: [(AuditRecord, CheckedContinuation<Void, any Error>)]?
+
+    init(log: AuditLog) { self.log = log }
+
+    func run(_ db: SQLiteDirectConnection) throws {
+        let batch = log.takeWaiting()
+        taken = batch
+        guard !batch.isEmpty else { return }
+        try log.repository.append(AuditLog.chain(batch.map(\.0), after: try log.repository.last(in: db)), in: db)
+    }
+
+    func finish(_ error: (any Error)?) {
+        // Not run (the store is closed, or the transaction could not begin or was rolled back
+        // before this item's turn): the batch it would have taken is refused.
+        let batch = taken ?? log.takeWaiting()
+        guard let error else {
+            for (_, continuation) in batch { continuation.resume() }
+            return
+        }
+        log.logger.error("audit write failed", metadata: ["error": "\(error)", "records": "\(batch.count)"])
+        for (_, continuation) in batch { continuation.resume(throwing: error) }
     }
 }
 

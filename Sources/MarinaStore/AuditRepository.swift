@@ -61,7 +61,7 @@ public struct AuditRepository: Sendable {
          .text(r.decision), .text(r.status), .integer(r.durationMs), .init(r.requestId), .text(r.summary), .integer(r.costMicros), .text(r.prevHash), .text(r.hash)]
     }
 
-    /// `last(in:)` on the store's direct SQLite connection (`Store.directTransaction`).
+    /// `last(in:)` on the store's direct SQLite connection (the audit log's writes through `Store.submitDirect`).
     public func last(in db: SQLiteDirectConnection) throws -> (seq: Int64, hash: String)? {
         var found: (Int64, String)?
         try db.query("SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1", []) { row in found = (row.integer(0), row.text(1) ?? "") }
@@ -76,7 +76,7 @@ public struct AuditRepository: Sendable {
             var values: [SQLiteDirectConnection.Value] = []
             values.reserveCapacity((end - start) * Self.columns.count)
             for r in records[start..<end] { values += Self.values(r) }
-            try db.execute(end - start == Self.rowsPerStatement ? Self.sqliteFullInsert : Self.sqliteInsertText(rows: end - start), values)
+            try db.execute(Self.sqliteInsert(rows: end - start), values)
             start = end
         }
     }
@@ -87,6 +87,16 @@ public struct AuditRepository: Sendable {
         return "INSERT INTO audit_records (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
+    /// The text for `rows` rows; the two common counts (one record alone, a full statement) are built once.
+    static func sqliteInsert(rows: Int) -> String {
+        switch rows {
+        case 1: sqliteSingleInsert
+        case rowsPerStatement: sqliteFullInsert
+        default: sqliteInsertText(rows: rows)
+        }
+    }
+
+    static let sqliteSingleInsert = sqliteInsertText(rows: 1)
     static let sqliteFullInsert = sqliteInsertText(rows: rowsPerStatement)
 
     /// Records matching `filter`: newest first, or oldest first with `ascending`.
@@ -113,7 +123,7 @@ struct SQLiteAuditInsert: SQLExpression {
     let records: ArraySlice<AuditRecord>
 
     func serialize(to serializer: inout SQLSerializer) {
-        serializer.write(records.count == AuditRepository.rowsPerStatement ? AuditRepository.sqliteFullInsert : AuditRepository.sqliteInsertText(rows: records.count))
+        serializer.write(AuditRepository.sqliteInsert(rows: records.count))
         serializer.binds.reserveCapacity(records.count * AuditRepository.columns.count)
         for r in records { serializer.binds += AuditRepository.values(r).map(\.encodable) }
     }

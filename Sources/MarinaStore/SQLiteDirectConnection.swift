@@ -1,15 +1,14 @@
 import Foundation
-import NIOPosix
-import Synchronization
 import VaporCSQLite
 
-/// One SQLite connection driven synchronously through SQLite's C interface, for the one write
-/// path where SQLKit's per-statement hops cost more than the work: the audit log's group commit
-/// (`Store.directTransaction`). Through SQLiteNIO each statement goes to a pool thread, back to an
-/// event loop and back to a task; a commit of four statements made a dozen thread wake-ups, which
-/// was most of an audited call's latency. Here the whole transaction runs on one thread.
+/// One SQLite connection driven synchronously through SQLite's C interface, for the paths where
+/// SQLKit's per-statement hops cost more than the work: the audit log's group commit
+/// (`Store.submitDirect`) and the WAL checkpoints. Through SQLiteNIO each statement goes to a pool
+/// thread, back to an event loop and back to a task; a commit of four statements made a dozen
+/// thread wake-ups, which was most of an audited call's latency. Here the whole transaction runs
+/// on one thread.
 ///
-/// Not safe to share: `Store` uses it only under its writer lock, one job at a time.
+/// Not safe to share: each is owned by one thread (`DirectWriter`, `WALCheckpointer`).
 public final class SQLiteDirectConnection: @unchecked Sendable {
     /// A bound value (also what `AuditRepository` hands SQLKit on the other paths).
     enum Value: Sendable {
@@ -53,6 +52,10 @@ public final class SQLiteDirectConnection: @unchecked Sendable {
     }
 
     deinit { close() }
+
+    /// Whether a transaction is open: after a batch it means a ROLLBACK failed, and the
+    /// connection, which would keep SQLite's write lock, must be closed (closing rolls back).
+    var inTransaction: Bool { handle.map { sqlite_nio_sqlite3_get_autocommit($0) == 0 } ?? false }
 
     func close() {
         for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
@@ -119,53 +122,5 @@ public final class SQLiteDirectConnection: @unchecked Sendable {
         guard status != SQLITE_OK else { return }
         let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "error \(status)"
         throw StoreError.unavailable("\(message) (SQLite \(status)) in \(sql.prefix(80))")
-    }
-}
-
-/// The store's direct SQLite connection: opened on first use, used on the store's thread pool.
-final class DirectWriter: Sendable {
-    let path: String
-    let threadPool: NIOThreadPool
-    let synchronous: SQLiteSynchronous
-    private let connection = Mutex<SQLiteDirectConnection?>(nil)
-
-    init(path: String, threadPool: NIOThreadPool, synchronous: SQLiteSynchronous) {
-        self.path = path
-        self.threadPool = threadPool
-        self.synchronous = synchronous
-    }
-
-    /// Callers hold the store's writer lock, so one transaction runs at a time.
-    func transaction<R: Sendable>(_ body: @escaping @Sendable (SQLiteDirectConnection) throws -> R) async throws -> R {
-        try await threadPool.runIfActive {
-            let db = try self.open()
-            try db.execute("BEGIN IMMEDIATE")
-            do {
-                let result = try body(db)
-                try db.execute("COMMIT")
-                return result
-            } catch {
-                try? db.execute("ROLLBACK")
-                throw error
-            }
-        }
-    }
-
-    private func open() throws -> SQLiteDirectConnection {
-        try connection.withLock { current in
-            if let current { return current }
-            let opened = try SQLiteDirectConnection(path: path, synchronous: synchronous)
-            current = opened
-            return opened
-        }
-    }
-
-    func close() async {
-        let db = connection.withLock { current in
-            defer { current = nil }
-            return current
-        }
-        guard let db else { return }
-        try? await threadPool.runIfActive { db.close() }
     }
 }

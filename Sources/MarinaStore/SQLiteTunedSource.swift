@@ -20,6 +20,9 @@ struct SQLiteTunedSource: ConnectionPoolSource {
             "PRAGMA busy_timeout = 15000",
             "PRAGMA foreign_keys = ON",
             "PRAGMA synchronous = " + synchronous.pragmaValue,
+            // Checkpoints run on their own thread (`WALCheckpointer`); SQLite's own, inside a
+            // commit, only if that thread falls far behind.
+            "PRAGMA wal_autocheckpoint = \(WALCheckpointer.backstopPages)",
             // 16 MB of page cache per connection (SQLite's default is 2 MB): the audit log's and
             // the event queue's indexes stay in memory under a steady write load.
             "PRAGMA cache_size = -16384",

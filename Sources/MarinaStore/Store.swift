@@ -15,12 +15,14 @@ public final class Store: Sendable {
     private let backend: any StoreBackend
     private let writerLock: WriterLock?
     private let direct: DirectWriter?
+    private let checkpointer: WALCheckpointer?
     let logger: Logger
 
     /// Opens the pool (connections are made lazily) — call `migrate()` before use. `sqliteSynchronous`
-    /// applies to SQLite only.
-    public init(_ configuration: StoreConfiguration, sqliteSynchronous: SQLiteSynchronous = .full, logger: Logger = Logger(label: "marina.store"),
-                eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+    /// and `checkpointInterval` (how often the WAL is copied back into the database file, see
+    /// `WALCheckpointer`) apply to SQLite only.
+    public init(_ configuration: StoreConfiguration, sqliteSynchronous: SQLiteSynchronous = .full, checkpointInterval: Duration = .milliseconds(250),
+                logger: Logger = Logger(label: "marina.store"), eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         self.configuration = configuration
         self.logger = logger
         switch configuration {
@@ -30,14 +32,18 @@ public final class Store: Sendable {
             let source = SQLiteTunedSource(path: path, threadPool: threads, synchronous: sqliteSynchronous)
             let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 2, requestTimeout: .seconds(30), logger: logger, on: eventLoopGroup)
             backend = PooledBackend(pool: pool, logger: logger, threadPool: threads) { $0.sql() }
-            writerLock = WriterLock()
-            direct = DirectWriter(path: path, threadPool: threads, synchronous: sqliteSynchronous)
+            let lock = WriterLock()
+            writerLock = lock
+            direct = DirectWriter(path: path, synchronous: sqliteSynchronous, writerLock: lock)
+            checkpointer = WALCheckpointer(path: path, interval: checkpointInterval, logger: logger)
+            checkpointer?.start()
         case .postgres(let url):
             let source = PostgresConnectionSource(sqlConfiguration: try SQLPostgresConfiguration(url: url))
             let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 4, requestTimeout: .seconds(30), logger: logger, on: eventLoopGroup)
             backend = PooledBackend(pool: pool, logger: logger, threadPool: nil) { $0.sql() }
             writerLock = nil
             direct = nil
+            checkpointer = nil
         }
     }
 
@@ -69,15 +75,24 @@ public final class Store: Sendable {
         }
     }
 
-    /// Whether `directTransaction` is available (SQLite).
+    /// Whether `submitDirect` and `directTransaction` are available (SQLite).
     public var hasDirectTransactions: Bool { direct != nil }
 
-    /// SQLite only: runs `body` in one `BEGIN IMMEDIATE` transaction on a connection of its own,
-    /// start to commit on one pool thread, under the same writer lock as `transaction`. For a hot
-    /// write path that SQLKit's per-statement hops would slow (the audit log's group commit).
+    /// SQLite only: queues `work` for the store's writer thread, which runs it on a connection of
+    /// its own, in one `BEGIN IMMEDIATE` transaction with whatever else was queued meanwhile (group
+    /// commit), under the same writer lock as `transaction`. For a hot write path that SQLKit's
+    /// per-statement hops would slow (the audit log). On PostgreSQL `work` finishes at once with
+    /// `StoreError.unavailable`.
+    public func submitDirect(_ work: any DirectWork) {
+        guard let direct else { return work.finish(StoreError.unavailable("direct transactions exist only on SQLite")) }
+        direct.submit(work)
+    }
+
+    /// `submitDirect` for one body, awaiting its commit.
     public func directTransaction<R: Sendable>(_ body: @escaping @Sendable (SQLiteDirectConnection) throws -> R) async throws -> R {
-        guard let direct, let writerLock else { throw StoreError.unavailable("direct transactions exist only on SQLite") }
-        return try await writerLock.withLock { try await direct.transaction(body) }
+        try await withCheckedThrowingContinuation { continuation in
+            submitDirect(DirectTransaction(body, continuation: continuation))
+        }
     }
 
     /// Answers whether the database can be reached (for `/readyz`).
@@ -92,6 +107,7 @@ public final class Store: Sendable {
 
     public func close() async {
         await direct?.close()
+        await checkpointer?.close()
         await backend.shutdown()
     }
 }
