@@ -94,13 +94,13 @@ public struct Dispatcher: Sendable {
         return Target(tenant: tenant, app: app, install: install, version: version, manifest: try versions.entry(version).manifest)
     }
 
-    /// A ready instance's socket and spec.
-    func instance(_ t: Target) async throws -> (String, InstanceSpec) {
+    /// A ready instance, held for one call (end the lease when the call is over), and its spec.
+    func instance(_ t: Target) async throws -> (InstanceLease, InstanceSpec) {
         let spec = try provisioner.spec(tenant: t.tenant, app: t.app, version: t.version, manifest: t.manifest, install: t.install)
         let provisioner = self.provisioner
         let install = t.install, manifest = t.manifest, secrets = self.secrets, tenant = t.tenant, app = t.app, version = t.version
         do {
-            let socket = try await supervisor.socket(for: spec) {
+            let lease = try await supervisor.use(spec) {
                 var extra = try await provisioner.startEnvironment(spec: spec, install: install, manifest: manifest)
                 // `${secret:KEY}` references, resolved now (tenant override, then default).
                 for (name, value) in manifest.runtime.env {
@@ -116,7 +116,7 @@ public struct Dispatcher: Sendable {
                 }
                 return extra
             }
-            return (socket, spec)
+            return (lease, spec)
         } catch let error as RuntimeError {
             throw PlatformError(.unavailable, error.code.rawValue, error.message)
         }
@@ -184,18 +184,17 @@ public struct Dispatcher: Sendable {
             throw PlatformError(.invalid, "invalid_args", "the arguments do not match \(name)'s input schema: " + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "),
                                 details: .array(violations.map { ["path": .string($0.path), "keyword": .string($0.keyword), "message": .string($0.message)] }))
         }
-        let (socket, spec) = try await instance(t)
+        let (lease, spec) = try await instance(t)
+        defer { lease.end() }
         let token = try provisioner.invocationToken(install: t.install, spec: spec, requestId: requestId)
         let reply: InstanceClient.Reply
         do {
-            reply = try await client.send(socket: socket, method: .POST, path: "/tool/" + name,
+            reply = try await client.send(socket: lease.socket, method: .POST, path: "/tool/" + name,
                                           headers: [("Authorization", "Bearer " + token), ("X-Marina-Request-Id", requestId)],
                                           body: Array(CanonicalJSON.string(args).utf8), timeout: .seconds(tool.timeoutSeconds), maxBody: maxOutputBytes)
         } catch {
-            await supervisor.touch(spec.id)
             throw Self.transportError(error, tool: name, timeout: tool.timeoutSeconds, limit: maxOutputBytes)
         }
-        await supervisor.touch(spec.id)
         guard (200..<300).contains(reply.status) else { throw Self.appError(reply, tool: name) }
         let result: JSONValue
         do { result = try JSONParser.parse(reply.body.isEmpty ? Array("null".utf8) : reply.body) } catch {
@@ -255,7 +254,8 @@ public struct Dispatcher: Sendable {
 
     func deliver(_ delivery: EventDeliveryRecord, to t: Target) async throws {
         let install = t.install
-        let (socket, spec) = try await instance(t)
+        let (lease, spec) = try await instance(t)
+        defer { lease.end() }
         let token = try provisioner.invocationToken(install: install, spec: spec, requestId: delivery.id)
         let payload = (try? JSONParser.parse(Array(delivery.payload.utf8))) ?? [:]
         let body: JSONValue = .object(JSONObject([
@@ -264,13 +264,12 @@ public struct Dispatcher: Sendable {
         ]))
         let reply: InstanceClient.Reply
         do {
-            reply = try await client.send(socket: socket, method: .POST, path: "/event/" + delivery.type,
+            reply = try await client.send(socket: lease.socket, method: .POST, path: "/event/" + delivery.type,
                                           headers: [("Authorization", "Bearer " + token), ("X-Marina-Request-Id", delivery.id), ("X-Marina-Event-Id", delivery.id)],
                                           body: Array(CanonicalJSON.string(body).utf8), timeout: .seconds(25), maxBody: 64 * 1024)
         } catch {
             throw Self.transportError(error, tool: "event " + delivery.type, timeout: 25, limit: 64 * 1024)
         }
-        await supervisor.touch(spec.id)
         guard (200..<300).contains(reply.status) else { throw Self.appError(reply, tool: "event " + delivery.type) }
     }
 }

@@ -37,11 +37,14 @@ public actor Supervisor: Service {
         /// Where the running instance answers, found once it is ready.
         var socket: String?
         var starting: Task<RunningInstance, any Error>?
-        var lastUsed = Date()
+        let usage = InstanceUsage()
         var crashes: [Date] = []
         var restarts = 0
         var lastError: String?
         var stopping = false
+        /// A stop in progress (`stop`): a call arriving meanwhile waits for it, then wakes the
+        /// instance again, rather than being handed the process that is going away.
+        var stopTask: Task<Void, Never>?
         var launchEnvironment: @Sendable () async throws -> [String: String] = { [:] }
         let log: InstanceLog
         init(spec: InstanceSpec, log: InstanceLog) {
@@ -71,16 +74,36 @@ public actor Supervisor: Service {
         self.crashWindow = crashWindow
     }
 
-    /// The socket of a ready instance for `spec`, starting it if needed.
+    /// A ready instance for `spec`, starting it if needed, held for one call: the instance is not
+    /// put to sleep until the lease ends, and its idle timer starts again then. The call is
+    /// counted from here, so a start that takes longer than the idle timeout is not undone.
     /// `launchEnvironment` adds variables minted at each wake (the app token); it is called only
     /// when the instance starts.
-    public func socket(for spec: InstanceSpec, launchEnvironment: @escaping @Sendable () async throws -> [String: String] = { [:] }) async throws -> String {
+    public func use(_ spec: InstanceSpec, launchEnvironment: @escaping @Sendable () async throws -> [String: String] = { [:] }) async throws -> InstanceLease {
         let entry = entries[spec.id] ?? {
             let e = Entry(spec: spec, log: InstanceLog())
             entries[spec.id] = e
             return e
         }()
-        entry.lastUsed = Date()
+        entry.usage.begin()
+        do {
+            return InstanceLease(socket: try await socket(for: entry, spec: spec, launchEnvironment: launchEnvironment), usage: entry.usage)
+        } catch {
+            entry.usage.end()
+            throw error
+        }
+    }
+
+    /// The socket of a ready instance for `spec`, starting it if needed; a call of no duration
+    /// (`use` with the lease ended at once).
+    public func socket(for spec: InstanceSpec, launchEnvironment: @escaping @Sendable () async throws -> [String: String] = { [:] }) async throws -> String {
+        let lease = try await use(spec, launchEnvironment: launchEnvironment)
+        lease.end()
+        return lease.socket
+    }
+
+    private func socket(for entry: Entry, spec: InstanceSpec, launchEnvironment: @escaping @Sendable () async throws -> [String: String]) async throws -> String {
+        while let stopping = entry.stopTask { await stopping.value }
         if entry.spec != spec {
             // Same instance key, new spec (e.g. a refreshed token): restart with it.
             entry.spec = spec
@@ -230,15 +253,25 @@ public actor Supervisor: Service {
         _ = try? await task.value
     }
 
-    /// Stops an instance (uninstall, upgrade, shutdown); it stays known as sleeping.
+    /// Stops an instance (idle, uninstall, upgrade, shutdown); it stays known as sleeping.
+    /// Concurrent stops share one.
     public func stop(_ id: String) async {
         guard let entry = entries[id] else { return }
+        if let stopping = entry.stopTask { return await stopping.value }
+        // The task runs on this actor, after this method stores it (no suspension before that).
+        let task = Task { await self.performStop(entry) }
+        entry.stopTask = task
+        await task.value
+    }
+
+    private func performStop(_ entry: Entry) async {
         entry.stopping = true
         if let starting = entry.starting { _ = try? await starting.value }
         if let running = entry.running { await driver.stop(running) }
         entry.running = nil
         entry.state = .sleeping
         entry.stopping = false
+        entry.stopTask = nil
     }
 
     public func forget(_ id: String) async {
@@ -273,9 +306,6 @@ public actor Supervisor: Service {
 
     public func log(_ id: String) -> InstanceLog? { entries[id]?.log }
 
-    /// Records use, so that the idle timer starts again.
-    public func touch(_ id: String) { entries[id]?.lastUsed = Date() }
-
     /// Puts idle instances to sleep; on shutdown stops them all.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -292,7 +322,7 @@ public actor Supervisor: Service {
         for (id, entry) in entries where entry.state == .ready && entry.running != nil {
             let idle = entry.spec.idleTimeout
             let seconds = Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18
-            if now.timeIntervalSince(entry.lastUsed) >= seconds {
+            if entry.usage.isIdle(for: seconds, now: now) {
                 entry.log.note("idle for \(idle); going to sleep")
                 await stop(id)
             }

@@ -133,6 +133,63 @@ import Testing
         await supervisor.forget(spec.id)
     }
 
+    /// A call that lasts longer than the idle timeout keeps its instance awake; the idle timer
+    /// starts when the call ends.
+    @Test func anInstanceWithACallInFlightIsNotPutToSleep() async throws {
+        var (spec, dir) = try app(lifetime: 600)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        spec.idleTimeout = .milliseconds(300)
+        let driver = try LocalDriver(sandboxed: false, marinaBinary: Self.marina, runRoot: dir.appendingPathComponent("run"))
+        let supervisor = Supervisor(driver: driver, idleCheckInterval: .milliseconds(50))
+        let sweeper = Task { try await supervisor.run() }
+        defer { sweeper.cancel() }
+        func state() async -> String? { await supervisor.status().first { $0.id == spec.id }?.state }
+
+        let lease = try await supervisor.use(spec)
+        // Many idle timeouts and sweeps pass while the call is in flight.
+        try await Task.sleep(for: .seconds(2))
+        #expect(await state() == "ready")
+        lease.end()
+        lease.end()  // a second end changes nothing
+        var asleep = false
+        for _ in 0..<200 where !asleep {
+            try await Task.sleep(for: .milliseconds(50))
+            asleep = await state() == "sleeping"
+        }
+        #expect(asleep)
+        await supervisor.forget(spec.id)
+    }
+
+    /// A call that arrives while its instance is being stopped waits for the stop and gets a
+    /// new instance, not the one that is going away. The app takes its time over SIGTERM (it
+    /// ignores it), so the stop lasts the driver's grace.
+    @Test func aCallArrivingDuringAStopWakesAFreshInstance() async throws {
+        var (spec, dir) = try app(lifetime: 600)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let termSeen = dir.appendingPathComponent("term-seen").path
+        let script = try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8)
+        try script.replacingOccurrences(of: "import os, sys, threading, time\n", with: """
+            import os, signal, sys, threading, time
+            signal.signal(signal.SIGTERM, lambda *a: open("\(termSeen)", "w").close())
+
+            """).write(to: dir.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
+        spec.id += "t"
+        let driver = try LocalDriver(sandboxed: false, marinaBinary: Self.marina, runRoot: dir.appendingPathComponent("run"))
+        let supervisor = Supervisor(driver: driver)
+        _ = try await supervisor.socket(for: spec)
+        let first = try #require(await supervisor.status().first?.pid)
+
+        let stopping = Task { await supervisor.stop(spec.id) }
+        while !FileManager.default.fileExists(atPath: termSeen) { try await Task.sleep(for: .milliseconds(20)) }
+        let lease = try await supervisor.use(spec)
+        await stopping.value
+        let status = try #require(await supervisor.status().first)
+        #expect(status.state == "ready")
+        #expect(status.pid != nil && status.pid != first)
+        lease.end()
+        await supervisor.forget(spec.id)
+    }
+
     @Test func concurrentCallersShareOneStartAndAWrongManifestIsRefused() async throws {
         let (first, dir) = try app(lifetime: 600)
         defer { try? FileManager.default.removeItem(at: dir) }
