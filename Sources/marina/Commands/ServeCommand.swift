@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Database: an SQLite file path (default DATA/marina.sqlite) or postgres://user:pass@host:port/db.")
     var database: String?
 
-    @Option(name: .customLong("sqlite-synchronous"), help: "When SQLite waits for the disk: full (an fsync at every commit; nothing acknowledged is lost, even to a power cut) or normal (an fsync only at checkpoints: survives a crash of serve, but the last acknowledged writes, audit records included, may be lost to a power cut or kernel crash). SQLite only.")
+    @Option(name: .customLong("sqlite-synchronous"), help: "When SQLite waits for the disk: full (an fsync at every commit; nothing acknowledged is lost, even to a power cut) or normal (an fsync only at checkpoints, which run in the background every quarter second: survives a crash of serve, but about the last quarter second of acknowledged writes, audit records included, may be lost to a power cut or kernel crash). SQLite only.")
     var sqliteSynchronous: String = SQLiteSynchronous.full.rawValue
 
     @Option(name: .customLong("public-url"), help: "The URL apps and users reach this platform at (default http://LISTEN).")
@@ -127,7 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
             Output.exit(with: .failed("cannot open the database \(storeConfiguration.redacted): \(error)"))
         }
         if synchronous == .normal, storeConfiguration.dialect == .sqlite {
-            logger.notice("SQLite commits do not wait for the disk (--sqlite-synchronous normal): the last acknowledged writes, audit records included, may be lost to a power cut or kernel crash")
+            logger.notice("SQLite commits do not wait for the disk (--sqlite-synchronous normal): about the last quarter second of acknowledged writes, audit records included, may be lost to a power cut or kernel crash")
         }
         let env = PlatformEnvironment.live
         let bundles: BundleStore
