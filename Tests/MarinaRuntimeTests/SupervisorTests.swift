@@ -180,7 +180,8 @@ import Testing
         let first = try #require(await supervisor.status().first?.pid)
 
         let stopping = Task { await supervisor.stop(spec.id) }
-        while !FileManager.default.fileExists(atPath: termSeen) { try await Task.sleep(for: .milliseconds(20)) }
+        for _ in 0..<1500 where !FileManager.default.fileExists(atPath: termSeen) { try await Task.sleep(for: .milliseconds(20)) }
+        try #require(FileManager.default.fileExists(atPath: termSeen), "the stop never signalled the app")
         let lease = try await supervisor.use(spec)
         await stopping.value
         let status = try #require(await supervisor.status().first)
