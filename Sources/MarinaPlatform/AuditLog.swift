@@ -134,13 +134,22 @@ public actor AuditLog {
                 let records = batch.map(\.0)
                 let (dialect, repository) = (store.dialect, self.repository)
                 try await store.transaction { db in try await Self.append(records, dialect: dialect, repository: repository, in: db) }
-                for (_, continuation) in batch { continuation.resume() }
+                complete(batch, error: nil)
             } catch {
-                logger.error("audit write failed", metadata: ["error": "\(error)", "records": "\(batch.count)"])
-                for (_, continuation) in batch { continuation.resume(throwing: error) }
+                complete(batch, error: error)
             }
         }
         flushing = false
+    }
+
+    /// Resumes the callers of a batch once it has committed, or refuses them all.
+    nonisolated func complete(_ batch: [(AuditRecord, CheckedContinuation<Void, any Error>)], error: (any Error)?) {
+        guard let error else {
+            for (_, continuation) in batch { continuation.resume() }
+            return
+        }
+        logger.error("audit write failed", metadata: ["error": "\(error)", "records": "\(batch.count)"])
+        for (_, continuation) in batch { continuation.resume(throwing: error) }
     }
 
     /// Numbers and chains prepared records after the newest stored one, and inserts them.
@@ -189,13 +198,7 @@ final class AuditFlush: DirectWork, @unchecked Sendable {
     func finish(_ error: (any Error)?) {
         // Not run (the store is closed, or the transaction could not begin or was rolled back
         // before this item's turn): the batch it would have taken is refused.
-        let batch = taken ?? log.takeWaiting()
-        guard let error else {
-            for (_, continuation) in batch { continuation.resume() }
-            return
-        }
-        log.logger.error("audit write failed", metadata: ["error": "\(error)", "records": "\(batch.count)"])
-        for (_, continuation) in batch { continuation.resume(throwing: error) }
+        log.complete(taken ?? log.takeWaiting(), error: error)
     }
 }
 

@@ -27,7 +27,7 @@ final class InstanceUsage: Sendable {
 public final class InstanceLease: Sendable {
     public let socket: String
     private let usage: InstanceUsage
-    private let ended = Mutex(false)
+    private let ended = Atomic(false)
 
     init(socket: String, usage: InstanceUsage) {
         self.socket = socket
@@ -39,10 +39,6 @@ public final class InstanceLease: Sendable {
 
     /// Ends the call; later calls do nothing.
     public func end() {
-        let first = ended.withLock { ended in
-            defer { ended = true }
-            return !ended
-        }
-        if first { usage.end() }
+        if !ended.exchange(true, ordering: .relaxed) { usage.end() }
     }
 }

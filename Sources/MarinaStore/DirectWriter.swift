@@ -27,7 +27,6 @@ final class DirectWriter: Sendable {
 
     private struct State {
         var queue: [any DirectWork] = []
-        var started = false
         var sleeping = false
         var stopping = false
         /// The queue was empty after `close`: the thread takes nothing more.
@@ -39,34 +38,30 @@ final class DirectWriter: Sendable {
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
 
+    /// Starts the thread; the connection opens with the first work.
     init(path: String, synchronous: SQLiteSynchronous, writerLock: WriterLock, maxBatch: Int = 2000) {
         self.path = path
         self.synchronous = synchronous
         self.writerLock = writerLock
         self.maxBatch = maxBatch
+        let thread = Thread { [self] in loop() }
+        thread.name = "marina.sqlite-writer"
+        thread.start()
     }
 
-    /// Queues `work`; the thread starts with the first. Once `close` has drained the queue,
-    /// `work` finishes at once with `StoreError.unavailable`.
+    /// Queues `work`. Once `close` has drained the queue, `work` finishes at once with
+    /// `StoreError.unavailable`.
     func submit(_ work: any DirectWork) {
-        enum Action { case none, start, wake, refuse }
+        enum Action { case none, wake, refuse }
         let action = state.withLock { s -> Action in
-            guard !s.drained, !(s.stopping && !s.started) else { return .refuse }
+            guard !s.drained else { return .refuse }
             s.queue.append(work)
-            if !s.started {
-                s.started = true
-                return .start
-            }
             guard s.sleeping else { return .none }
             s.sleeping = false
             return .wake
         }
         switch action {
         case .none: break
-        case .start:
-            let thread = Thread { [self] in loop() }
-            thread.name = "marina.sqlite-writer"
-            thread.start()
         case .wake: wake.signal()
         case .refuse: work.finish(StoreError.unavailable("the store is closed"))
         }
@@ -78,7 +73,7 @@ final class DirectWriter: Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let (resumeNow, signal) = state.withLock { s -> (Bool, Bool) in
                 s.stopping = true
-                if !s.started || s.exited { return (true, false) }
+                if s.exited { return (true, false) }
                 s.exitWaiters.append(continuation)
                 let signal = s.sleeping
                 s.sleeping = false
@@ -141,7 +136,7 @@ final class DirectWriter: Sendable {
         }
         var done: [any DirectWork] = []
         done.reserveCapacity(batch.count)
-        for work in batch {
+        for (index, work) in batch.enumerated() {
             do {
                 try db.execute("SAVEPOINT work")
                 do {
@@ -157,9 +152,7 @@ final class DirectWriter: Sendable {
             } catch {
                 // The savepoint statements themselves failed: the transaction is in doubt.
                 try? db.execute("ROLLBACK")
-                for other in done { other.finish(error) }
-                work.finish(error)
-                for rest in batch.drop(while: { $0 !== work }).dropFirst() { rest.finish(error) }
+                for other in done + batch[index...] { other.finish(error) }
                 return
             }
         }

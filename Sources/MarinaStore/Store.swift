@@ -36,7 +36,6 @@ public final class Store: Sendable {
             writerLock = lock
             direct = DirectWriter(path: path, synchronous: sqliteSynchronous, writerLock: lock)
             checkpointer = WALCheckpointer(path: path, interval: checkpointInterval, logger: logger)
-            checkpointer?.start()
         case .postgres(let url):
             let source = PostgresConnectionSource(sqlConfiguration: try SQLPostgresConfiguration(url: url))
             let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 4, requestTimeout: .seconds(30), logger: logger, on: eventLoopGroup)

@@ -20,33 +20,22 @@ final class WALCheckpointer: Sendable {
     let logger: Logger
     private let stop = DispatchSemaphore(value: 0)
     private let exited = DispatchSemaphore(value: 0)
-    private let running = Mutex(false)
+    private let closed = Atomic(false)
 
-    /// `interval` is at least a millisecond.
+    /// Starts the thread; its connection opens at the first checkpoint. `interval` is at least a
+    /// millisecond.
     init(path: String, interval: Duration, logger: Logger) {
         self.path = path
         self.interval = max(interval, .milliseconds(1))
         self.logger = logger
-    }
-
-    func start() {
-        let first = running.withLock { running in
-            defer { running = true }
-            return !running
-        }
-        guard first else { return }
         let thread = Thread { [self] in loop() }
         thread.name = "marina.sqlite-checkpoint"
         thread.start()
     }
 
-    /// Stops the thread (the last connection to close checkpoints what is left).
+    /// Stops the thread (the last connection to close checkpoints what is left). Later calls do nothing.
     func close() async {
-        let wasRunning = running.withLock { running in
-            defer { running = false }
-            return running
-        }
-        guard wasRunning else { return }
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
         stop.signal()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {

@@ -11,15 +11,18 @@ import Testing
         let value: Int64
         let failAfterInsert: Bool
         let finished: AsyncStream<String>.Continuation
+        /// Called on the writer thread once inserted (an audit flush submits the next batch there).
+        let afterInsert: @Sendable () -> Void
 
-        init(_ value: Int64, failAfterInsert: Bool = false, finished: AsyncStream<String>.Continuation) {
-            (self.value, self.failAfterInsert, self.finished) = (value, failAfterInsert, finished)
+        init(_ value: Int64, failAfterInsert: Bool = false, finished: AsyncStream<String>.Continuation, afterInsert: @escaping @Sendable () -> Void = {}) {
+            (self.value, self.failAfterInsert, self.finished, self.afterInsert) = (value, failAfterInsert, finished, afterInsert)
         }
 
         struct Refused: Error {}
 
         func run(_ db: SQLiteDirectConnection) throws {
             try db.execute("INSERT INTO t (x) VALUES (?)", [.integer(value)])
+            afterInsert()
             if failAfterInsert { throw Refused() }
         }
 
@@ -36,6 +39,32 @@ import Testing
         }
     }
 
+    /// Holds the writer lock in a pooled transaction (which runs `body` first) until `release` is
+    /// called; returns once the lock is held.
+    func holdWriterLock(_ store: Store, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Void = { _ in }) async -> (release: @Sendable () -> Void, holder: Task<Void, any Error>) {
+        let (holding, holdingNow) = AsyncStream<Void>.makeStream()
+        let (release, releaseNow) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await store.transaction { db in
+                try await body(db)
+                holdingNow.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in holding { break }
+        return ({ releaseNow.yield() }, holder)
+    }
+
+    /// The first `count` reports, in the order they came.
+    func outcomes(_ finished: AsyncStream<String>, count: Int) async -> [String] {
+        var outcomes: [String] = []
+        for await report in finished {
+            outcomes.append(report)
+            if outcomes.count == count { break }
+        }
+        return outcomes
+    }
+
     /// Work queued while another writer holds the lock shares one transaction; the item that fails
     /// loses only its own writes, and the others commit.
     @Test func oneFailingItemOfABatchUndoesOnlyItsOwnWrites() async throws {
@@ -43,30 +72,16 @@ import Testing
         defer { Task { await drop() } }
         try await store.directTransaction { db in try db.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)") }
         let (finished, reports) = AsyncStream<String>.makeStream()
-        let (holding, holdingNow) = AsyncStream<Void>.makeStream()
-        let (release, releaseNow) = AsyncStream<Void>.makeStream()
-        let holder = Task {
-            try await store.transaction { db in
-                try await db.raw("INSERT INTO t (x) VALUES (0)").run()
-                holdingNow.yield()
-                for await _ in release { break }
-            }
-        }
-        for await _ in holding { break }
+        let (release, holder) = await holdWriterLock(store) { db in try await db.raw("INSERT INTO t (x) VALUES (0)").run() }
         // The writer thread takes what is queued and then waits for the lock: whatever the split,
         // the failing item shares a transaction with at least one other.
         store.submitDirect(Insert(1, finished: reports))
         store.submitDirect(Insert(2, failAfterInsert: true, finished: reports))
         store.submitDirect(Insert(3, finished: reports))
-        releaseNow.yield()
+        release()
         try await holder.value
-        var outcomes: [String] = []
-        for await report in finished {
-            outcomes.append(report)
-            if outcomes.count == 3 { break }
-        }
         // A failing item is told at once, the others after the commit.
-        #expect(outcomes.sorted() == ["1:ok", "2:refused", "3:ok"])
+        #expect(await outcomes(finished, count: 3).sorted() == ["1:ok", "2:refused", "3:ok"])
         #expect(try await rows(store) == [0, 1, 3])
     }
 
@@ -82,16 +97,33 @@ import Testing
         for value in 1...50 { store.submitDirect(Insert(Int64(value), finished: reports)) }
         await store.close()
         store.submitDirect(Insert(51, finished: reports))
-        var outcomes: [String] = []
-        for await report in finished {
-            outcomes.append(report)
-            if outcomes.count == 51 { break }
-        }
+        let outcomes = await outcomes(finished, count: 51)
         #expect(outcomes.prefix(50) == ArraySlice((1...50).map { "\($0):ok" }))
         #expect(outcomes.last?.hasPrefix("51:") == true && outcomes.last != "51:ok")
         let reopened = try Store(configuration)
         defer { Task { await reopened.close() } }
         #expect(try await rows(reopened) == (1...50).map(Int64.init))
+    }
+
+    /// Work that running work submits while the store closes (as an audit flush submits the next
+    /// batch) is committed before the thread stops, not refused.
+    @Test func workSubmittedWhileTheStoreClosesIsCommitted() async throws {
+        let (store, drop) = try await TestDatabase.sqlite.make()
+        defer { Task { await drop() } }
+        try await store.directTransaction { db in try db.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)") }
+        let (finished, reports) = AsyncStream<String>.makeStream()
+        // The writer thread takes the first item and waits for the lock, which is held until
+        // `close` has begun; the item then runs and submits the second.
+        let (release, holder) = await holdWriterLock(store)
+        store.submitDirect(Insert(1, finished: reports) { store.submitDirect(Insert(2, finished: reports)) })
+        let closing = Task { await store.close() }
+        // Lets `close` mark the writer as stopping first; on a slow machine the test may pass
+        // without reaching that order, never fail for it.
+        try await Task.sleep(for: .milliseconds(200))
+        release()
+        try await holder.value
+        await closing.value
+        #expect(await outcomes(finished, count: 2) == ["1:ok", "2:ok"])
     }
 
     /// The log is copied back into the database file while the store is open, without a commit
