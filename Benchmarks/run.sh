@@ -23,6 +23,8 @@
 #          BENCH_TMP=/dev/shm              where serve's data directory lives (default /tmp): on tmpfs
 #                                          an fsync costs nothing, which separates the disk's share
 #          SERVE_ARGS="…"                  more options for marina serve (e.g. --sqlite-synchronous normal)
+#          PERF_STAT=1                     count serve's context switches and CPU migrations per request
+#                                          (perf stat, from Debian's linux-perf) in the detailed output
 set -euo pipefail
 
 secs=${1:-10}
@@ -193,7 +195,13 @@ wrk_run() {
   local name=$1 c=$2 url=$3 lua=$4 server=${5:-} app=${6:-} raw="$work/wrk-$1-$2.txt" s0 s1 a0 a1
   cpu_snapshot >"$work/cpu0"
   s0=$(cpu_ticks $server); a0=$(cpu_ticks $app)
+  local perf_pid=""
+  if [ -n "${PERF_STAT:-}" ] && [ -n "$server" ]; then
+    perf stat -x, -e context-switches,cpu-migrations -p "$server" -o "$work/perf-$name-$c.txt" &
+    perf_pid=$!
+  fi
   wrk -t1 -c"$c" -d"${secs}s" --latency ${lua:+-s "$lua"} "$url" >"$raw"
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
   s1=$(cpu_ticks $server); a1=$(cpu_ticks $app)
   cpu_snapshot >"$work/cpu1"
   local other; other=$(others "$work/cpu0" "$work/cpu1")
@@ -201,6 +209,10 @@ wrk_run() {
     echo "## wrk $name c=$c"
     sed -e '/^Running/d' "$raw"
     echo "CPU used meanwhile by other processes: $other"
+    if [ -n "$perf_pid" ]; then
+      awk -F, -v total="$(awk '/requests in/ {print $1}' "$raw")" '$3 ~ /context-switches|cpu-migrations/ && total > 0 {
+        printf "serve %s per request: %.2f\n", $3, $1 / total }' "$work/perf-$name-$c.txt"
+    fi
   } >>"$out"
   awk -v n="$name" -v c="$c" -v sc=$((s1 - s0)) -v ac=$((a1 - a0)) -v hz="$hz" -v hs="${server:+y}" -v ha="${app:+y}" -v other="${other%% *}" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v }

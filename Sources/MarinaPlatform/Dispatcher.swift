@@ -96,7 +96,7 @@ public struct Dispatcher: Sendable {
 
     /// A ready instance, held for one call (end the lease when the call is over), and its spec.
     func instance(_ t: Target) async throws -> (InstanceLease, InstanceSpec) {
-        let spec = try provisioner.spec(tenant: t.tenant, app: t.app, version: t.version, manifest: t.manifest, install: t.install)
+        let spec = try await provisioner.spec(tenant: t.tenant, app: t.app, version: t.version, manifest: t.manifest, install: t.install)
         let provisioner = self.provisioner
         let install = t.install, manifest = t.manifest, secrets = self.secrets, tenant = t.tenant, app = t.app, version = t.version
         do {

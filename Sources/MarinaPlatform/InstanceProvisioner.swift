@@ -45,26 +45,29 @@ public struct InstanceProvisioner: Sendable {
 
     /// The instance spec of an install's version. Every tool call needs it and it only depends on
     /// immutable records, so it is built once a minute at most (the bundle check included).
-    public func spec(tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord) throws -> InstanceSpec {
+    public func spec(tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord) async throws -> InstanceSpec {
         let key = install.id + "/" + version.id
         if let spec = specs.value(key, now: env.now()) { return spec }
-        let spec = try makeSpec(tenant: tenant, app: app, version: version, manifest: manifest, install: install)
+        let spec = try await makeSpec(tenant: tenant, app: app, version: version, manifest: manifest, install: install)
         specs.store(key, spec, now: env.now())
         return spec
     }
 
-    func makeSpec(tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord) throws -> InstanceSpec {
+    func makeSpec(tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord) async throws -> InstanceSpec {
         let id = Self.instanceId(tenantId: tenant.id, appId: app.id, version: version.version)
         // `isDirectory: true` keeps the URL the same whether or not the directory exists yet.
         let unpacked = configuration.root.appendingPathComponent("bundles", isDirectory: true).appendingPathComponent(String(version.bundleHash.dropFirst("sha256:".count)), isDirectory: true)
         if !FileManager.default.fileExists(atPath: unpacked.path) {
-            let file = try bundles.verified(version.bundleHash)
-            for dir in [configuration.root, configuration.root.appendingPathComponent("bundles"), configuration.root.appendingPathComponent("data")] {
-                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: dir.path)
-            }
-            do { try BundleExtractor.extract(file, to: unpacked) } catch {
-                throw PlatformError(.internalError, "bundle_unpack_failed", "cannot unpack \(app.slug) \(version.version): \(error)")
+            let (bundles, root, hash, name) = (self.bundles, configuration.root, version.bundleHash, "\(app.slug) \(version.version)")
+            try await Offload.run {
+                let file = try bundles.verified(hash)
+                for dir in [root, root.appendingPathComponent("bundles"), root.appendingPathComponent("data")] {
+                    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                    try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: dir.path)
+                }
+                do { try BundleExtractor.extract(file, to: unpacked) } catch {
+                    throw PlatformError(.internalError, "bundle_unpack_failed", "cannot unpack \(name): \(error)")
+                }
             }
         }
         let command = try startCommand(manifest, unpacked: unpacked)

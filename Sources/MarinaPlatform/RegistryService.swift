@@ -52,8 +52,7 @@ public struct RegistryService: Sendable {
             throw PlatformError(.tooLarge, "bundle_too_large", "the bundle is larger than the limit of \(limit) bytes")
         }
         guard upload.size > 0 else { throw PlatformError(.invalid, "bundle_truncated", "the request carried no bundle") }
-        let bundleHash = try upload.finish()
-        let (report, manifestFile) = try inspect(upload.url)
+        let (bundleHash, (report, manifestFile)) = try await Offload.run { (try upload.finish(), try inspect(upload.url)) }
         guard let manifest = report.manifest, let native = report.native, let manifestHash = report.hash, report.isValid else {
             throw PlatformError(.unprocessable, "manifest_invalid", "\(manifestFile) in the bundle is invalid (\(report.diagnostics.count) problems)",
                                 details: .array(report.diagnostics.map { ["code": .string($0.code.rawValue), "path": .string($0.path), "message": .string($0.message)] }))

@@ -11,6 +11,8 @@ final class InstanceConnectionPool: Sendable {
     let group: any EventLoopGroup
     let limit: Int
     let idleLimit: TimeAmount
+    /// The group's loops: a request made on one of them keeps its exchange there.
+    private let loops: Set<ObjectIdentifier>
 
     private struct Waiter {
         let id: UInt64
@@ -34,6 +36,7 @@ final class InstanceConnectionPool: Sendable {
 
     init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, limit: Int = 64, idleLimit: TimeAmount = .milliseconds(1500)) {
         (self.group, self.limit, self.idleLimit) = (group, limit, idleLimit)
+        self.loops = Set(group.makeIterator().map { ObjectIdentifier($0) })
         let every = TimeAmount.nanoseconds(max(idleLimit.nanoseconds / 2, 100_000_000))
         let task = group.next().scheduleRepeatedTask(initialDelay: every, delay: every) { [weak self] task in
             guard let self else { return task.cancel() }
@@ -135,8 +138,23 @@ final class InstanceConnectionPool: Sendable {
     /// `waiter`, it is queued).
     private func take(_ socket: String, waiter: Waiter?) -> Grant? {
         let now = NIODeadline.now()
+        let here = currentLoop().map { ObjectIdentifier($0) }
         var stale: [InstanceConnection] = []
         let grant = withSlot(socket) { slot -> Grant? in
+            // On one of the group's loops (serve handles each connection on its own, see
+            // MarinaHTTP's `ConnectionLoopChannel`), a connection on the same loop needs no
+            // hand-off between threads: an idle one there, else a new one opened there while the
+            // limit allows; only then one on another loop.
+            if let here {
+                if let index = slot.idle.lastIndex(where: { ObjectIdentifier($0.channel.eventLoop) == here }),
+                   slot.idle[index].isOpen, slot.idle[index].idleSince + idleLimit >= now {
+                    return .connection(slot.idle.remove(at: index))
+                }
+                if slot.open < limit {
+                    slot.open += 1
+                    return .slot
+                }
+            }
             while let connection = slot.idle.popLast() {
                 if connection.isOpen && connection.idleSince + idleLimit >= now { return .connection(connection) }
                 stale.append(connection)
@@ -192,9 +210,15 @@ final class InstanceConnectionPool: Sendable {
         }
     }
 
+    /// The event loop of the pool's group that the caller runs on, if any.
+    private func currentLoop() -> (any EventLoop)? {
+        MultiThreadedEventLoopGroup.currentEventLoop.flatMap { loops.contains(ObjectIdentifier($0)) ? $0 : nil }
+    }
+
+    /// Connects on the caller's loop when it is one of the group's, else on the next one.
     private func connect(_ socket: String) -> EventLoopFuture<InstanceConnection> {
         let reader = ReplyReader(onClose: { [weak self] channel in self?.forget(socket, channel: channel) })
-        return ClientBootstrap(group: group)
+        return ClientBootstrap(group: currentLoop() ?? group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(reader) }
             }

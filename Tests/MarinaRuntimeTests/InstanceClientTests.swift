@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 @testable import MarinaRuntime
 import MarinaSandbox
 import Synchronization
@@ -131,6 +132,44 @@ import Glibc
 
     static func ok(_ body: String, extra: String = "") -> [UInt8] {
         Array("HTTP/1.1 200 OK\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
+    }
+
+    /// A request made on one of the pool's event loops (serve handles each connection on its own)
+    /// gets a connection on that loop: an idle one kept there, even when one on another loop went
+    /// idle later, else a new one opened there rather than an idle one on another loop. Its
+    /// exchange then needs no hand-off between threads.
+    @Test func aRequestOnAnEventLoopGetsAConnectionOnThatLoop() async throws {
+        let server = try Server { _, _ in (Self.ok("{}"), false) }
+        let socket = server.socket
+        defer { withExtendedLifetime(server) {} }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let loops = Array(group.makeIterator())
+        func id(_ loop: any EventLoop) -> ObjectIdentifier { ObjectIdentifier(loop) }
+        try await { () async throws in
+            let pool = InstanceConnectionPool(group: group, idleLimit: Self.noIdleExpiry)
+            func lease(on loop: any EventLoop) async throws -> InstanceConnection {
+                try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
+                    switch try await pool.lease(socket, deadline: .now() + .seconds(5)) {
+                    case .reused(let connection): connection
+                    case .opening(let opening): try await opening.get()
+                    }
+                }
+            }
+            let first = try await lease(on: loops[0])
+            #expect(id(first.channel.eventLoop) == id(loops[0]))
+            pool.release(first, reusable: true)
+            // Only the first loop's connection is idle: the second loop opens its own.
+            let second = try await lease(on: loops[1])
+            #expect(second !== first && id(second.channel.eventLoop) == id(loops[1]))
+            // The second loop's connection is now the most recently idle; the first loop still gets its own.
+            pool.release(second, reusable: true)
+            #expect(try await lease(on: loops[0]) === first)
+            #expect(try await lease(on: loops[1]) === second)
+            first.close()
+            second.close()
+        }()
+        #expect(server.connections == 2)
+        try await group.shutdownGracefully()
     }
 
     /// The pool opens at most its limit of connections to one socket (the relay spends a thread

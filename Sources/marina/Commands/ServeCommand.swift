@@ -219,6 +219,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuredPublicURL = publicURL
         let app = Application(
             router: router,
+            server: .http1OnConnectionLoop(),
             configuration: .init(address: .hostname(host, port: port), serverName: "marina"),
             onServerRunning: { channel in
                 let actualPort = channel.localAddress?.port ?? port
