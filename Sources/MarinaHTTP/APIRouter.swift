@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import MarinaCore
 import MarinaPlatform
+import MarinaRuntime
 import Prometheus
 
 /// The HTTP surface: probes and metrics at the root, the public API under `/api/v1` (described
@@ -80,7 +81,20 @@ public enum APIRouter {
             }
             let expected = request.headers[HTTPField.Name("X-Marina-Manifest-Hash")!]
             let view = try await registry.publish(principal, app: try context.parameters.require("app"), expectedManifestHash: expected) { upload in
-                for try await buffer in request.body { try upload.write(buffer.readableBytesView) }
+                // Hashed and written on NIO's thread pool, a batch at a time, off the connection's loop.
+                var batch: [UInt8] = []
+                for try await buffer in request.body {
+                    batch += buffer.readableBytesView
+                    if batch.count >= 256 * 1024 {
+                        let full = batch
+                        batch = []
+                        try await Offload.run { try upload.write(full) }
+                    }
+                }
+                if !batch.isEmpty {
+                    let rest = batch
+                    try await Offload.run { try upload.write(rest) }
+                }
             }
             return JSONResponse(value: view, status: .created)
         }

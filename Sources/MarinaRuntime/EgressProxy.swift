@@ -113,7 +113,10 @@ public final class EgressProxy: Sendable {
         let host = rawHost.lowercased()
         let started = Date()
         let address: Address
-        switch decide(host: host, port: port, allowed: allowed) {
+        // The DNS lookup blocks: off the caller's thread (an event loop, in serve).
+        let decision = (try? await Offload.run { self.decide(host: host, port: port, allowed: allowed) })
+            ?? .failure(Refusal(status: 502, reason: "unresolvable", message: "\(host) could not be looked up (the platform is stopping)"))
+        switch decision {
         case .success(let a): address = a
         case .failure(let refusal):
             report(spec, Connection(host: host, port: port, decision: "deny:" + refusal.reason, bytesOut: 0, bytesIn: 0, durationMs: 0))

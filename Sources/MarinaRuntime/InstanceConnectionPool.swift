@@ -13,6 +13,9 @@ final class InstanceConnectionPool: Sendable {
     let idleLimit: TimeAmount
     /// The group's loops: a request made on one of them keeps its exchange there.
     private let loops: Set<ObjectIdentifier>
+    /// Idle connections on other loops beyond which a request borrows one of them rather than
+    /// opening one on its own loop.
+    static let spareIdle = 4
 
     private struct Waiter {
         let id: UInt64
@@ -141,16 +144,17 @@ final class InstanceConnectionPool: Sendable {
         let here = currentLoop().map { ObjectIdentifier($0) }
         var stale: [InstanceConnection] = []
         let grant = withSlot(socket) { slot -> Grant? in
+            stale += Self.expired(&slot, before: now - idleLimit)
             // On one of the group's loops (serve handles each connection on its own, see
             // MarinaHTTP's `ConnectionLoopChannel`), a connection on the same loop needs no
             // hand-off between threads: an idle one there, else a new one opened there while the
-            // limit allows; only then one on another loop.
+            // limit allows and few are idle elsewhere (on a host with many loops, one connection
+            // per loop would spend a relay thread each); only then one on another loop.
             if let here {
-                if let index = slot.idle.lastIndex(where: { ObjectIdentifier($0.channel.eventLoop) == here }),
-                   slot.idle[index].isOpen, slot.idle[index].idleSince + idleLimit >= now {
+                if let index = slot.idle.lastIndex(where: { ObjectIdentifier($0.channel.eventLoop) == here }), slot.idle[index].isOpen {
                     return .connection(slot.idle.remove(at: index))
                 }
-                if slot.open < limit {
+                if slot.open < limit, slot.idle.count < Self.spareIdle {
                     slot.open += 1
                     return .slot
                 }

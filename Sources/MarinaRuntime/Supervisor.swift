@@ -144,7 +144,10 @@ public actor Supervisor: Service {
         do {
             var spec = entry.spec
             spec.environment.merge(try await entry.launchEnvironment()) { $1 }
-            running = try driver.start(spec, log: entry.log)
+            // Directories, cgroups, sockets and the spawn block: off the actor's thread, which may
+            // be a connection's event loop.
+            let (driver, log, ready) = (self.driver, entry.log, spec)
+            running = try await Offload.run { try driver.start(ready, log: log) }
         } catch {
             entry.state = .failed
             entry.lastError = "\(error)"

@@ -134,6 +134,16 @@ import Glibc
         Array("HTTP/1.1 200 OK\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
     }
 
+    /// A connection from `pool`, leased by a task running on `loop` (as serve's handlers do).
+    static func lease(_ pool: InstanceConnectionPool, _ socket: String, on loop: any EventLoop) async throws -> InstanceConnection {
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
+            switch try await pool.lease(socket, deadline: .now() + .seconds(5)) {
+            case .reused(let connection): connection
+            case .opening(let opening): try await opening.get()
+            }
+        }
+    }
+
     /// A request made on one of the pool's event loops (serve handles each connection on its own)
     /// gets a connection on that loop: an idle one kept there, even when one on another loop went
     /// idle later, else a new one opened there rather than an idle one on another loop. Its
@@ -147,14 +157,7 @@ import Glibc
         func id(_ loop: any EventLoop) -> ObjectIdentifier { ObjectIdentifier(loop) }
         try await { () async throws in
             let pool = InstanceConnectionPool(group: group, idleLimit: Self.noIdleExpiry)
-            func lease(on loop: any EventLoop) async throws -> InstanceConnection {
-                try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
-                    switch try await pool.lease(socket, deadline: .now() + .seconds(5)) {
-                    case .reused(let connection): connection
-                    case .opening(let opening): try await opening.get()
-                    }
-                }
-            }
+            func lease(on loop: any EventLoop) async throws -> InstanceConnection { try await Self.lease(pool, socket, on: loop) }
             let first = try await lease(on: loops[0])
             #expect(id(first.channel.eventLoop) == id(loops[0]))
             pool.release(first, reusable: true)
@@ -169,6 +172,28 @@ import Glibc
             second.close()
         }()
         #expect(server.connections == 2)
+        try await group.shutdownGracefully()
+    }
+
+    /// With several connections idle on other loops, a request on a loop borrows one of them
+    /// rather than opening yet another (each may cost a relay thread in the sandbox).
+    @Test func aRequestOnAnEventLoopBorrowsWhenManyAreIdleElsewhere() async throws {
+        let server = try Server { _, _ in (Self.ok("{}"), false) }
+        let socket = server.socket
+        defer { withExtendedLifetime(server) {} }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let loops = Array(group.makeIterator())
+        try await { () async throws in
+            let pool = InstanceConnectionPool(group: group, idleLimit: Self.noIdleExpiry)
+            func lease(on loop: any EventLoop) async throws -> InstanceConnection { try await Self.lease(pool, socket, on: loop) }
+            var held: [InstanceConnection] = []
+            for _ in 0..<InstanceConnectionPool.spareIdle { held.append(try await lease(on: loops[0])) }
+            held.forEach { pool.release($0, reusable: true) }
+            let borrowed = try await lease(on: loops[1])
+            #expect(held.contains { $0 === borrowed })
+            held.forEach { $0.close() }
+        }()
+        #expect(server.connections == InstanceConnectionPool.spareIdle)
         try await group.shutdownGracefully()
     }
 
