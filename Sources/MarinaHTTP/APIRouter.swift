@@ -85,16 +85,11 @@ public enum APIRouter {
                 var batch: [UInt8] = []
                 for try await buffer in request.body {
                     batch += buffer.readableBytesView
-                    if batch.count >= 256 * 1024 {
-                        let full = batch
-                        batch = []
-                        try await Offload.run { try upload.write(full) }
-                    }
+                    guard batch.count >= 256 * 1024 else { continue }
+                    try await Offload.run { [batch] in try upload.write(batch) }
+                    batch = []
                 }
-                if !batch.isEmpty {
-                    let rest = batch
-                    try await Offload.run { try upload.write(rest) }
-                }
+                if !batch.isEmpty { try await Offload.run { [batch] in try upload.write(batch) } }
             }
             return JSONResponse(value: view, status: .created)
         }

@@ -4,7 +4,7 @@ import NIOCore
 /// (`withTaskExecutorPreference`) runs on the thread that does its channels' I/O, so handing work
 /// between the task and those channels wakes no other thread. Its jobs must not block: a blocked
 /// loop stalls every channel on it.
-public final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
+public final class EventLoopTaskExecutor: TaskExecutor {
     public let eventLoop: any EventLoop
 
     public init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }

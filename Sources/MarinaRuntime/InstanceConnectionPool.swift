@@ -159,8 +159,9 @@ final class InstanceConnectionPool: Sendable {
                     return .slot
                 }
             }
+            // Expired ones are gone (above); one the app closed may not have been forgotten yet.
             while let connection = slot.idle.popLast() {
-                if connection.isOpen && connection.idleSince + idleLimit >= now { return .connection(connection) }
+                if connection.isOpen { return .connection(connection) }
                 stale.append(connection)
                 slot.open -= 1
             }

@@ -134,14 +134,26 @@ import Glibc
         Array("HTTP/1.1 200 OK\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
     }
 
-    /// A connection from `pool`, leased by a task running on `loop` (as serve's handlers do).
-    static func lease(_ pool: InstanceConnectionPool, _ socket: String, on loop: any EventLoop) async throws -> InstanceConnection {
-        try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
-            switch try await pool.lease(socket, deadline: .now() + .seconds(5)) {
-            case .reused(let connection): connection
-            case .opening(let opening): try await opening.get()
+    /// Runs `body` with a pool on a group of two event loops and a way to lease a connection from
+    /// a task running on one of them (as serve's handlers do), against a server that answers every
+    /// request; returns how many connections the server saw.
+    static func onTwoLoops(_ body: (InstanceConnectionPool, [any EventLoop], (any EventLoop) async throws -> InstanceConnection) async throws -> Void) async throws -> Int {
+        let server = try Server { _, _ in (Self.ok("{}"), false) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        try await { () async throws in
+            // The pool goes before its group shuts down: it schedules its sweep there.
+            let pool = InstanceConnectionPool(group: group, idleLimit: noIdleExpiry)
+            try await body(pool, Array(group.makeIterator())) { loop in
+                try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) {
+                    switch try await pool.lease(server.socket, deadline: .now() + .seconds(5)) {
+                    case .reused(let connection): connection
+                    case .opening(let opening): try await opening.get()
+                    }
+                }
             }
-        }
+        }()
+        try await group.shutdownGracefully()
+        return withExtendedLifetime(server) { server.connections }
     }
 
     /// A request made on one of the pool's event loops (serve handles each connection on its own)
@@ -149,52 +161,36 @@ import Glibc
     /// idle later, else a new one opened there rather than an idle one on another loop. Its
     /// exchange then needs no hand-off between threads.
     @Test func aRequestOnAnEventLoopGetsAConnectionOnThatLoop() async throws {
-        let server = try Server { _, _ in (Self.ok("{}"), false) }
-        let socket = server.socket
-        defer { withExtendedLifetime(server) {} }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let loops = Array(group.makeIterator())
         func id(_ loop: any EventLoop) -> ObjectIdentifier { ObjectIdentifier(loop) }
-        try await { () async throws in
-            let pool = InstanceConnectionPool(group: group, idleLimit: Self.noIdleExpiry)
-            func lease(on loop: any EventLoop) async throws -> InstanceConnection { try await Self.lease(pool, socket, on: loop) }
-            let first = try await lease(on: loops[0])
+        let connections = try await Self.onTwoLoops { pool, loops, lease in
+            let first = try await lease(loops[0])
             #expect(id(first.channel.eventLoop) == id(loops[0]))
             pool.release(first, reusable: true)
             // Only the first loop's connection is idle: the second loop opens its own.
-            let second = try await lease(on: loops[1])
+            let second = try await lease(loops[1])
             #expect(second !== first && id(second.channel.eventLoop) == id(loops[1]))
             // The second loop's connection is now the most recently idle; the first loop still gets its own.
             pool.release(second, reusable: true)
-            #expect(try await lease(on: loops[0]) === first)
-            #expect(try await lease(on: loops[1]) === second)
+            #expect(try await lease(loops[0]) === first)
+            #expect(try await lease(loops[1]) === second)
             first.close()
             second.close()
-        }()
-        #expect(server.connections == 2)
-        try await group.shutdownGracefully()
+        }
+        #expect(connections == 2)
     }
 
     /// With several connections idle on other loops, a request on a loop borrows one of them
     /// rather than opening yet another (each may cost a relay thread in the sandbox).
     @Test func aRequestOnAnEventLoopBorrowsWhenManyAreIdleElsewhere() async throws {
-        let server = try Server { _, _ in (Self.ok("{}"), false) }
-        let socket = server.socket
-        defer { withExtendedLifetime(server) {} }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let loops = Array(group.makeIterator())
-        try await { () async throws in
-            let pool = InstanceConnectionPool(group: group, idleLimit: Self.noIdleExpiry)
-            func lease(on loop: any EventLoop) async throws -> InstanceConnection { try await Self.lease(pool, socket, on: loop) }
+        let connections = try await Self.onTwoLoops { pool, loops, lease in
             var held: [InstanceConnection] = []
-            for _ in 0..<InstanceConnectionPool.spareIdle { held.append(try await lease(on: loops[0])) }
+            for _ in 0..<InstanceConnectionPool.spareIdle { held.append(try await lease(loops[0])) }
             held.forEach { pool.release($0, reusable: true) }
-            let borrowed = try await lease(on: loops[1])
+            let borrowed = try await lease(loops[1])
             #expect(held.contains { $0 === borrowed })
             held.forEach { $0.close() }
-        }()
-        #expect(server.connections == InstanceConnectionPool.spareIdle)
-        try await group.shutdownGracefully()
+        }
+        #expect(connections == InstanceConnectionPool.spareIdle)
     }
 
     /// The pool opens at most its limit of connections to one socket (the relay spends a thread
