@@ -186,6 +186,7 @@ let package = Package(
         .testTarget(
             name: "MarinaRuntimeTests",
             dependencies: ["MarinaRuntime", "MarinaSandbox", "MarinaVault", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),

@@ -52,7 +52,7 @@ public final class MarinaApp: Sendable {
         } else if let mockFile = environment["MARINA_MOCK"], !mockFile.isEmpty {
             self.platform = try MockPlatform(file: mockFile)
         } else if let url = environment["MARINA_URL"], let token = environment["MARINA_APP_TOKEN"] {
-            self.platform = HTTPPlatform(url: url, token: token)
+            self.platform = HTTPPlatform(url: url, token: token, tokenFile: environment["MARINA_APP_TOKEN_FILE"])
         } else {
             self.platform = AbsentPlatform()
         }

@@ -27,21 +27,32 @@ public struct HTTPPlatform: PlatformBackend {
 
     let baseURL: String
     let token: String
+    /// `MARINA_APP_TOKEN_FILE`: where the platform rotates the token before it expires.
+    let tokenFile: String?
     let timeout: TimeAmount
     /// Sent as `X-Marina-Request-Id`: the platform follows chains of `apps_invoke` calls (depth
     /// ≤ 8, no cycles) by the id of the request a call is made for.
     var requestId: String?
 
-    public init(url: String, token: String, timeout: TimeAmount = .seconds(30)) {
+    public init(url: String, token: String, tokenFile: String? = nil, timeout: TimeAmount = .seconds(30)) {
         baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         self.token = token
+        self.tokenFile = tokenFile
         self.timeout = timeout
+    }
+
+    /// The app token as it is now: read from `tokenFile` at each call (an instance may live
+    /// longer than a token, and the platform rotates it there), else the one it started with.
+    var currentToken: String {
+        guard let tokenFile, let data = FileManager.default.contents(atPath: tokenFile) else { return token }
+        let read = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return read.isEmpty ? token : read
     }
 
     func request(_ method: HTTPMethod, _ path: String, _ body: JSONValue?, tool: String?) async throws(ToolCallError) -> JSONValue {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Authorization", value: "Bearer \(currentToken)")
         if let requestId { request.headers.add(name: "X-Marina-Request-Id", value: requestId) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -18,10 +18,13 @@ public struct InstanceProvisioner: Sendable {
         public var platformURL: String
         /// Overrides every manifest's idle timeout (tests, development).
         public var idleTimeoutOverride: Duration?
-        public init(root: URL, platformURL: String, idleTimeoutOverride: Duration? = nil) {
+        /// Where each instance's unprivileged user is claimed (`DATA/instances/uids` by default).
+        public var uids: InstanceUIDs
+        public init(root: URL, platformURL: String, idleTimeoutOverride: Duration? = nil, uids: InstanceUIDs? = nil) {
             self.root = root
             self.platformURL = platformURL
             self.idleTimeoutOverride = idleTimeoutOverride
+            self.uids = uids ?? InstanceUIDs(directory: root.appendingPathComponent("uids", isDirectory: true))
         }
     }
 
@@ -81,7 +84,11 @@ public struct InstanceProvisioner: Sendable {
         ]
         // Values with `${secret:KEY}` are resolved at each start (`Dispatcher.instance`).
         for (key, value) in manifest.runtime.env { environment[key] = value }
-        let uid = 70_000 + UInt32(SHA256.hash(data: Data(id.utf8)).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 20_000)
+        // Earlier versions used this hash-derived uid for every instance (two could collide); it is
+        // kept as the first choice so that existing data directories keep their owner.
+        let legacy = 70_000 + UInt32(SHA256.hash(data: Data(id.utf8)).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 20_000)
+        let uids = configuration.uids
+        let uid = try await Offload.run { try uids.uid(for: id, preferred: legacy) }
         let idle = configuration.idleTimeoutOverride ?? .seconds(manifest.runtime.idleTimeoutSeconds)
         var spec = InstanceSpec(id: id, tenant: tenant.slug, app: app.slug, version: version.version, bundleDirectory: unpacked,
                             dataDirectory: configuration.root.appendingPathComponent("data", isDirectory: true).appendingPathComponent(id, isDirectory: true),

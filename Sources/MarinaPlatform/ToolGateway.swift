@@ -240,11 +240,10 @@ public struct ToolGateway: Sendable {
     /// (allow-list, no IP literals, no non-public addresses, pinned address).
     func fetch(_ caller: Caller, args: JSONValue) async throws -> JSONValue {
         guard let egress else { throw Refusal("unknown_tool", "http_fetch is not available on this platform") }
-        guard let url = URLComponents(string: args["url"]!.stringValue!), let host = url.host, !host.isEmpty else { throw Refusal("invalid_args", "url is not a URL") }
-        guard url.scheme?.lowercased() == "http" else {
+        let url = args["url"]!.stringValue!
+        guard url.prefix(7).lowercased() == "http://" else {
             throw Refusal("invalid_args", "http_fetch takes http:// URLs; for https the app connects itself through HTTPS_PROXY (same rules)")
         }
-        let path = (url.percentEncodedPath.isEmpty ? "/" : url.percentEncodedPath) + (url.percentEncodedQuery.map { "?" + $0 } ?? "")
         var headers: [(String, String)] = []
         if case .object(let given)? = args["headers"] {
             for pair in given.pairs { if let value = pair.value.stringValue { headers.append((pair.key, value)) } }
@@ -254,11 +253,11 @@ public struct ToolGateway: Sendable {
                                 memoryMB: 0, cpuCores: 0, maxProcesses: 0, idleTimeout: .seconds(0), manifestHash: "", uid: 0)
         let result: EgressProxy.FetchResult
         do throws(EgressProxy.Refusal) {
-            result = try await egress.fetch(spec: spec, allowed: caller.manifest.network.egressHosts, host: host, port: url.port ?? 80,
-                                            method: args["method"]?.stringValue ?? "GET", path: path, headers: headers,
+            result = try await egress.fetch(spec: spec, allowed: caller.manifest.network.egressHosts, url: url,
+                                            method: args["method"]?.stringValue ?? "GET", headers: headers,
                                             body: Array((args["body"]?.stringValue ?? "").utf8), maxBytes: 1 << 20)
         } catch {
-            throw Refusal(error.status == 403 ? "invalid_args" : "platform_error", "egress refused (\(error.reason)): \(error.message)")
+            throw Refusal(error.status == 403 || error.status == 400 ? "invalid_args" : "platform_error", "egress refused (\(error.reason)): \(error.message)")
         }
         return .object(JSONObject([("status", .number(Double(result.status))),
                                    ("headers", .object(JSONObject(result.headers.map { ($0.0.lowercased(), .string($0.1)) }))),

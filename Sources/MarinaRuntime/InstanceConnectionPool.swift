@@ -221,13 +221,24 @@ final class InstanceConnectionPool: Sendable {
     }
 
     /// Connects on the caller's loop when it is one of the group's, else on the next one.
+    ///
+    /// The socket sits in a directory the instance's user may write, and serve runs as root: a
+    /// path there could be swapped for a symlink to any socket of the host. So the path's last
+    /// component is opened without following a link (`O_PATH | O_NOFOLLOW`), must be a socket,
+    /// and is connected to through the descriptor (`/proc/self/fd/N`), which names that very
+    /// inode whatever the directory holds by then.
     private func connect(_ socket: String) -> EventLoopFuture<InstanceConnection> {
+        let loop = currentLoop() ?? group.next()
+        let pinned: PinnedSocket
+        do { pinned = try PinnedSocket(socket) } catch { return loop.makeFailedFuture(error) }
         let reader = ReplyReader(onClose: { [weak self] channel in self?.forget(socket, channel: channel) })
-        return ClientBootstrap(group: currentLoop() ?? group)
+        let connected = ClientBootstrap(group: loop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(reader) }
             }
-            .connect(unixDomainSocketPath: socket)
+            .connect(unixDomainSocketPath: pinned.path)
             .map { InstanceConnection(socket: socket, channel: $0, reader: reader) }
+        connected.whenComplete { _ in pinned.close() }
+        return connected
     }
 }

@@ -46,6 +46,11 @@ public struct LocalDriver: Sendable {
     public let helperBinary: URL
     public let runRoot: URL
     public let cgroups: Cgroups
+    /// Instances run under `SeccompFilter` (false only where no filter is known for the machine).
+    public let seccomp: Bool
+    /// True when serve is not root: bubblewrap then cannot give instances users of their own,
+    /// and every instance runs as serve's own user (allowed only when the operator says so).
+    public let sharedUser: Bool
     let bwrap: String
     let logger: Logger
     /// The port of the platform's API on this host's loopback, once it listens: sandboxed
@@ -60,9 +65,16 @@ public struct LocalDriver: Sendable {
     /// `runRoot` holds one small directory per instance with its sockets.
     /// Cgroups are named after `runRoot`, so that two platforms on one machine never touch each
     /// other's instances.
+    /// `allowSharedUser`: a serve that is not root may still sandbox instances, all as its own
+    /// user (no uid of their own each); without it such a serve refuses to start sandboxed.
     public init(sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups? = nil, platformPort: (@Sendable () -> Int?)? = nil,
-                egress: EgressProxy? = nil, logger: Logger = Logger(label: "marina.runtime")) throws {
+                egress: EgressProxy? = nil, allowSharedUser: Bool = false, logger: Logger = Logger(label: "marina.runtime")) throws {
         self.sandboxed = sandboxed
+        self.seccomp = SeccompFilter.program() != nil
+        self.sharedUser = sandboxed && getuid() != 0
+        if sharedUser && !allowSharedUser {
+            throw RuntimeError(.sandboxUnavailable, "serve is not running as root, so it cannot give each app instance a user of its own: run it as root, or pass --allow-shared-uid to run every instance as serve's own user (sandboxed, but not separated from each other or from serve's files by user)")
+        }
         self.platformPort = platformPort
         self.egress = egress
         self.marinaBinary = marinaBinary
@@ -84,6 +96,14 @@ public struct LocalDriver: Sendable {
         try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: runRoot.path)
     }
 
+    /// What `marina instances` says of the sandbox.
+    var sandboxDescription: String {
+        var parts = ["bubblewrap"]
+        parts.append(seccomp ? "seccomp" : "no seccomp filter for this architecture")
+        if sharedUser { parts.append("shared uid (serve is not root)") }
+        return parts.joined(separator: ", ")
+    }
+
     public static func findBubblewrap() -> String? {
         ["/usr/bin/bwrap", "/usr/local/bin/bwrap", "/bin/bwrap"].first { access($0, X_OK) == 0 }
     }
@@ -99,8 +119,12 @@ public struct LocalDriver: Sendable {
     }()
 
     public func start(_ spec: InstanceSpec, log: InstanceLog) throws -> RunningInstance {
+        var spec = spec
+        if sharedUser { spec.uid = getuid() }
         let io = runRoot.appendingPathComponent(spec.id)
         try? FileManager.default.removeItem(at: io)
+        // Root's own until the platform's sockets are in it: they are handed over by path, which
+        // is safe only while the instance's user cannot write the directory.
         try FileManager.default.createDirectory(at: io, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try FileManager.default.createDirectory(at: spec.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let hostRelay = io.appendingPathComponent("relay.sock").path
@@ -114,24 +138,48 @@ public struct LocalDriver: Sendable {
         var group: Cgroups.Group?
         let limits: LimitsInForce
         var listeners: [UnixListener] = []
+        var secretArguments: FileHandle?
+        func undo() {
+            if let group { self.cgroups.remove(group) }
+            listeners.forEach { $0.stop() }
+        }
         if sandboxed {
-            chown(io.path, spec.uid, spec.uid)
-            chown(spec.dataDirectory.path, spec.uid, spec.uid)
-            // A fresh group per launch: the previous launch's cleanup must never remove this one's.
-            group = try cgroups.create(spec.id + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36), memoryMB: spec.memoryMB, cpuCores: spec.cpuCores, processes: spec.maxProcesses)
-            var launcher = ["sandbox-exec", "--uid", String(spec.uid), "--gid", String(spec.uid)]
+            var forwards: [String] = []
+            do {
+                if let platformPort {
+                    listeners.append(try UnixListener.forwarding(path: io.appendingPathComponent("platform.sock").path, uid: spec.uid, to: platformPort))
+                    forwards += ["--forward", "\(Self.platformPortInside(spec))=/run/marina/io/platform.sock"]
+                }
+                if let egress {
+                    listeners.append(try egress.serve(path: io.appendingPathComponent("egress.sock").path, spec: spec, allowed: spec.egressHosts))
+                    forwards += ["--forward", "\(Self.proxyPortInside(spec))=/run/marina/io/egress.sock"]
+                }
+                if let token = spec.environment["MARINA_APP_TOKEN"] { try writeAppToken(token, for: spec) }
+                guard lchown(io.path, spec.uid, spec.uid) == 0, lchown(spec.dataDirectory.path, spec.uid, spec.uid) == 0 else {
+                    throw RuntimeError(.startFailed, "cannot hand the instance's directories to uid \(spec.uid): \(String(cString: strerror(errno)))")
+                }
+                // A fresh group per launch: the previous launch's cleanup must never remove this one's.
+                group = try cgroups.create(spec.id + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36), memoryMB: spec.memoryMB, cpuCores: spec.cpuCores, processes: spec.maxProcesses)
+                // The environment (secrets, the app token) goes to bubblewrap through a descriptor,
+                // never through a command line that every local user can read in /proc.
+                let environment = sandboxEnvironment(spec)
+                // A NUL would end an argument early and start another: a value could add bubblewrap options.
+                if let bad = environment.first(where: { $0.key.isEmpty || $0.key.utf8.contains(0) || $0.key.contains("=") || $0.value.utf8.contains(0) }) {
+                    throw RuntimeError(.startFailed, "the environment variable \(bad.key.utf8.contains(0) ? "(a name with a NUL byte)" : bad.key) cannot be passed: names must not be empty or contain '=' or NUL, values must not contain NUL")
+                }
+                let fd = MemoryFile.make(Self.nulSeparated(environment.sorted { $0.key < $1.key }.flatMap { ["--setenv", $0.key, $0.value] }), name: "instance-env", closeOnExec: true)
+                guard fd >= 0 else { throw RuntimeError(.startFailed, "cannot hold the instance's environment: \(String(cString: strerror(errno)))") }
+                secretArguments = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+            } catch {
+                undo()
+                throw error
+            }
+            var launcher = ["sandbox-exec", "--uid", String(spec.uid), "--gid", String(spec.uid), "--args-on-stdin", "yes",
+                            "--rlimit-nofile", String(Self.maxOpenFiles)]
+            if seccomp { launcher += ["--seccomp", "yes"] }
             for file in group!.procFiles { launcher += ["--cgroup-procs", file] }
             if cgroups.mode == .rlimit {
-                launcher += ["--rlimit-as", String(UInt64(spec.memoryMB) * 1024 * 1024 * 2), "--rlimit-nproc", String(spec.maxProcesses)]
-            }
-            var forwards: [String] = []
-            if let platformPort {
-                listeners.append(try UnixListener.forwarding(path: io.appendingPathComponent("platform.sock").path, uid: spec.uid, to: platformPort))
-                forwards += ["--forward", "\(Self.platformPortInside(spec))=/run/marina/io/platform.sock"]
-            }
-            if let egress {
-                listeners.append(try egress.serve(path: io.appendingPathComponent("egress.sock").path, spec: spec, allowed: spec.egressHosts))
-                forwards += ["--forward", "\(Self.proxyPortInside(spec))=/run/marina/io/egress.sock"]
+                launcher += ["--rlimit-as", String(UInt64(spec.memoryMB) * 1024 * 1024 * 2), "--rlimit-nproc", String(spec.maxProcesses), "--nice", "10"]
             }
             process.executableURL = helperBinary
             process.arguments = launcher + ["--", bwrap] + bubblewrapArguments(spec) + [
@@ -139,7 +187,7 @@ public struct LocalDriver: Sendable {
             ] + forwards + ["--"] + spec.command
             process.environment = [:]
             limits = LimitsInForce(mechanism: cgroups.mode.rawValue, memoryMB: spec.memoryMB, cpuCores: cgroups.mode == .rlimit ? nil : spec.cpuCores,
-                                   maxProcesses: spec.maxProcesses, sandbox: "bubblewrap")
+                                   maxProcesses: spec.maxProcesses, sandbox: sandboxDescription)
         } else {
             // Without a network namespace every instance shares the host's loopback: each gets a
             // free port of its own instead of the manifest's.
@@ -149,6 +197,10 @@ public struct LocalDriver: Sendable {
             environment["MARINA_SOCKET"] = hostAppSocket
             environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
             environment["HOME"] = spec.dataDirectory.path
+            if let token = spec.environment["MARINA_APP_TOKEN"] {
+                try writeAppToken(token, for: spec)
+                environment["MARINA_APP_TOKEN_FILE"] = io.appendingPathComponent(Self.appTokenFile).path
+            }
             process.executableURL = helperBinary
             process.arguments = ["relay", "--socket", hostRelay, "--port", String(port), "--"] + spec.command
             process.environment = environment
@@ -159,7 +211,7 @@ public struct LocalDriver: Sendable {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = secretArguments ?? FileHandle.nullDevice
         let (exitStream, exitContinuation) = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { p in
             let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
@@ -169,19 +221,20 @@ public struct LocalDriver: Sendable {
         do {
             try process.run()
         } catch {
-            if let group { cgroups.remove(group) }
-            listeners.forEach { $0.stop() }
+            undo()
             throw RuntimeError(.startFailed, "cannot start the instance: \(error.localizedDescription)")
         }
+        try? secretArguments?.close()
         let pump = OutputPump([(out, "stdout"), (err, "stderr")], log: log)
         let cgroups = self.cgroups
+        let (openListeners, instanceGroup) = (listeners, group)
         let exit = Task<Int32, Never> {
             var status: Int32 = -1
             for await s in exitStream { status = s }
             // What is left in the pipes, then the limits released.
             await pump.drain(grace: .seconds(2))
-            listeners.forEach { $0.stop() }
-            if let group {
+            openListeners.forEach { $0.stop() }
+            if let group = instanceGroup {
                 if cgroups.sawOutOfMemory(group) { log.note("the instance was killed for exceeding its memory limit") }
                 cgroups.remove(group)
             }
@@ -228,11 +281,16 @@ public struct LocalDriver: Sendable {
         return nil
     }
 
+    /// The most descriptors a process of an instance may hold (serve's own limit is far higher).
+    static let maxOpenFiles = 4096
+
     /// 7070, unless the app itself listens there.
     static func platformPortInside(_ spec: InstanceSpec) -> Int { spec.port == sandboxPlatformPort ? sandboxPlatformPort + 1 : sandboxPlatformPort }
     static func proxyPortInside(_ spec: InstanceSpec) -> Int { spec.port == sandboxProxyPort ? sandboxProxyPort + 1 : sandboxProxyPort }
 
+    /// bubblewrap's arguments for `spec`, without the environment (`sandboxEnvironment`).
     func bubblewrapArguments(_ spec: InstanceSpec) -> [String] {
+        let tmpfsBytes = UInt64(max(spec.memoryMB, 16)) * 1024 * 1024
         var args = [
             "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try",
             "--uid", String(spec.uid), "--gid", String(spec.uid),
@@ -255,14 +313,23 @@ public struct LocalDriver: Sendable {
             "--ro-bind", spec.bundleDirectory.path, "/app",
             "--bind", spec.dataDirectory.path, "/data",
             "--bind", runRoot.appendingPathComponent(spec.id).path, "/run/marina/io",
-            "--tmpfs", "/tmp",
+            // /tmp and /dev/shm hold at most the instance's memory limit (in cgroup modes their
+            // pages are charged to the instance's memory as well).
+            "--size", String(tmpfsBytes), "--tmpfs", "/tmp",
             "--proc", "/proc",
             "--dev", "/dev",
+            "--size", String(tmpfsBytes), "--tmpfs", "/dev/shm",
             "--chdir", "/app",
             // Everything else in the sandbox's root is read-only; /data and /tmp are their own mounts.
             "--remount-ro", "/",
             "--clearenv",
         ]
+        return args
+    }
+
+    /// The environment inside the sandbox: the spec's, and where the platform and the egress
+    /// proxy are reached from inside.
+    func sandboxEnvironment(_ spec: InstanceSpec) -> [String: String] {
         var environment = spec.environment
         if platformPort != nil {
             environment["MARINA_URL"] = "http://127.0.0.1:\(Self.platformPortInside(spec))"
@@ -274,11 +341,39 @@ public struct LocalDriver: Sendable {
             environment["no_proxy"] = "127.0.0.1,localhost"
         }
         environment["MARINA_SOCKET"] = "/run/marina/io/app.sock"
+        if environment["MARINA_APP_TOKEN"] != nil { environment["MARINA_APP_TOKEN_FILE"] = "/run/marina/io/" + Self.appTokenFile }
         environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
         environment["HOME"] = "/data"
         environment["TMPDIR"] = "/tmp"
         environment["LANG"] = "C.UTF-8"
-        for key in environment.keys.sorted() { args += ["--setenv", key, environment[key]!] }
-        return args
+        return environment
+    }
+
+    /// The file in the io directory holding the instance's current app token (`MARINA_APP_TOKEN_FILE`).
+    static let appTokenFile = "app-token"
+
+    /// Writes `token` as the instance's current app token: a new file (never following anything
+    /// the app put in its io directory) renamed over the old one, so a reader sees one whole token.
+    public func writeAppToken(_ token: String, for spec: InstanceSpec) throws {
+        let io = runRoot.appendingPathComponent(spec.id).path
+        let directory = open(io, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard directory >= 0 else { throw RuntimeError(.startFailed, "cannot open \(io): \(String(cString: strerror(errno)))") }
+        defer { close(directory) }
+        let temporary = ".app-token-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let fd = openat(directory, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o400)
+        guard fd >= 0 else { throw RuntimeError(.startFailed, "cannot write the app token in \(io): \(String(cString: strerror(errno)))") }
+        let bytes = Array(token.utf8)
+        // Readable by the instance's user only (serve's own umask must not decide it).
+        let owned = fchmod(fd, 0o400) == 0 && (!sandboxed || sharedUser || fchown(fd, spec.uid, spec.uid) == 0)
+        let written = owned && bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
+        close(fd)
+        guard written, renameat(directory, temporary, directory, Self.appTokenFile) == 0 else {
+            unlinkat(directory, temporary, 0)
+            throw RuntimeError(.startFailed, "cannot write the app token in \(io): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func nulSeparated(_ words: [String]) -> [UInt8] {
+        words.flatMap { Array($0.utf8) + [0] }
     }
 }

@@ -46,6 +46,13 @@ public actor Supervisor: Service {
         /// instance again, rather than being handed the process that is going away.
         var stopTask: Task<Void, Never>?
         var launchEnvironment: @Sendable () async throws -> [String: String] = { [:] }
+        /// A failed start or a crash loop is answered from here, without starting anything, until
+        /// `retryAfter`; the next call after it tries again (`reset` clears it at once).
+        var retryAfter: Date?
+        /// Starts that failed in a row: the wait before the next try doubles with each (1 s … 60 s).
+        var failedStarts = 0
+        /// When the running instance's app token was last written (rotated well before it expires).
+        var tokenWrittenAt: Date?
         let log: InstanceLog
         init(spec: InstanceSpec, log: InstanceLog) {
             self.spec = spec
@@ -61,10 +68,18 @@ public actor Supervisor: Service {
     /// At most this many crashes within `crashWindow` before the instance is marked failed.
     public let maxCrashes: Int
     public let crashWindow: TimeInterval
+    /// How long a failed instance (a crash loop) waits before a call may start it again.
+    public let failedRetryDelay: TimeInterval
+    /// A running instance gets a fresh app token when its current one is this old (tokens live a
+    /// day; an instance kept busy may live longer).
+    public let tokenRefreshAge: TimeInterval
     private var entries: [String: Entry] = [:]
 
     public init(driver: LocalDriver, client: InstanceClient = InstanceClient(), logger: Logger = Logger(label: "marina.supervisor"),
-                startTimeout: Duration = .seconds(30), idleCheckInterval: Duration = .seconds(1), maxCrashes: Int = 5, crashWindow: TimeInterval = 120) {
+                startTimeout: Duration = .seconds(30), idleCheckInterval: Duration = .seconds(1), maxCrashes: Int = 5, crashWindow: TimeInterval = 120,
+                failedRetryDelay: TimeInterval = 60, tokenRefreshAge: TimeInterval = 12 * 3600) {
+        self.failedRetryDelay = failedRetryDelay
+        self.tokenRefreshAge = tokenRefreshAge
         self.driver = driver
         self.client = client
         self.logger = logger
@@ -115,7 +130,12 @@ public actor Supervisor: Service {
             }
             entry.state = .sleeping
         }
-        if entry.state == .failed { throw RuntimeError(.failed, entry.lastError ?? "the instance failed") }
+        if entry.state == .failed {
+            if let retryAfter = entry.retryAfter, Date() < retryAfter {
+                throw RuntimeError(.failed, (entry.lastError ?? "the instance failed") + "\n(the next start is tried from \(Self.timeText(retryAfter)))")
+            }
+            entry.state = .sleeping
+        }
         if let running = entry.running, entry.state == .ready, running.isRunning {
             return entry.socket ?? activeSocket(running)
         }
@@ -140,17 +160,25 @@ public actor Supervisor: Service {
         defer { entry.starting = nil }
         entry.state = .starting
         entry.log.note("starting \(entry.spec.app) \(entry.spec.version) for \(entry.spec.tenant)")
+        var spec = entry.spec
+        do {
+            spec.environment.merge(try await entry.launchEnvironment()) { $1 }
+        } catch {
+            // Nothing was started (a secret that is not set, say): the caller is told why, and the
+            // next call tries again — setting the secret is enough, no restart of anything.
+            entry.state = .sleeping
+            entry.lastError = "\(error)"
+            entry.log.note("not started: \(error)")
+            throw error
+        }
         let running: RunningInstance
         do {
-            var spec = entry.spec
-            spec.environment.merge(try await entry.launchEnvironment()) { $1 }
             // Directories, cgroups, sockets and the spawn block: off the actor's thread, which may
             // be a connection's event loop.
             let (driver, log, ready) = (self.driver, entry.log, spec)
             running = try await Offload.run { try driver.start(ready, log: log) }
         } catch {
-            entry.state = .failed
-            entry.lastError = "\(error)"
+            markFailed(entry, "\(error)")
             throw error
         }
         do {
@@ -159,19 +187,35 @@ public actor Supervisor: Service {
             entry.stopping = true
             await driver.stop(running, grace: .seconds(1))
             entry.stopping = false
-            entry.state = .failed
             let tail = entry.log.tail(10).joined(separator: "\n")
-            entry.lastError = "\(error)" + (tail.isEmpty ? "" : "\nlast stderr lines:\n" + tail)
+            markFailed(entry, "\(error)" + (tail.isEmpty ? "" : "\nlast stderr lines:\n" + tail))
             entry.log.note("failed to start: \(error)")
             throw RuntimeError((error as? RuntimeError)?.code ?? .startFailed, entry.lastError!)
         }
         entry.running = running
         entry.socket = activeSocket(running)
         entry.state = .ready
+        entry.failedStarts = 0
+        entry.retryAfter = nil
+        entry.tokenWrittenAt = Date()
         entry.log.note("ready (pid \(running.pid), limits: \(running.limits.mechanism))")
         let id = entry.spec.id
         Task { await self.watch(id, running) }
         return running
+    }
+
+    /// A start that failed: calls are answered with `reason` without a new start for a while
+    /// (1 s after the first failure, doubling up to 60 s), then the next call tries again.
+    private func markFailed(_ entry: Entry, _ reason: String) {
+        entry.failedStarts += 1
+        entry.state = .failed
+        entry.lastError = reason
+        entry.retryAfter = Date().addingTimeInterval(min(60, pow(2, Double(entry.failedStarts - 1))))
+    }
+
+    static func timeText(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: date)
     }
 
     private func waitUntilReady(_ running: RunningInstance, _ entry: Entry) async throws {
@@ -237,7 +281,8 @@ public actor Supervisor: Service {
         logger.warning("instance crashed", metadata: ["instance": .string(id), "status": .stringConvertible(status)])
         if entry.crashes.count >= maxCrashes {
             entry.state = .failed
-            entry.log.note("crash loop: \(entry.crashes.count) crashes; marked failed")
+            entry.retryAfter = now.addingTimeInterval(failedRetryDelay)
+            entry.log.note("crash loop: \(entry.crashes.count) crashes; marked failed until \(Self.timeText(entry.retryAfter!))")
             return
         }
         entry.state = .crashed
@@ -288,6 +333,8 @@ public actor Supervisor: Service {
         guard let entry = entries[id] else { return }
         entry.crashes = []
         entry.lastError = nil
+        entry.failedStarts = 0
+        entry.retryAfter = nil
         if entry.state == .failed { entry.state = .sleeping }
     }
 
@@ -309,25 +356,59 @@ public actor Supervisor: Service {
 
     public func log(_ id: String) -> InstanceLog? { entries[id]?.log }
 
-    /// Puts idle instances to sleep; on shutdown stops them all.
+    /// Puts idle instances to sleep and rotates app tokens; on shutdown stops them all at once.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.idleCheckInterval)
                 await self.sleepIdle()
+                await self.refreshTokens()
             }
         }
-        for id in entries.keys { await stop(id) }
+        await stopAll()
+    }
+
+    /// Stops every instance, all at once: each gets SIGTERM, and SIGKILL after its grace, so that
+    /// shutdown takes one grace period however many instances run.
+    public func stopAll() async {
+        let ids = Array(entries.keys)
+        await withTaskGroup(of: Void.self) { group in
+            for id in ids { group.addTask { await self.stop(id) } }
+        }
     }
 
     private func sleepIdle() async {
         let now = Date()
-        for (id, entry) in entries where entry.state == .ready && entry.running != nil {
-            let idle = entry.spec.idleTimeout
-            let seconds = Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18
+        var idle: [String] = []
+        for (id, entry) in entries where entry.state == .ready && entry.running != nil && entry.stopTask == nil {
+            let timeout = entry.spec.idleTimeout
+            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
             if entry.usage.isIdle(for: seconds, now: now) {
-                entry.log.note("idle for \(idle); going to sleep")
-                await stop(id)
+                entry.log.note("idle for \(timeout); going to sleep")
+                idle.append(id)
+            }
+        }
+        // Stopped side by side: one slow stop must not hold the others awake.
+        await withTaskGroup(of: Void.self) { group in
+            for id in idle { group.addTask { await self.stop(id) } }
+        }
+    }
+
+    /// Gives each instance whose app token is `tokenRefreshAge` old a fresh one, written where the
+    /// app re-reads it (`MARINA_APP_TOKEN_FILE`).
+    private func refreshTokens() async {
+        let now = Date()
+        for entry in entries.values where entry.state == .ready {
+            guard let running = entry.running, let written = entry.tokenWrittenAt, now.timeIntervalSince(written) >= tokenRefreshAge else { continue }
+            entry.tokenWrittenAt = now
+            do {
+                guard let token = try await entry.launchEnvironment()["MARINA_APP_TOKEN"] else { continue }
+                let (driver, spec) = (self.driver, entry.spec)
+                try await Offload.run { try driver.writeAppToken(token, for: spec) }
+                entry.log.note("app token rotated")
+                _ = running
+            } catch {
+                entry.log.note("could not rotate the app token: \(error)")
             }
         }
     }

@@ -31,6 +31,10 @@ public enum InternalCommand {
             options.cgroupProcFiles = try parsed.take("cgroup-procs")
             options.addressSpaceBytes = try parsed.optionalNumber("rlimit-as")
             options.processes = try parsed.optionalNumber("rlimit-nproc")
+            options.openFiles = try parsed.optionalNumber("rlimit-nofile")
+            options.bubblewrapArgumentsOnStandardInput = try parsed.flag("args-on-stdin")
+            options.seccomp = try parsed.flag("seccomp")
+            options.nice = try parsed.optionalNumber("nice").map { Int32(clamping: $0) }
             try parsed.finish(name)
             options.argv = parsed.command
             SandboxLauncher.exec(options)
@@ -76,6 +80,16 @@ public enum InternalCommand {
             guard options[name] != nil else { return nil }
             guard let number = UInt64(try single(name)) else { throw Problem("--\(name) takes a number") }
             return number
+        }
+
+        /// `--name yes|no` (absent: no).
+        mutating func flag(_ name: String) throws -> Bool {
+            guard options[name] != nil else { return false }
+            switch try single(name) {
+            case "yes": return true
+            case "no": return false
+            default: throw Problem("--\(name) takes yes or no")
+            }
         }
 
         func finish(_ name: String) throws {

@@ -6,7 +6,10 @@ import Glibc
 /// sandbox-exec` where the helper is not installed): it moves itself into the
 /// instance's cgroups (so everything it starts is limited from its first instruction), applies
 /// rlimits where cgroups are not available, drops from root to the instance's own unprivileged
-/// user with no supplementary groups, and then replaces itself with bubblewrap.
+/// user with no supplementary groups, and then replaces itself with bubblewrap — handing it the
+/// arguments that must not appear in any process's command line (the instance's environment,
+/// read from standard input) and the seccomp program through descriptors (`--args FD`,
+/// `--seccomp FD`).
 public enum SandboxLauncher {
     public struct Options: Sendable {
         public var cgroupProcFiles: [String] = []
@@ -14,6 +17,14 @@ public enum SandboxLauncher {
         public var gid: UInt32
         public var addressSpaceBytes: UInt64?
         public var processes: UInt64?
+        /// The most files (and sockets) a process of the instance may hold open.
+        public var openFiles: UInt64?
+        /// Standard input holds NUL-separated bubblewrap arguments (given to it as `--args FD`).
+        public var bubblewrapArgumentsOnStandardInput = false
+        /// Give bubblewrap the seccomp filter (`SeccompFilter`).
+        public var seccomp = false
+        /// A scheduling priority to run at (rlimit mode, where no cgroup shares the CPU fairly).
+        public var nice: Int32?
         public var argv: [String]
 
         public init(uid: UInt32, gid: UInt32, argv: [String]) {
@@ -36,15 +47,38 @@ public enum SandboxLauncher {
             var limit = rlimit(rlim_cur: rlim_t(processes), rlim_max: rlim_t(processes))
             if setrlimit(__rlimit_resource_t(6) /* RLIMIT_NPROC */, &limit) != 0 { fail("cannot limit processes") }
         }
+        if let openFiles = options.openFiles {
+            var limit = rlimit(rlim_cur: rlim_t(openFiles), rlim_max: rlim_t(openFiles))
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 { fail("cannot limit open files") }
+        }
+        if let nice = options.nice, setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) != 0 { fail("cannot lower the priority") }
+        var argv = options.argv
+        var descriptors: [String] = []
+        if options.bubblewrapArgumentsOnStandardInput {
+            let fd = dup(0)
+            let null = open("/dev/null", O_RDONLY)
+            guard fd >= 0, null >= 0, dup2(null, 0) == 0 else { fail("cannot take the arguments from standard input") }
+            close(null)
+            descriptors += ["--args", String(fd)]
+        }
+        if options.seccomp {
+            guard let program = SeccompFilter.program() else { fail("no seccomp filter is known for this architecture") }
+            let fd = MemoryFile.make(program, name: "seccomp", closeOnExec: false)
+            guard fd >= 0 else { fail("cannot hold the seccomp filter: \(String(cString: strerror(errno)))") }
+            descriptors += ["--seccomp", String(fd)]
+        }
+        // At the end of bubblewrap's options (before its `--`): options act in order, and the
+        // environment set through `--args` must come after `--clearenv`.
+        if !descriptors.isEmpty, !argv.isEmpty { argv.insert(contentsOf: descriptors, at: argv.dropFirst().firstIndex(of: "--") ?? argv.count) }
         if getuid() == 0 {
             guard setgroups(0, nil) == 0, setgid(options.gid) == 0, setuid(options.uid) == 0 else {
                 fail("cannot drop to uid \(options.uid): \(String(cString: strerror(errno)))")
             }
             guard setuid(0) != 0 else { fail("could regain root after dropping privileges") }
         }
-        var argv: [UnsafeMutablePointer<CChar>?] = options.argv.map { strdup($0) } + [nil]
-        execv(options.argv[0], &argv)
-        fail("cannot run \(options.argv[0]): \(String(cString: strerror(errno)))")
+        var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        execv(argv[0], &cArguments)
+        fail("cannot run \(argv[0]): \(String(cString: strerror(errno)))")
     }
 
     static func fail(_ message: String) -> Never {

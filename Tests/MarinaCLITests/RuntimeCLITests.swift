@@ -90,6 +90,13 @@ import Testing
         #expect((inner?["message"] as? String)?.contains("probe-a → probe-b → probe-a") == true, "\(around)")
     }
 
+    /// Every process's command line on this host.
+    static func commandLines() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
+            (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self) }
+        }
+    }
+
     @Test func twoTenantsGetTwoSandboxedInstancesWithSeparateData() throws {
         let p = try Platform()
         defer { p.serve.stop() }
@@ -115,7 +122,22 @@ import Testing
         #expect(a["write_tmp"] as? Bool == true)
         #expect(a["sees_root"] as? Bool == false && a["sees_marina_data"] as? Bool == false)
         // Only SPEC §4's environment (plus the manifest's MODE and the basics of a process).
-        #expect(Set(a["env"] as? [String] ?? []) == ["PORT", "MARINA_URL", "MARINA_APP_TOKEN", "MARINA_TENANT", "MARINA_APP", "MARINA_VERSION", "MARINA_INSTALL_ID", "MARINA_JWKS",
+        // The seccomp filter is in force: the denied calls fail with EPERM (1).
+        #expect(a["seccomp"] as? String == "2")
+        let denied = a["denied_syscalls"] as? [String: Int] ?? [:]
+        #expect(!denied.isEmpty && denied.values.allSatisfy { $0 == 1 }, "\(denied)")
+        // /tmp and /dev/shm are tmpfs of the instance's memory limit (128 MB here).
+        #expect(a["tmp_bytes"] as? Int == 128 * 1024 * 1024 && a["shm_bytes"] as? Int == 128 * 1024 * 1024)
+        // The descriptors that carried its environment and filter to bubblewrap are not left open:
+        // standard streams and the sockets and files the app itself opened only.
+        let files = a["open_files"] as? [String] ?? []
+        #expect(!files.isEmpty && !files.contains { $0.contains("memfd:") || $0.contains("marina-") }, "\(files)")
+        // The app token is in no process's command line on the host (it reached bubblewrap through a
+        // descriptor), and the token file holds the same token.
+        let tokenHead = a["token_head"] as? String ?? ""
+        #expect(tokenHead.count == 48 && a["token_file"] as? String == tokenHead)
+        #expect(Self.commandLines().filter { $0.contains(tokenHead) }.isEmpty)
+        #expect(Set(a["env"] as? [String] ?? []) == ["PORT", "MARINA_URL", "MARINA_APP_TOKEN", "MARINA_APP_TOKEN_FILE", "MARINA_TENANT", "MARINA_APP", "MARINA_VERSION", "MARINA_INSTALL_ID", "MARINA_JWKS",
                                                     "MARINA_SOCKET", "NO_PROXY", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "MODE", "HOME", "PATH", "TMPDIR", "LANG", "PWD"])
         // The install event arrived, with an id and an invocation token.
         let events = a["events"] as? [[String: Any]] ?? []

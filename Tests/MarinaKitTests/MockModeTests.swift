@@ -67,4 +67,21 @@ import Testing
         #expect(requests.prefix(2).allSatisfy { $0.contains("\r\nX-Marina-Request-Id: req_chain_7\r\n") && $0.contains("Authorization: Bearer tok") }, "\(requests)")
         #expect(!(requests.last ?? "").lowercased().contains("x-marina-request-id"))
     }
+
+    /// The platform rotates the app token into `MARINA_APP_TOKEN_FILE` before it expires: each
+    /// call reads it there, and falls back to `MARINA_APP_TOKEN` without the file.
+    @Test func aRotatedAppTokenIsReadFromTheTokenFile() async throws {
+        let platform = LoopbackHTTPServer { _ in ("200 OK", "application/json", #"{"ok": true, "result": {}}"#) }
+        defer { platform.stop() }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("app-token-\(UUID().uuidString)")
+        try "rotated-token\n".write(to: file, atomically: true, encoding: .utf8)
+        let app = try MarinaApp(manifest: fixtureManifest, environment: ["MARINA_URL": "http://127.0.0.1:\(platform.port)", "MARINA_APP_TOKEN": "first-token",
+                                                                          "MARINA_APP_TOKEN_FILE": file.path])
+        _ = try await app.context().tools.call("kv_get", ["key": "a"])
+        try FileManager.default.removeItem(at: file)
+        _ = try await app.context().tools.call("kv_get", ["key": "a"])
+        let requests = platform.requests
+        #expect(requests.count == 2)
+        #expect(requests.first?.contains("Authorization: Bearer rotated-token\r\n") == true && requests.last?.contains("Authorization: Bearer first-token\r\n") == true)
+    }
 }

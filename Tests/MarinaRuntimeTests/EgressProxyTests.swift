@@ -1,5 +1,7 @@
 import Foundation
 import MarinaRuntime
+import MarinaSandbox
+import NIOCore
 import MarinaTestSupport
 import Synchronization
 import Testing
@@ -73,5 +75,144 @@ import Glibc
         #expect(decisions.contains("deny:private_address") && decisions.contains("deny:host_not_allowed") && decisions.contains("deny:bad_request"))
         let allowedReport = reports.list.first { $0.decision == "allow" }
         #expect(allowedReport?.host == "api.example.test" && (allowedReport?.bytesIn ?? 0) > 0 && (allowedReport?.bytesOut ?? 0) > 0)
+    }
+
+    /// A proxy over a socket in a fresh directory, its reports, and a way to stop it all.
+    static func proxy(_ allowed: [String], overrides: [String: String], allowPrivate: Bool = true, maxConnections: Int = 128,
+                      headTimeout: TimeAmount = .seconds(10)) throws -> (UnixListener, Reports, URL) {
+        let reports = Reports()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("egress-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let proxy = EgressProxy(allowPrivateAddresses: allowPrivate, hostOverrides: overrides, maxConnections: maxConnections, headTimeout: headTimeout) { _, c in reports.add(c) }
+        return (try proxy.serve(path: dir.appendingPathComponent("e.sock").path, spec: Self.spec(), allowed: allowed), reports, dir)
+    }
+
+    @Test func noSpellingOfAForbiddenHostReachesIt() throws {
+        // The allowed name and the forbidden one both lead to loopback servers; only the first may be reached.
+        let allowedOrigin = LoopbackHTTPServer { _ in ("200 OK", "text/plain", "allowed") }
+        let victim = LoopbackHTTPServer { _ in ("200 OK", "text/plain", "victim") }
+        defer { allowedOrigin.stop(); victim.stop() }
+        let (listener, reports, dir) = try Self.proxy(["api.example.test", "*.example.test"], overrides: ["api.example.test": "127.0.0.1", "evil.test": "127.0.0.1"])
+        defer { listener.stop(); try? FileManager.default.removeItem(at: dir) }
+        let v = victim.port
+        let attempts = [
+            "CONNECT evil.test\u{0}.example.test:\(v) HTTP/1.1\r\n\r\n",
+            "GET http://evil.test%00.example.test:\(v)/ HTTP/1.1\r\n\r\n",
+            "GET http://evil.test%2Eexample.test:\(v)/ HTTP/1.1\r\n\r\n",
+            "GET http://api.example.test@evil.test:\(v)/ HTTP/1.1\r\n\r\n",
+            "GET http://api.example.test:\(v)@evil.test:\(v)/ HTTP/1.1\r\n\r\n",
+            "CONNECT [::ffff:127.0.0.1]:\(v) HTTP/1.1\r\n\r\n",
+            "CONNECT [0:0:0:0:0:ffff:7f00:1]:\(v) HTTP/1.1\r\n\r\n",
+            "CONNECT 0177.0.0.1:\(v) HTTP/1.1\r\n\r\n",
+            "CONNECT evil.test.:\(v) HTTP/1.1\r\n\r\n",
+            "CONNECT EVIL.TEST:\(v) HTTP/1.1\r\n\r\n",
+            "CONNECT xn--evil-.example.test:\(v) HTTP/1.1\r\n\r\n",
+            "CONNECT ex\u{0430}mple.example.test:\(v) HTTP/1.1\r\n\r\n",
+            "GET http://evil.test\t.example.test:\(v)/ HTTP/1.1\r\n\r\n",
+            "GET /relative HTTP/1.1\r\nHost: evil.test:\(v)\r\n\r\n",
+        ]
+        for attempt in attempts {
+            let answer = Self.ask(listener.path, attempt)
+            #expect(answer.hasPrefix("HTTP/1.1 400") || answer.hasPrefix("HTTP/1.1 403"), "\(attempt.debugDescription) → \(answer.prefix(80))")
+            #expect(answer.contains("egress_denied"))
+        }
+        #expect(victim.requests.isEmpty, "the forbidden host was reached: \(victim.requests)")
+        // Plain HTTP: the client's Host is replaced by the URL's, and only one request goes upstream
+        // (a second one pipelined behind it, with a Host of the app's choosing, is dropped).
+        let a = allowedOrigin.port
+        let answer = Self.ask(listener.path, "GET http://api.example.test:\(a)/one HTTP/1.1\r\nHost: evil.test\r\nConnection: keep-alive\r\n\r\n"
+                                 + "GET /two HTTP/1.1\r\nHost: evil.test\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 200") && answer.hasSuffix("allowed"))
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(allowedOrigin.requests.count == 1)
+        let forwarded = allowedOrigin.requests.first ?? ""
+        #expect(forwarded.hasPrefix("GET /one HTTP/1.1\r\nHost: api.example.test:\(a)\r\n"), "\(forwarded)")
+        #expect(!forwarded.contains("evil.test") && !forwarded.contains("/two") && forwarded.contains("Connection: close"))
+        #expect(reports.list.filter { $0.decision.hasPrefix("deny:") }.count == attempts.count)
+        // Every report's host is printable (what the audit stores).
+        #expect(reports.list.allSatisfy { $0.host.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F } })
+    }
+
+    @Test func aRequestHeadThatNeverCompletesIsCutOffAndConnectionsAreCapped() async throws {
+        let (slow, slowReports, slowDir) = try Self.proxy(["api.example.test"], overrides: [:], headTimeout: .milliseconds(300))
+        defer { slow.stop(); try? FileManager.default.removeItem(at: slowDir) }
+        // Half a head: answered 408 and closed once the deadline passes, not held forever.
+        let partial = Self.ask(slow.path, "GET http://api.example.test/ HTTP/1.1\r\nX-Slow: ")
+        #expect(partial.hasPrefix("HTTP/1.1 408"))
+        #expect(slowReports.list.map(\.decision) == ["deny:bad_request"])
+        // Idle connections beyond the cap are closed as they arrive; those within it stay open.
+        let (capped, _, cappedDir) = try Self.proxy(["api.example.test"], overrides: [:], maxConnections: 4)
+        defer { capped.stop(); try? FileManager.default.removeItem(at: cappedDir) }
+        var held: [Int32] = []
+        defer { held.forEach { close($0) } }
+        for _ in 0..<6 { held.append(Self.dial(capped.path)) }
+        let closedByTheProxy = held.filter { fd in
+            var byte: UInt8 = 0
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            return poll(&p, 1, 500) == 1 && read(fd, &byte, 1) == 0
+        }
+        #expect(closedByTheProxy.count == 2)
+        #expect(capped.connections == 4)
+    }
+
+    static func dial(_ path: String) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        return fd
+    }
+
+    /// A loopback server that answers each connection with `answer` (raw bytes, any pacing).
+    final class RawServer: Sendable {
+        let port: Int
+        let listener: Int32
+        init(_ answer: @escaping @Sendable (Int32) -> Void) {
+            (listener, port) = LoopbackHTTPServer.listenOnLoopback()
+            Sockets.acceptEach(listener) { c in
+                _ = LoopbackHTTPServer.readRequest(c)
+                answer(c)
+                close(c)
+            }
+        }
+        func stop() { shutdown(listener, Int32(SHUT_RDWR)) }
+        static func send(_ fd: Int32, _ text: String) { Sockets.writeAll(fd, Array(text.utf8)) }
+    }
+
+    func fetch(_ server: RawServer, timeout: TimeAmount = .seconds(5), maxBytes: Int = 1 << 20) async -> Result<EgressProxy.FetchResult, EgressProxy.Refusal> {
+        let proxy = EgressProxy(allowPrivateAddresses: true, hostOverrides: ["up.example.test": "127.0.0.1"]) { _, _ in }
+        do throws(EgressProxy.Refusal) {
+            return .success(try await proxy.fetch(spec: Self.spec(), allowed: ["up.example.test"], url: "http://up.example.test:\(server.port)/", method: "GET",
+                                                  headers: [], body: [], maxBytes: maxBytes, timeout: timeout))
+        } catch { return .failure(error) }
+    }
+
+    @Test func hostileAnswersToHttpFetchFailCleanly() async throws {
+        // A chunk size that overflows 64 bits (it trapped serve before), garbage sizes, an endless body.
+        let overflow = RawServer { RawServer.send($0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nabc\r\n0\r\n\r\n") }
+        let hugeHex = RawServer { RawServer.send($0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\nabc\r\n0\r\n\r\n") }
+        let garbage = RawServer { RawServer.send($0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nabc\r\n0\r\n\r\n") }
+        let endless = RawServer { fd in
+            RawServer.send(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for _ in 0..<64 { RawServer.send(fd, "10000\r\n" + String(repeating: "x", count: 65536) + "\r\n") }
+        }
+        let fine = RawServer { RawServer.send($0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n") }
+        // One byte every 100 ms: each read is quick, the whole answer is not.
+        let trickle = RawServer { fd in
+            RawServer.send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+            for _ in 0..<100 { RawServer.send(fd, "x"); usleep(100_000) }
+        }
+        defer { [overflow, hugeHex, garbage, endless, fine, trickle].forEach { $0.stop() } }
+        for server in [overflow, hugeHex, garbage] {
+            guard case .failure(let refusal) = await fetch(server) else { Issue.record("a malformed chunked answer was accepted"); continue }
+            #expect(refusal.reason == "bad_response")
+        }
+        guard case .failure(let tooLarge) = await fetch(endless, maxBytes: 1 << 20) else { Issue.record("an endless answer was accepted"); return }
+        #expect(tooLarge.reason == "too_large")
+        guard case .success(let ok) = await fetch(fine) else { Issue.record("a well-formed chunked answer was refused"); return }
+        #expect(ok.status == 200 && String(decoding: ok.body, as: UTF8.self) == "hello world")
+        guard case .failure(let slow) = await fetch(trickle, timeout: .seconds(1)) else { Issue.record("a trickling answer outlived the timeout"); return }
+        #expect(slow.reason == "timeout")
     }
 }

@@ -60,6 +60,86 @@ import Testing
         await supervisor.forget(spec.id)
     }
 
+    /// A start that fails before any process runs (a secret that is not set) is answered with its
+    /// own error and does not stick: once the cause is gone, the next call starts the instance.
+    /// A start that fails after the process ran is retried on a call once a short wait is over.
+    @Test func aFailureToStartDoesNotStick() async throws {
+        var (spec, dir) = try app(lifetime: 600)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let driver = try LocalDriver(sandboxed: false, marinaBinary: Self.marina, runRoot: dir.appendingPathComponent("run"))
+        let supervisor = Supervisor(driver: driver)
+        struct SecretMissing: Error {}
+        let secretSet = Flag()
+        for attempt in 0..<2 {
+            do {
+                _ = try await supervisor.socket(for: spec) {
+                    guard secretSet.value else { throw SecretMissing() }
+                    return ["SECRET": "set"]
+                }
+                #expect(attempt == 1)
+            } catch {
+                #expect(attempt == 0 && error is SecretMissing, "\(error)")
+                #expect(await supervisor.status().first?.state == "sleeping")
+                secretSet.value = true
+            }
+        }
+        #expect(await supervisor.status().first?.state == "ready")
+        await supervisor.forget(spec.id)
+
+        // An app that exits at once fails its start; after the wait (1 s for a first failure) a call
+        // starts it again, and a fixed app then runs.
+        spec.id = "s" + UUID().uuidString.prefix(8).lowercased()
+        spec.command = ["/bin/sh", "-c", "if [ -e started-once ]; then exec python3 app.py; fi; touch started-once; exit 3"]
+        await #expect(throws: RuntimeError.self) { _ = try await supervisor.socket(for: spec) }
+        #expect(await supervisor.status().first { $0.id == spec.id }?.state == "failed")
+        // Within the wait the failure is answered without a start.
+        await #expect(throws: RuntimeError.self) { _ = try await supervisor.socket(for: spec) }
+        try await Task.sleep(for: .milliseconds(1200))
+        _ = try await supervisor.socket(for: spec)
+        #expect(await supervisor.status().first { $0.id == spec.id }?.state == "ready")
+        await supervisor.forget(spec.id)
+    }
+
+    /// A running instance's app token is replaced before it expires: written to the file the app
+    /// reads it from (`MARINA_APP_TOKEN_FILE`), the instance left running.
+    @Test func aLongRunningInstanceGetsAFreshAppToken() async throws {
+        let (spec, dir) = try app(lifetime: 600)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let driver = try LocalDriver(sandboxed: false, marinaBinary: Self.marina, runRoot: dir.appendingPathComponent("run"))
+        let supervisor = Supervisor(driver: driver, idleCheckInterval: .milliseconds(100), tokenRefreshAge: 0.5)
+        let minted = Counter()
+        _ = try await supervisor.socket(for: spec) { ["MARINA_APP_TOKEN": "token-\(minted.next())"] }
+        let file = dir.appendingPathComponent("run").appendingPathComponent(spec.id).appendingPathComponent("app-token")
+        #expect(try String(contentsOf: file, encoding: .utf8) == "token-1")
+        let pid = await supervisor.status().first?.pid
+        let loop = Task { try await supervisor.run() }
+        var seen = ""
+        for _ in 0..<100 {
+            seen = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+            if seen != "token-1" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        loop.cancel()
+        #expect(seen.hasPrefix("token-") && seen != "token-1")
+        #expect(await supervisor.status().first?.pid == pid)
+        await supervisor.forget(spec.id)
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func next() -> Int { lock.withLock { count += 1; return count } }
+    }
+
+    final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored = false
+        var value: Bool {
+            get { lock.withLock { stored } }
+            set { lock.withLock { stored = newValue } }
+        }
+    }
+
     /// A process the app leaves behind keeps the output pipes open: the exit is still handled
     /// (limits released, the supervisor told) within the pipes' grace, and the output written
     /// before it is in the log. The leftover closes every other descriptor it inherited, as a

@@ -39,7 +39,7 @@ public final class LoopbackHTTPServer: Sendable {
     /// Stops accepting; the accept loop closes the socket.
     public func stop() { shutdown(listener, Int32(SHUT_RDWR)) }
 
-    static func readRequest(_ fd: Int32) -> String {
+    public static func readRequest(_ fd: Int32) -> String {
         var data = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 8192)
         while true {
@@ -58,7 +58,7 @@ public final class LoopbackHTTPServer: Sendable {
 
 extension LoopbackHTTPServer {
     /// A listening TCP socket on `127.0.0.1` at a free port, and the port.
-    static func listenOnLoopback() -> (fd: Int32, port: Int) {
+    public static func listenOnLoopback() -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

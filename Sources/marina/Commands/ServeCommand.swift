@@ -61,6 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Run app instances WITHOUT a sandbox (no isolation at all; only for machines without bubblewrap).")
     var unsandboxed = false
 
+    @Flag(name: .customLong("allow-shared-uid"), help: "When serve is not root: sandbox instances anyway, all as serve's own user (not separated from each other or from serve's files by user; development only). Without it a non-root serve refuses to start sandboxed.")
+    var allowSharedUID = false
+
     @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle instance sleeps, for every app (default: each manifest's idle_timeout_s).")
     var idleTimeout: Int?
 
@@ -156,8 +159,11 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             driver = try LocalDriver(sandboxed: !unsandboxed, marinaBinary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
                                      runRoot: try dataDirectory.runDirectory(), platformPort: { listeningPort.value },
-                                     egress: egressProxy, logger: logger)
+                                     egress: egressProxy, allowSharedUser: allowSharedUID, logger: logger)
         } catch { Output.exit(with: .failed("\(error)")) }
+        if driver.sharedUser {
+            logger.warning("serve is not root: every app instance runs as serve's own user (--allow-shared-uid); instances are sandboxed but not separated by user")
+        }
         if driver.helperBinary == driver.marinaBinary {
             logger.notice("no marina-sandbox beside \(driver.marinaBinary.path): instances start through marina itself, about 20 ms slower per wake (scripts/marina builds both)")
         }

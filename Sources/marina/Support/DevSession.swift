@@ -42,8 +42,9 @@ final class DevSession: @unchecked Sendable {
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let platform: ChildProcess
         do {
+            // A developer's own machine: without root, instances share the developer's user.
             platform = try ChildProcess.start([executable, "serve", "--data", data.path, "--listen", listen, "--parent-pid", String(getpid())]
-                                                  + (catalog.file.map { ["--scopes", $0] } ?? []),
+                                                  + (catalog.file.map { ["--scopes", $0] } ?? []) + (getuid() == 0 ? [] : ["--allow-shared-uid"]),
                                               directory: app.path, output: handle.fileDescriptor)
         } catch { throw .failed("\(error)") }
         try? handle.close()

@@ -205,3 +205,19 @@ def test_platform_client_errors(platform_url):
         PlatformClient(None, "t").call_tool("kv_get", {})
     secrets_ctx = App(MANIFEST, env={"MARINA_URL": "http://127.0.0.1:9"}).context().secrets
     assert secrets_ctx.get("API_KEY") is None
+
+
+def test_a_rotated_app_token_is_read_from_the_token_file(env, platform_url, tmp_path):
+    # The instance started with a token that has since expired; the platform wrote its successor
+    # to MARINA_APP_TOKEN_FILE, and the next call uses that one.
+    token_file = tmp_path / "app-token"
+    token_file.write_text("expired-token")
+    app = App(MANIFEST, env={**env, "MARINA_URL": platform_url, "MARINA_APP_TOKEN": "expired-token", "MARINA_APP_TOKEN_FILE": str(token_file)})
+    with pytest.raises(ToolCallError):
+        app.context().tools.call("kv_get", {"key": "k"})
+    token_file.write_text("app-token\n")
+    assert app.context().tools.call("kv_get", {"key": "k"}) == {"echo": {"key": "k"}}
+    assert FakePlatform.requests[-1][1] == "Bearer app-token"
+    # No file (or an unreadable one): the token the instance started with.
+    token_file.unlink()
+    assert PlatformClient(platform_url, "app-token", token_file=str(token_file)).call_tool("kv_get", {"key": "k"}) == {"echo": {"key": "k"}}

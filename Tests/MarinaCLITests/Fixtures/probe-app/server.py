@@ -24,6 +24,36 @@ def status_field(name):
     return None
 
 
+def denied_syscalls():
+    """Each call the seccomp filter denies, tried with harmless arguments: its errno (0 = it ran)."""
+    import ctypes
+    import platform
+    libc = ctypes.CDLL(None, use_errno=True)
+    numbers = {"x86_64": {"unshare": 272, "keyctl": 250, "bpf": 321, "userfaultfd": 323, "io_uring_setup": 425, "mount": 165},
+               "aarch64": {"unshare": 97, "keyctl": 219, "bpf": 280, "userfaultfd": 282, "io_uring_setup": 425, "mount": 40}}.get(platform.machine(), {})
+    out = {}
+    for name, number in numbers.items():
+        ctypes.set_errno(0)
+        result = libc.syscall(number, 0, 0, 0, 0, 0)
+        out[name] = 0 if result >= 0 else ctypes.get_errno()
+    return out
+
+
+def fd_targets():
+    out = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            out.append(os.readlink("/proc/self/fd/" + fd))
+        except OSError:
+            pass
+    return out
+
+
+def tmpfs_bytes(path):
+    st = os.statvfs(path)
+    return st.f_blocks * st.f_frsize
+
+
 def can_write(path):
     try:
         with open(path, "w") as f:
@@ -77,6 +107,11 @@ class Handler(BaseHTTPRequestHandler):
                 "write_app": can_write("/app/x"), "write_etc": can_write("/etc/x"), "write_usr": can_write("/usr/x"),
                 "write_tmp": can_write("/tmp/x"), "events": events, "hostname": socket.gethostname(),
                 "sees_root": os.path.exists("/root"), "sees_marina_data": os.path.exists("/work"),
+                "seccomp": status_field("Seccomp"), "denied_syscalls": denied_syscalls(),
+                "tmp_bytes": tmpfs_bytes("/tmp"), "shm_bytes": tmpfs_bytes("/dev/shm"),
+                "open_files": sorted(fd_targets()),
+                "token_head": os.environ.get("MARINA_APP_TOKEN", "")[:48],
+                "token_file": open(os.environ["MARINA_APP_TOKEN_FILE"]).read()[:48] if os.environ.get("MARINA_APP_TOKEN_FILE") else None,
             })
         if tool == "callback":
             # The app calling the platform back at MARINA_URL with its app token, without a proxy.

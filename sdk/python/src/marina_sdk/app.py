@@ -82,7 +82,7 @@ class App:
         elif isinstance(mock, dict):
             self.platform = MockPlatform(mock)
         else:
-            self.platform = PlatformClient(self.env.get("MARINA_URL"), self.env.get("MARINA_APP_TOKEN"))
+            self.platform = PlatformClient(self.env.get("MARINA_URL"), self.env.get("MARINA_APP_TOKEN"), token_file=self.env.get("MARINA_APP_TOKEN_FILE"))
         self.mock_mode = isinstance(self.platform, MockPlatform)
         self.verifier = verifier or TokenVerifier.from_environment(dict(self.env))
         self.idempotency = idempotency or IdempotencyStore()

@@ -33,9 +33,10 @@ class PlatformClient:
     with ``request_id`` carries it as ``X-Marina-Request-Id``, which lets the platform follow chains
     of ``apps_invoke`` calls (their depth, and cycles)."""
 
-    def __init__(self, url: Optional[str], token: Optional[str], timeout: float = 30.0) -> None:
+    def __init__(self, url: Optional[str], token: Optional[str], timeout: float = 30.0, token_file: Optional[str] = None) -> None:
         self.url = (url or "").rstrip("/")
         self.token = token
+        self.token_file = token_file
         self.timeout = timeout
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -47,8 +48,9 @@ class PlatformClient:
         request.add_header("Accept", "application/json")
         if data is not None:
             request.add_header("Content-Type", "application/json")
-        if self.token:
-            request.add_header("Authorization", "Bearer " + self.token)
+        token = self.current_token()
+        if token:
+            request.add_header("Authorization", "Bearer " + token)
         if request_id:
             request.add_header("X-Marina-Request-Id", request_id)
         try:
@@ -68,6 +70,20 @@ class PlatformClient:
             return json.loads(raw)
         except ValueError:
             raise ToolCallError("platform_error", "the platform's answer is not JSON") from None
+
+    def current_token(self) -> Optional[str]:
+        """The app token as it is now: the platform rotates it into ``MARINA_APP_TOKEN_FILE`` before
+        it expires (an instance may live longer than a token), so the file is read at each call;
+        ``MARINA_APP_TOKEN`` when there is no file or it cannot be read."""
+        if self.token_file:
+            try:
+                with open(self.token_file, encoding="utf-8") as f:
+                    token = f.read().strip()
+                if token:
+                    return token
+            except OSError:
+                pass
+        return self.token
 
     def call_tool(self, name: str, args: Any, request_id: Optional[str] = None) -> Any:
         try:

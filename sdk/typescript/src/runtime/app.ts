@@ -157,7 +157,7 @@ export class MarinaApp {
       this.platform = typeof mock === 'string' ? MockPlatformClient.fromFile(mock) : new MockPlatformClient(mock);
       this.mockMode = true;
     } else if (this.env.MARINA_URL && this.env.MARINA_APP_TOKEN) {
-      this.platform = new HttpPlatformClient(this.env.MARINA_URL, this.env.MARINA_APP_TOKEN, this.logger, options.fetch ?? fetch);
+      this.platform = new HttpPlatformClient(this.env.MARINA_URL, this.env.MARINA_APP_TOKEN, this.logger, options.fetch ?? fetch, undefined, this.env.MARINA_APP_TOKEN_FILE);
       this.mockMode = false;
     } else {
       this.platform = new UnconfiguredPlatformClient(this.logger);

@@ -40,15 +40,33 @@ export class HttpPlatformClient implements PlatformClient {
     private readonly logger: Logger,
     private readonly doFetch: typeof fetch = fetch,
     private readonly timeoutMs = 60_000,
+    private readonly tokenFile?: string,
   ) {
     this.base = baseUrl.replace(/\/+$/, '');
+  }
+
+  /**
+   * The app token as it is now: the platform rotates it into `MARINA_APP_TOKEN_FILE` before it
+   * expires (an instance may live longer than a token), so the file is read at each call;
+   * `MARINA_APP_TOKEN` when there is no file or it cannot be read.
+   */
+  currentToken(): string {
+    if (this.tokenFile) {
+      try {
+        const token = readFileSync(this.tokenFile, 'utf8').trim();
+        if (token) return token;
+      } catch {
+        // fall back to the token the instance started with
+      }
+    }
+    return this.appToken;
   }
 
   private async request(method: 'GET' | 'POST', path: string, body?: unknown, requestId?: string): Promise<{ status: number; json: unknown }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
-      const headers: Record<string, string> = { Authorization: `Bearer ${this.appToken}`, Accept: 'application/json' };
+      const headers: Record<string, string> = { Authorization: `Bearer ${this.currentToken()}`, Accept: 'application/json' };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       if (requestId) headers['X-Marina-Request-Id'] = requestId;
       const response = await this.doFetch(this.base + path, {

@@ -262,3 +262,18 @@ test('TCP listening on PORT works too', async () => {
     await server.close();
   }
 });
+
+test('a rotated app token is read from MARINA_APP_TOKEN_FILE at each platform call', async () => {
+  // The instance started with a token that has since expired; the platform wrote its successor to
+  // the token file, and the next call uses that one. Without the file: the token it started with.
+  const { HttpPlatformClient } = await import('../runtime/platform');
+  const { writeFileSync, unlinkSync } = await import('node:fs');
+  const tokenFile = join(tempDir(), 'app-token');
+  writeFileSync(tokenFile, 'expired-token');
+  const client = new HttpPlatformClient(`http://127.0.0.1:${platformPort}`, 'app-token', console as any, fetch, 10_000, tokenFile);
+  await assert.rejects(client.callTool('kv_get', { key: 'k' }));
+  writeFileSync(tokenFile, 'app-token\n');
+  assert.deepEqual(await client.callTool('kv_get', { key: 'k' }), { found: true, value: 'value of k' });
+  unlinkSync(tokenFile);
+  assert.deepEqual(await client.callTool('kv_get', { key: 'k' }), { found: true, value: 'value of k' });
+});
