@@ -41,5 +41,7 @@ public struct LimitsInForce: Sendable, Codable, Equatable {
     public var cpuCores: Double?
     public var maxProcesses: Int
     public var sandbox: String
-    enum CodingKeys: String, CodingKey { case mechanism, sandbox, memoryMB = "memory_mb", cpuCores = "cpu_cores", maxProcesses = "max_processes" }
+    /// The size of the instance's own `/data` file system (nil: `/data` shares serve's disk).
+    public var diskMB: Int?
+    enum CodingKeys: String, CodingKey { case mechanism, sandbox, memoryMB = "memory_mb", cpuCores = "cpu_cores", maxProcesses = "max_processes", diskMB = "disk_mb" }
 }

@@ -51,6 +51,8 @@ public struct LocalDriver: Sendable {
     /// True when serve is not root: bubblewrap then cannot give instances users of their own,
     /// and every instance runs as serve's own user (allowed only when the operator says so).
     public let sharedUser: Bool
+    /// A file system of its own per instance `/data`, of this size (nil: `/data` shares serve's disk).
+    public let dataQuota: DataQuota?
     let bwrap: String
     let logger: Logger
     /// The port of the platform's API on this host's loopback, once it listens: sandboxed
@@ -68,8 +70,9 @@ public struct LocalDriver: Sendable {
     /// `allowSharedUser`: a serve that is not root may still sandbox instances, all as its own
     /// user (no uid of their own each); without it such a serve refuses to start sandboxed.
     public init(sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups? = nil, platformPort: (@Sendable () -> Int?)? = nil,
-                egress: EgressProxy? = nil, allowSharedUser: Bool = false, logger: Logger = Logger(label: "marina.runtime")) throws {
+                egress: EgressProxy? = nil, allowSharedUser: Bool = false, dataQuota: DataQuota? = nil, logger: Logger = Logger(label: "marina.runtime")) throws {
         self.sandboxed = sandboxed
+        self.dataQuota = sandboxed ? dataQuota : nil
         self.seccomp = SeccompFilter.program() != nil
         self.sharedUser = sandboxed && getuid() != 0
         if sharedUser && !allowSharedUser {
@@ -139,9 +142,11 @@ public struct LocalDriver: Sendable {
         let limits: LimitsInForce
         var listeners: [UnixListener] = []
         var secretArguments: FileHandle?
+        var mountedData = false
         func undo() {
             if let group { self.cgroups.remove(group) }
             listeners.forEach { $0.stop() }
+            if mountedData { try? dataQuota?.unmount(spec.dataDirectory) }
         }
         if sandboxed {
             var forwards: [String] = []
@@ -155,6 +160,10 @@ public struct LocalDriver: Sendable {
                     forwards += ["--forward", "\(Self.proxyPortInside(spec))=/run/marina/io/egress.sock"]
                 }
                 if let token = spec.environment["MARINA_APP_TOKEN"] { try writeAppToken(token, for: spec) }
+                if let dataQuota {
+                    try dataQuota.mount(spec.dataDirectory, uid: spec.uid)
+                    mountedData = true
+                }
                 guard lchown(io.path, spec.uid, spec.uid) == 0, lchown(spec.dataDirectory.path, spec.uid, spec.uid) == 0 else {
                     throw RuntimeError(.startFailed, "cannot hand the instance's directories to uid \(spec.uid): \(String(cString: strerror(errno)))")
                 }
@@ -187,7 +196,7 @@ public struct LocalDriver: Sendable {
             ] + forwards + ["--"] + spec.command
             process.environment = [:]
             limits = LimitsInForce(mechanism: cgroups.mode.rawValue, memoryMB: spec.memoryMB, cpuCores: cgroups.mode == .rlimit ? nil : spec.cpuCores,
-                                   maxProcesses: spec.maxProcesses, sandbox: sandboxDescription)
+                                   maxProcesses: spec.maxProcesses, sandbox: sandboxDescription, diskMB: dataQuota?.megabytes)
         } else {
             // Without a network namespace every instance shares the host's loopback: each gets a
             // free port of its own instead of the manifest's.
@@ -227,7 +236,7 @@ public struct LocalDriver: Sendable {
         try? secretArguments?.close()
         let pump = OutputPump([(out, "stdout"), (err, "stderr")], log: log)
         let cgroups = self.cgroups
-        let (openListeners, instanceGroup) = (listeners, group)
+        let (openListeners, instanceGroup, quota, data) = (listeners, group, mountedData ? dataQuota : nil, spec.dataDirectory)
         let exit = Task<Int32, Never> {
             var status: Int32 = -1
             for await s in exitStream { status = s }
@@ -237,6 +246,10 @@ public struct LocalDriver: Sendable {
             if let group = instanceGroup {
                 if cgroups.sawOutOfMemory(group) { log.note("the instance was killed for exceeding its memory limit") }
                 cgroups.remove(group)
+            }
+            // Every process of the instance is gone with its cgroup: nothing holds /data now.
+            if let quota {
+                do { try await Offload.run { try quota.unmount(data) } } catch { log.note("\(error)") }
             }
             return status
         }

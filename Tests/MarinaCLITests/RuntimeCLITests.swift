@@ -335,6 +335,37 @@ import Testing
         #expect(try p.run(["invoke", "probe", "echo", "--tenant", "t-auto", "--args", #"{"text":"v"}"#]).stderr.contains("not_installed"))
     }
 
+    /// With `--instance-disk-mb`, an app that fills its /data stops at its own file system's size
+    /// (ENOSPC) while another tenant's instance still writes; what it wrote survives sleep and
+    /// wake; and nothing is left mounted once serve stops.
+    @Test func aDataQuotaStopsOneAppFillingTheDisk() throws {
+        let p = try Platform(["--instance-disk-mb", "16", "--idle-timeout", "1"])
+        try p.ship(try ProbeApp.make(id: "probe", in: p.dir), id: "probe")
+        for t in ["acme", "globex"] {
+            try p.run(["tenants", "create", t])
+            #expect(try p.run(["install", "probe", "--tenant", t]).status == 0)
+        }
+        let full = p.object(try p.invoke("probe", "fill", tenant: "acme"))
+        #expect(full["errno"] as? Int == Int(ENOSPC), "\(full)")
+        #expect((full["written"] as? Int ?? 0) < 16 * 1024 * 1024)
+        let other = p.object(try p.invoke("probe", "whoami", tenant: "globex"))
+        #expect(other["data"] as? [String] == ["marker-globex"])
+        let limits = (try p.json(["instances"]) as? [[String: Any]] ?? []).compactMap { $0["limits"] as? [String: Any] }
+        #expect(!limits.isEmpty && limits.allSatisfy { $0["disk_mb"] as? Int == 16 })
+        // Asleep (unmounted) and awake again: the data is where it was.
+        var asleep = false
+        for _ in 0..<100 where !asleep {
+            Thread.sleep(forTimeInterval: 0.2)
+            asleep = (try p.json(["instances"]) as? [[String: Any]] ?? []).allSatisfy { $0["state"] as? String == "sleeping" }
+        }
+        #expect(asleep)
+        let again = p.object(try p.invoke("probe", "whoami", tenant: "acme"))
+        #expect((again["data"] as? [String] ?? []).contains("fill"), "\(again)")
+        p.serve.stop()
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(p.dir.path), "\(mounts)")
+    }
+
     @Test func unsandboxedInstancesStillWorkAndSaySoInTheirLimits() throws {
         let p = try Platform(["--unsandboxed"])
         defer { p.serve.stop() }

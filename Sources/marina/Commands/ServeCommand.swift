@@ -61,6 +61,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Run app instances WITHOUT a sandbox (no isolation at all; only for machines without bubblewrap).")
     var unsandboxed = false
 
+    @Option(name: .customLong("instance-disk-mb"), help: "Give each instance's /data a file system of its own of this many MB (an ext4 image mounted while it is awake; needs root, loop devices and mkfs.ext4). Without it /data shares serve's disk.")
+    var instanceDiskMB: Int?
+
     @Flag(name: .customLong("allow-shared-uid"), help: "When serve is not root: sandbox instances anyway, all as serve's own user (not separated from each other or from serve's files by user; development only). Without it a non-root serve refuses to start sandboxed.")
     var allowSharedUID = false
 
@@ -157,9 +160,10 @@ struct ServeCommand: AsyncParsableCommand {
         let egressProxy = EgressProxy(allowPrivateAddresses: egressAllowPrivate) { spec, connection in egressAudit.value?(spec, connection) }
         let driver: LocalDriver
         do {
+            let quota = try instanceDiskMB.map { try DataQuota(megabytes: $0) }
             driver = try LocalDriver(sandboxed: !unsandboxed, marinaBinary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
                                      runRoot: try dataDirectory.runDirectory(), platformPort: { listeningPort.value },
-                                     egress: egressProxy, allowSharedUser: allowSharedUID, logger: logger)
+                                     egress: egressProxy, allowSharedUser: allowSharedUID, dataQuota: quota, logger: logger)
         } catch { Output.exit(with: .failed("\(error)")) }
         if driver.sharedUser {
             logger.warning("serve is not root: every app instance runs as serve's own user (--allow-shared-uid); instances are sandboxed but not separated by user")
@@ -170,6 +174,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Instances a previous, killed serve left behind die with it (bubblewrap's die-with-parent);
         // whatever still sits in their cgroups goes now.
         driver.cgroups.removeAll()
+        DataQuota.unmountAll(in: dataDirectory.url.appendingPathComponent("instances").appendingPathComponent("data"))
         let supervisor = Supervisor(driver: driver, logger: logger, startTimeout: .seconds(max(1, startTimeout)))
         let masterKey: MasterKeySetup
         let vault: Vault

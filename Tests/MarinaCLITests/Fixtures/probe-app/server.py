@@ -163,6 +163,19 @@ class Handler(BaseHTTPRequestHandler):
                 sys.stdout.write(chunk)
             sys.stdout.flush()
             return self.reply(200, {"flooded": True})
+        if tool == "fill":
+            # Writes /data full (up to 64 MB): how much went in, and the error that stopped it.
+            written, error = 0, None
+            try:
+                with open("/data/fill", "wb") as f:
+                    while written < 64 * 1024 * 1024:
+                        f.write(b"x" * 1048576)
+                        f.flush()
+                        os.fsync(f.fileno())
+                        written += 1048576
+            except OSError as e:
+                error = e.errno
+            return self.reply(200, {"written": written, "errno": error, "files": sorted(os.listdir("/data"))})
         if tool == "crash":
             os._exit(9)
         self.reply(404, {"error": {"code": "unknown_tool", "message": tool}})
