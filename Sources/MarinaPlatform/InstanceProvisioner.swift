@@ -86,8 +86,8 @@ public struct InstanceProvisioner: Sendable {
         for (key, value) in manifest.runtime.env { environment[key] = value }
         // Earlier versions used this hash-derived uid for every instance (two could collide); it is
         // kept as the first choice so that existing data directories keep their owner.
-        let legacy = 70_000 + UInt32(SHA256.hash(data: Data(id.utf8)).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 20_000)
         let uids = configuration.uids
+        let legacy = uids.base + UInt32(SHA256.hash(data: Data(id.utf8)).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 20_000)
         let uid = try await Offload.run { try uids.uid(for: id, preferred: legacy) }
         let idle = configuration.idleTimeoutOverride ?? .seconds(manifest.runtime.idleTimeoutSeconds)
         var spec = InstanceSpec(id: id, tenant: tenant.slug, app: app.slug, version: version.version, bundleDirectory: unpacked,

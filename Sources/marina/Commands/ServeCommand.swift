@@ -64,6 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("instance-disk-mb"), help: "Give each instance's /data a file system of its own of this many MB (an ext4 image mounted while it is awake; needs root, loop devices and mkfs.ext4). Without it /data shares serve's disk.")
     var instanceDiskMB: Int?
 
+    @Option(name: .customLong("instance-uid-base"), help: "The first of the million host uids instances are given (default 70000). Two platforms on one host need ranges that do not overlap.")
+    var instanceUIDBase: UInt32 = 70_000
+
     @Flag(name: .customLong("allow-shared-uid"), help: "When serve is not root: sandbox instances anyway, all as serve's own user (not separated from each other or from serve's files by user; development only). Without it a non-root serve refuses to start sandboxed.")
     var allowSharedUID = false
 
@@ -188,8 +191,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let signer = TokenSigner(store: store, vault: vault)
         try await signer.load(now: env.millis)
-        let provisioner = InstanceProvisioner(configuration: .init(root: dataDirectory.url.appendingPathComponent("instances"), platformURL: publicURL ?? listenURL,
-                                                                   idleTimeoutOverride: idleTimeout.map { .seconds($0) }),
+        let instancesRoot = dataDirectory.url.appendingPathComponent("instances")
+        let provisioner = InstanceProvisioner(configuration: .init(root: instancesRoot, platformURL: publicURL ?? listenURL,
+                                                                   idleTimeoutOverride: idleTimeout.map { .seconds($0) },
+                                                                   uids: InstanceUIDs(directory: instancesRoot.appendingPathComponent("uids", isDirectory: true), base: instanceUIDBase)),
                                               bundles: bundles, signer: signer, env: env)
         let events = EventQueue(store: store, env: env, maxAttempts: eventRetries, logger: logger)
         let audit = AuditLog(store: store, env: env, logger: logger)
