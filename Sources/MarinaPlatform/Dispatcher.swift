@@ -227,7 +227,9 @@ public struct Dispatcher: Sendable {
         let code = body?["error"]?["code"]?.stringValue.flatMap { $0.wholeMatch(of: /[A-Za-z0-9_.\-]{1,64}/) != nil ? $0 : nil } ?? "app_error"
         let raw = body?["error"]?["message"]?.stringValue ?? "the app answered \(reply.status)"
         let firstLine = raw.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        let message = firstLine.contains("Traceback") || firstLine.hasPrefix("    at ") ? "the app failed" : String(firstLine.prefix(300))
+        // Control characters made visible: the message is shown to tenants and stored (an
+        // install's failure, an event's last error) in databases whose text refuses a NUL.
+        let message = firstLine.contains("Traceback") || firstLine.hasPrefix("    at ") ? "the app failed" : AuditText.stored(String(firstLine.prefix(300)))
         return PlatformError(.badGateway, "app_error", "\(tool) failed: \(message)",
                              details: ["app_code": .string(code), "app_message": .string(message), "app_status": .number(Double(reply.status))])
     }
