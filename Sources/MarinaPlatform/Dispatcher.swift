@@ -235,11 +235,12 @@ public struct Dispatcher: Sendable {
     }
 
     /// Delivers one event to the instance of an install; throws when the app does not take it.
+    /// Audited under whoever sent it: the platform, or the identity that used the events route.
     public func deliver(_ delivery: EventDeliveryRecord, install: InstallRecord) async throws {
         let started = env.now()
         var resolved: Target?
         func entry(_ status: String) -> AuditEntry {
-            AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: "platform", tenant: resolved?.tenant.slug, app: resolved?.app.slug,
+            AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: delivery.sentBy ?? "platform", tenant: resolved?.tenant.slug, app: resolved?.app.slug,
                        version: resolved?.version.version, kind: .eventDelivery, name: delivery.type, status: status,
                        durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: delivery.id, input: try? JSONParser.parse(Array(delivery.payload.utf8)))
         }
