@@ -27,6 +27,7 @@ struct APIError: HTTPResponseError {
         case .tooLarge: status = .contentTooLarge
         case .unsupportedMediaType: status = .unsupportedMediaType
         case .unprocessable: status = .unprocessableContent
+        case .tooManyRequests: status = .tooManyRequests
         case .unavailable: status = .serviceUnavailable
         case .badGateway: status = .badGateway
         case .gatewayTimeout: status = .gatewayTimeout
@@ -34,6 +35,7 @@ struct APIError: HTTPResponseError {
         }
         self.init(status: status, code: error.code, message: error.message, details: error.details)
         if error.kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if error.kind == .tooManyRequests { headers[.retryAfter] = "1" }
     }
 
     var body: JSONValue {

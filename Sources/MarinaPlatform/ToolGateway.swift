@@ -42,6 +42,9 @@ public struct ToolGateway: Sendable {
     let secrets: SecretsService?
     let tools: PlatformTools
     let limiter: RateLimiter
+    /// Refused tokens and calls over the rate limit, recorded without letting a caller grow the
+    /// log at will (`serve` runs it as a service, which writes the counts).
+    public let refusals: RefusalTally
     let env: PlatformEnvironment
     /// Runs other apps' tools for `apps_invoke` (nil: that tool is unavailable).
     let dispatcher: Dispatcher?
@@ -64,20 +67,36 @@ public struct ToolGateway: Sendable {
         self.egress = egress
         (self.store, self.signer, self.audit, self.secrets, self.tools, self.limiter, self.env) = (store, signer, audit, secrets, tools, limiter, env)
         self.dispatcher = dispatcher
+        self.refusals = RefusalTally(audit: audit, env: env)
     }
 
     // MARK: Authentication
 
-    /// The caller of a token, or `invalid_token` (401) saying why; every refusal is audited.
+    /// The caller of a token, or `invalid_token` (401) saying why. Every refusal is audited,
+    /// counted per source and reason (`RefusalTally`): no key is needed to send one.
     public func authenticate(_ authorization: String?) async throws -> Caller {
         do {
             return try await verify(authorization)
         } catch let refusal as TokenRefusal {
-            try await audit.record(AuditEntry(at: env.millis, actor: refusal.actor, tenant: refusal.tenant, app: refusal.app, kind: .appCall, name: "authenticate",
-                                              decision: "deny:invalid_token", status: "invalid_token", input: ["reason": .string(refusal.reason)]))
+            try await refusals.record(AuditEntry(at: env.millis, actor: refusal.actor, tenant: refusal.tenant, app: refusal.app, kind: .appCall, name: "authenticate",
+                                                 decision: "deny:invalid_token", status: "invalid_token", input: ["reason": .string(refusal.reason)]),
+                                      reason: refusal.reason)
             throw PlatformError(.unauthorized, "invalid_token", "the app token is refused: \(refusal.reason)")
         }
     }
+
+    /// Takes a token from the caller's install's and tenant's buckets; when there is none, the
+    /// refusal is audited (counted per install, `RefusalTally`) and false returned. Checked before
+    /// anything else of a call, so that refused calls cost their budget too.
+    func withinRate(_ caller: Caller, kind: AuditKind, requestId: String) async throws -> Bool {
+        guard !limiter.allow(install: caller.install.id, tenant: caller.tenant.id, now: env.now()) else { return true }
+        try await refusals.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                                             version: caller.version.version, kind: kind, name: "(unparsed)", decision: "deny:rate_limited",
+                                             status: "rate_limited", requestId: requestId))
+        return false
+    }
+
+    static let rateLimited = Refusal("rate_limited", "too many calls; slow down and retry")
 
     struct TokenRefusal: Error {
         var reason: String
@@ -140,6 +159,7 @@ public struct ToolGateway: Sendable {
 
     /// One app → platform tool call, answered in SPEC §4's shape.
     public func call(_ caller: Caller, body: [UInt8], requestId: String, handling: String? = nil) async throws -> JSONValue {
+        guard try await withinRate(caller, kind: .appCall, requestId: requestId) else { return Self.rateLimited.body }
         let started = env.now()
         var toolName = "(unparsed)"
         var input: JSONValue?
@@ -183,7 +203,8 @@ public struct ToolGateway: Sendable {
         }
     }
 
-    /// The gate, in order — unknown tool, scope declared and granted, arguments, rate — then the tool.
+    /// The gate, in order (the rate came first, in `call`) — unknown tool, scope declared and
+    /// granted, arguments — then the tool.
     func run(_ name: String, args: JSONValue, caller: Caller, requestId: String, handling: String?) async throws -> JSONValue {
         guard let tool = tools.descriptor(named: name) else { throw Refusal("unknown_tool", "the platform has no tool \(String(name.prefix(64)))") }
         guard caller.manifest.scopes.contains(tool.scope) else {
@@ -195,9 +216,6 @@ public struct ToolGateway: Sendable {
         let violations = tool.validator.validate(args)
         guard violations.isEmpty else {
             throw Refusal("invalid_args", "the arguments do not match \(name)'s input schema: " + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
-        }
-        guard limiter.allow(install: caller.install.id, tenant: caller.tenant.id, now: env.now()) else {
-            throw Refusal("rate_limited", "too many calls; slow down and retry")
         }
         return switch name {
         case "apps_invoke": try await invokeApp(caller, args: args, handling: handling)
@@ -269,6 +287,9 @@ public struct ToolGateway: Sendable {
 
     /// `{"key": "API_KEY"}` → the tenant's override, else the developer's default, else null.
     public func secret(_ caller: Caller, body: [UInt8], requestId: String) async throws -> JSONValue {
+        guard try await withinRate(caller, kind: .secretRead, requestId: requestId) else {
+            throw PlatformError(.tooManyRequests, "rate_limited", "too many calls; slow down and retry")
+        }
         guard let request = try? JSONParser.parse(body), let key = request["key"]?.stringValue else {
             throw PlatformError.invalid("the request is {\"key\": \"API_KEY\"}", code: "invalid_args")
         }

@@ -129,8 +129,15 @@ import Testing
                 #expect(response.status == .unauthorized, "\(name)")
                 #expect(response.errorCode == "invalid_token", "\(name)")
             }
+            // Each refusal is recorded: the first of each source and reason at once, the others
+            // of the window as a count (`repeated`) once it is written.
+            await h.services.gateway!.refusals.flush(all: true)
             let refused = try await Self.records(client, h.adminKey, "&decision=deny:invalid_token")
-            #expect(refused.count == bad.count)
+            let counted = refused.map { record -> Int in
+                let summary = (try? JSONParser.parse(Array((record["summary"]?.stringValue ?? "").utf8))) ?? .null
+                return summary["repeated"]?.numberValue.map { Int($0) } ?? 1
+            }
+            #expect(counted.reduce(0, +) == bad.count, "\(refused)")
 
             // Uninstalling revokes the install's tokens at once.
             try await client.call(.delete, "/api/v1/tenants/acme/installs/notes", key: h.adminKey)
@@ -147,6 +154,9 @@ import Testing
             let token = try await Self.appToken(h, tenant: "acme", app: "notes")
             let decisions = try await (0..<5).asyncMap { _ in try await Self.tool(client, token, "kv_list").json["error"]?["decision"]?.stringValue ?? "ok" }
             #expect(decisions == ["ok", "ok", "ok", "rate_limited", "rate_limited"])
+            // The first refusal of the window is recorded at once, the second counted.
+            #expect(try await Self.records(client, h.adminKey, "&decision=deny:rate_limited").count == 1)
+            await h.services.gateway!.refusals.flush(all: true)
             #expect(try await Self.records(client, h.adminKey, "&decision=deny:rate_limited").count == 2)
         }
     }

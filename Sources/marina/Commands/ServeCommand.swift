@@ -204,9 +204,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let operatorToolsFile {
             do { operatorTools = try Self.loadOperatorTools(operatorToolsFile, catalog: catalog, data: dataDirectory) } catch { Output.exit(with: .failed("\(error)")) }
         }
-        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store, env: env, operatorTools: operatorTools),
-                                       limiter: RateLimiter(.init(perInstall: (rateInstall * 2, rateInstall), perTenant: (rateTenant * 2, rateTenant))),
-                                       dispatcher: dispatcher, egress: egressProxy, env: env)
+        let platformTools = PlatformTools(store: store, env: env, operatorTools: operatorTools)
+        let gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: platformTools,
+                                  limiter: RateLimiter(.init(perInstall: (rateInstall * 2, rateInstall), perTenant: (rateTenant * 2, rateTenant))),
+                                  dispatcher: dispatcher, egress: egressProxy, env: env)
+        services.gateway = gateway
         services.jwks = { await signer.jwks() }
         services.keys = KeyRotationService(store: store, signer: signer, vault: vault, tenants: tenants, env: env) { try await masterKey.rotate(vault) }
         if let key = try await access.bootstrapAdmin() {
@@ -233,7 +235,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         let janitor = BundleJanitor(registry: services.registry, logger: logger)
         let reaper = InstallReaper(installs: installs, grace: TimeInterval(reaperGrace), logger: logger)
-        var running: [any Service] = [supervisor, events, app, janitor, reaper]
+        var running: [any Service] = [supervisor, events, app, janitor, reaper, KVPurger(tools: platformTools, logger: logger), gateway.refusals]
         if let parentPid { running.append(ParentWatch(pid: parentPid, logger: logger)) }
         if let smtp {
             running.append(MailDrainer(store: store, client: smtp, audit: audit, env: env, configuration: .init(sender: smtpFrom), logger: logger))
