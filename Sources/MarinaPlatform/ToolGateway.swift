@@ -148,7 +148,29 @@ public struct ToolGateway: Sendable {
                       scopes: Set(manifest.scopes).intersection(granted), tokenId: claims["jti"]?.stringValue ?? "")
     }
 
+    /// A request whose body is over the endpoint's `limit`: refused with 413 and audited (it
+    /// spends the rate budget like every call, so the records stay bounded).
+    public func refuseOversizedBody(_ caller: Caller, kind: AuditKind, limit: Int, requestId: String) async throws -> Never {
+        if try await withinRate(caller, kind: kind, requestId: requestId) {
+            try await audit.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                                              version: caller.version.version, kind: kind, name: "(unparsed)", decision: "deny:too_large",
+                                              status: "payload_too_large", requestId: requestId, input: ["limit_bytes": .number(Double(limit))]))
+        }
+        throw PlatformError(.tooLarge, "payload_too_large", "the request body is larger than the limit of \(limit) bytes")
+    }
+
     // MARK: Tools
+
+    /// `GET /api/mcp/app-tools`: what this app may call, rate-limited and audited (name `(list)`)
+    /// like every app call.
+    public func listTools(_ caller: Caller, requestId: String) async throws -> JSONValue {
+        guard try await withinRate(caller, kind: .appCall, requestId: requestId) else {
+            throw PlatformError(.tooManyRequests, "rate_limited", "too many calls; slow down and retry")
+        }
+        try await audit.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                                          version: caller.version.version, kind: .appCall, name: "(list)", requestId: requestId))
+        return availableTools(caller)
+    }
 
     /// What this app may call: the platform tools whose scope it holds.
     public func availableTools(_ caller: Caller) -> JSONValue {
@@ -290,11 +312,18 @@ public struct ToolGateway: Sendable {
         guard try await withinRate(caller, kind: .secretRead, requestId: requestId) else {
             throw PlatformError(.tooManyRequests, "rate_limited", "too many calls; slow down and retry")
         }
+        // A malformed request is refused and audited like a read (name: the key as sent, or `(unparsed)`).
+        func refuse(_ name: String, _ error: PlatformError) async throws -> Never {
+            try await audit.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                                              version: caller.version.version, kind: .secretRead, name: name, decision: "deny:" + error.code,
+                                              status: error.code, requestId: requestId))
+            throw error
+        }
         guard let request = try? JSONParser.parse(body), let key = request["key"]?.stringValue else {
-            throw PlatformError.invalid("the request is {\"key\": \"API_KEY\"}", code: "invalid_args")
+            try await refuse("(unparsed)", PlatformError.invalid("the request is {\"key\": \"API_KEY\"}", code: "invalid_args"))
         }
         guard SecretReference.isValidKey(key) else {
-            throw PlatformError.invalid("\"\(key.prefix(80))\" is not a secret key: ^[A-Z][A-Z0-9_]{0,63}$", code: "invalid_secret_key")
+            try await refuse(key, PlatformError.invalid("\"\(key.prefix(80))\" is not a secret key: ^[A-Z][A-Z0-9_]{0,63}$", code: "invalid_secret_key"))
         }
         guard let secrets else { return ["ok": true, "value": nil] }
         switch try await secrets.resolve(tenant: caller.tenant, app: caller.app, version: caller.version.version, key: key, actor: "app:" + caller.install.id, requestId: requestId) {
