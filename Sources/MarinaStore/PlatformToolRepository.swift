@@ -41,6 +41,11 @@ public struct PlatformToolRepository: Sendable {
         return try await db.raw(sql).all().count
     }
 
+    /// Deletes every entry of (tenant, app) — an uninstall's retention has passed; returns how many.
+    public func kvDeleteAll(tenantId: String, appId: String, in db: any SQLDatabase) async throws -> Int {
+        try await db.delete(from: "kv_entries").where("tenant_id", .equal, tenantId).where("app_id", .equal, appId).returning("app_id").all().count
+    }
+
     public func kvDelete(tenantId: String, appId: String, key: String, now: Int64, in db: any SQLDatabase) async throws -> Bool {
         let existed = try await kvGet(tenantId: tenantId, appId: appId, key: key, now: now, in: db) != nil
         try await db.delete(from: "kv_entries").where("tenant_id", .equal, tenantId).where("app_id", .equal, appId).where("key", .equal, key).run()
