@@ -50,11 +50,8 @@ public struct ToolGateway: Sendable {
     let dispatcher: Dispatcher?
     /// The egress rules `http_fetch` goes through (nil: that tool is unavailable).
     let egress: EgressProxy?
-    /// The apps on the path of each call `apps_invoke` made, by the request id the called app
-    /// receives (and passes back in `X-Marina-Request-Id` when it calls the platform).
-    let chains = TTLCache<String, [String]>(ttl: 120)
-    /// Chains of calls in flight into each install: an app that does not pass the request id
-    /// back still cannot close a cycle (the longest chain into it is assumed).
+    /// The chains of the `apps_invoke` calls in flight into each install, by the request id the
+    /// called app receives (and passes back in `X-Marina-Request-Id` when it calls the platform).
     let inFlight = InFlightChains()
     public static let maxChain = 8
     let installs = InstallRepository()
@@ -248,11 +245,12 @@ public struct ToolGateway: Sendable {
 
     /// `apps_invoke`: another app's agent-visible tool in the caller's tenant. The chain of apps
     /// is carried by request id: a call made for the request an app is handling extends that
-    /// request's chain; a cycle or a ninth app is refused.
+    /// request's chain; a cycle or a ninth app is refused. The app sends the id back itself, so
+    /// only an id issued to this very install for a call still in flight counts (`chain(for:)`).
     func invokeApp(_ caller: Caller, args: JSONValue, handling: String?) async throws -> JSONValue {
         guard let dispatcher else { throw Refusal("unknown_tool", "apps_invoke is not available on this platform") }
         let target = args["app"]!.stringValue!, tool = args["tool"]!.stringValue!
-        let chain = handling.flatMap { chains.value($0, now: env.now()) } ?? inFlight.longest(into: caller.install.id) ?? [caller.app.slug]
+        let chain = chain(for: caller, handling: handling)
         guard !chain.contains(target) else {
             throw Refusal("invalid_args", "calling \(target) would make a cycle: " + (chain + [target]).joined(separator: " → "))
         }
@@ -264,7 +262,6 @@ public struct ToolGateway: Sendable {
         }
         guard visible else { throw Refusal("unknown_tool", "\(target) has no agent-visible tool \(tool)") }
         let nested = env.id("req")
-        chains.store(nested, chain + [target], now: env.now())
         let targetInstall = try await dispatcher.target(principal, tenant: caller.tenant.slug, app: target).install.id
         inFlight.add(nested, chain + [target], into: targetInstall)
         defer { inFlight.remove(nested, into: targetInstall) }
@@ -274,6 +271,14 @@ public struct ToolGateway: Sendable {
         } catch let error as PlatformError where error.code != "platform_error" {
             throw Refusal(error.code == "invalid_args" ? "invalid_args" : "platform_error", "\(target).\(tool): \(error.message)")
         }
+    }
+
+    /// The chain a call of `caller` extends: that of the request it says it is handling, when that
+    /// id was issued to this install and its call is still in flight; otherwise — no id, an id of
+    /// another install's call, a finished call's, or one made up, all of which would let an app
+    /// shorten its chain — the longest chain running into the install, else the app alone.
+    func chain(for caller: Caller, handling: String?) -> [String] {
+        handling.flatMap { inFlight.chain($0, into: caller.install.id) } ?? inFlight.longest(into: caller.install.id) ?? [caller.app.slug]
     }
 
     /// `http_fetch`: the platform fetches for the app under the same egress rules as its proxy
@@ -337,6 +342,12 @@ public struct ToolGateway: Sendable {
 final class InFlightChains: Sendable {
     private let chains = Mutex<[String: [String: [String]]]>([:])
     func add(_ id: String, _ chain: [String], into install: String) { chains.withLock { $0[install, default: [:]][id] = chain } }
-    func remove(_ id: String, into install: String) { chains.withLock { $0[install]?[id] = nil } }
+    func remove(_ id: String, into install: String) {
+        chains.withLock { all in
+            all[install]?[id] = nil
+            if all[install]?.isEmpty == true { all[install] = nil }
+        }
+    }
     func longest(into install: String) -> [String]? { chains.withLock { $0[install]?.values.max { $0.count < $1.count } } }
+    func chain(_ id: String, into install: String) -> [String]? { chains.withLock { $0[install]?[id] } }
 }
