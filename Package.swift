@@ -199,7 +199,7 @@ let package = Package(
             name: "MarinaHTTPTests",
             dependencies: [
                 "MarinaHTTP", "MarinaPlatform", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport", "MarinaRuntime", "MarinaVault",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import MarinaCore
 import MarinaPlatform
+import NIOCore
 
 /// The one place errors become responses: `{"error": {"code", "message"[, "details"]}}`.
 struct APIError: HTTPResponseError {
@@ -27,6 +28,7 @@ struct APIError: HTTPResponseError {
         case .tooLarge: status = .contentTooLarge
         case .unsupportedMediaType: status = .unsupportedMediaType
         case .unprocessable: status = .unprocessableContent
+        case .tooManyRequests: status = .tooManyRequests
         case .unavailable: status = .serviceUnavailable
         case .badGateway: status = .badGateway
         case .gatewayTimeout: status = .gatewayTimeout
@@ -34,6 +36,7 @@ struct APIError: HTTPResponseError {
         }
         self.init(status: status, code: error.code, message: error.message, details: error.details)
         if error.kind == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if error.kind == .tooManyRequests { headers[.retryAfter] = "1" }
     }
 
     var body: JSONValue {
@@ -71,6 +74,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             default: code = error.status.code < 500 ? "invalid_request" : "internal"
             }
             throw APIError(status: error.status, code: code, message: error.body ?? error.status.reasonPhrase)
+        } catch let error as NIOTooManyBytesError {
+            // A body collected with a limit (`request.decode`, `collect(upTo:)`) that is over it.
+            let limit = error.maxBytes.map { " of \($0) bytes" } ?? ""
+            throw APIError(status: .contentTooLarge, code: "payload_too_large", message: "the request body is larger than the limit\(limit)")
         } catch is DecodingError {
             throw APIError(status: .badRequest, code: "invalid_request", message: "the request body is not the JSON this endpoint expects")
         } catch {

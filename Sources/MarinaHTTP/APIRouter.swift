@@ -21,10 +21,14 @@ public enum APIRouter {
             }
             return JSONResponse(value: ["status": "ready"])
         }
-        router.get("metrics") { _, _ -> Response in
-            var buffer: [UInt8] = []
-            metrics?.emit(into: &buffer)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        // Every sandbox reaches this server (through its platform socket), so the metrics — which
+        // name tenants, apps and volumes — need the platform admin's key here; `serve
+        // --metrics-listen` serves them without one on a loopback address of their own.
+        router.get("metrics") { request, _ -> Response in
+            guard try await AuthMiddleware.principal(request, services.access).isAdmin else {
+                throw PlatformError.forbidden("only the platform admin reads the metrics")
+            }
+            return metricsResponse(metrics)
         }
 
         if let gateway = services.gateway, let jwks = services.jwks {
@@ -37,6 +41,20 @@ public enum APIRouter {
         VaultRoutes.add(api, secrets: services.secrets, keys: services.keys)
         if let runtime = services.runtime { RuntimeRoutes.add(api, runtime) }
         return router
+    }
+
+    /// The router of `serve --metrics-listen`: `/metrics` without a key, and nothing else.
+    public static func metricsOnly(_ metrics: PrometheusCollectorRegistry) -> Router<MarinaRequestContext> {
+        let router = Router(context: MarinaRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.get("metrics") { _, _ in metricsResponse(metrics) }
+        return router
+    }
+
+    static func metricsResponse(_ metrics: PrometheusCollectorRegistry?) -> Response {
+        var buffer: [UInt8] = []
+        metrics?.emit(into: &buffer)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
     }
 
     static func addIdentityRoutes(_ api: RouterGroup<MarinaRequestContext>, _ services: PlatformServices) {

@@ -8,6 +8,13 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: MarinaRequestContext, next: (Request, MarinaRequestContext) async throws -> Response) async throws -> Response {
         var context = context
+        context.principal = try await Self.principal(request, access)
+        context.logger[metadataKey: "identity"] = .string(context.principal!.identityId)
+        return try await next(request, context)
+    }
+
+    /// The caller behind the request's key, or `unauthorized`.
+    static func principal(_ request: Request, _ access: AccessService) async throws -> Principal {
         let key: String?
         if let header = request.headers[.authorization], let bearer = Self.bearerToken(header) {
             key = bearer
@@ -17,9 +24,7 @@ struct AuthMiddleware: RouterMiddleware {
         guard let key, !key.isEmpty else {
             throw PlatformError(.unauthorized, "unauthorized", "an API key is required (Authorization: Bearer mk_…)")
         }
-        context.principal = try await access.authenticate(key)
-        context.logger[metadataKey: "identity"] = .string(context.principal!.identityId)
-        return try await next(request, context)
+        return try await access.authenticate(key)
     }
 
     static let apiKeyField = HTTPField.Name("X-API-Key")!

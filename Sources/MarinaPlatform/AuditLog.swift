@@ -208,9 +208,12 @@ final class AuditFlush: DirectWork, @unchecked Sendable {
 public enum AuditChain {
     /// A record ready to be chained: `hash` holds its content hash until `append` links it.
     static func prepare(_ entry: AuditEntry, id: String) -> AuditRecord {
-        var record = AuditRecord(seq: 0, id: id, at: entry.at, actor: entry.actor, tenant: entry.tenant, app: entry.app, version: entry.version,
-                                 kind: entry.kind.rawValue, name: entry.name, decision: entry.decision, status: entry.status, durationMs: entry.durationMs,
-                                 requestId: entry.requestId, summary: AuditRedaction.summary(entry.input), costMicros: entry.costMicros, prevHash: "", hash: "")
+        // Every text as stored (`AuditText`): what is hashed is exactly what the database keeps.
+        var record = AuditRecord(seq: 0, id: id, at: entry.at, actor: AuditText.stored(entry.actor), tenant: AuditText.stored(entry.tenant),
+                                 app: AuditText.stored(entry.app), version: AuditText.stored(entry.version), kind: entry.kind.rawValue,
+                                 name: AuditText.stored(entry.name), decision: AuditText.stored(entry.decision), status: AuditText.stored(entry.status),
+                                 durationMs: entry.durationMs, requestId: AuditText.stored(entry.requestId),
+                                 summary: AuditText.storedSummary(AuditRedaction.summary(entry.input)), costMicros: entry.costMicros, prevHash: "", hash: "")
         record.hash = contentHash(record)
         return record
     }

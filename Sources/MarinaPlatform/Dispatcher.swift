@@ -227,17 +227,20 @@ public struct Dispatcher: Sendable {
         let code = body?["error"]?["code"]?.stringValue.flatMap { $0.wholeMatch(of: /[A-Za-z0-9_.\-]{1,64}/) != nil ? $0 : nil } ?? "app_error"
         let raw = body?["error"]?["message"]?.stringValue ?? "the app answered \(reply.status)"
         let firstLine = raw.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        let message = firstLine.contains("Traceback") || firstLine.hasPrefix("    at ") ? "the app failed" : String(firstLine.prefix(300))
+        // Control characters made visible: the message is shown to tenants and stored (an
+        // install's failure, an event's last error) in databases whose text refuses a NUL.
+        let message = firstLine.contains("Traceback") || firstLine.hasPrefix("    at ") ? "the app failed" : AuditText.stored(String(firstLine.prefix(300)))
         return PlatformError(.badGateway, "app_error", "\(tool) failed: \(message)",
                              details: ["app_code": .string(code), "app_message": .string(message), "app_status": .number(Double(reply.status))])
     }
 
     /// Delivers one event to the instance of an install; throws when the app does not take it.
+    /// Audited under whoever sent it: the platform, or the identity that used the events route.
     public func deliver(_ delivery: EventDeliveryRecord, install: InstallRecord) async throws {
         let started = env.now()
         var resolved: Target?
         func entry(_ status: String) -> AuditEntry {
-            AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: "platform", tenant: resolved?.tenant.slug, app: resolved?.app.slug,
+            AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: delivery.sentBy ?? "platform", tenant: resolved?.tenant.slug, app: resolved?.app.slug,
                        version: resolved?.version.version, kind: .eventDelivery, name: delivery.type, status: status,
                        durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: delivery.id, input: try? JSONParser.parse(Array(delivery.payload.utf8)))
         }

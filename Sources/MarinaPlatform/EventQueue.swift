@@ -35,13 +35,16 @@ public final class EventQueue: Service, Sendable {
     /// The dispatcher is set once the services are composed (it needs the runtime).
     public func attach(_ dispatcher: Dispatcher) { self.dispatcher.withLock { $0 = dispatcher } }
 
-    /// Records an event for delivery, inside the caller's transaction.
+    /// Records an event for delivery, inside the caller's transaction. `sentBy`: the identity
+    /// that sent it through the events route (the actor of its delivery's audit record); nil for
+    /// the platform's own events.
     public func enqueue(install: InstallRecord, versionId: String, type: String, payload: JSONValue, attemptId: String? = nil, id: String? = nil,
-                        in db: any SQLDatabase) async throws -> String {
+                        sentBy: String? = nil, in db: any SQLDatabase) async throws -> String {
         let id = id ?? env.id("evt")
         let now = env.millis
         try await installs.insert(EventDeliveryRecord(id: id, installId: install.id, versionId: versionId, type: type, payload: CanonicalJSON.string(payload),
-                                                      state: "pending", attempts: 0, nextAttemptAt: now, lastError: nil, createdAt: now, deliveredAt: nil), in: db)
+                                                      state: "pending", attempts: 0, nextAttemptAt: now, lastError: nil, createdAt: now, deliveredAt: nil,
+                                                      sentBy: sentBy), in: db)
         return id
     }
 
@@ -146,17 +149,40 @@ public final class EventQueue: Service, Sendable {
         }
     }
 
+    /// Events only the platform sends: their payload states facts of the install (the scopes
+    /// granted, the settings) that a caller must not be able to invent.
+    public static let platformEvents: Set<String> = ["install", "uninstall"]
+
+    /// Who may send an event type through the events route (`nil`: nobody; the platform sends it).
+    /// `user_added` and `inbound` speak for the tenant's users: any identity of the tenant.
+    /// `schedule.*` and `webhook.*` stand in for the scheduler and the webhook ingress (a
+    /// webhook's payload is data the app takes as its partner's): the tenant's admins.
+    static func mayEmit(_ type: String, _ principal: Principal) -> Bool? {
+        if platformEvents.contains(type) { return nil }
+        if type.hasPrefix("schedule.") || type.hasPrefix("webhook.") { return principal.isAdmin || principal.role == .tenantAdmin }
+        return principal.isAdmin || principal.role.isTenantRole
+    }
+
     /// Sends an event to an installed app (`POST …/events/{type}`): recorded, then delivered at
     /// once and retried until it is taken. The app must declare the event (`events`, a schedule's
-    /// or a webhook's name).
+    /// or a webhook's name); the caller must be allowed to send it (`mayEmit`); its delivery is
+    /// audited under the caller.
     public func emit(_ principal: Principal, tenant: String, app: String, type: String, payload: JSONValue) async throws -> EventView {
         guard let dispatcher = dispatcher.withLock({ $0 }) else { throw PlatformError(.unavailable, "runtime_unavailable", "no runtime is running") }
+        // Refused before anything is looked up: the answer says nothing about the tenant or the app.
+        guard Self.mayEmit(type, principal) != nil else {
+            throw PlatformError(.forbidden, "platform_event", "\(type) events are sent by the platform itself, when the app is installed or uninstalled")
+        }
         let t = try await dispatcher.target(principal, tenant: tenant, app: app)
         let declared = t.manifest.events + t.manifest.schedules.map { "schedule." + $0.name } + t.manifest.webhooks.map { "webhook." + $0.name }
         guard declared.contains(type) else {
             throw PlatformError(.notFound, "unknown_event", "\(app) \(t.version.version) does not handle the event \(type)")
         }
-        let id = try await store.transaction { db in try await self.enqueue(install: t.install, versionId: t.version.id, type: type, payload: payload, in: db) }
+        guard Self.mayEmit(type, principal) == true else {
+            throw PlatformError.forbidden("only the tenant's admins send \(type) events")
+        }
+        let sender = principal.identityId
+        let id = try await store.transaction { db in try await self.enqueue(install: t.install, versionId: t.version.id, type: type, payload: payload, sentBy: sender, in: db) }
         let claimed = try await store.transaction { db in try await self.claim(id: id, in: db) }
         var delivered = false
         if let claimed { delivered = (try? await attemptDelivery(claimed)) ?? false }

@@ -105,12 +105,18 @@ public struct InstallService: Sendable {
     }
 
     /// The version a tenant may install: the one asked for (if the tenant can see it), else the
-    /// `current` channel's.
+    /// `current` channel's. An app the tenant cannot see (none of its channels is released to the
+    /// tenant) is `not_found` before anything else about it is said, like one that does not exist.
     func installableVersion(tenant: TenantRecord, app slug: String, version: String?, principal: Principal) async throws -> (AppRecord, VersionRecord, Manifest) {
-        try await store.read { db in
-            guard let app = try await registry.app(slug: slug, in: db) else { throw PlatformError.notFound("app \(slug)") }
+        // One answer for an app that does not exist and one the tenant cannot see.
+        let notFound = principal.isAdmin
+            ? PlatformError(.notFound, "not_found", "app \(slug) was not found: no version of it was ever published (`marina publish`)")
+            : PlatformError(.notFound, "not_found", "app \(slug) was not found: no app of that id has a version released to \(tenant.slug) (its developer releases one with `marina deploy`)")
+        return try await store.read { db in
+            guard let app = try await registry.app(slug: slug, in: db) else { throw notFound }
             let channels = try await registry.channels(appId: app.id, in: db)
             let visible = channels.filter { $0.channel == "current" || ($0.channel == "staging" && tenant.staging) }
+            if !principal.isAdmin && visible.isEmpty { throw notFound }
             let record: VersionRecord?
             if let version {
                 let candidate = try await registry.version(appId: app.id, version: version, in: db)
@@ -119,15 +125,26 @@ public struct InstallService: Sendable {
                 if record == nil { throw PlatformError(.notFound, "version_not_found", "\(slug) \(version) is not installable here") }
             } else {
                 guard let current = channels.first(where: { $0.channel == "current" }) else {
-                    if visible.isEmpty { throw PlatformError.notFound("app \(slug)") }
-                    throw PlatformError(.conflict, "no_current_version", "\(slug) has no version on its current channel; name one with --version")
+                    throw try await Self.noCurrentVersion(app, slug: slug, tenant: tenant, staging: visible.first, admin: principal.isAdmin, in: db)
                 }
                 record = try await registry.version(id: current.versionId, in: db)
             }
             guard let record else { throw PlatformError.notFound("app \(slug)") }
-            if !principal.isAdmin && visible.isEmpty { throw PlatformError.notFound("app \(slug)") }
             return (app, record, try Self.manifest(record))
         }
+    }
+
+    /// An app the caller may see, with nothing on `current`: what is wrong, and what to run.
+    static func noCurrentVersion(_ app: AppRecord, slug: String, tenant: TenantRecord, staging: ChannelRecord?, admin: Bool, in db: any SQLDatabase) async throws -> PlatformError {
+        let registry = RegistryRepository()
+        let install = "marina install \(slug) --tenant \(tenant.slug) --version"
+        if let staging, let staged = try await registry.version(id: staging.versionId, in: db) {
+            return PlatformError(.conflict, "no_current_version", "\(slug) has no version on its current channel, only \(staged.version) on staging: install that one by name (`\(install) \(staged.version)`)")
+        }
+        let newest = try await registry.versions(appId: app.id, in: db).compactMap { SemanticVersion($0.version) }.max()?.description ?? "VERSION"
+        let hint = admin ? "make one current with `marina deploy --app \(slug) --version \(newest)`, or install one by name (`\(install) \(newest)`)"
+                         : "its developer makes one current with `marina deploy`"
+        return PlatformError(.conflict, "no_current_version", "\(slug) has published versions (the newest is \(newest)) but none on its current channel, so there is no version to install by default: \(hint)")
     }
 
     static func manifest(_ version: VersionRecord) throws -> Manifest {
@@ -370,19 +387,39 @@ public struct InstallService: Sendable {
             }
         }
         let due = try await store.read { db in try await installs.uninstalledDue(before: now, in: db) }
-        for install in due {
-            let versions = try await store.read { db in try await registry.versions(appId: install.appId, in: db) }
-            for v in versions {
-                let id = InstanceProvisioner.instanceId(tenantId: install.tenantId, appId: install.appId, version: v.version)
-                try? FileManager.default.removeItem(at: dataRoot.appendingPathComponent("data").appendingPathComponent(id))
-            }
-            try await store.transaction { db in
-                var purged = install
-                purged.purgeAfter = nil
-                try await installs.update(purged, in: db)
-            }
-        }
+        for install in due { try await purge(install) }
         return stale.count
+    }
+
+    /// Removes everything an uninstalled install left once its retention has passed: its
+    /// settings and event deliveries (their payloads hold the settings), the app's kv entries and
+    /// the tenant's secret overrides for it, and its instances' data directories. What belongs to
+    /// (tenant, app) rather than to the install — kv, overrides, data — stays when the tenant has
+    /// installed the app again since: it is the new install's now. Audited as `install.purge`.
+    func purge(_ install: InstallRecord) async throws {
+        let kv = PlatformToolRepository(), secrets = SecretRepository()
+        let reinstalled = try await store.transaction { db -> Bool in
+            var purged = install
+            purged.purgeAfter = nil
+            purged.settings = "{}"
+            try await installs.update(purged, in: db)
+            var removed = JSONObject([("event_deliveries", .number(Double(try await installs.deleteDeliveries(installId: install.id, in: db))))])
+            let reinstalled = try await installs.active(tenantId: install.tenantId, appId: install.appId, in: db) != nil
+            if !reinstalled {
+                removed["kv_entries"] = .number(Double(try await kv.kvDeleteAll(tenantId: install.tenantId, appId: install.appId, in: db)))
+                removed["secret_overrides"] = .number(Double(try await secrets.deleteOverrides(appId: install.appId, tenantId: install.tenantId, in: db)))
+            }
+            try await AuditLog.admin(actor: "platform", "install.purge", tenant: try await tenants.find(id: install.tenantId, in: db)?.slug,
+                                     app: try await registry.app(id: install.appId, in: db)?.slug,
+                                     input: ["install": .string(install.id), "removed": .object(removed), "reinstalled": .bool(reinstalled)], store: store, env: env, in: db)
+            return reinstalled
+        }
+        guard !reinstalled else { return }
+        let versions = try await store.read { db in try await registry.versions(appId: install.appId, in: db) }
+        for v in versions {
+            let id = InstanceProvisioner.instanceId(tenantId: install.tenantId, appId: install.appId, version: v.version)
+            try? FileManager.default.removeItem(at: dataRoot.appendingPathComponent("data").appendingPathComponent(id))
+        }
     }
 }
 

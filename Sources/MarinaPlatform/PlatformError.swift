@@ -12,6 +12,7 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
         case tooLarge       // 413
         case unsupportedMediaType // 415
         case unprocessable  // 422
+        case tooManyRequests // 429
         case unavailable    // 503
         case badGateway     // 502: the app answered badly
         case gatewayTimeout // 504: the app did not answer in time

@@ -97,6 +97,9 @@ public struct PlatformTools: Sendable {
             }
             let expires: Int64? = { if case .number(let t)? = args["ttl_s"] { return now + Int64(t) * 1000 }; return nil }()
             try await store.transaction { db in
+                // Expired entries of this (tenant, app) go as it writes (a few at a time); the rest
+                // go by `purgeExpiredKV` on a timer.
+                _ = try await repository.kvPurgeExpired(tenantId: tenantId, appId: appId, now: now, limit: Self.purgeOnWrite, in: db)
                 let count = try await repository.kvCount(tenantId: tenantId, appId: appId, now: now, in: db)
                 let exists = try await repository.kvGet(tenantId: tenantId, appId: appId, key: key, now: now, in: db) != nil
                 guard exists || count < limits.kvKeys else {
@@ -148,6 +151,23 @@ public struct PlatformTools: Sendable {
         default:
             throw ToolGateway.Refusal("unknown_tool", "the platform has no tool \(name)")
         }
+    }
+
+    /// Expired kv entries deleted by each `kv_set`, of its own (tenant, app).
+    static let purgeOnWrite = 100
+
+    /// Deletes expired kv entries of every app, in transactions of at most `batch` rows, until
+    /// none is left or `maxBatches` ran (the next run takes the rest); returns how many it deleted.
+    public func purgeExpiredKV(batch: Int = 1000, maxBatches: Int = 50) async throws -> Int {
+        let repository = self.repository
+        var total = 0
+        for _ in 0..<maxBatches {
+            let now = env.millis
+            let deleted = try await store.transaction { db in try await repository.kvPurgeExpired(now: now, limit: batch, in: db) }
+            total += deleted
+            if deleted < batch { break }
+        }
+        return total
     }
 
     /// A path inside the tenant's area: relative, no `.` or `..` segments (the schema already

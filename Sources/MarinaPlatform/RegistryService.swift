@@ -37,16 +37,23 @@ public struct RegistryService: Sendable {
 
     /// Publishes a version of `slug`. `receive` writes the uploaded bundle into the upload it is
     /// given; `expectedManifestHash` (sent by the CLI) must match the manifest inside the bundle.
-    /// Nothing is stored unless every check passes.
+    /// Nothing is stored unless every check passes: the owner is checked before the upload is
+    /// read, and the bundle is moved into the store only inside the transaction that records its
+    /// version, after that transaction's checks.
     public func publish(_ principal: Principal, app slug: String, expectedManifestHash: String?,
                         receive: (BundleStore.Upload) async throws -> Void) async throws -> VersionView {
         guard principal.role == .developer || principal.isAdmin else {
             throw PlatformError.forbidden("only developers and admins publish apps")
         }
         guard Slug.isValid(slug) else { throw PlatformError.invalid("\"\(slug)\" is not a valid app id", code: "invalid_app") }
+        // App ids are global, so another developer's id is refused as theirs (it cannot be taken);
+        // checked again in the transaction, for an app created meanwhile.
+        if let existing = try await store.read({ db in try await registry.app(slug: slug, in: db) }), !(existing.ownerId == principal.identityId || principal.isAdmin) {
+            throw PlatformError(.forbidden, "not_app_owner", "the app \(slug) belongs to another developer")
+        }
         let upload = try bundles.beginUpload()
-        var committed = false
-        defer { if !committed { upload.discard() } }
+        // Gone once committed (moved into the store); otherwise the refused upload is removed.
+        defer { upload.discard() }
         do {
             try await receive(upload)
         } catch BundleStore.Failure.tooLarge(let limit) {
@@ -83,11 +90,8 @@ public struct RegistryService: Sendable {
         let record = VersionRecord(id: env.id("ver"), appId: "", version: newVersion.description, manifestJson: CanonicalJSON.string(native),
                                    manifestHash: manifestHash, manifestFormat: report.format!.rawValue, bundleHash: bundleHash,
                                    bundleSize: Int64(upload.size), publisherId: principal.identityId, publishedAt: now)
-        // The bundle goes into the content store first: if the process dies before the version
-        // commits, an unreferenced bundle is left for the janitor, never a half version.
-        do { try bundles.commit(upload, hash: bundleHash) } catch { throw PlatformError(.internalError, "bundle_store_failed", "\(error)") }
-        committed = true
         let appId = env.id("app")
+        let bundles = self.bundles
         let stored: VersionRecord = try await store.transaction { db in
             var app = try await registry.lockApp(slug: slug, in: db)
             if app == nil {
@@ -116,6 +120,10 @@ public struct RegistryService: Sendable {
             }
             try await AuditLog.admin(principal, "publish", app: slug, version: version.version,
                                      input: ["bundle": .string(bundleHash), "manifest_hash": .string(manifestHash)], store: store, env: env, in: db)
+            // Last, once every check passed: the bundle goes into the content store before the
+            // version commits, so a process dying in between leaves an unreferenced bundle for the
+            // janitor, never a version without its bundle. (A rename; the app's row is locked.)
+            do { try bundles.commit(upload, hash: bundleHash) } catch { throw PlatformError(.internalError, "bundle_store_failed", "\(error)") }
             return version
         }
         logger.info("published", metadata: ["app": .string(slug), "version": .string(stored.version), "bundle": .string(bundleHash), "by": .string(principal.identityId)])

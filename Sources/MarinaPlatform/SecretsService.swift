@@ -95,13 +95,16 @@ public struct SecretsService: Sendable {
     }
 
     /// Who may touch the secrets of (app, tenant): defaults belong to the app's owner, overrides
-    /// to the tenant's admins; the platform admin may do both. Everyone else gets `not_found`.
+    /// to the tenant's admins; the platform admin may do both. Everyone else gets `not_found`,
+    /// the same answer whether or not the app exists: every refusal that does not depend on the
+    /// app (the tenant, the role) comes before the app is looked up, and an app the caller may not
+    /// see is answered like one that does not exist.
     func target(_ principal: Principal, app slug: String, tenant tenantSlug: String?, reading: Bool = false) async throws -> (AppRecord, TenantRecord?) {
-        guard let app = try await store.read({ db in try await self.registry.app(slug: slug, in: db) }) else { throw PlatformError.notFound("app \(slug)") }
+        let notFound = PlatformError.notFound("app \(slug)")
         guard let tenantSlug else {
-            guard principal.isAdmin || app.ownerId == principal.identityId else {
-                if principal.role.isTenantRole { throw PlatformError.forbidden("tenant identities set overrides: add --tenant") }
-                throw PlatformError.notFound("app \(slug)")
+            if principal.role.isTenantRole { throw PlatformError.forbidden("tenant identities set overrides: add --tenant") }
+            guard let app = try await store.read({ db in try await self.registry.app(slug: slug, in: db) }), principal.isAdmin || app.ownerId == principal.identityId else {
+                throw notFound
             }
             return (app, nil)
         }
@@ -109,6 +112,15 @@ public struct SecretsService: Sendable {
         guard principal.isAdmin || principal.role == .tenantAdmin || (reading && principal.role == .tenantMember) else {
             throw PlatformError.forbidden("only the tenant's admins manage its secrets")
         }
+        let admin = principal.isAdmin
+        guard let app = try await store.read({ db -> AppRecord? in
+            guard let app = try await self.registry.app(slug: slug, in: db) else { return nil }
+            if admin { return app }
+            // The tenant sees the app: it is installed there, or released to the tenant.
+            if try await self.installs.active(tenantId: tenant.id, appId: app.id, in: db) != nil { return app }
+            let channels = try await self.registry.channels(appId: app.id, in: db)
+            return channels.contains { $0.channel == "current" || ($0.channel == "staging" && tenant.staging) } ? app : nil
+        }) else { throw notFound }
         return (app, tenant)
     }
 

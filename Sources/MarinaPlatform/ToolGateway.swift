@@ -42,16 +42,16 @@ public struct ToolGateway: Sendable {
     let secrets: SecretsService?
     let tools: PlatformTools
     let limiter: RateLimiter
+    /// Refused tokens and calls over the rate limit, recorded without letting a caller grow the
+    /// log at will (`serve` runs it as a service, which writes the counts).
+    public let refusals: RefusalTally
     let env: PlatformEnvironment
     /// Runs other apps' tools for `apps_invoke` (nil: that tool is unavailable).
     let dispatcher: Dispatcher?
     /// The egress rules `http_fetch` goes through (nil: that tool is unavailable).
     let egress: EgressProxy?
-    /// The apps on the path of each call `apps_invoke` made, by the request id the called app
-    /// receives (and passes back in `X-Marina-Request-Id` when it calls the platform).
-    let chains = TTLCache<String, [String]>(ttl: 120)
-    /// Chains of calls in flight into each install: an app that does not pass the request id
-    /// back still cannot close a cycle (the longest chain into it is assumed).
+    /// The chains of the `apps_invoke` calls in flight into each install, by the request id the
+    /// called app receives (and passes back in `X-Marina-Request-Id` when it calls the platform).
     let inFlight = InFlightChains()
     public static let maxChain = 8
     let installs = InstallRepository()
@@ -64,20 +64,36 @@ public struct ToolGateway: Sendable {
         self.egress = egress
         (self.store, self.signer, self.audit, self.secrets, self.tools, self.limiter, self.env) = (store, signer, audit, secrets, tools, limiter, env)
         self.dispatcher = dispatcher
+        self.refusals = RefusalTally(audit: audit, env: env)
     }
 
     // MARK: Authentication
 
-    /// The caller of a token, or `invalid_token` (401) saying why; every refusal is audited.
+    /// The caller of a token, or `invalid_token` (401) saying why. Every refusal is audited,
+    /// counted per source and reason (`RefusalTally`): no key is needed to send one.
     public func authenticate(_ authorization: String?) async throws -> Caller {
         do {
             return try await verify(authorization)
         } catch let refusal as TokenRefusal {
-            try await audit.record(AuditEntry(at: env.millis, actor: refusal.actor, tenant: refusal.tenant, app: refusal.app, kind: .appCall, name: "authenticate",
-                                              decision: "deny:invalid_token", status: "invalid_token", input: ["reason": .string(refusal.reason)]))
+            try await refusals.record(AuditEntry(at: env.millis, actor: refusal.actor, tenant: refusal.tenant, app: refusal.app, kind: .appCall, name: "authenticate",
+                                                 decision: "deny:invalid_token", status: "invalid_token", input: ["reason": .string(refusal.reason)]),
+                                      reason: refusal.reason)
             throw PlatformError(.unauthorized, "invalid_token", "the app token is refused: \(refusal.reason)")
         }
     }
+
+    /// Takes a token from the caller's install's and tenant's buckets; when there is none, the
+    /// refusal is audited (counted per install, `RefusalTally`) and false returned. Checked before
+    /// anything else of a call, so that refused calls cost their budget too.
+    func withinRate(_ caller: Caller, kind: AuditKind, requestId: String) async throws -> Bool {
+        guard !limiter.allow(install: caller.install.id, tenant: caller.tenant.id, now: env.now()) else { return true }
+        try await refusals.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                                             version: caller.version.version, kind: kind, name: "(unparsed)", decision: "deny:rate_limited",
+                                             status: "rate_limited", requestId: requestId))
+        return false
+    }
+
+    static let rateLimited = Refusal("rate_limited", "too many calls; slow down and retry")
 
     struct TokenRefusal: Error {
         var reason: String
@@ -129,7 +145,29 @@ public struct ToolGateway: Sendable {
                       scopes: Set(manifest.scopes).intersection(granted), tokenId: claims["jti"]?.stringValue ?? "")
     }
 
+    /// A request whose body is over the endpoint's `limit`: refused with 413 and audited (it
+    /// spends the rate budget like every call, so the records stay bounded).
+    public func refuseOversizedBody(_ caller: Caller, kind: AuditKind, limit: Int, requestId: String) async throws -> Never {
+        if try await withinRate(caller, kind: kind, requestId: requestId) {
+            try await audit.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                                              version: caller.version.version, kind: kind, name: "(unparsed)", decision: "deny:too_large",
+                                              status: "payload_too_large", requestId: requestId, input: ["limit_bytes": .number(Double(limit))]))
+        }
+        throw PlatformError(.tooLarge, "payload_too_large", "the request body is larger than the limit of \(limit) bytes")
+    }
+
     // MARK: Tools
+
+    /// `GET /api/mcp/app-tools`: what this app may call, rate-limited and audited (name `(list)`)
+    /// like every app call.
+    public func listTools(_ caller: Caller, requestId: String) async throws -> JSONValue {
+        guard try await withinRate(caller, kind: .appCall, requestId: requestId) else {
+            throw PlatformError(.tooManyRequests, "rate_limited", "too many calls; slow down and retry")
+        }
+        try await audit.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                                          version: caller.version.version, kind: .appCall, name: "(list)", requestId: requestId))
+        return availableTools(caller)
+    }
 
     /// What this app may call: the platform tools whose scope it holds.
     public func availableTools(_ caller: Caller) -> JSONValue {
@@ -140,6 +178,7 @@ public struct ToolGateway: Sendable {
 
     /// One app → platform tool call, answered in SPEC §4's shape.
     public func call(_ caller: Caller, body: [UInt8], requestId: String, handling: String? = nil) async throws -> JSONValue {
+        guard try await withinRate(caller, kind: .appCall, requestId: requestId) else { return Self.rateLimited.body }
         let started = env.now()
         var toolName = "(unparsed)"
         var input: JSONValue?
@@ -183,7 +222,8 @@ public struct ToolGateway: Sendable {
         }
     }
 
-    /// The gate, in order — unknown tool, scope declared and granted, arguments, rate — then the tool.
+    /// The gate, in order (the rate came first, in `call`) — unknown tool, scope declared and
+    /// granted, arguments — then the tool.
     func run(_ name: String, args: JSONValue, caller: Caller, requestId: String, handling: String?) async throws -> JSONValue {
         guard let tool = tools.descriptor(named: name) else { throw Refusal("unknown_tool", "the platform has no tool \(String(name.prefix(64)))") }
         guard caller.manifest.scopes.contains(tool.scope) else {
@@ -196,9 +236,6 @@ public struct ToolGateway: Sendable {
         guard violations.isEmpty else {
             throw Refusal("invalid_args", "the arguments do not match \(name)'s input schema: " + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
         }
-        guard limiter.allow(install: caller.install.id, tenant: caller.tenant.id, now: env.now()) else {
-            throw Refusal("rate_limited", "too many calls; slow down and retry")
-        }
         return switch name {
         case "apps_invoke": try await invokeApp(caller, args: args, handling: handling)
         case "http_fetch": try await fetch(caller, args: args)
@@ -208,11 +245,12 @@ public struct ToolGateway: Sendable {
 
     /// `apps_invoke`: another app's agent-visible tool in the caller's tenant. The chain of apps
     /// is carried by request id: a call made for the request an app is handling extends that
-    /// request's chain; a cycle or a ninth app is refused.
+    /// request's chain; a cycle or a ninth app is refused. The app sends the id back itself, so
+    /// only an id issued to this very install for a call still in flight counts (`chain(for:)`).
     func invokeApp(_ caller: Caller, args: JSONValue, handling: String?) async throws -> JSONValue {
         guard let dispatcher else { throw Refusal("unknown_tool", "apps_invoke is not available on this platform") }
         let target = args["app"]!.stringValue!, tool = args["tool"]!.stringValue!
-        let chain = handling.flatMap { chains.value($0, now: env.now()) } ?? inFlight.longest(into: caller.install.id) ?? [caller.app.slug]
+        let chain = chain(for: caller, handling: handling)
         guard !chain.contains(target) else {
             throw Refusal("invalid_args", "calling \(target) would make a cycle: " + (chain + [target]).joined(separator: " → "))
         }
@@ -224,7 +262,6 @@ public struct ToolGateway: Sendable {
         }
         guard visible else { throw Refusal("unknown_tool", "\(target) has no agent-visible tool \(tool)") }
         let nested = env.id("req")
-        chains.store(nested, chain + [target], now: env.now())
         let targetInstall = try await dispatcher.target(principal, tenant: caller.tenant.slug, app: target).install.id
         inFlight.add(nested, chain + [target], into: targetInstall)
         defer { inFlight.remove(nested, into: targetInstall) }
@@ -234,6 +271,14 @@ public struct ToolGateway: Sendable {
         } catch let error as PlatformError where error.code != "platform_error" {
             throw Refusal(error.code == "invalid_args" ? "invalid_args" : "platform_error", "\(target).\(tool): \(error.message)")
         }
+    }
+
+    /// The chain a call of `caller` extends: that of the request it says it is handling, when that
+    /// id was issued to this install and its call is still in flight; otherwise — no id, an id of
+    /// another install's call, a finished call's, or one made up, all of which would let an app
+    /// shorten its chain — the longest chain running into the install, else the app alone.
+    func chain(for caller: Caller, handling: String?) -> [String] {
+        handling.flatMap { inFlight.chain($0, into: caller.install.id) } ?? inFlight.longest(into: caller.install.id) ?? [caller.app.slug]
     }
 
     /// `http_fetch`: the platform fetches for the app under the same egress rules as its proxy
@@ -268,11 +313,21 @@ public struct ToolGateway: Sendable {
 
     /// `{"key": "API_KEY"}` → the tenant's override, else the developer's default, else null.
     public func secret(_ caller: Caller, body: [UInt8], requestId: String) async throws -> JSONValue {
+        guard try await withinRate(caller, kind: .secretRead, requestId: requestId) else {
+            throw PlatformError(.tooManyRequests, "rate_limited", "too many calls; slow down and retry")
+        }
+        // A malformed request is refused and audited like a read (name: the key as sent, or `(unparsed)`).
+        func refuse(_ name: String, _ error: PlatformError) async throws -> Never {
+            try await audit.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                                              version: caller.version.version, kind: .secretRead, name: name, decision: "deny:" + error.code,
+                                              status: error.code, requestId: requestId))
+            throw error
+        }
         guard let request = try? JSONParser.parse(body), let key = request["key"]?.stringValue else {
-            throw PlatformError.invalid("the request is {\"key\": \"API_KEY\"}", code: "invalid_args")
+            try await refuse("(unparsed)", PlatformError.invalid("the request is {\"key\": \"API_KEY\"}", code: "invalid_args"))
         }
         guard SecretReference.isValidKey(key) else {
-            throw PlatformError.invalid("\"\(key.prefix(80))\" is not a secret key: ^[A-Z][A-Z0-9_]{0,63}$", code: "invalid_secret_key")
+            try await refuse(key, PlatformError.invalid("\"\(key.prefix(80))\" is not a secret key: ^[A-Z][A-Z0-9_]{0,63}$", code: "invalid_secret_key"))
         }
         guard let secrets else { return ["ok": true, "value": nil] }
         switch try await secrets.resolve(tenant: caller.tenant, app: caller.app, version: caller.version.version, key: key, actor: "app:" + caller.install.id, requestId: requestId) {
@@ -286,6 +341,12 @@ public struct ToolGateway: Sendable {
 final class InFlightChains: Sendable {
     private let chains = Mutex<[String: [String: [String]]]>([:])
     func add(_ id: String, _ chain: [String], into install: String) { chains.withLock { $0[install, default: [:]][id] = chain } }
-    func remove(_ id: String, into install: String) { chains.withLock { $0[install]?[id] = nil } }
+    func remove(_ id: String, into install: String) {
+        chains.withLock { all in
+            all[install]?[id] = nil
+            if all[install]?.isEmpty == true { all[install] = nil }
+        }
+    }
     func longest(into install: String) -> [String]? { chains.withLock { $0[install]?.values.max { $0.count < $1.count } } }
+    func chain(_ id: String, into install: String) -> [String]? { chains.withLock { $0[install]?[id] } }
 }

@@ -116,6 +116,38 @@ public struct AuditRepository: Sendable {
     }
 }
 
+extension AuditRepository {
+    static let textColumns = ["id", "actor", "tenant", "app", "version", "kind", "name", "decision", "status", "request_id", "summary", "prev_hash", "hash"]
+
+    /// SQLite only: record `seq` with its text columns read byte for byte. SQLite stores text
+    /// with a NUL whole but hands it back cut at the NUL; records written before the audit log
+    /// escaped control characters (`AuditText`) may hold one, and only their exact bytes match
+    /// their hash.
+    public func exactRecord(seq: Int64, in db: any SQLDatabase) async throws -> AuditRecord? {
+        let texts = Self.textColumns.map { "CASE WHEN \($0) IS NULL THEN NULL ELSE hex(CAST(\($0) AS BLOB)) END AS \($0)" }.joined(separator: ", ")
+        struct Row: Decodable {
+            var seq: Int64, at: Int64, duration_ms: Int64, cost_micros: Int64
+            var id: String, actor: String, tenant: String?, app: String?, version: String?, kind: String, name: String
+            var decision: String, status: String, request_id: String?, summary: String, prev_hash: String, hash: String
+        }
+        guard let r = try await db.raw(SQLQueryString("SELECT seq, at, duration_ms, cost_micros, \(unsafeRaw: texts) FROM audit_records WHERE seq = \(bind: seq)"))
+            .first(decoding: Row.self) else { return nil }
+        func text(_ hex: String) -> String {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(hex.utf8.count / 2)
+            var high: UInt8?
+            for c in hex.utf8 {
+                let v = c <= UInt8(ascii: "9") ? c &- UInt8(ascii: "0") : c &- UInt8(ascii: "A") &+ 10
+                if let h = high { bytes.append(h << 4 | v); high = nil } else { high = v }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return AuditRecord(seq: r.seq, id: text(r.id), at: r.at, actor: text(r.actor), tenant: r.tenant.map(text), app: r.app.map(text), version: r.version.map(text),
+                           kind: text(r.kind), name: text(r.name), decision: text(r.decision), status: text(r.status), durationMs: r.duration_ms,
+                           requestId: r.request_id.map(text), summary: text(r.summary), costMicros: r.cost_micros, prevHash: text(r.prev_hash), hash: text(r.hash))
+    }
+}
+
 /// The group commit's insert on SQLite: its text is written once per row count and its values
 /// appended as they are. Through SQLKit's builder every commit rebuilt 17 placeholders a row,
 /// the largest serial cost left in the audit log's profile.

@@ -93,6 +93,11 @@ public struct InstallRepository: Sendable {
             .set("delivered_at", to: deliveredAt).where("id", .equal, id).run()
     }
 
+    /// Deletes the event deliveries of an install (their payloads hold its settings); returns how many.
+    public func deleteDeliveries(installId: String, in db: any SQLDatabase) async throws -> Int {
+        try await db.delete(from: "event_deliveries").where("install_id", .equal, installId).returning("id").all().count
+    }
+
     public func insert(_ key: SigningKeyRecord, in db: any SQLDatabase) async throws {
         try await db.insert(key, into: "signing_keys")
     }

@@ -30,6 +30,22 @@ public struct PlatformToolRepository: Sendable {
             .values(SQLBind(tenantId), SQLBind(appId), SQLBind(key), SQLBind(value), SQLBind(expiresAt), SQLBind(now)).run()
     }
 
+    /// Deletes up to `limit` entries that expired at or before `now` — of one (tenant, app), or
+    /// of every one — and returns how many it deleted. Bounded, so that one call never holds the
+    /// writer long (`kv_entries_expiry` finds them).
+    public func kvPurgeExpired(tenantId: String? = nil, appId: String? = nil, now: Int64, limit: Int, in db: any SQLDatabase) async throws -> Int {
+        var scope = SQLQueryString("expires_at IS NOT NULL AND expires_at <= \(bind: now)")
+        if let tenantId, let appId { scope = scope + SQLQueryString(" AND tenant_id = \(bind: tenantId) AND app_id = \(bind: appId)") }
+        let sql = SQLQueryString("DELETE FROM kv_entries WHERE (tenant_id, app_id, key) IN (SELECT tenant_id, app_id, key FROM kv_entries WHERE ")
+            + scope + SQLQueryString(" LIMIT \(bind: Int64(limit))) RETURNING 1 AS deleted")
+        return try await db.raw(sql).all().count
+    }
+
+    /// Deletes every entry of (tenant, app) — an uninstall's retention has passed; returns how many.
+    public func kvDeleteAll(tenantId: String, appId: String, in db: any SQLDatabase) async throws -> Int {
+        try await db.delete(from: "kv_entries").where("tenant_id", .equal, tenantId).where("app_id", .equal, appId).returning("app_id").all().count
+    }
+
     public func kvDelete(tenantId: String, appId: String, key: String, now: Int64, in db: any SQLDatabase) async throws -> Bool {
         let existed = try await kvGet(tenantId: tenantId, appId: appId, key: key, now: now, in: db) != nil
         try await db.delete(from: "kv_entries").where("tenant_id", .equal, tenantId).where("app_id", .equal, appId).where("key", .equal, key).run()

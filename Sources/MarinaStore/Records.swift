@@ -152,10 +152,12 @@ public struct EventDeliveryRecord: Codable, Sendable, Equatable {
     public var lastError: String?
     public var createdAt: Int64
     public var deliveredAt: Int64?
+    /// The identity that sent the event through the events route; nil: the platform itself.
+    public var sentBy: String?
     public init(id: String, installId: String, versionId: String, type: String, payload: String, state: String, attempts: Int64, nextAttemptAt: Int64,
-                lastError: String?, createdAt: Int64, deliveredAt: Int64?) {
+                lastError: String?, createdAt: Int64, deliveredAt: Int64?, sentBy: String? = nil) {
         (self.id, self.installId, self.versionId, self.type, self.payload, self.state) = (id, installId, versionId, type, payload, state)
-        (self.attempts, self.nextAttemptAt, self.lastError, self.createdAt, self.deliveredAt) = (attempts, nextAttemptAt, lastError, createdAt, deliveredAt)
+        (self.attempts, self.nextAttemptAt, self.lastError, self.createdAt, self.deliveredAt, self.sentBy) = (attempts, nextAttemptAt, lastError, createdAt, deliveredAt, sentBy)
     }
 }
 

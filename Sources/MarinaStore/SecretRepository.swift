@@ -80,6 +80,11 @@ public struct SecretRepository: Sendable {
         return !updated.isEmpty
     }
 
+    /// Deletes a tenant's overrides of an app; returns how many.
+    public func deleteOverrides(appId: String, tenantId: String, in db: any SQLDatabase) async throws -> Int {
+        try await db.delete(from: "secrets").where("app_id", .equal, appId).where("tenant_id", .equal, tenantId).returning("app_id").all().count
+    }
+
     public func delete(id: String, in db: any SQLDatabase) async throws {
         try await db.delete(from: "secrets").where("id", .equal, id).run()
     }

@@ -28,6 +28,30 @@ import Testing
         #expect(result.stderr.contains("is `marina serve` running?"))
     }
 
+    /// Installing an app that is published but has nothing on `current` says so, and what to run;
+    /// to a tenant's admin, for whom it is not released, it stays "not found", like any app id.
+    @Test func installingAnAppWithNoCurrentVersionSaysWhatToRun() throws {
+        let dir = try CLI.temporaryDirectory()
+        let serve = try ServeProcess(data: dir.appendingPathComponent(".marina"))
+        defer { serve.stop() }
+        #expect(try CLI.run(["publish", CLI.root.appendingPathComponent("examples/hello-python").path], in: dir).status == 0)
+        #expect(try CLI.run(["publish", try exampleApp(version: "1.1.0", in: dir).path], in: dir).status == 0)
+        #expect(try CLI.run(["tenants", "create", "acme"], in: dir).status == 0)
+        let installed = try CLI.run(["install", "hello-python", "--tenant", "acme"], in: dir)
+        #expect(installed.status == 1)
+        #expect(installed.stderr.contains("no_current_version") && installed.stderr.contains("none on its current channel"), "\(installed.stderr)")
+        #expect(installed.stderr.contains("marina deploy --app hello-python --version 1.1.0"), "\(installed.stderr)")
+        #expect(installed.stderr.contains("marina install hello-python --tenant acme --version 1.1.0"), "\(installed.stderr)")
+        #expect(!installed.stderr.contains("was not found"))
+
+        let key = try CLI.run(["keys", "create", "--role", "tenant_admin", "--tenant", "acme", "--json"], in: dir)
+        let tenantKey = try #require((try JSONSerialization.jsonObject(with: Data(key.stdout.utf8)) as? [String: Any])?["key"] as? String, "\(key.stdout) \(key.stderr)")
+        let hidden = try CLI.run(["install", "hello-python", "--tenant", "acme", "--api-key", tenantKey], in: dir)
+        let missing = try CLI.run(["install", "no-such-app", "--tenant", "acme", "--api-key", tenantKey], in: dir)
+        #expect(hidden.status == 1 && hidden.stderr.contains("marina deploy"), "\(hidden.stderr)")
+        #expect(hidden.stderr.replacingOccurrences(of: "hello-python", with: "APP") == missing.stderr.replacingOccurrences(of: "no-such-app", with: "APP"))
+    }
+
     @Test func publishListRefuseALowerVersionDeployAndRollBack() throws {
         let dir = try CLI.temporaryDirectory()
         let serve = try ServeProcess(data: dir.appendingPathComponent(".marina"))

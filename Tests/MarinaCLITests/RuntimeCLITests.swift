@@ -90,6 +90,32 @@ import Testing
         #expect((inner?["message"] as? String)?.contains("probe-a → probe-b → probe-a") == true, "\(around)")
     }
 
+    /// The request id an app sends back only extends a chain issued to that app for a call still
+    /// in flight: the id of another app's finished call (whose chain is short) does not reset it.
+    @Test func anAppCannotShortenItsChainWithAnotherCallsRequestId() throws {
+        let p = try Platform()
+        defer { p.serve.stop() }
+        for id in ["probe-a", "probe-b", "probe-c"] {
+            try p.ship(try ProbeApp.make(id: id, scopes: ["apps.invoke"], in: p.dir), id: id)
+        }
+        try p.run(["tenants", "create", "acme"])
+        for id in ["probe-a", "probe-b", "probe-c"] { #expect(try p.run(["install", id, "--tenant", "acme", "--grant-all"]).status == 0) }
+        func reply(_ r: CLI.Result) -> [String: Any] { p.object(r)["reply"] as? [String: Any] ?? [:] }
+        // b → c: c learns the request id of that call (chain b → c), and echoes it.
+        let first = reply(try p.invoke("probe-b", "callback", tenant: "acme",
+                                       #"{"tool": "apps_invoke", "args": {"app": "probe-c", "tool": "echo", "args": {"text": "x"}}}"#))
+        let issued = try #require(((first["result"] as? [String: Any])?["request_id"] as? String), "\(first)")
+        // a → b → a, with b claiming to handle that other request: still the cycle it is.
+        for claimed in [issued, "req_made_up"] {
+            let around = reply(try p.invoke("probe-a", "callback", tenant: "acme", """
+                {"tool": "apps_invoke", "args": {"app": "probe-b", "tool": "callback", "args": {"tool": "apps_invoke", "as_request": "\(claimed)", "args": {"app": "probe-a", "tool": "echo", "args": {"text": "y"}}}}}
+                """))
+            let inner = ((around["result"] as? [String: Any])?["reply"] as? [String: Any])
+            #expect(inner?["ok"] as? Bool == false, "\(claimed): \(around)")
+            #expect(((inner?["error"] as? [String: Any])?["message"] as? String)?.contains("probe-a → probe-b → probe-a") == true, "\(claimed): \(around)")
+        }
+    }
+
     /// Every process's command line on this host.
     static func commandLines() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in

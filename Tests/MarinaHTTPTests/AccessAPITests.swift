@@ -90,7 +90,9 @@ import Testing
         try await h.test { client in
             #expect(try await client.call(.get, "/healthz", key: nil).json == ["status": "ok"])
             #expect(try await client.call(.get, "/readyz", key: nil).json == ["status": "ready"])
-            #expect(try await client.call(.get, "/metrics", key: nil).status == .ok)
+            // Metrics need the platform admin's key (MetricsAccessTests).
+            #expect(try await client.call(.get, "/metrics", key: nil).status == .unauthorized)
+            #expect(try await client.call(.get, "/metrics", key: h.adminKey).status == .ok)
             let unknown = try await client.call(.get, "/api/v1/no-such-thing", key: h.adminKey)
             #expect(unknown.status == .notFound && unknown.errorCode == "not_found")
             let badJSON = try await client.execute(uri: "/api/v1/tenants", method: .post, headers: auth(h.adminKey, [.contentType: "application/json"]), body: ByteBuffer(string: "{nope"))

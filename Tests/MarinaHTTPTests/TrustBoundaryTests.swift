@@ -95,7 +95,9 @@ import Testing
             let denials = try await Self.records(client, h.adminKey, "&decision=deny:no_scope")
             #expect(Set(denials.compactMap { $0["name"]?.stringValue }) == ["files_read", "mail_send"])
             #expect(denials.allSatisfy { $0["kind"] == "app_call" && $0["tenant"] == "acme" && $0["app"] == "notes" })
-            #expect(try await Self.records(client, h.adminKey, "&kind=app_call&decision=allow").count == 4)
+            // Four tool calls, and the listing (recorded as `(list)`).
+            #expect(try await Self.records(client, h.adminKey, "&kind=app_call&decision=allow").compactMap { $0["name"]?.stringValue }.sorted()
+                    == ["(list)", "kv_get", "kv_get", "kv_list", "kv_set"])
         }
     }
 
@@ -129,8 +131,15 @@ import Testing
                 #expect(response.status == .unauthorized, "\(name)")
                 #expect(response.errorCode == "invalid_token", "\(name)")
             }
+            // Each refusal is recorded: the first of each source and reason at once, the others
+            // of the window as a count (`repeated`) once it is written.
+            await h.services.gateway!.refusals.flush(all: true)
             let refused = try await Self.records(client, h.adminKey, "&decision=deny:invalid_token")
-            #expect(refused.count == bad.count)
+            let counted = refused.map { record -> Int in
+                let summary = (try? JSONParser.parse(Array((record["summary"]?.stringValue ?? "").utf8))) ?? .null
+                return summary["repeated"]?.numberValue.map { Int($0) } ?? 1
+            }
+            #expect(counted.reduce(0, +) == bad.count, "\(refused)")
 
             // Uninstalling revokes the install's tokens at once.
             try await client.call(.delete, "/api/v1/tenants/acme/installs/notes", key: h.adminKey)
@@ -147,6 +156,9 @@ import Testing
             let token = try await Self.appToken(h, tenant: "acme", app: "notes")
             let decisions = try await (0..<5).asyncMap { _ in try await Self.tool(client, token, "kv_list").json["error"]?["decision"]?.stringValue ?? "ok" }
             #expect(decisions == ["ok", "ok", "ok", "rate_limited", "rate_limited"])
+            // The first refusal of the window is recorded at once, the second counted.
+            #expect(try await Self.records(client, h.adminKey, "&decision=deny:rate_limited").count == 1)
+            await h.services.gateway!.refusals.flush(all: true)
             #expect(try await Self.records(client, h.adminKey, "&decision=deny:rate_limited").count == 2)
         }
     }
@@ -268,8 +280,9 @@ import Testing
             #expect(try await Self.records(client, h.adminKey, "&kind=secret_read&status=decrypt_failed").count == 1)
 
             // Every read is audited by name, never by value; no response and no row holds a value.
+            // (Five reads, and the refused one of a malformed key.)
             let reads = try await Self.records(client, h.adminKey, "&kind=secret_read")
-            #expect(reads.count == 5)
+            #expect(reads.count == 6 && reads.filter { $0["decision"] == "deny:invalid_secret_key" }.count == 1)
             let export = String(buffer: try await client.call(.get, "/api/v1/audit/export", key: h.adminKey).body)
             let rows = try await h.services.store.read { db in
                 struct Secret: Decodable { var key_name: String; var description: String; var nonce: String; var ciphertext: String }

@@ -363,7 +363,8 @@ def test_files_of_a_tenant_are_invisible_to_another(tour, in_a, in_b):
 def test_audit_shows_each_call_and_each_refusal(tour, in_a, in_b):
     calls_a = [r for r in tour.audit(A, "--kind", "app_call") if r["app"] == "platform-tour"]
     allowed = {r["name"] for r in calls_a if (r["decision"], r["status"]) == ("allow", "ok")}
-    expected = set(SCOPE_OF) - ({"http_fetch"} if not tour.can_fetch else set())
+    # Every tool, and the listing (`ctx.tools.list()`, audited as `(list)` like every app call).
+    expected = set(SCOPE_OF) - ({"http_fetch"} if not tour.can_fetch else set()) | {"(list)"}
     assert allowed == expected, allowed
     assert all(r["tenant"] == A and r["version"] == "1.0.0" for r in calls_a)
     if tour.can_fetch:
@@ -381,4 +382,4 @@ def test_audit_shows_each_call_and_each_refusal(tour, in_a, in_b):
     first = [t for t, s in SCOPE_OF.items() if s != "kv.read"]
     second = [t for t, s in SCOPE_OF.items() if s not in ("kv.read", "files.read")]
     assert sorted(denied) == sorted(first + ["files_write"] + second)
-    assert {r["name"] for r in calls_b if r["decision"] == "allow"} == {"kv_get", "kv_list", "files_list"}
+    assert {r["name"] for r in calls_b if r["decision"] == "allow"} == {"kv_get", "kv_list", "files_list", "(list)"}

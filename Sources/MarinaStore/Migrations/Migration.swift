@@ -40,7 +40,7 @@ public struct Migration: Sendable {
 
 extension Store {
     /// Every migration, in order. Append only.
-    public static let migrations: [Migration] = [Migration0001.registry, Migration0002.runtime, Migration0003.trust, Migration0004.mailDelivery]
+    public static let migrations: [Migration] = [Migration0001.registry, Migration0002.runtime, Migration0003.trust, Migration0004.mailDelivery, Migration0005.eventSender, Migration0006.kvExpiry]
 
     /// Brings the schema up to date, once, even when several `serve` processes start together.
     public func migrate(_ migrations: [Migration] = Store.migrations) async throws {

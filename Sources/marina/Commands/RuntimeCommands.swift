@@ -100,7 +100,7 @@ struct InvokeCommand: AsyncParsableCommand {
 }
 
 struct EventCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "event", abstract: "Send an event (install, inbound, schedule.NAME, webhook.NAME, …) to an installed app.")
+    static let configuration = CommandConfiguration(commandName: "event", abstract: "Send an event (inbound, user_added, schedule.NAME, webhook.NAME) to an installed app; install and uninstall are sent by the platform only.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The app.") var app: String
     @Argument(help: "The event type.") var type: String

@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("sqlite-synchronous"), help: "When SQLite waits for the disk: full (an fsync at every commit; nothing acknowledged is lost, even to a power cut) or normal (an fsync only at checkpoints, which run in the background every quarter second: survives a crash of serve, but about the last quarter second of acknowledged writes, audit records included, may be lost to a power cut or kernel crash). SQLite only.")
     var sqliteSynchronous: String = SQLiteSynchronous.full.rawValue
 
+    @Option(name: .customLong("metrics-listen"), help: "Also serve /metrics WITHOUT a key on this loopback address, HOST:PORT (127.0.0.1, ::1 or localhost), for a local Prometheus. On the main address /metrics needs the admin's API key.")
+    var metricsListen: String?
+
     @Option(name: .customLong("public-url"), help: "The URL apps and users reach this platform at (default http://LISTEN).")
     var publicURL: String?
 
@@ -99,6 +102,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
         guard let (host, port) = Self.parseListen(listen) else { throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:7070") }
         guard maxBundleMB > 0 else { throw ValidationError("--max-bundle-mb must be positive") }
+        let metricsAddress = try metricsListen.map { text -> (String, Int) in
+            guard let (host, port) = Self.parseListen(text) else { throw ValidationError("--metrics-listen takes HOST:PORT, e.g. 127.0.0.1:9464") }
+            guard Self.isLoopback(host) else {
+                throw ValidationError("--metrics-listen serves metrics without a key, so it takes a loopback address (127.0.0.1, ::1, localhost), not \(host)")
+            }
+            return (host, port)
+        }
         guard let synchronous = SQLiteSynchronous(rawValue: sqliteSynchronous) else {
             throw ValidationError("--sqlite-synchronous takes full or normal, not \(sqliteSynchronous)")
         }
@@ -220,9 +230,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let operatorToolsFile {
             do { operatorTools = try Self.loadOperatorTools(operatorToolsFile, catalog: catalog, data: dataDirectory) } catch { Output.exit(with: .failed("\(error)")) }
         }
-        services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store, env: env, operatorTools: operatorTools),
-                                       limiter: RateLimiter(.init(perInstall: (rateInstall * 2, rateInstall), perTenant: (rateTenant * 2, rateTenant))),
-                                       dispatcher: dispatcher, egress: egressProxy, env: env)
+        let platformTools = PlatformTools(store: store, env: env, operatorTools: operatorTools)
+        let gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: platformTools,
+                                  limiter: RateLimiter(.init(perInstall: (rateInstall * 2, rateInstall), perTenant: (rateTenant * 2, rateTenant))),
+                                  dispatcher: dispatcher, egress: egressProxy, env: env)
+        services.gateway = gateway
         services.jwks = { await signer.jwks() }
         services.keys = KeyRotationService(store: store, signer: signer, vault: vault, tenants: tenants, env: env) { try await masterKey.rotate(vault) }
         if let key = try await access.bootstrapAdmin() {
@@ -249,8 +261,15 @@ struct ServeCommand: AsyncParsableCommand {
         )
         let janitor = BundleJanitor(registry: services.registry, logger: logger)
         let reaper = InstallReaper(installs: installs, grace: TimeInterval(reaperGrace), logger: logger)
-        var running: [any Service] = [supervisor, events, app, janitor, reaper]
+        var running: [any Service] = [supervisor, events, app, janitor, reaper, KVPurger(tools: platformTools, logger: logger), gateway.refusals]
         if let parentPid { running.append(ParentWatch(pid: parentPid, logger: logger)) }
+        if let (metricsHost, metricsPort) = metricsAddress {
+            running.append(Application(router: APIRouter.metricsOnly(registryOfMetrics),
+                                       configuration: .init(address: .hostname(metricsHost, port: metricsPort), serverName: "marina-metrics"),
+                                       onServerRunning: { channel in
+                                           logger.notice("serving /metrics without a key", metadata: ["url": .string("http://\(metricsHost):\(channel.localAddress?.port ?? metricsPort)/metrics")])
+                                       }, logger: logger))
+        }
         if let smtp {
             running.append(MailDrainer(store: store, client: smtp, audit: audit, env: env, configuration: .init(sender: smtpFrom), logger: logger))
         } else {
@@ -280,6 +299,14 @@ struct ServeCommand: AsyncParsableCommand {
             try MasterKeyFile.create(file, bytes: LocalMasterKey.generate())
         }
         return OperatorTools(tools: tools, key: Array(try MasterKeyFile.load(file).rawBytes))
+    }
+
+    /// Whether `host` names this machine's loopback only.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare == "localhost" || bare == "::1" { return true }
+        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     static func parseListen(_ text: String) -> (String, Int)? {

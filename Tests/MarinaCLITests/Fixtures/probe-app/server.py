@@ -114,10 +114,14 @@ class Handler(BaseHTTPRequestHandler):
                 "token_file": open(os.environ["MARINA_APP_TOKEN_FILE"]).read()[:48] if os.environ.get("MARINA_APP_TOKEN_FILE") else None,
             })
         if tool == "callback":
-            # The app calling the platform back at MARINA_URL with its app token, without a proxy.
+            # The app calling the platform back at MARINA_URL with its app token, without a proxy;
+            # "as_request" names the request it claims to be handling (X-Marina-Request-Id).
             import urllib.request
-            request = urllib.request.Request(os.environ["MARINA_URL"] + "/api/mcp/app-tools", data=json.dumps(args).encode(), method="POST",
-                                             headers={"Authorization": "Bearer " + os.environ["MARINA_APP_TOKEN"], "Content-Type": "application/json"})
+            headers = {"Authorization": "Bearer " + os.environ["MARINA_APP_TOKEN"], "Content-Type": "application/json"}
+            as_request = args.pop("as_request", None)
+            if as_request:
+                headers["X-Marina-Request-Id"] = as_request
+            request = urllib.request.Request(os.environ["MARINA_URL"] + "/api/mcp/app-tools", data=json.dumps(args).encode(), method="POST", headers=headers)
             opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
             try:
                 with opener.open(request, timeout=10) as response:
