@@ -21,7 +21,7 @@ def test_every_fixture_file_has_an_expectation():
         for name in os.listdir(os.path.join(FIXTURES, directory)):
             on_disk.add(f"{directory}/{name}")
     assert on_disk == {f["file"] for f in FIXTURE_LIST}
-    assert len(FIXTURE_LIST) == 143
+    assert len(FIXTURE_LIST) == 146
 
 
 @pytest.mark.parametrize("fixture", FIXTURE_LIST, ids=[f["file"] for f in FIXTURE_LIST])

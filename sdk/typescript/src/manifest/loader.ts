@@ -99,7 +99,7 @@ export function loadManifest(bytes: Uint8Array, options: LoadOptions = {}): Mani
     if (e instanceof DocumentError) return { format: null, diagnostics: [e.diagnostic], valid: false };
     throw e;
   }
-  return loadManifestDocument(document, options.context);
+  return loadManifestDocument(document, options.context, options.limits ?? defaultLimits);
 }
 
 export function loadManifestText(text: string, options: LoadOptions = {}): ManifestReport {
@@ -126,8 +126,15 @@ function detect(root: JSONObject): ManifestFormat | ManifestDiagnostic {
   return { code: 'missing_field', path: '/apiVersion', message: '"apiVersion" is required (apiVersion: marina/v1)' };
 }
 
-/** Validates a document tree and, when valid, builds its native form and hash. */
-export function loadManifestDocument(document: JSONValue, context: ValidationContext = { catalog: ScopeCatalog.default }): ManifestReport {
+/**
+ * Validates a document tree and, when valid, builds its native form and hash (refused when its
+ * canonical JSON would exceed `limits.maxCanonicalBytes`).
+ */
+export function loadManifestDocument(
+  document: JSONValue,
+  context: ValidationContext = { catalog: ScopeCatalog.default },
+  limits: DocumentLimits = defaultLimits,
+): ManifestReport {
   if (!(document instanceof Map)) {
     return { format: null, diagnostics: [{ code: 'invalid_type', path: '', message: `a manifest is an object (a mapping), not ${typeName(document)}` }], valid: false };
   }
@@ -167,7 +174,7 @@ export function loadManifestDocument(document: JSONValue, context: ValidationCon
     }
   }
   if (!diagnostics.isEmpty) return { format, diagnostics: diagnostics.items, valid: false };
-  return finish(nativeTree, format);
+  return finish(nativeTree, format, limits);
 }
 
 /** Integer fields the reference reads into a 64-bit `Int` without an upper bound of their own. */
@@ -178,8 +185,19 @@ function int64Problem(native: JSONValue): boolean {
   return tooBig(member(member(member(native, 'billing'), 'platform_fee'), 'trial_days'));
 }
 
-function finish(tree: JSONValue, format: ManifestFormat): ManifestReport {
+function finish(tree: JSONValue, format: ManifestFormat, limits: DocumentLimits): ManifestReport {
   const native = normalize(tree, nativeRootShape);
+  const canonical = canonicalJSON(native);
+  // The stored and hashed form is bounded whatever the input did to get there.
+  if (Buffer.byteLength(canonical, 'utf8') > limits.maxCanonicalBytes) {
+    return {
+      format,
+      diagnostics: [
+        { code: 'document_too_large', path: '', message: `the manifest's canonical form (marina/v1, defaults filled in) is over ${limits.maxCanonicalBytes} bytes` },
+      ],
+      valid: false,
+    };
+  }
   if (int64Problem(native)) {
     return {
       format,
@@ -187,7 +205,6 @@ function finish(tree: JSONValue, format: ManifestFormat): ManifestReport {
       valid: false,
     };
   }
-  const canonical = canonicalJSON(native);
   return {
     format,
     diagnostics: [],
