@@ -12,6 +12,8 @@ public struct ManifestReport: Sendable {
     public var canonicalJSON: String?
     /// `sha256:<hex>` of `canonicalJSON`.
     public var hash: String?
+    /// What the importer did that the author should know (a valid imported manifest only).
+    public var notes: [ManifestNote] = []
 
     public var isValid: Bool { diagnostics.isEmpty && manifest != nil }
 }
@@ -97,7 +99,15 @@ public enum ManifestLoader {
             }
         }
         guard diagnostics.isEmpty else { return ManifestReport(format: format, diagnostics: diagnostics.items) }
-        return finish(nativeTree, format: format, limits: limits)
+        var report = finish(nativeTree, format: format, limits: limits)
+        if report.isValid {
+            switch format {
+            case .native: break
+            case .linkworld: report.notes = LinkworldFormat.notes(document)
+            case .openSail: report.notes = OpenSailFormat.notes(document)
+            }
+        }
+        return report
     }
 
     private static func finish(_ tree: JSONValue, format: ManifestFormat, limits: DocumentLimits) -> ManifestReport {

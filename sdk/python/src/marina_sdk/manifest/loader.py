@@ -39,6 +39,8 @@ class ManifestReport:
     native: Any = None
     canonical_json: Optional[str] = None
     hash: Optional[str] = None
+    #: What the importer did that the author should know (a valid imported manifest only).
+    notes: List[E.Note] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -47,7 +49,7 @@ class ManifestReport:
     def to_json(self) -> dict:
         return {"valid": self.valid, "format": self.format,
                 "errors": [{"code": d.code, "path": d.path, "message": d.message} for d in self.diagnostics],
-                "hash": self.hash}
+                "hash": self.hash, "notes": [n.to_json() for n in self.notes]}
 
 
 def parse_document(data: bytes, file_name: Optional[str] = None, limits: DocumentLimits = DEFAULT_LIMITS) -> Any:
@@ -160,7 +162,10 @@ def load_document(document: Any, catalog: ScopeCatalog = DEFAULT_CATALOG, limits
             diagnostics.add(d.code, provenance.source(jp.parse(d.path) or ()), "after conversion to marina/v1: " + d.message)
     if diagnostics:
         return ManifestReport(fmt, diagnostics.items)
-    return _finish(tree, fmt, limits)
+    report = _finish(tree, fmt, limits)
+    if report.valid:
+        report.notes = linkworld.notes(document) if fmt == LINKWORLD else opensail.notes(document) if fmt == OPENSAIL else []
+    return report
 
 
 def _int_fields_fit(value: Any, path: tuple) -> bool:
