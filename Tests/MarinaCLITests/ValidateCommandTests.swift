@@ -14,7 +14,8 @@ import Testing
         let r = try CLI.run(["validate", "--json", spec])
         #expect(r.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["valid", "format", "hash", "errors"])
+        #expect(Set(object.keys) == ["valid", "format", "hash", "errors", "notes"])
+        #expect((object["notes"] as? [Any])?.isEmpty == true)
         #expect(object["valid"] as? Bool == true)
         #expect(object["format"] as? String == "marina/v1")
         #expect((object["hash"] as? String)?.range(of: "^sha256:[0-9a-f]{64}$", options: .regularExpression) != nil)
@@ -73,6 +74,32 @@ import Testing
         #expect(b.status == 0)
         let hash = { (s: String) in s.firstMatch(of: /sha256:[0-9a-f]{64}/).map { String($0.output) } }
         #expect(hash(a.stdout) != nil && hash(a.stdout) == hash(b.stdout))
+    }
+
+    /// OpenSail's own example sets PORT in a container's env: the import takes it as the app's
+    /// port and says so.
+    @Test func conversionNotesArePrintedAfterTheVerdict() throws {
+        let dir = try CLI.temporaryDirectory()
+        let manifest = """
+        {"manifest_schema_version": "2025-02", "app": {"id": "com.example.web", "name": "Web", "slug": "web-app", "version": "1.0.0"},
+         "compatibility": {"studio": {"min": "3.0.0"}, "manifest_schema": "2025-02", "runtime_api": "^1.0"},
+         "surfaces": [], "state": {"model": "stateless"}, "listing": {"visibility": "public"},
+         "billing": {"ai_compute": {"payer": "creator"}, "general_compute": {"payer": "platform"}, "platform_fee": {"model": "free"}},
+         "compute": {"containers": [{"name": "web", "image": "acme/web:1", "primary": true, "env": {"PORT": "3000"}}]}}
+        """
+        try manifest.write(to: dir.appendingPathComponent("app.manifest.json"), atomically: true, encoding: .utf8)
+        let r = try CLI.run(["validate", dir.path])
+        #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("valid opensail/2025-02 manifest: web-app 1.0.0 sha256:") == true)
+        #expect(lines.dropFirst().first == "note: /compute/containers/0/env/PORT: PORT is the platform's to set: runtime.port is 3000, and the platform sets PORT=3000 for the app [port_from_env]")
+        let json = try CLI.run(["validate", "--json", dir.path])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let notes = try #require(object["notes"] as? [[String: String]])
+        #expect(notes.map { $0["code"]! + " " + $0["path"]! } == ["port_from_env /compute/containers/0/env/PORT"])
+        let converted = try CLI.run(["manifest", "convert", dir.path])
+        #expect(converted.stdout.contains("port: 3000"))
+        #expect(converted.stderr.contains("note: /compute/containers/0/env/PORT"))
     }
 
     @Test func anOperatorScopeCatalogIsHonoured() throws {

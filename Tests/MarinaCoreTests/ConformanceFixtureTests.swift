@@ -14,6 +14,8 @@ import Testing
             var format: String?
             var hash: String?
             var errors: [Problem]?
+            /// Conversion notes as (code, path) pairs; none when absent.
+            var notes: [Problem]?
         }
         var fixtures: [Fixture]
         var equivalent: [[String]]
@@ -61,6 +63,8 @@ import Testing
             let wanted = Set(expected.errors ?? [])
             #expect(actual == wanted, "unexpected: \(actual.subtracting(wanted).map { "\($0.code) \($0.path)" }), missing: \(wanted.subtracting(actual).map { "\($0.code) \($0.path)" }); messages: \(report.diagnostics.map(\.description))")
         }
+        let notes = Set(report.notes.map { Expectations.Problem(code: $0.code.rawValue, path: $0.path) })
+        #expect(notes == Set(expected.notes ?? []), "notes: \(report.notes.map(\.description))")
     }
 
     @Test func equivalentManifestsHashTheSame() throws {

@@ -118,6 +118,26 @@ import Testing
         #expect(Self.schemaError(["$defs": ["unused": ["pattern": "["]]]) != nil)
     }
 
+    /// Backreferences and lookaround need a backtracking matcher, which a hostile pattern turns
+    /// into minutes of work per value: they are refused when the schema is compiled.
+    @Test func aPatternThatNeedsBacktrackingIsASchemaError() throws {
+        for source in ["^(a)\\1$", "(?<x>a)\\k<x>", "^(?=a)", "a(?!b)", "(?<=a)b"] {
+            let error = try #require(Self.schemaError(["properties": ["code": ["pattern": .string(source)]]]), "\(source)")
+            #expect(error.path == "/properties/code/pattern")
+            #expect(error.message.contains("backtracking"), "\(error.message)")
+        }
+    }
+
+    /// `^(a+)+$` on 20 characters took 68 s with a backtracking matcher and stalled the server's
+    /// event loop; now it answers in steps linear in the string (the time limit only guards
+    /// against a hang).
+    @Test(.timeLimit(.minutes(1))) func aNestedQuantifierAnswersOnALongString() throws {
+        let validator = try JSONSchemaValidator(schema: ["type": "string", "pattern": "^(a+)+$"])
+        #expect(validator.validate(.string(String(repeating: "a", count: 30) + "!")).map(\.keyword) == ["pattern"])
+        #expect(validator.validate(.string(String(repeating: "a", count: 100_000) + "!")).map(\.keyword) == ["pattern"])
+        #expect(validator.isValid(.string(String(repeating: "a", count: 100_000))))
+    }
+
     @Test func anUnresolvedReferenceIsASchemaError() throws {
         let error = try #require(Self.schemaError(["properties": ["a": ["$ref": "#/$defs/missing"]]]))
         #expect(error.path == "/properties/a/$ref")

@@ -13,6 +13,51 @@ public enum CanonicalJSON {
 
     public static func bytes(_ value: JSONValue) -> [UInt8] { Array(string(value).utf8) }
 
+    /// The length in bytes of `string(value)`, counted without building it; the count stops
+    /// (returning a number above `limit`) as soon as it passes `limit`.
+    public static func byteCount(_ value: JSONValue, limit: Int = .max) -> Int {
+        var total = 0
+        count(value, &total, limit)
+        return total
+    }
+
+    private static func count(_ value: JSONValue, _ total: inout Int, _ limit: Int) {
+        guard total <= limit else { return }
+        switch value {
+        case .null: total += 4
+        case .bool(let b): total += b ? 4 : 5
+        case .number(let n): total += formatNumber(n).utf8.count
+        case .string(let s): total += stringByteCount(s)
+        case .array(let items):
+            total += 2 + max(0, items.count - 1)
+            for item in items {
+                count(item, &total, limit)
+                if total > limit { return }
+            }
+        case .object(let object):
+            total += 2 + max(0, object.count - 1)
+            for (key, item) in object.pairs {
+                total += stringByteCount(key) + 1
+                count(item, &total, limit)
+                if total > limit { return }
+            }
+        }
+    }
+
+    /// Bytes of a string as `writeString` writes it: quotes, and escapes for `"`, `\` and control
+    /// characters.
+    private static func stringByteCount(_ s: String) -> Int {
+        var n = 2
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x08, 0x0C, 0x0A, 0x0D, 0x09: n += 2
+            case 0..<0x20: n += 6
+            default: n += 1
+            }
+        }
+        return n
+    }
+
     /// `sha256:<64 hex digits>` of the canonical bytes.
     public static func hash(_ value: JSONValue) -> String {
         "sha256:" + hexSHA256(bytes(value))

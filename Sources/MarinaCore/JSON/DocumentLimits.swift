@@ -7,11 +7,23 @@ public struct DocumentLimits: Sendable {
     public var maxDepth: Int
     /// Most nodes a document may expand to (YAML aliases count once per use).
     public var maxNodes: Int
+    /// Most bytes of text (the UTF-8 of every string value and mapping key) a YAML document may
+    /// expand to, an alias counting its anchored value's text every time it is used. Counting
+    /// nodes alone lets a short document alias a long string 100,000 times. Without aliases a
+    /// document cannot come near this (an escape such as `\L` gives at most 1.5 bytes per byte
+    /// written), so it is twice `maxBytes` unless told otherwise. JSON has no aliases: its text
+    /// is bounded by `maxBytes`.
+    public var maxTextBytes: Int
+    /// Largest accepted canonical JSON of a manifest's `marina/v1` form (defaults filled in), the
+    /// bytes the platform stores and hashes: four times `maxBytes` unless told otherwise.
+    public var maxCanonicalBytes: Int
 
-    public init(maxBytes: Int = 1 << 20, maxDepth: Int = 64, maxNodes: Int = 100_000) {
+    public init(maxBytes: Int = 1 << 20, maxDepth: Int = 64, maxNodes: Int = 100_000, maxTextBytes: Int? = nil, maxCanonicalBytes: Int? = nil) {
         self.maxBytes = maxBytes
         self.maxDepth = maxDepth
         self.maxNodes = maxNodes
+        self.maxTextBytes = maxTextBytes ?? 2 * maxBytes
+        self.maxCanonicalBytes = maxCanonicalBytes ?? 4 * maxBytes
     }
 
     public static let `default` = DocumentLimits()

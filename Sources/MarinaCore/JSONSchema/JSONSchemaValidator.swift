@@ -10,12 +10,14 @@
 /// ignored.
 ///
 /// The schema is checked and compiled once, in `init`: a malformed keyword, an invalid `pattern`
-/// or a `$ref` that cannot be resolved throws a `JSONSchemaError`. Regular expressions are
-/// compiled there and reused. `validate` never throws; it returns every violation it finds
-/// (an empty array means the value is valid). The work is bounded: values nested deeper than 64
-/// levels, `$ref` chains longer than 64 without descending into the value, subschema applications
-/// nested deeper than 256 and evaluations longer than a step budget end in a violation instead of
-/// a crash or a hang.
+/// (also one that needs backtracking, such as a backreference: see `CompiledPattern`) or a `$ref`
+/// that cannot be resolved throws a `JSONSchemaError`. Patterns are compiled there and reused, and
+/// match in time linear in the string. `validate` never throws; it returns every violation it
+/// finds (an empty array means the value is valid). The work is bounded: values nested deeper than
+/// 64 levels, `$ref` chains longer than 64 without descending into the value, subschema
+/// applications nested deeper than 256 and evaluations longer than a step budget (subschema
+/// applications, and separately pattern-matching steps) end in a violation instead of a crash or
+/// a hang.
 public struct JSONSchemaValidator: Sendable {
     /// The deepest nesting of arrays and objects accepted in a value (as `DocumentLimits`).
     public static let maxInstanceDepth = 64
@@ -28,11 +30,16 @@ public struct JSONSchemaValidator: Sendable {
     public static let maxEvaluationDepth = 4 * maxInstanceDepth
     /// The most subschema applications one `validate` call performs, unless told otherwise.
     public static let defaultStepBudget = 1_000_000
+    /// The most pattern-matching steps one `validate` call performs, unless told otherwise: a
+    /// megabyte of text against a simple pattern takes a few million (see `CompiledPattern`).
+    public static let defaultPatternStepBudget = 20_000_000
 
     private let root: SchemaNode
     private let refs: [SchemaNode]
     /// The most subschema applications one `validate` call of this validator performs.
     public let stepBudget: Int
+    /// The most pattern-matching steps one `validate` call of this validator performs.
+    public let patternStepBudget: Int
 
     /// Checks and compiles `schema`.
     public init(schema: JSONValue) throws(JSONSchemaError) {
@@ -40,12 +47,13 @@ public struct JSONSchemaValidator: Sendable {
     }
 
     /// Checks and compiles `schema`; `validate` gives up (with a `limit` violation) after
-    /// `stepBudget` subschema applications.
-    public init(schema: JSONValue, stepBudget: Int) throws(JSONSchemaError) {
+    /// `stepBudget` subschema applications or `patternStepBudget` steps of pattern matching.
+    public init(schema: JSONValue, stepBudget: Int, patternStepBudget: Int = JSONSchemaValidator.defaultPatternStepBudget) throws(JSONSchemaError) {
         let compiled = try SchemaCompiler.compile(schema)
         self.root = compiled.root
         self.refs = compiled.refs
         self.stepBudget = max(1, stepBudget)
+        self.patternStepBudget = max(1, patternStepBudget)
     }
 
     /// Every way in which `instance` fails the schema, in a stable order; empty when it is valid.
@@ -54,7 +62,7 @@ public struct JSONSchemaValidator: Sendable {
             return [JSONSchemaViolation(path: deep.description, keyword: "depth",
                                         message: "the value nests deeper than \(Self.maxInstanceDepth) levels")]
         }
-        var evaluator = SchemaEvaluator(refs: refs, stepBudget: stepBudget)
+        var evaluator = SchemaEvaluator(refs: refs, stepBudget: stepBudget, patternStepBudget: patternStepBudget)
         var violations: [JSONSchemaViolation] = []
         evaluator.evaluate(root, instance, .root, refDepth: 0, into: &violations)
         if let stop = evaluator.stopped { violations.append(stop) }

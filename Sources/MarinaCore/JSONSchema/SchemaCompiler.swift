@@ -16,31 +16,6 @@ enum SchemaType: String, Sendable, CaseIterable {
     }
 }
 
-/// A `pattern`, compiled once. Matching is unanchored (a match anywhere counts), by Unicode
-/// scalar, with ECMA-262's ASCII-only `\d`, `\w` and `\b`.
-///
-/// `Regex<AnyRegexOutput>` is not `Sendable` only because its match output (captures typed as
-/// `Any`) is not; the regex itself is an immutable program. It is lowered here, once, by a first
-/// match, so concurrent `validate` calls only read it, and no match output ever leaves `matches`.
-struct CompiledPattern: @unchecked Sendable {
-    let source: String
-    private let regex: Regex<AnyRegexOutput>
-
-    init(_ source: String) throws {
-        self.source = source
-        self.regex = try Regex(source)
-            .matchingSemantics(.unicodeScalar)
-            .asciiOnlyDigits()
-            .asciiOnlyWordCharacters()
-            .wordBoundaryKind(.simple)
-        _ = matches("")
-    }
-
-    func matches(_ text: String) -> Bool {
-        (try? regex.firstMatch(in: text)) != nil
-    }
-}
-
 /// A compiled subschema. Object schemas are shared by reference, so applying one copies nothing.
 enum SchemaNode: Sendable {
     case constant(Bool)
@@ -289,12 +264,12 @@ struct SchemaCompiler {
 
     private mutating func pattern(_ source: String, at path: JSONPointer) throws(JSONSchemaError) -> CompiledPattern {
         if let cached = patterns[ExactString(source)] { return cached }
-        do {
+        do throws(PatternError) {
             let compiled = try CompiledPattern(source)
             patterns[ExactString(source)] = compiled
             return compiled
         } catch {
-            throw JSONSchemaError(path, "invalid regular expression \(SchemaText.render(.string(source))): \(error)")
+            throw JSONSchemaError(path, "invalid regular expression \(SchemaText.render(.string(source))): \(error.description)")
         }
     }
 

@@ -9,14 +9,18 @@ struct SchemaEvaluator {
     let refs: [SchemaNode]
     let stepBudget: Int
     private var steps = 0
+    /// The most pattern-matching steps (`PatternSearch.steps`) one `validate` call takes.
+    let patternStepBudget: Int
+    private var patternSteps = 0
     /// Subschema applications in progress (the depth of the recursion).
     private var nesting = 0
     /// Set when a work bound stopped the evaluation; reported once, after everything else.
     private(set) var stopped: JSONSchemaViolation?
 
-    init(refs: [SchemaNode], stepBudget: Int) {
+    init(refs: [SchemaNode], stepBudget: Int, patternStepBudget: Int) {
         self.refs = refs
         self.stepBudget = stepBudget
+        self.patternStepBudget = patternStepBudget
     }
 
     /// The first array or object nested more than `limit` levels deep, found without recursion.
@@ -84,6 +88,7 @@ struct SchemaEvaluator {
             if stopped != nil { return }
         }
         Self.assert(k.assertions, value, path, into: &out)
+        if let pattern = k.assertions.pattern, case .string(let s) = value { checkPattern(pattern, s, path, into: &out) }
         switch value {
         case .array(let items):
             applyToItems(k, items, path, into: &out)
@@ -229,8 +234,20 @@ struct SchemaEvaluator {
                 out.append(violation(path, "maxLength", "must be at most \(plural(limit, "character")) long, got \(length)"))
             }
         }
-        if let pattern = a.pattern, !pattern.matches(s) {
-            out.append(violation(path, "pattern", "does not match the pattern \(SchemaText.quoted(pattern.source))"))
+    }
+
+    /// Matches a `pattern` within what is left of the call's pattern step budget.
+    @inline(never)
+    private mutating func checkPattern(_ pattern: CompiledPattern, _ s: String, _ path: JSONPointer, into out: inout [JSONSchemaViolation]) {
+        let search = pattern.search(s, stepLimit: patternStepBudget - patternSteps)
+        patternSteps += search.steps
+        switch search.outcome {
+        case .match:
+            break
+        case .noMatch:
+            out.append(Self.violation(path, "pattern", "does not match the pattern \(SchemaText.quoted(pattern.source))"))
+        case .stopped:
+            stop(path, "limit", "pattern matching stopped after \(patternStepBudget) steps; the pattern is too costly for this value")
         }
     }
 

@@ -23,10 +23,12 @@ public struct Manifest: Sendable, Hashable, Codable {
     public var billing: Billing?
     public var listing: Listing?
     public var evalScenarios: [EvalScenario]?
+    /// linkworld fields kept but not acted on yet (`LinkworldExtras` in the docs).
+    public var linkworld: JSONValue?
 
     enum CodingKeys: String, CodingKey {
         case apiVersion, app, runtime, network, scopes, tools, events, schedules, webhooks, settings, connectors, surfaces
-        case containers, connections, agents, state, compatibility, source, migrations, billing, listing
+        case containers, connections, agents, state, compatibility, source, migrations, billing, listing, linkworld
         case evalScenarios = "eval_scenarios"
     }
 
@@ -144,6 +146,8 @@ public struct Manifest: Sendable, Hashable, Codable {
         public var image: String
         public var primary: Bool
         public var ports: [Int]
+        /// The port the container listens on (OpenSail's `env.PORT`).
+        public var port: Int?
         public var env: [String: String]
         public var command: [String]?
         public var resources: [String: JSONValue]?

@@ -35,4 +35,6 @@ protocol ImportedFormat {
     /// Converts a (possibly invalid) document best-effort; defaults of the source format are
     /// filled in first so that its semantics survive.
     static func convert(_ source: JSONValue) -> (JSONValue, Provenance)
+    /// What the conversion of a valid document did that its author should know.
+    static func notes(_ source: JSONValue) -> [ManifestNote]
 }

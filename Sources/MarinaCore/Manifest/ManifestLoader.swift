@@ -12,6 +12,8 @@ public struct ManifestReport: Sendable {
     public var canonicalJSON: String?
     /// `sha256:<hex>` of `canonicalJSON`.
     public var hash: String?
+    /// What the importer did that the author should know (a valid imported manifest only).
+    public var notes: [ManifestNote] = []
 
     public var isValid: Bool { diagnostics.isEmpty && manifest != nil }
 }
@@ -23,7 +25,7 @@ public enum ManifestLoader {
     public static func load(bytes: [UInt8], fileName: String? = nil, context: ValidationContext = .init(), limits: DocumentLimits = .default) -> ManifestReport {
         do {
             let document = try parseDocument(bytes, fileName: fileName, limits: limits)
-            return load(document: document, context: context)
+            return load(document: document, context: context, limits: limits)
         } catch {
             return ManifestReport(format: nil, diagnostics: [error.diagnostic])
         }
@@ -53,8 +55,9 @@ public enum ManifestLoader {
         return isJSON ? try JSONParser.parse(Array(body), limits: limits) : try YAMLComposer.compose(Array(body), limits: limits)
     }
 
-    /// Validates a document tree and, when valid, builds its native form and hash.
-    public static func load(document: JSONValue, context: ValidationContext = .init()) -> ManifestReport {
+    /// Validates a document tree and, when valid, builds its native form and hash (refused when
+    /// its canonical JSON would exceed `limits.maxCanonicalBytes`).
+    public static func load(document: JSONValue, context: ValidationContext = .init(), limits: DocumentLimits = .default) -> ManifestReport {
         guard case .object(let root) = document else {
             return ManifestReport(format: nil, diagnostics: [ManifestDiagnostic(.invalidType, .root, "a manifest is an object (a mapping), not \(document.typeName)")])
         }
@@ -96,11 +99,25 @@ public enum ManifestLoader {
             }
         }
         guard diagnostics.isEmpty else { return ManifestReport(format: format, diagnostics: diagnostics.items) }
-        return finish(nativeTree, format: format)
+        var report = finish(nativeTree, format: format, limits: limits)
+        if report.isValid {
+            switch format {
+            case .native: break
+            case .linkworld: report.notes = LinkworldFormat.notes(document)
+            case .openSail: report.notes = OpenSailFormat.notes(document)
+            }
+        }
+        return report
     }
 
-    private static func finish(_ tree: JSONValue, format: ManifestFormat) -> ManifestReport {
+    private static func finish(_ tree: JSONValue, format: ManifestFormat, limits: DocumentLimits) -> ManifestReport {
         let native = ShapeNormalizer.normalize(tree, .object(NativeShape.root))
+        // The stored and hashed form is bounded whatever the input did to get there (aliases,
+        // escapes that canonical JSON writes longer, values an importer copies to two places).
+        if CanonicalJSON.byteCount(native, limit: limits.maxCanonicalBytes) > limits.maxCanonicalBytes {
+            return ManifestReport(format: format, diagnostics: [ManifestDiagnostic(.documentTooLarge, .root,
+                "the manifest's canonical form (marina/v1, defaults filled in) is over \(limits.maxCanonicalBytes) bytes")])
+        }
         let canonical = CanonicalJSON.string(native)
         do {
             let manifest = try JSONDecoder().decode(Manifest.self, from: Data(canonical.utf8))

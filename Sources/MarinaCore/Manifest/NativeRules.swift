@@ -26,6 +26,7 @@ enum NativeRules {
 
         checkSettings(root["settings"], &d)
         checkContainers(root, &d)
+        checkLinkworld(root["linkworld"], &d)
 
         for (i, surface) in items(root["surfaces"]) {
             if let kind = surface["kind"]?.stringValue, ["ui", "chat"].contains(kind), surface["entrypoint"] == nil {
@@ -74,7 +75,7 @@ enum NativeRules {
             switch type {
             case "secret":
                 d.add(.invalidValue, p, "a secret setting cannot have a default: the manifest is public")
-            case "string", "text", "select_or_custom":
+            case "string", "text", "select_or_custom", "project_picker":
                 if value.stringValue == nil { d.add(.invalidType, p, "expected string, got \(value.typeName)") }
             case "select":
                 if let s = value.stringValue {
@@ -111,6 +112,43 @@ enum NativeRules {
                 if let name = connection[end]?.stringValue, !names.contains(ExactString(name)) {
                     d.add(.invalidValue, JSONPointer.root / "connections" / i / end, "no container is named \"\(name)\"")
                 }
+            }
+        }
+    }
+
+    /// The fields each heartbeat `schedule_type` needs to say when it fires.
+    static let heartbeatNeeds: [String: [String]] = ["cron": ["cron_expression"], "daily": ["time_of_day"], "weekly": ["day_of_week", "time_of_day"]]
+
+    /// Agents are unique by id and their heartbeats by slug; each heartbeat has what its
+    /// `schedule_type` needs; a subscription's `target_agent` names an agent of this app, and its
+    /// `target_heartbeat` a heartbeat of that agent.
+    private static func checkLinkworld(_ section: JSONValue?, _ d: inout Diagnostics) {
+        let base = JSONPointer.root / "linkworld"
+        duplicateNames(section?["agents"], key: "id", at: base / "agents", what: "agent", &d)
+        var slugs: [ExactString: Set<ExactString>] = [:]
+        for (i, agent) in items(section?["agents"]) {
+            let path = base / "agents" / i / "heartbeats"
+            duplicateNames(agent["heartbeats"], key: "slug", at: path, what: "heartbeat", &d)
+            let id = agent["id"]?.stringValue.map(ExactString.init)
+            var known = id.flatMap { slugs[$0] } ?? []
+            for (j, heartbeat) in items(agent["heartbeats"]) {
+                if let slug = heartbeat["slug"]?.stringValue { known.insert(ExactString(slug)) }
+                let kind = heartbeat["schedule_type"]?.stringValue ?? "interval"
+                for name in heartbeatNeeds[kind] ?? [] where heartbeat[name] == nil {
+                    d.add(.missingField, path / j / name, "a \(kind) heartbeat needs \(name)")
+                }
+            }
+            if let id { slugs[id] = known }
+        }
+        for (k, subscription) in items(section?["subscribes_to"]) {
+            guard let target = subscription["target_agent"]?.stringValue else { continue }
+            let path = base / "subscribes_to" / k
+            guard let known = slugs[ExactString(target)] else {
+                d.add(.invalidValue, path / "target_agent", "no agent of this app has the id \"\(target)\"")
+                continue
+            }
+            if let heartbeat = subscription["target_heartbeat"]?.stringValue, !known.contains(ExactString(heartbeat)) {
+                d.add(.invalidValue, path / "target_heartbeat", "the agent \"\(target)\" has no heartbeat \"\(heartbeat)\"")
             }
         }
     }

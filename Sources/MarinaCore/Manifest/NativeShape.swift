@@ -75,9 +75,11 @@ public enum NativeShape {
         FieldSpec("label", .string(maxLength: 120)),
     ])
 
+    static let settingTypes = ["string", "text", "number", "boolean", "select", "select_or_custom", "secret", "project_picker"]
+
     static let setting = ObjectShape("Setting", doc: "A value the installer provides at install time. `secret` settings are stored as the tenant's secret overrides.", [
         .required("id", .string(.settingId), doc: "Unique; a `secret` setting is stored under the upper-cased id."),
-        .required("type", .enumeration(["string", "text", "number", "boolean", "select", "select_or_custom", "secret"])),
+        .required("type", .enumeration(settingTypes), doc: "`project_picker` (from linkworld) is a project of the tenant's; Marina has no project list yet, so the installer gives the project's id as text."),
         FieldSpec("label", .string(maxLength: 120)),
         FieldSpec("description", .string(maxLength: 1000)),
         FieldSpec("required", .boolean, default: false),
@@ -108,6 +110,7 @@ public enum NativeShape {
         .required("image", .string(.image, maxLength: 512)),
         FieldSpec("primary", .boolean, default: false),
         FieldSpec("ports", .array(.integer(min: 1, max: 65535)), default: []),
+        FieldSpec("port", .integer(min: 1, max: 65535), doc: "The port the container's process listens on; a container driver sets `PORT` to it (OpenSail's `env.PORT`)."),
         FieldSpec("env", .map(.string(.envValue, maxLength: 32768), keyFormat: .envName), default: [:]),
         FieldSpec("command", .array(.string(.nonEmpty), minItems: 1, maxItems: 64)),
         FieldSpec("resources", .map(.any, keyFormat: nil), doc: "Free-form resource requests for container drivers."),
@@ -200,6 +203,70 @@ public enum NativeShape {
         .required("expected_behavior", .string(minLength: 1, maxLength: 4000)),
     ])
 
+    static let linkworldWorkflow = ObjectShape("LinkworldWorkflow", doc: "A workflow: hints for the tenant's orchestrator.", [
+        .required("id", .string(minLength: 1)),
+        FieldSpec("name", .string),
+        FieldSpec("intent", .string),
+        FieldSpec("triggers", .array(.any)),
+        FieldSpec("flow", .array(.any)),
+        FieldSpec("tools_required", .array(.string)),
+    ])
+
+    static let linkworldHttpRoute = ObjectShape("LinkworldHttpRoute", doc: "A custom HTTP route the app serves.", [
+        .required("path", .string(minLength: 1)),
+        FieldSpec("methods", .array(.string)),
+        FieldSpec("public", .boolean),
+    ])
+
+    static let linkworldHeartbeat = ObjectShape("LinkworldHeartbeat", doc: "A recurring run of an agent. `cron` needs `cron_expression`, `daily` needs `time_of_day`, `weekly` needs `day_of_week` and `time_of_day`.", [
+        .required("slug", .string(minLength: 1), doc: "Unique within the agent."),
+        FieldSpec("skill", .string),
+        FieldSpec("tool", .string),
+        FieldSpec("params", .any),
+        FieldSpec("schedule_type", .enumeration(["interval", "daily", "weekly", "cron"]), default: "interval"),
+        FieldSpec("interval_minutes", .integer(min: 5, max: 43200)),
+        FieldSpec("cron_expression", .string(.cron)),
+        FieldSpec("time_of_day", .string(.clockTime)),
+        FieldSpec("day_of_week", .integer(min: 0, max: 6), doc: "0 is Monday."),
+        FieldSpec("active_hours", .object(ObjectShape("LinkworldActiveHours", [
+            .required("start", .string(.clockTime)),
+            .required("end", .string(.clockTime)),
+            FieldSpec("timezone", .string(.timezone)),
+        ]))),
+        FieldSpec("invoke_always", .boolean, default: false),
+        FieldSpec("cooldown_seconds", .integer(min: 0)),
+        FieldSpec("conversation_mode", .string),
+        FieldSpec("model_tier", .string),
+        FieldSpec("prompt", .string),
+    ])
+
+    static let linkworldAgent = ObjectShape("LinkworldAgent", doc: "An agent of the app, with its heartbeats.", [
+        .required("id", .string(minLength: 1), doc: "Unique; what `subscribes_to[].target_agent` names."),
+        FieldSpec("name", .string),
+        FieldSpec("system_prompt", .string),
+        FieldSpec("is_default", .boolean),
+        FieldSpec("team", .array(.any)),
+        FieldSpec("heartbeats", .array(.object(linkworldHeartbeat))),
+    ])
+
+    static let linkworldSubscription = ObjectShape("LinkworldSubscription", doc: "An event of another app that one of this app's agents handles.", [
+        .required("emitter_app", .string(.slug)),
+        .required("event_name", .string(.linkworldEventName)),
+        .required("target_agent", .string(minLength: 1), doc: "The `id` of an agent of this app."),
+        FieldSpec("target_heartbeat", .string(minLength: 1), doc: "The `slug` of a heartbeat of that agent."),
+    ])
+
+    /// The fields of the `linkworld` section, in order.
+    static let linkworldFields = ["workflows", "http_routes", "agents", "emits", "subscribes_to"]
+
+    static let linkworld = ObjectShape("LinkworldExtras", doc: "Fields of `linkworld.ai/v2` that Marina keeps but does not act on yet; an imported linkworld manifest has them here, and they count in the hash.", [
+        FieldSpec("workflows", .array(.object(linkworldWorkflow))),
+        FieldSpec("http_routes", .array(.object(linkworldHttpRoute))),
+        FieldSpec("agents", .array(.object(linkworldAgent))),
+        FieldSpec("emits", .array(.string(.linkworldEventName), maxItems: 30), doc: "Events the app emits."),
+        FieldSpec("subscribes_to", .array(.object(linkworldSubscription))),
+    ])
+
     static let events: [String] = ["install", "uninstall", "inbound", "user_added"]
 
     public static let root = ObjectShape("MarinaAppManifest", doc: "A Marina app manifest (`marina.app.yaml` or `marina.app.json`).", [
@@ -225,5 +292,6 @@ public enum NativeShape {
         FieldSpec("billing", .object(billing)),
         FieldSpec("listing", .object(listing)),
         FieldSpec("eval_scenarios", .array(.object(evalScenario), maxItems: 200)),
+        FieldSpec("linkworld", .object(linkworld)),
     ])
 }

@@ -20,7 +20,7 @@ enum OpenSailFormat: ImportedFormat {
         .required("image", .string(.image, maxLength: 512)),
         FieldSpec("primary", .boolean, default: false),
         FieldSpec("ports", .array(.integer(min: 1, max: 65535)), default: []),
-        FieldSpec("env", .map(.string(.openSailEnvValue, maxLength: 32768), keyFormat: .envName), default: [:]),
+        FieldSpec("env", .map(.string(.openSailEnvValue, maxLength: 32768), keyFormat: .importedEnvName), default: [:]),
         FieldSpec("startup_command", .string(.nonEmpty, maxLength: 8192)),
         FieldSpec("resources", .map(.any, keyFormat: nil)),
     ])
@@ -112,6 +112,29 @@ enum OpenSailFormat: ImportedFormat {
                 d.add(code, path, message)
             }
         }
+        // A container's PORT is the port its process listens on; the primary's becomes runtime.port.
+        for (i, container) in NativeRules.items(root["compute"]?["containers"]) {
+            guard let value = container["env"]?["PORT"]?.stringValue else { continue }
+            let primary = container["primary"] == true
+            let low = primary ? 1024 : 1
+            if let port = PortVariable.number(.string(value)), (low...65535).contains(port) { continue }
+            let what = primary ? "the primary container's PORT becomes runtime.port" : "PORT is the port the container listens on"
+            d.add(.invalidValue, JSONPointer.root / "compute" / "containers" / i / "env" / "PORT", "PORT \"\(value)\": \(what), a number from \(low) to 65535")
+        }
+    }
+
+    static func notes(_ source: JSONValue) -> [ManifestNote] {
+        var out: [ManifestNote] = []
+        for (i, container) in NativeRules.items(source["compute"]?["containers"]) {
+            guard let port = PortVariable.number(container["env"]?["PORT"]) else { continue }
+            let path = JSONPointer.root / "compute" / "containers" / i / "env" / "PORT"
+            if container["primary"] == true {
+                out.append(ManifestNote(.portFromEnv, path, "PORT is the platform's to set: runtime.port is \(port), and the platform sets PORT=\(port) for the app"))
+            } else {
+                out.append(ManifestNote(.portFromEnv, path, "kept as containers[\(i)].port; a container driver sets PORT=\(port) for it (the local driver runs only the primary container)"))
+            }
+        }
+        return out
     }
 
     static func convert(_ source: JSONValue) -> (JSONValue, Provenance) {
@@ -172,10 +195,18 @@ enum OpenSailFormat: ImportedFormat {
                     p.map(root / "containers" / i, from)
                     var native = JSONObject()
                     var extensions = JSONObject()
+                    var env = c["env"]
+                    let port = PortVariable.number(env?["PORT"])
+                    if let port, case .object(let o)? = env {
+                        // PORT is the platform's to set (to this port); it leaves the env.
+                        env = .object(JSONObject(o.pairs.filter { $0.key != "PORT" }))
+                        native["port"] = .number(Double(port))
+                        p.map(root / "containers" / i / "port", from / "env" / "PORT")
+                    }
                     for (key, value) in c.pairs {
                         switch key {
                         case "name", "image", "primary", "ports", "resources": native[key] = value
-                        case "env": native["env"] = rewriteSecrets(value)
+                        case "env": native["env"] = rewriteSecrets(env ?? value)
                         case "startup_command": native["command"] = shellCommand(value)
                         default: extensions[key] = value
                         }
@@ -190,11 +221,14 @@ enum OpenSailFormat: ImportedFormat {
                             runtime["command"] = shellCommand(command)
                             p.map(root / "runtime" / "command", from / "startup_command")
                         }
-                        if let port = c["ports"]?.arrayValue?.first {
-                            runtime["port"] = port
+                        if let port {
+                            runtime["port"] = .number(Double(port))
+                            p.map(root / "runtime" / "port", from / "env" / "PORT")
+                        } else if let first = c["ports"]?.arrayValue?.first {
+                            runtime["port"] = first
                             p.map(root / "runtime" / "port", from / "ports" / 0)
                         }
-                        if let env = c["env"] {
+                        if let env {
                             runtime["env"] = rewriteSecrets(env)
                             p.map(root / "runtime" / "env", from / "env")
                         }

@@ -6,6 +6,12 @@ public enum StringFormat: String, Sendable, CaseIterable {
     case slug, semver, cron, hostname, scope, toolName, eventName, secretKey, settingId
     case envName, envValue, openSailEnvValue, uuid, reverseDNS, openSailSlug, appRef
     case timezone, visibility, volumeSize, image, nonEmpty
+    /// `envName` of an imported format, where `PORT` is allowed: it becomes the app's port.
+    case importedEnvName
+    /// `HH:MM`, 00:00 to 23:59 (linkworld heartbeats).
+    case clockTime
+    /// `^[a-z][a-z0-9_]*$` (linkworld's emitted and subscribed events).
+    case linkworldEventName
 
     /// Pattern written into the JSON Schema (where a regular expression can say it).
     public var pattern: String? {
@@ -16,7 +22,9 @@ public enum StringFormat: String, Sendable, CaseIterable {
         case .eventName: return "^[a-z][a-z0-9_-]{0,63}$"
         case .secretKey: return "^[A-Z][A-Z0-9_]{0,63}$"
         case .settingId: return "^[A-Za-z][A-Za-z0-9_]{0,63}$"
-        case .envName: return "^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+        case .envName, .importedEnvName: return "^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+        case .clockTime: return "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+        case .linkworldEventName: return "^[a-z][a-z0-9_]*$"
         case .scope: return #"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"#
         case .uuid: return "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
         case .reverseDNS: return #"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$"#
@@ -53,10 +61,15 @@ public enum StringFormat: String, Sendable, CaseIterable {
             return SecretReference.isValidKey(value) ? nil : (.invalidValue, "\"\(value)\" is not a valid secret key: an uppercase letter, then up to 63 of A-Z, 0-9 and '_'")
         case .settingId:
             return value.wholeMatch(of: /[A-Za-z][A-Za-z0-9_]{0,63}/) != nil ? nil : (.invalidValue, "\"\(value)\" is not a valid setting id: a letter, then up to 63 letters, digits or '_'")
-        case .envName:
+        case .clockTime:
+            return value.wholeMatch(of: /([01][0-9]|2[0-3]):[0-5][0-9]/) != nil ? nil : (.invalidValue, "\"\(value)\" is not a time of day (HH:MM, from 00:00 to 23:59)")
+        case .linkworldEventName:
+            return value.wholeMatch(of: /[a-z][a-z0-9_]*/) != nil ? nil : (.invalidValue, "\"\(value)\" is not a valid event name: a lowercase letter, then a-z, 0-9 and '_'")
+        case .envName, .importedEnvName:
             guard value.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]{0,127}/) != nil else {
                 return (.invalidValue, "\"\(value)\" is not a valid environment variable name")
             }
+            if self == .importedEnvName && value == "PORT" { return nil }
             if value == "PORT" || value.hasPrefix("MARINA_") || value == "HTTP_PROXY" || value == "HTTPS_PROXY" || value == "NO_PROXY" {
                 return (.invalidValue, "\(value) is set by the platform and cannot be set in the manifest")
             }
@@ -105,6 +118,15 @@ public enum StringFormat: String, Sendable, CaseIterable {
         case .nonEmpty: return "non-blank string"
         default: return rawValue
         }
+    }
+}
+
+/// A `PORT` given in an imported manifest's environment: the port its app listens on.
+enum PortVariable {
+    /// The port `value` names: one to five decimal digits, else nil.
+    static func number(_ value: JSONValue?) -> Int? {
+        guard let text = value?.stringValue, (1...5).contains(text.utf8.count), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return Int(text)
     }
 }
 

@@ -72,12 +72,15 @@ private final class Event {
 private struct Anchored {
     var value: JSONValue
     var nodes: Int
+    /// Bytes of text (string values and keys) in the value, as `DocumentLimits.maxTextBytes` counts.
+    var bytes: Int
     var depth: Int
 }
 
 private struct ComposerState {
     let limits: DocumentLimits
     var nodes = 0
+    var textBytes = 0
     var anchors: [String: Anchored] = [:]
 
     init(limits: DocumentLimits) { self.limits = limits }
@@ -104,7 +107,7 @@ private struct ComposerState {
             throw DocumentError(.emptyDocument, .root, "the document is empty")
         }
         let rootEvent = try next(&parser, .root)
-        let (root, _, _) = try node(rootEvent, &parser, .root, depth: 0)
+        let (root, _, _, _) = try node(rootEvent, &parser, .root, depth: 0)
         _ = try next(&parser, .root)  // document end
         let after = try next(&parser, .root)
         guard after.type == YAML_STREAM_END_EVENT else {
@@ -113,31 +116,40 @@ private struct ComposerState {
         return root
     }
 
-    mutating func count(_ n: Int, _ path: JSONPointer) throws(DocumentError) {
+    /// Counts `n` nodes and `bytes` of text into the document's expansion, stopping at the first
+    /// value (or alias) that takes either over its limit: an alias bomb ends there, before the
+    /// expansion is ever built.
+    mutating func count(_ n: Int, bytes: Int = 0, _ path: JSONPointer) throws(DocumentError) {
         nodes += n
         if nodes > limits.maxNodes {
             throw DocumentError(.documentTooLarge, path, "the document expands to more than \(limits.maxNodes) values (aliases count each time they are used)")
         }
+        textBytes += bytes
+        if textBytes > limits.maxTextBytes {
+            throw DocumentError(.documentTooLarge, path, "the document expands to more than \(limits.maxTextBytes) bytes of text (aliases count each time they are used)")
+        }
     }
 
-    /// Returns the value, its node count and its depth.
-    mutating func node(_ event: Event, _ parser: inout yaml_parser_t, _ path: JSONPointer, depth: Int) throws(DocumentError) -> (JSONValue, Int, Int) {
+    /// Returns the value, its node count, its text bytes and its depth.
+    mutating func node(_ event: Event, _ parser: inout yaml_parser_t, _ path: JSONPointer, depth: Int) throws(DocumentError) -> (JSONValue, Int, Int, Int) {
         switch event.type {
         case YAML_ALIAS_EVENT:
             let name = String(cString: event.raw.data.alias.anchor)
             guard let anchored = anchors[name] else {
                 throw DocumentError(.invalidSyntax, path, "line \(event.line): the alias *\(name) names no anchor")
             }
-            try count(anchored.nodes, path)
+            try count(anchored.nodes, bytes: anchored.bytes, path)
             if depth + anchored.depth > limits.maxDepth {
                 throw DocumentError(.nestingTooDeep, path, "nesting deeper than \(limits.maxDepth) levels")
             }
-            return (anchored.value, anchored.nodes, anchored.depth)
+            return (anchored.value, anchored.nodes, anchored.bytes, anchored.depth)
         case YAML_SCALAR_EVENT:
             try count(1, path)
             let value = try scalar(event, path)
-            remember(event.raw.data.scalar.anchor, Anchored(value: value, nodes: 1, depth: 0))
-            return (value, 1, 0)
+            let bytes = value.stringValue?.utf8.count ?? 0
+            try count(0, bytes: bytes, path)
+            remember(event.raw.data.scalar.anchor, Anchored(value: value, nodes: 1, bytes: bytes, depth: 0))
+            return (value, 1, bytes, 0)
         case YAML_SEQUENCE_START_EVENT:
             guard depth < limits.maxDepth else {
                 throw DocumentError(.nestingTooDeep, path, "nesting deeper than \(limits.maxDepth) levels")
@@ -145,18 +157,19 @@ private struct ComposerState {
             try count(1, path)
             try checkCollectionTag(event.raw.data.sequence_start.tag, expected: "tag:yaml.org,2002:seq", event, path)
             var items: [JSONValue] = []
-            var total = 1, deepest = 1
+            var total = 1, text = 0, deepest = 1
             while true {
                 let child = try next(&parser, path / items.count)
                 if child.type == YAML_SEQUENCE_END_EVENT { break }
-                let (v, n, d) = try node(child, &parser, path / items.count, depth: depth + 1)
+                let (v, n, b, d) = try node(child, &parser, path / items.count, depth: depth + 1)
                 items.append(v)
                 total += n
+                text += b
                 deepest = max(deepest, d + 1)
             }
             let value = JSONValue.array(items)
-            remember(event.raw.data.sequence_start.anchor, Anchored(value: value, nodes: total, depth: deepest))
-            return (value, total, deepest)
+            remember(event.raw.data.sequence_start.anchor, Anchored(value: value, nodes: total, bytes: text, depth: deepest))
+            return (value, total, text, deepest)
         case YAML_MAPPING_START_EVENT:
             guard depth < limits.maxDepth else {
                 throw DocumentError(.nestingTooDeep, path, "nesting deeper than \(limits.maxDepth) levels")
@@ -164,7 +177,7 @@ private struct ComposerState {
             try count(1, path)
             try checkCollectionTag(event.raw.data.mapping_start.tag, expected: "tag:yaml.org,2002:map", event, path)
             var object = JSONObject()
-            var total = 1, deepest = 1
+            var total = 1, text = 0, deepest = 1
             while true {
                 let keyEvent = try next(&parser, path)
                 if keyEvent.type == YAML_MAPPING_END_EVENT { break }
@@ -173,14 +186,15 @@ private struct ComposerState {
                     throw DocumentError(.duplicateKey, path / key, "line \(keyEvent.line): the key \"\(key)\" appears more than once")
                 }
                 let valueEvent = try next(&parser, path / key)
-                let (v, n, d) = try node(valueEvent, &parser, path / key, depth: depth + 1)
+                let (v, n, b, d) = try node(valueEvent, &parser, path / key, depth: depth + 1)
                 object[key] = v
                 total += n
+                text += key.utf8.count + b
                 deepest = max(deepest, d + 1)
             }
             let value = JSONValue.object(object)
-            remember(event.raw.data.mapping_start.anchor, Anchored(value: value, nodes: total, depth: deepest))
-            return (value, total, deepest)
+            remember(event.raw.data.mapping_start.anchor, Anchored(value: value, nodes: total, bytes: text, depth: deepest))
+            return (value, total, text, deepest)
         default:
             throw DocumentError(.invalidSyntax, path, "line \(event.line): unexpected YAML event")
         }
@@ -199,15 +213,22 @@ private struct ComposerState {
         }
     }
 
+    /// Reads a key and counts its text (also when it is an alias: a long key aliased in many
+    /// mappings expands like any other value).
     mutating func mappingKey(_ event: Event, _ path: JSONPointer) throws(DocumentError) -> String {
         switch event.type {
         case YAML_SCALAR_EVENT:
             try count(1, path)
             let s = event.raw.data.scalar
-            return String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
+            let key = String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
+            try count(0, bytes: key.utf8.count, path)
+            return key
         case YAML_ALIAS_EVENT:
             let name = String(cString: event.raw.data.alias.anchor)
-            if case .string(let key)? = anchors[name]?.value { return key }
+            if case .string(let key)? = anchors[name]?.value {
+                try count(0, bytes: key.utf8.count, path)
+                return key
+            }
             throw DocumentError(.invalidSyntax, path, "line \(event.line): a mapping key must be a string")
         default:
             throw DocumentError(.invalidSyntax, path, "line \(event.line): a mapping key must be a string, not a collection")

@@ -29,6 +29,7 @@ struct ManifestCommand: ParsableCommand {
                 for d in report.diagnostics { Output.error(d.description) }
                 Output.exit(with: .failed("the manifest is invalid (\(report.diagnostics.count) errors); nothing converted"))
             }
+            for note in report.notes { Output.error("note: \(note.description)") }
             switch output {
             case .yaml: FileHandle.standardOutput.write(Data(YAMLEmitter.emit(native).utf8))
             case .json: Output.line(report.canonicalJSON!)

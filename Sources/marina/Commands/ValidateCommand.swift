@@ -15,7 +15,7 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "Manifest file or app directory.")
     var path: String = "."
 
-    @Flag(help: "Print one JSON object: {valid, format, hash, errors}.")
+    @Flag(help: "Print one JSON object: {valid, format, hash, errors, notes}.")
     var json = false
 
     @Option(name: .customLong("scopes"), help: "An operator's scope catalog file that extends the default catalog.")
@@ -30,7 +30,7 @@ struct ValidateCommand: ParsableCommand {
             if json {
                 Output.line(CanonicalJSON.string(["valid": false, "format": nil, "errors": [
                     ["code": "unreadable", "path": "", "message": .string(error.description)],
-                ]]))
+                ], "notes": []]))
             }
             Output.exit(with: error)
         }
@@ -39,11 +39,13 @@ struct ValidateCommand: ParsableCommand {
                 "valid": .bool(report.isValid),
                 "format": report.format.map { .string($0.rawValue) } ?? .null,
                 "errors": .array(report.diagnostics.map { ["code": .string($0.code.rawValue), "path": .string($0.path), "message": .string($0.message)] }),
+                "notes": .array(report.notes.map { ["code": .string($0.code.rawValue), "path": .string($0.path), "message": .string($0.message)] }),
             ]
             if let hash = report.hash { out["hash"] = .string(hash) }
             Output.line(CanonicalJSON.string(.object(out)))
         } else if let manifest = report.manifest, report.isValid {
             Output.line("valid \(report.format!.rawValue) manifest: \(manifest.app.id) \(manifest.app.version) \(report.hash!)")
+            for note in report.notes { Output.line("note: \(note.description)") }
         } else {
             for d in report.diagnostics { Output.line(d.description) }
             Output.error("\(report.diagnostics.count) error\(report.diagnostics.count == 1 ? "" : "s")")

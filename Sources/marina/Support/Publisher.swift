@@ -26,6 +26,7 @@ enum Publisher {
             for d in report.diagnostics { Output.error(d.description) }
             throw .failed("\(manifestURL.lastPathComponent) is invalid (\(report.diagnostics.count) errors); nothing was published")
         }
+        for note in report.notes { Output.error("note: \(note.description)") }
         return Source(directory: manifestURL.deletingLastPathComponent(), manifestFile: manifestURL, report: report, manifest: manifest, hash: hash)
     }
 

@@ -21,7 +21,7 @@ def test_every_fixture_file_has_an_expectation():
         for name in os.listdir(os.path.join(FIXTURES, directory)):
             on_disk.add(f"{directory}/{name}")
     assert on_disk == {f["file"] for f in FIXTURE_LIST}
-    assert len(FIXTURE_LIST) == 143
+    assert len(FIXTURE_LIST) == 156
 
 
 @pytest.mark.parametrize("fixture", FIXTURE_LIST, ids=[f["file"] for f in FIXTURE_LIST])
@@ -32,6 +32,7 @@ def test_fixture(fixture):
     assert {(d.code, d.path) for d in report.diagnostics} == {(e["code"], e["path"]) for e in fixture.get("errors", [])}
     assert len(report.diagnostics) == len(fixture.get("errors", []))
     assert report.hash == fixture.get("hash")
+    assert {(n.code, n.path) for n in report.notes} == {(n["code"], n["path"]) for n in fixture.get("notes", [])}
     if report.valid:
         assert report.hash.startswith("sha256:") and len(report.hash) == 71
 
@@ -54,6 +55,7 @@ def test_check_command_prints_one_json_line_per_file():
         assert line["valid"] is fixture["valid"] and line["format"] == fixture["format"]
         assert line["hash"] == fixture.get("hash")
         assert {(e["code"], e["path"]) for e in line["errors"]} == {(e["code"], e["path"]) for e in fixture.get("errors", [])}
+        assert {(n["code"], n["path"]) for n in line["notes"]} == {(n["code"], n["path"]) for n in fixture.get("notes", [])}
 
 
 def test_check_command_exit_status_and_unreadable_file(tmp_path):

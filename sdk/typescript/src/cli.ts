@@ -10,7 +10,7 @@ import { extendScopeCatalog } from './manifest/scope-file';
 const USAGE = `usage: marina-sdk check [--scopes FILE] FILE...
        marina-sdk canonical FILE
 
-check      print one JSON line per manifest: {"file","valid","format","errors":[{"code","path"}],"hash"}
+check      print one JSON line per manifest: {"file","valid","format","errors":[{"code","path"}],"hash","notes":[{"code","path"}]}
            exit status: 0 all valid, 1 some invalid, 2 a file cannot be read or the command line is wrong
 canonical  print the canonical JSON (RFC 8785) of a valid manifest's marina/v1 form
 `;
@@ -69,13 +69,14 @@ function main(argv: string[]): number {
               format: report.format,
               errors: report.diagnostics.map((d) => ({ code: d.code, path: d.path })),
               hash: report.hash ?? null,
+              notes: report.notes.map((n) => ({ code: n.code, path: n.path })),
             }),
           );
           if (!report.valid) status = Math.max(status, 1);
         } catch (e) {
           if (!(e instanceof ManifestFileError)) throw e;
           process.stderr.write(`marina-sdk: ${e.message}\n`);
-          write(JSON.stringify({ file, valid: false, format: null, errors: [{ code: 'unreadable', path: '' }], hash: null }));
+          write(JSON.stringify({ file, valid: false, format: null, errors: [{ code: 'unreadable', path: '' }], hash: null, notes: [] }));
           status = 2;
         }
       }

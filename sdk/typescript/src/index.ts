@@ -21,6 +21,7 @@ export {
 export { ScopeCatalog, ScopeDefinition } from './manifest/scopes';
 export { extendScopeCatalog } from './manifest/scope-file';
 export { StringFormat, ValidationContext, checkFormat } from './manifest/formats';
+export { ManifestNote, ManifestNoteCode } from './manifest/notes';
 export { CronExpression, CronParseError } from './support/cron';
 export { SemanticVersion } from './support/semver';
 export {

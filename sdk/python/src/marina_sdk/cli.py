@@ -14,10 +14,10 @@ def check_line(path: str, catalog=DEFAULT_CATALOG) -> dict:
         report = load_file(path, catalog)
     except OSError as error:
         return {"file": path, "valid": False, "format": None,
-                "errors": [{"code": "unreadable", "path": "", "message": str(error)}], "hash": None}
+                "errors": [{"code": "unreadable", "path": "", "message": str(error)}], "hash": None, "notes": []}
     return {"file": path, "valid": report.valid, "format": report.format,
             "errors": [{"code": d.code, "path": d.path, "message": d.message} for d in report.diagnostics],
-            "hash": report.hash}
+            "hash": report.hash, "notes": [n.to_json() for n in report.notes]}
 
 
 def main(argv: Optional[List[str]] = None) -> int:

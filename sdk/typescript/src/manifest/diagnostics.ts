@@ -61,11 +61,18 @@ export class DocumentError extends Error {
   }
 }
 
-/** Bounds applied to every document, so hostile input ends in a clear error. */
+/** Bounds applied to every document, so hostile input ends in a clear error (DocumentLimits.swift). */
 export interface DocumentLimits {
   maxBytes: number;
   maxDepth: number;
   maxNodes: number;
+  /**
+   * Most bytes of text (UTF-8 of every string value and key) a YAML document may expand to, an
+   * alias counting its anchored value's text each time it is used: twice `maxBytes` by default.
+   */
+  maxTextBytes: number;
+  /** Largest canonical JSON of a manifest's marina/v1 form: four times `maxBytes` by default. */
+  maxCanonicalBytes: number;
 }
 
-export const defaultLimits: DocumentLimits = { maxBytes: 1 << 20, maxDepth: 64, maxNodes: 100_000 };
+export const defaultLimits: DocumentLimits = { maxBytes: 1 << 20, maxDepth: 64, maxNodes: 100_000, maxTextBytes: 2 << 20, maxCanonicalBytes: 4 << 20 };

@@ -16,6 +16,9 @@ export type StringFormat =
   | 'secretKey'
   | 'settingId'
   | 'envName'
+  | 'importedEnvName'
+  | 'clockTime'
+  | 'linkworldEventName'
   | 'envValue'
   | 'openSailEnvValue'
   | 'uuid'
@@ -38,6 +41,14 @@ const EVENT_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 const SECRET_KEY = /^[A-Z][A-Z0-9_]{0,63}$/;
 const SETTING_ID = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const CLOCK_TIME = /^(?:[01][0-9]|2[0-3]):[0-5][0-9]$/;
+const LINKWORLD_EVENT_NAME = /^[a-z][a-z0-9_]*$/;
+const PORT_TEXT = /^[0-9]{1,5}$/;
+
+/** The port an imported `PORT` variable names: one to five decimal digits, else null. */
+export function portNumber(value: unknown): number | null {
+  return typeof value === 'string' && PORT_TEXT.test(value) ? Number(value) : null;
+}
 const SCOPE_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const REVERSE_DNS = /^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$/;
@@ -271,8 +282,14 @@ export function checkFormat(format: StringFormat, value: string, context: Valida
       return SECRET_KEY.test(value) ? null : ['invalid_value', `"${value}" is not a valid secret key: an uppercase letter, then up to 63 of A-Z, 0-9 and '_'`];
     case 'settingId':
       return SETTING_ID.test(value) ? null : ['invalid_value', `"${value}" is not a valid setting id: a letter, then up to 63 letters, digits or '_'`];
+    case 'clockTime':
+      return CLOCK_TIME.test(value) ? null : ['invalid_value', `"${value}" is not a time of day (HH:MM, from 00:00 to 23:59)`];
+    case 'linkworldEventName':
+      return LINKWORLD_EVENT_NAME.test(value) ? null : ['invalid_value', `"${value}" is not a valid event name: a lowercase letter, then a-z, 0-9 and '_'`];
     case 'envName':
+    case 'importedEnvName':
       if (!ENV_NAME.test(value)) return ['invalid_value', `"${value}" is not a valid environment variable name`];
+      if (format === 'importedEnvName' && value === 'PORT') return null;
       if (value === 'PORT' || value.startsWith('MARINA_') || value === 'HTTP_PROXY' || value === 'HTTPS_PROXY' || value === 'NO_PROXY') {
         return ['invalid_value', `${value} is set by the platform and cannot be set in the manifest`];
       }

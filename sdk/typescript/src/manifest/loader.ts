@@ -7,9 +7,10 @@ import { JSONObject, JSONPointer, JSONValue, member, toPlain, typeName } from '.
 import { composeYAML } from '../yaml/composer';
 import { Diagnostics, DocumentError, DocumentLimits, ManifestDiagnostic, defaultLimits } from './diagnostics';
 import { ValidationContext } from './formats';
-import { LINKWORLD_API_VERSION, convertLinkworld, linkworldShape } from './linkworld';
+import { LINKWORLD_API_VERSION, convertLinkworld, linkworldExtraRules, linkworldNotes, linkworldShape } from './linkworld';
 import { NATIVE_API_VERSION, nativeRootShape } from './native';
-import { OPENSAIL_SCHEMA_VERSION, convertOpenSail, openSailExtraRules, openSailShape } from './opensail';
+import { ManifestNote } from './notes';
+import { OPENSAIL_SCHEMA_VERSION, convertOpenSail, openSailExtraRules, openSailNotes, openSailShape } from './opensail';
 import { Provenance } from './provenance';
 import { checkNativeRules } from './rules';
 import { ScopeCatalog } from './scopes';
@@ -35,6 +36,8 @@ export interface ManifestReport {
   hash?: string;
   /** `native` as a plain JavaScript object. */
   manifest?: NativeManifest;
+  /** What the importer did that the author should know (a valid imported manifest only). */
+  notes: ManifestNote[];
 }
 
 /** The validated `marina/v1` manifest (defaults filled) as plain data. */
@@ -96,10 +99,10 @@ export function loadManifest(bytes: Uint8Array, options: LoadOptions = {}): Mani
   try {
     document = parseDocument(bytes, options.fileName, options.limits ?? defaultLimits);
   } catch (e) {
-    if (e instanceof DocumentError) return { format: null, diagnostics: [e.diagnostic], valid: false };
+    if (e instanceof DocumentError) return { format: null, diagnostics: [e.diagnostic], valid: false, notes: [] };
     throw e;
   }
-  return loadManifestDocument(document, options.context);
+  return loadManifestDocument(document, options.context, options.limits ?? defaultLimits);
 }
 
 export function loadManifestText(text: string, options: LoadOptions = {}): ManifestReport {
@@ -126,13 +129,20 @@ function detect(root: JSONObject): ManifestFormat | ManifestDiagnostic {
   return { code: 'missing_field', path: '/apiVersion', message: '"apiVersion" is required (apiVersion: marina/v1)' };
 }
 
-/** Validates a document tree and, when valid, builds its native form and hash. */
-export function loadManifestDocument(document: JSONValue, context: ValidationContext = { catalog: ScopeCatalog.default }): ManifestReport {
+/**
+ * Validates a document tree and, when valid, builds its native form and hash (refused when its
+ * canonical JSON would exceed `limits.maxCanonicalBytes`).
+ */
+export function loadManifestDocument(
+  document: JSONValue,
+  context: ValidationContext = { catalog: ScopeCatalog.default },
+  limits: DocumentLimits = defaultLimits,
+): ManifestReport {
   if (!(document instanceof Map)) {
-    return { format: null, diagnostics: [{ code: 'invalid_type', path: '', message: `a manifest is an object (a mapping), not ${typeName(document)}` }], valid: false };
+    return { format: null, diagnostics: [{ code: 'invalid_type', path: '', message: `a manifest is an object (a mapping), not ${typeName(document)}` }], valid: false, notes: [] };
   }
   const detected = detect(document);
-  if (typeof detected !== 'string') return { format: null, diagnostics: [detected], valid: false };
+  if (typeof detected !== 'string') return { format: null, diagnostics: [detected], valid: false, notes: [] };
   const format = detected;
 
   const validator = new ShapeValidator(context);
@@ -146,6 +156,7 @@ export function loadManifestDocument(document: JSONValue, context: ValidationCon
       break;
     case 'linkworld.ai/v2':
       validator.check(document, S.object(linkworldShape), JSONPointer.root);
+      linkworldExtraRules(document, validator.diagnostics);
       [nativeTree, provenance] = convertLinkworld(document);
       break;
     case 'opensail/2025-02':
@@ -166,8 +177,10 @@ export function loadManifestDocument(document: JSONValue, context: ValidationCon
       diagnostics.add(d.code, provenance.source(JSONPointer.parse(d.path) ?? JSONPointer.root), 'after conversion to marina/v1: ' + d.message);
     }
   }
-  if (!diagnostics.isEmpty) return { format, diagnostics: diagnostics.items, valid: false };
-  return finish(nativeTree, format);
+  if (!diagnostics.isEmpty) return { format, diagnostics: diagnostics.items, valid: false, notes: [] };
+  const report = finish(nativeTree, format, limits);
+  if (report.valid) report.notes = format === 'linkworld.ai/v2' ? linkworldNotes(document) : format === 'opensail/2025-02' ? openSailNotes(document) : [];
+  return report;
 }
 
 /** Integer fields the reference reads into a 64-bit `Int` without an upper bound of their own. */
@@ -178,16 +191,28 @@ function int64Problem(native: JSONValue): boolean {
   return tooBig(member(member(member(native, 'billing'), 'platform_fee'), 'trial_days'));
 }
 
-function finish(tree: JSONValue, format: ManifestFormat): ManifestReport {
+function finish(tree: JSONValue, format: ManifestFormat, limits: DocumentLimits): ManifestReport {
   const native = normalize(tree, nativeRootShape);
+  const canonical = canonicalJSON(native);
+  // The stored and hashed form is bounded whatever the input did to get there.
+  if (Buffer.byteLength(canonical, 'utf8') > limits.maxCanonicalBytes) {
+    return {
+      format,
+      diagnostics: [
+        { code: 'document_too_large', path: '', message: `the manifest's canonical form (marina/v1, defaults filled in) is over ${limits.maxCanonicalBytes} bytes` },
+      ],
+      valid: false,
+      notes: [],
+    };
+  }
   if (int64Problem(native)) {
     return {
       format,
       diagnostics: [{ code: 'invalid_value', path: '', message: 'the manifest could not be read: an integer does not fit in 64 bits' }],
       valid: false,
+      notes: [],
     };
   }
-  const canonical = canonicalJSON(native);
   return {
     format,
     diagnostics: [],
@@ -196,6 +221,7 @@ function finish(tree: JSONValue, format: ManifestFormat): ManifestReport {
     canonicalJSON: canonical,
     hash: 'sha256:' + sha256Hex(canonical),
     manifest: toPlain(native) as NativeManifest,
+    notes: [],
   };
 }
 

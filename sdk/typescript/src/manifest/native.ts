@@ -68,14 +68,16 @@ const schedule = objectShape('Schedule', [
 
 const webhook = objectShape('Webhook', [required('name', S.string('eventName')), field('description', S.string(undefined, { maxLength: 1000 }))]);
 
-const settingOption = objectShape('SettingOption', [
+export const SETTING_TYPES = ['string', 'text', 'number', 'boolean', 'select', 'select_or_custom', 'secret', 'project_picker'];
+
+export const settingOption = objectShape('SettingOption', [
   required('value', S.string(undefined, { maxLength: 256 })),
   field('label', S.string(undefined, { maxLength: 120 })),
 ]);
 
 export const setting = objectShape('Setting', [
   required('id', S.string('settingId')),
-  required('type', S.enumeration(['string', 'text', 'number', 'boolean', 'select', 'select_or_custom', 'secret'])),
+  required('type', S.enumeration(SETTING_TYPES)),
   field('label', S.string(undefined, { maxLength: 120 })),
   field('description', S.string(undefined, { maxLength: 1000 })),
   field('required', S.boolean, false),
@@ -106,6 +108,7 @@ const container = objectShape('Container', [
   required('image', S.string('image', { maxLength: 512 })),
   field('primary', S.boolean, false),
   field('ports', S.array(S.integer({ min: 1, max: 65535 })), []),
+  field('port', S.integer({ min: 1, max: 65535 })),
   field('env', S.map(S.string('envValue', { maxLength: 32768 }), 'envName'), obj([])),
   field('command', S.array(S.string('nonEmpty'), { minItems: 1, maxItems: 64 })),
   field('resources', S.map(S.any)),
@@ -207,6 +210,70 @@ const evalScenario = objectShape('EvalScenario', [
   required('expected_behavior', S.string(undefined, { minLength: 1, maxLength: 4000 })),
 ]);
 
+// linkworld.ai/v2 fields Marina keeps but does not act on yet (LinkworldExtras in NativeShape.swift).
+export const linkworldWorkflow = objectShape('LinkworldWorkflow', [
+  required('id', S.string(undefined, { minLength: 1 })),
+  field('name', S.string()),
+  field('intent', S.string()),
+  field('triggers', S.array(S.any)),
+  field('flow', S.array(S.any)),
+  field('tools_required', S.array(S.string())),
+]);
+
+export const linkworldHttpRoute = objectShape('LinkworldHttpRoute', [
+  required('path', S.string(undefined, { minLength: 1 })),
+  field('methods', S.array(S.string())),
+  field('public', S.boolean),
+]);
+
+const linkworldHeartbeat = objectShape('LinkworldHeartbeat', [
+  required('slug', S.string(undefined, { minLength: 1 })),
+  field('skill', S.string()),
+  field('tool', S.string()),
+  field('params', S.any),
+  field('schedule_type', S.enumeration(['interval', 'daily', 'weekly', 'cron']), 'interval'),
+  field('interval_minutes', S.integer({ min: 5, max: 43200 })),
+  field('cron_expression', S.string('cron')),
+  field('time_of_day', S.string('clockTime')),
+  field('day_of_week', S.integer({ min: 0, max: 6 })),
+  field(
+    'active_hours',
+    S.object(objectShape('LinkworldActiveHours', [required('start', S.string('clockTime')), required('end', S.string('clockTime')), field('timezone', S.string('timezone'))])),
+  ),
+  field('invoke_always', S.boolean, false),
+  field('cooldown_seconds', S.integer({ min: 0 })),
+  field('conversation_mode', S.string()),
+  field('model_tier', S.string()),
+  field('prompt', S.string()),
+]);
+
+export const linkworldAgent = objectShape('LinkworldAgent', [
+  required('id', S.string(undefined, { minLength: 1 })),
+  field('name', S.string()),
+  field('system_prompt', S.string()),
+  field('is_default', S.boolean),
+  field('team', S.array(S.any)),
+  field('heartbeats', S.array(S.object(linkworldHeartbeat))),
+]);
+
+export const linkworldSubscription = objectShape('LinkworldSubscription', [
+  required('emitter_app', S.string('slug')),
+  required('event_name', S.string('linkworldEventName')),
+  required('target_agent', S.string(undefined, { minLength: 1 })),
+  field('target_heartbeat', S.string(undefined, { minLength: 1 })),
+]);
+
+/** The fields of the `linkworld` section, in order; an imported linkworld manifest keeps each there. */
+export const LINKWORLD_FIELDS = ['workflows', 'http_routes', 'agents', 'emits', 'subscribes_to'];
+
+const linkworldExtras = objectShape('LinkworldExtras', [
+  field('workflows', S.array(S.object(linkworldWorkflow))),
+  field('http_routes', S.array(S.object(linkworldHttpRoute))),
+  field('agents', S.array(S.object(linkworldAgent))),
+  field('emits', S.array(S.string('linkworldEventName'), { maxItems: 30 })),
+  field('subscribes_to', S.array(S.object(linkworldSubscription))),
+]);
+
 export const NATIVE_EVENTS = ['install', 'uninstall', 'inbound', 'user_added'] as const;
 
 export const nativeRoot = objectShape('MarinaAppManifest', [
@@ -232,6 +299,7 @@ export const nativeRoot = objectShape('MarinaAppManifest', [
   field('billing', S.object(billing)),
   field('listing', S.object(listing)),
   field('eval_scenarios', S.array(S.object(evalScenario), { maxItems: 200 })),
+  field('linkworld', S.object(linkworldExtras)),
 ]);
 
 export const nativeRootShape = S.object(nativeRoot);

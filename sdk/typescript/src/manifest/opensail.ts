@@ -1,6 +1,7 @@
 import { JSONObject, JSONPointer, JSONValue, jsonEqual, member, stringValue } from '../json/value';
 import { Diagnostics } from './diagnostics';
-import { checkFormat, openSailToNative } from './formats';
+import { checkFormat, openSailToNative, portNumber } from './formats';
+import { ManifestNote } from './notes';
 import { NATIVE_API_VERSION, agent, connection, connector, migration, platformFee, state } from './native';
 import { Provenance } from './provenance';
 import { items } from './rules';
@@ -26,7 +27,7 @@ const container = objectShape(
     required('image', S.string('image', { maxLength: 512 })),
     field('primary', S.boolean, false),
     field('ports', S.array(S.integer({ min: 1, max: 65535 })), []),
-    field('env', S.map(S.string('openSailEnvValue', { maxLength: 32768 }), 'envName'), new Map()),
+    field('env', S.map(S.string('openSailEnvValue', { maxLength: 32768 }), 'importedEnvName'), new Map()),
     field('startup_command', S.string('nonEmpty', { maxLength: 8192 })),
     field('resources', S.map(S.any)),
   ],
@@ -182,6 +183,38 @@ export function openSailExtraRules(root: JSONValue, d: Diagnostics): void {
       if (problem) d.add(problem[0], path, problem[1]);
     }
   }
+  // A container's PORT is the port its process listens on; the primary's becomes runtime.port.
+  for (const [i, container] of items(member(member(root, 'compute'), 'containers'))) {
+    const value = member(member(container, 'env'), 'PORT');
+    if (typeof value !== 'string') continue;
+    const port = portNumber(value);
+    const primary = member(container, 'primary') === true;
+    const low = primary ? 1024 : 1;
+    if (port === null || port < low || port > 65535) {
+      const what = primary ? "the primary container's PORT becomes runtime.port" : 'PORT is the port the container listens on';
+      d.add('invalid_value', JSONPointer.root.child('compute').child('containers').child(i).child('env').child('PORT'), `PORT "${value}": ${what}, a number from ${low} to 65535`);
+    }
+  }
+}
+
+/** What the conversion of a valid manifest did that its author should know. */
+export function openSailNotes(source: JSONValue): ManifestNote[] {
+  const out: ManifestNote[] = [];
+  for (const [i, container] of items(member(member(source, 'compute'), 'containers'))) {
+    const port = portNumber(member(member(container, 'env'), 'PORT'));
+    if (port === null) continue;
+    const path = `/compute/containers/${i}/env/PORT`;
+    if (member(container, 'primary') === true) {
+      out.push({ code: 'port_from_env', path, message: `PORT is the platform's to set: runtime.port is ${port}, and the platform sets PORT=${port} for the app` });
+    } else {
+      out.push({
+        code: 'port_from_env',
+        path,
+        message: `kept as containers[${i}].port; a container driver sets PORT=${port} for it (the local driver runs only the primary container)`,
+      });
+    }
+  }
+  return out;
 }
 
 function set(o: JSONObject, key: string, v: JSONValue | undefined): void {
@@ -282,6 +315,14 @@ export function convertOpenSail(source: JSONValue): [JSONValue, Provenance] {
         p.map(root.child('containers').child(i), from);
         const native: JSONObject = new Map();
         const extensions: JSONObject = new Map();
+        let env = item.get('env');
+        const port = portNumber(member(env, 'PORT'));
+        if (port !== null && env instanceof Map) {
+          // PORT is the platform's to set (to this port); it leaves the env.
+          env = new Map([...env].filter(([k]) => k !== 'PORT'));
+          native.set('port', port);
+          p.map(root.child('containers').child(i).child('port'), from.child('env').child('PORT'));
+        }
         for (const [key, value] of item) {
           switch (key) {
             case 'name':
@@ -292,7 +333,7 @@ export function convertOpenSail(source: JSONValue): [JSONValue, Provenance] {
               native.set(key, value);
               break;
             case 'env':
-              native.set('env', rewriteSecrets(value));
+              native.set('env', rewriteSecrets(env ?? value));
               break;
             case 'startup_command':
               native.set('command', shellCommand(value));
@@ -316,11 +357,13 @@ export function convertOpenSail(source: JSONValue): [JSONValue, Provenance] {
             p.map(root.child('runtime').child('command'), from.child('startup_command'));
           }
           const ports = item.get('ports');
-          if (Array.isArray(ports) && ports.length > 0) {
+          if (port !== null) {
+            runtime.set('port', port);
+            p.map(root.child('runtime').child('port'), from.child('env').child('PORT'));
+          } else if (Array.isArray(ports) && ports.length > 0) {
             runtime.set('port', ports[0]);
             p.map(root.child('runtime').child('port'), from.child('ports').child(0));
           }
-          const env = item.get('env');
           if (env !== undefined) {
             runtime.set('env', rewriteSecrets(env));
             p.map(root.child('runtime').child('env'), from.child('env'));

@@ -74,6 +74,8 @@ export function checkNativeRules(root: JSONValue, d: Diagnostics, context: Valid
     }
   }
 
+  checkLinkworld(member(root, 'linkworld'), d);
+
   const minText = stringValue(member(member(root, 'listing'), 'minimum_rollback_version'));
   const versionText = stringValue(member(member(root, 'app'), 'version'));
   const minimum = minText !== undefined ? SemanticVersion.parse(minText) : null;
@@ -130,6 +132,7 @@ function checkSettings(settings: JSONValue | undefined, d: Diagnostics): void {
       case 'string':
       case 'text':
       case 'select_or_custom':
+      case 'project_picker':
         if (typeof value !== 'string') d.add('invalid_type', p, `expected string, got ${typeName(value)}`);
         break;
       case 'select':
@@ -173,6 +176,58 @@ function checkContainers(root: JSONValue, d: Diagnostics): void {
       if (name !== undefined && !names.has(name)) {
         d.add('invalid_value', ROOT.child('connections').child(i).child(end), `no container is named "${name}"`);
       }
+    }
+  }
+}
+
+/** The fields each heartbeat `schedule_type` needs to say when it fires. */
+const HEARTBEAT_NEEDS = new Map<string, string[]>([
+  ['cron', ['cron_expression']],
+  ['daily', ['time_of_day']],
+  ['weekly', ['day_of_week', 'time_of_day']],
+]);
+
+/**
+ * Agents are unique by id and their heartbeats by slug; each heartbeat has what its schedule_type
+ * needs; a subscription's target_agent names an agent of this app, and its target_heartbeat a
+ * heartbeat of that agent.
+ */
+function checkLinkworld(section: JSONValue | undefined, d: Diagnostics): void {
+  const base = ROOT.child('linkworld');
+  const agents = member(section, 'agents');
+  duplicateNames(agents, 'id', base.child('agents'), 'agent', d);
+  const slugs = new Map<string, Set<string>>();
+  for (const [i, agent] of items(agents)) {
+    const heartbeats = member(agent, 'heartbeats');
+    const path = base.child('agents').child(i).child('heartbeats');
+    duplicateNames(heartbeats, 'slug', path, 'heartbeat', d);
+    const id = stringValue(member(agent, 'id'));
+    let known = new Set<string>();
+    if (id !== undefined) {
+      known = slugs.get(id) ?? known;
+      slugs.set(id, known);
+    }
+    for (const [j, heartbeat] of items(heartbeats)) {
+      const slug = stringValue(member(heartbeat, 'slug'));
+      if (slug !== undefined) known.add(slug);
+      const kind = stringValue(member(heartbeat, 'schedule_type')) ?? 'interval';
+      for (const name of HEARTBEAT_NEEDS.get(kind) ?? []) {
+        if (member(heartbeat, name) === undefined) d.add('missing_field', path.child(j).child(name), `a ${kind} heartbeat needs ${name}`);
+      }
+    }
+  }
+  for (const [k, subscription] of items(member(section, 'subscribes_to'))) {
+    const target = stringValue(member(subscription, 'target_agent'));
+    if (target === undefined) continue;
+    const path = base.child('subscribes_to').child(k);
+    const known = slugs.get(target);
+    if (known === undefined) {
+      d.add('invalid_value', path.child('target_agent'), `no agent of this app has the id "${target}"`);
+      continue;
+    }
+    const heartbeat = stringValue(member(subscription, 'target_heartbeat'));
+    if (heartbeat !== undefined && !known.has(heartbeat)) {
+      d.add('invalid_value', path.child('target_heartbeat'), `the agent "${target}" has no heartbeat "${heartbeat}"`);
     }
   }
 }

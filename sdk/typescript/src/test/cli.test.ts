@@ -21,10 +21,27 @@ test('check prints one JSON line per file, in the order given', () => {
     format: 'marina/v1',
     errors: [],
     hash: 'sha256:0351124d018ea67cc5d162b562e940479f36b299699c1fde0fdafa54597567e1',
+    notes: [],
   });
-  assert.deepEqual(r.lines[1], { file: 'document/invalid-json-duplicate-key.json', valid: false, format: null, errors: [{ code: 'duplicate_key', path: '/app/id' }], hash: null });
+  assert.deepEqual(r.lines[1], {
+    file: 'document/invalid-json-duplicate-key.json',
+    valid: false,
+    format: null,
+    errors: [{ code: 'duplicate_key', path: '/app/id' }],
+    hash: null,
+    notes: [],
+  });
   assert.equal(r.lines[2].format, 'opensail/2025-02');
-  assert.deepEqual(Object.keys(r.lines[0]), ['file', 'valid', 'format', 'errors', 'hash']);
+  assert.deepEqual(Object.keys(r.lines[0]), ['file', 'valid', 'format', 'errors', 'hash', 'notes']);
+});
+
+test('check reports the conversion notes of an imported manifest', () => {
+  const r = check('opensail/valid-port-in-env.json');
+  assert.equal(r.status, 0);
+  assert.deepEqual(r.lines[0].notes, [
+    { code: 'port_from_env', path: '/compute/containers/0/env/PORT' },
+    { code: 'port_from_env', path: '/compute/containers/1/env/PORT' },
+  ]);
 });
 
 test('exit status: 0 all valid, 2 unreadable', () => {

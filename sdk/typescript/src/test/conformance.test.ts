@@ -11,6 +11,7 @@ interface Fixture {
   format: string | null;
   errors?: { code: string; path: string }[];
   hash?: string;
+  notes?: { code: string; path: string }[];
 }
 
 const expectations = JSON.parse(readFileSync(join(CONFORMANCE_DIR, 'expectations.json'), 'utf8')) as { fixtures: Fixture[]; equivalent: string[][] };
@@ -30,6 +31,11 @@ for (const fixture of expectations.fixtures) {
     const want = (fixture.errors ?? []).map((d) => `${d.code} ${d.path}`).sort();
     assert.deepEqual(got, want, 'errors (code, path)');
     assert.equal(report.hash, fixture.hash, 'hash');
+    assert.deepEqual(
+      report.notes.map((n) => `${n.code} ${n.path}`).sort(),
+      (fixture.notes ?? []).map((n) => `${n.code} ${n.path}`).sort(),
+      'notes (code, path)',
+    );
     if (fixture.valid) {
       assert.match(report.hash as string, /^sha256:[0-9a-f]{64}$/);
       assert.equal(typeof report.canonicalJSON, 'string');

@@ -32,7 +32,16 @@ export function composeYAML(bytes: Uint8Array, limits: DocumentLimits = defaultL
 interface Anchored {
   value: JSONValue;
   nodes: number;
+  /** Bytes of text (UTF-8 of string values and keys), as `maxTextBytes` counts. */
+  text: number;
   depth: number;
+}
+
+/** A composed node: its value, node count, bytes of text and depth. */
+type Composed = [JSONValue, number, number, number];
+
+function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
 }
 
 interface PendingError {
@@ -106,6 +115,7 @@ function cutHostileNesting(text: string): string {
 class YAMLWalker {
   private readonly lib: YamlModule;
   private nodes = 0;
+  private textBytes = 0;
   private readonly anchors = new Map<string, Anchored>();
   private errors: PendingError[] = [];
   private nextError = 0;
@@ -490,7 +500,11 @@ class YAMLWalker {
     return fallback;
   }
 
-  private count(n: number, path: JSONPointer): void {
+  /**
+   * Counts nodes and bytes of text into the expansion, stopping at the first value (or alias) that
+   * takes either over its limit, before the expansion is built.
+   */
+  private count(n: number, path: JSONPointer, text = 0): void {
     this.nodes += n;
     if (this.nodes > this.limits.maxNodes) {
       throw new DocumentError(
@@ -499,14 +513,22 @@ class YAMLWalker {
         `the document expands to more than ${this.limits.maxNodes} values (aliases count each time they are used)`,
       );
     }
+    this.textBytes += text;
+    if (this.textBytes > this.limits.maxTextBytes) {
+      throw new DocumentError(
+        'document_too_large',
+        path,
+        `the document expands to more than ${this.limits.maxTextBytes} bytes of text (aliases count each time they are used)`,
+      );
+    }
   }
 
   private remember(anchor: string | undefined, value: Anchored): void {
     if (anchor) this.anchors.set(anchor, value);
   }
 
-  /** Returns the value, its node count and its depth. */
-  private node(n: unknown, path: JSONPointer, depth: number, simpleKey = true): [JSONValue, number, number] {
+  /** Returns the value, its node count, its bytes of text and its depth. */
+  private node(n: unknown, path: JSONPointer, depth: number, simpleKey = true): Composed {
     const lib = this.lib;
     if ((lib.isSeq(n) || lib.isMap(n)) && (n as { flow?: boolean }).flow === true && simpleKey && (n as { range?: unknown }).range) {
       this.libyamlNestingCheck(this.start(n, 0), path);
@@ -514,7 +536,7 @@ class YAMLWalker {
     if (n === null || n === undefined) {
       // An absent value (`{a}` in flow style): libyaml reports an empty plain scalar.
       this.count(1, path);
-      return [null, 1, 0];
+      return [null, 1, 0, 0];
     }
     if (lib.isAlias(n)) {
       this.checkpointScalar({ range: n.range }, path);
@@ -523,17 +545,19 @@ class YAMLWalker {
       if (!anchored) {
         throw this.syntax(path, `line ${this.line(this.start(n, 0))}: the alias *${n.source} names no anchor`);
       }
-      this.count(anchored.nodes, path);
+      this.count(anchored.nodes, path, anchored.text);
       if (depth + anchored.depth > this.limits.maxDepth) throw this.nesting(path);
-      return [anchored.value, anchored.nodes, anchored.depth];
+      return [anchored.value, anchored.nodes, anchored.text, anchored.depth];
     }
     if (lib.isScalar(n)) {
       this.checkpointScalar(n, path);
       this.checkAnchorName(n.anchor, path, this.start(n, 0));
       this.count(1, path);
       const value = this.scalar(n, path);
-      this.remember(n.anchor, { value, nodes: 1, depth: 0 });
-      return [value, 1, 0];
+      const text = typeof value === 'string' ? utf8Length(value) : 0;
+      this.count(0, path, text);
+      this.remember(n.anchor, { value, nodes: 1, text, depth: 0 });
+      return [value, 1, text, 0];
     }
     if (lib.isPair(n)) {
       // A single-pair mapping inside a flow sequence (`[a: b]`).
@@ -546,6 +570,7 @@ class YAMLWalker {
       this.checkCollectionTag(n.tag, TAG + 'seq', n, path);
       const items: JSONValue[] = [];
       let total = 1;
+      let text = 0;
       let deepest = 1;
       for (const item of n.items) {
         const itemPath = path.child(items.length);
@@ -558,7 +583,7 @@ class YAMLWalker {
         }
         this.checkpoint(itemStart, itemPath);
         this.enter(n);
-        let result: [JSONValue, number, number];
+        let result: Composed;
         try {
           result = lib.isPair(item)
             ? this.mapping([item], undefined, undefined, this.start(item, 0), null, itemPath, depth + 1)
@@ -566,15 +591,16 @@ class YAMLWalker {
         } finally {
           this.leave(n);
         }
-        const [v, c, d] = result;
+        const [v, c, b, d] = result;
         items.push(v);
         total += c;
+        text += b;
         deepest = Math.max(deepest, d + 1);
       }
       this.checkpointEnd(n, (n as { flow?: boolean }).flow === true, path.child(items.length));
       const value: JSONValue = items;
-      this.remember(n.anchor, { value, nodes: total, depth: deepest });
-      return [value, total, deepest];
+      this.remember(n.anchor, { value, nodes: total, text, depth: deepest });
+      return [value, total, text, deepest];
     }
     if (lib.isMap(n)) {
       this.checkAnchorName(n.anchor, path, this.start(n, 0));
@@ -591,12 +617,13 @@ class YAMLWalker {
     node: unknown,
     path: JSONPointer,
     depth: number,
-  ): [JSONValue, number, number] {
+  ): Composed {
     if (depth >= this.limits.maxDepth) throw this.nesting(path);
     this.count(1, path);
     this.checkCollectionTag(tag, TAG + 'map', { range: [startOffset] }, path);
     const object: JSONObject = new Map();
     let total = 1;
+    let text = 0;
     let deepest = 1;
     for (const pair of pairs) {
       if (!this.lib.isPair(pair)) throw this.syntax(path, 'unexpected YAML node in a mapping');
@@ -620,21 +647,22 @@ class YAMLWalker {
       }
       const onKeyLine = pair.value !== null && pair.value !== undefined && this.line(this.start(pair.value, keyStart)) === this.line(this.end(pair.key, keyStart));
       this.enter(node);
-      let result: [JSONValue, number, number];
+      let result: Composed;
       try {
         result = this.node(pair.value, valuePath, depth + 1, !onKeyLine);
       } finally {
         this.leave(node);
       }
-      const [v, c, d] = result;
+      const [v, c, b, d] = result;
       object.set(key, v);
       total += c;
+      text += utf8Length(key) + b;
       deepest = Math.max(deepest, d + 1);
     }
     if (node) this.checkpointEnd(node, (node as { flow?: boolean }).flow === true, path);
     const value: JSONValue = object;
-    this.remember(anchor, { value, nodes: total, depth: deepest });
-    return [value, total, deepest];
+    this.remember(anchor, { value, nodes: total, text, depth: deepest });
+    return [value, total, text, deepest];
   }
 
   private checkCollectionTag(tag: string | undefined, expected: string, n: unknown, path: JSONPointer): void {
@@ -654,13 +682,18 @@ class YAMLWalker {
       this.count(1, path);
       const text = k.source ?? (k.value === null || k.value === undefined ? '' : String(k.value));
       if (LONE_SURROGATE.test(text)) throw this.syntax(path, `line ${this.line(offset)}: a key holds an invalid Unicode escape`);
+      this.count(0, path, utf8Length(text));
       return text;
     }
     if (lib.isAlias(k)) {
       this.checkpointScalar({ range: k.range }, path);
       this.checkAnchorName(k.source, path, offset);
       const anchored = this.anchors.get(k.source);
-      if (anchored && typeof anchored.value === 'string') return anchored.value;
+      if (anchored && typeof anchored.value === 'string') {
+        // A long key aliased in many mappings expands like any other value.
+        this.count(0, path, utf8Length(anchored.value));
+        return anchored.value;
+      }
       throw this.syntax(path, `line ${this.line(offset)}: a mapping key must be a string`);
     }
     throw this.syntax(path, `line ${this.line(offset)}: a mapping key must be a string, not a collection`);

@@ -78,3 +78,25 @@ class DocumentError(Exception):
     @property
     def diagnostic(self) -> Diagnostic:
         return Diagnostic(self.code, jp.to_string(self.path), self.message)
+
+
+# --- Conversion notes ---------------------------------------------------------------------------------
+# What an importer did that the author should know, on a valid imported manifest: not errors.
+
+PORT_FROM_ENV = "port_from_env"
+NOT_ACTED_ON = "not_acted_on"
+
+
+@dataclass(frozen=True)
+class Note:
+    """One conversion note: a stable code, a JSON Pointer into the document as written, a message."""
+
+    code: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path or '/'}: {self.message} [{self.code}]"
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "path": self.path, "message": self.message}

@@ -22,6 +22,9 @@ _EVENT = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 _SECRET_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 _SETTING = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_LINKWORLD_EVENT = re.compile(r"[a-z][a-z0-9_]*")
+_PORT_TEXT = re.compile(r"[0-9]{1,5}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _REVERSE_DNS = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+")
 _OPENSAIL_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -51,6 +54,11 @@ def is_tool_name(s: str) -> bool:
 
 def is_event_name(s: str) -> bool:
     return _EVENT.fullmatch(s) is not None
+
+
+def port_number(value) -> Optional[int]:
+    """The port an imported ``PORT`` variable names: one to five decimal digits, else None."""
+    return int(value) if isinstance(value, str) and _PORT_TEXT.fullmatch(value) else None
 
 
 # --- Characters as Swift sees them ------------------------------------------------------------------
@@ -267,12 +275,20 @@ def check(fmt: str, value: str, catalog) -> Problem:
     if fmt == "settingId":
         return None if _SETTING.fullmatch(value) else (
             E.INVALID_VALUE, f'"{value}" is not a valid setting id: a letter, then up to 63 letters, digits or \'_\'')
-    if fmt == "envName":
+    if fmt in ("envName", "importedEnvName"):
         if not _ENV_NAME.fullmatch(value):
             return (E.INVALID_VALUE, f'"{value}" is not a valid environment variable name')
+        if fmt == "importedEnvName" and value == "PORT":
+            return None
         if value in PLATFORM_ENV or value.startswith("MARINA_"):
             return (E.INVALID_VALUE, f"{value} is set by the platform and cannot be set in the manifest")
         return None
+    if fmt == "clockTime":
+        return None if _CLOCK_TIME.fullmatch(value) else (
+            E.INVALID_VALUE, f'"{value}" is not a time of day (HH:MM, from 00:00 to 23:59)')
+    if fmt == "linkworldEventName":
+        return None if _LINKWORLD_EVENT.fullmatch(value) else (
+            E.INVALID_VALUE, f'"{value}" is not a valid event name: a lowercase letter, then a-z, 0-9 and \'_\'')
     if fmt == "envValue":
         problem = native_reference_problem(value)
         return None if problem is None else (E.INVALID_VALUE, problem)

@@ -39,6 +39,8 @@ class ManifestReport:
     native: Any = None
     canonical_json: Optional[str] = None
     hash: Optional[str] = None
+    #: What the importer did that the author should know (a valid imported manifest only).
+    notes: List[E.Note] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -47,7 +49,7 @@ class ManifestReport:
     def to_json(self) -> dict:
         return {"valid": self.valid, "format": self.format,
                 "errors": [{"code": d.code, "path": d.path, "message": d.message} for d in self.diagnostics],
-                "hash": self.hash}
+                "hash": self.hash, "notes": [n.to_json() for n in self.notes]}
 
 
 def parse_document(data: bytes, file_name: Optional[str] = None, limits: DocumentLimits = DEFAULT_LIMITS) -> Any:
@@ -75,7 +77,7 @@ def load_bytes(data: bytes, file_name: Optional[str] = None, catalog: ScopeCatal
         document = parse_document(data, file_name, limits)
     except E.DocumentError as error:
         return ManifestReport(None, [error.diagnostic])
-    return load_document(document, catalog)
+    return load_document(document, catalog, limits)
 
 
 def load_text(text: str, file_name: Optional[str] = None, catalog: ScopeCatalog = DEFAULT_CATALOG) -> ManifestReport:
@@ -124,8 +126,9 @@ def _detect(root: dict):
     return None, E.Diagnostic(E.MISSING_FIELD, "/apiVersion", '"apiVersion" is required (apiVersion: marina/v1)')
 
 
-def load_document(document: Any, catalog: ScopeCatalog = DEFAULT_CATALOG) -> ManifestReport:
-    """Validates a document tree and, when valid, builds its native form and hash."""
+def load_document(document: Any, catalog: ScopeCatalog = DEFAULT_CATALOG, limits: DocumentLimits = DEFAULT_LIMITS) -> ManifestReport:
+    """Validates a document tree and, when valid, builds its native form and hash (refused when its
+    canonical JSON would exceed ``limits.max_canonical_bytes``)."""
     document = to_json_value(document)
     if not isinstance(document, dict):
         return ManifestReport(None, [E.Diagnostic(E.INVALID_TYPE, "", f"a manifest is an object (a mapping), not {type_name(document)}")])
@@ -159,7 +162,10 @@ def load_document(document: Any, catalog: ScopeCatalog = DEFAULT_CATALOG) -> Man
             diagnostics.add(d.code, provenance.source(jp.parse(d.path) or ()), "after conversion to marina/v1: " + d.message)
     if diagnostics:
         return ManifestReport(fmt, diagnostics.items)
-    return _finish(tree, fmt)
+    report = _finish(tree, fmt, limits)
+    if report.valid:
+        report.notes = linkworld.notes(document) if fmt == LINKWORLD else opensail.notes(document) if fmt == OPENSAIL else []
+    return report
 
 
 def _int_fields_fit(value: Any, path: tuple) -> bool:
@@ -172,9 +178,14 @@ def _int_fields_fit(value: Any, path: tuple) -> bool:
     return True if v is MISSING else _int_fields_fit(v, rest)
 
 
-def _finish(tree: Any, fmt: str) -> ManifestReport:
+def _finish(tree: Any, fmt: str, limits: DocumentLimits) -> ManifestReport:
     result = normalize(tree, native.ROOT)
     canonical = canonical_string(result)
+    # The stored and hashed form is bounded whatever the input did to get there.
+    if len(canonical.encode("utf-8")) > limits.max_canonical_bytes:
+        return ManifestReport(fmt, [E.Diagnostic(
+            E.DOCUMENT_TOO_LARGE, "",
+            f"the manifest's canonical form (marina/v1, defaults filled in) is over {limits.max_canonical_bytes} bytes")])
     # The reference decodes the canonical JSON into its typed model; integers beyond 64 bits fail there.
     if not all(_int_fields_fit(result, path) for path in native.INT_FIELDS):
         return ManifestReport(fmt, [E.Diagnostic(E.INVALID_VALUE, "", "the manifest could not be read: DecodingError.dataCorrupted: Data was corrupted. Debug description: The given data was not valid JSON.")])

@@ -83,6 +83,8 @@ WEBHOOK = ObjectShape("Webhook", [
     F("description", SString(max_length=1000)),
 ])
 
+SETTING_TYPES = ["string", "text", "number", "boolean", "select", "select_or_custom", "secret", "project_picker"]
+
 SETTING_OPTION = ObjectShape("SettingOption", [
     R("value", SString(max_length=256)),
     F("label", SString(max_length=120)),
@@ -90,7 +92,7 @@ SETTING_OPTION = ObjectShape("SettingOption", [
 
 SETTING = ObjectShape("Setting", [
     R("id", SString("settingId")),
-    R("type", SEnum(["string", "text", "number", "boolean", "select", "select_or_custom", "secret"])),
+    R("type", SEnum(SETTING_TYPES)),
     F("label", SString(max_length=120)),
     F("description", SString(max_length=1000)),
     F("required", SBoolean(), default=False),
@@ -121,6 +123,7 @@ CONTAINER = ObjectShape("Container", [
     R("image", SString("image", max_length=512)),
     F("primary", SBoolean(), default=False),
     F("ports", SArray(SInteger(min=1, max=65535)), default=[]),
+    F("port", SInteger(min=1, max=65535)),
     F("env", SMap(SString("envValue", max_length=32768), key_format="envName"), default={}),
     F("command", SArray(SString("nonEmpty"), min_items=1, max_items=64)),
     F("resources", SMap(SAny())),
@@ -213,6 +216,71 @@ EVAL_SCENARIO = ObjectShape("EvalScenario", [
     R("expected_behavior", SString(min_length=1, max_length=4000)),
 ])
 
+# linkworld.ai/v2 fields Marina keeps but does not act on yet (LinkworldExtras in NativeShape.swift).
+LINKWORLD_WORKFLOW = ObjectShape("LinkworldWorkflow", [
+    R("id", SString(min_length=1)),
+    F("name", SString()),
+    F("intent", SString()),
+    F("triggers", SArray(SAny())),
+    F("flow", SArray(SAny())),
+    F("tools_required", SArray(SString())),
+])
+
+LINKWORLD_HTTP_ROUTE = ObjectShape("LinkworldHttpRoute", [
+    R("path", SString(min_length=1)),
+    F("methods", SArray(SString())),
+    F("public", SBoolean()),
+])
+
+LINKWORLD_HEARTBEAT = ObjectShape("LinkworldHeartbeat", [
+    R("slug", SString(min_length=1)),
+    F("skill", SString()),
+    F("tool", SString()),
+    F("params", SAny()),
+    F("schedule_type", SEnum(["interval", "daily", "weekly", "cron"]), default="interval"),
+    F("interval_minutes", SInteger(min=5, max=43200)),
+    F("cron_expression", SString("cron")),
+    F("time_of_day", SString("clockTime")),
+    F("day_of_week", SInteger(min=0, max=6)),
+    F("active_hours", ObjectShape("LinkworldActiveHours", [
+        R("start", SString("clockTime")),
+        R("end", SString("clockTime")),
+        F("timezone", SString("timezone")),
+    ])),
+    F("invoke_always", SBoolean(), default=False),
+    F("cooldown_seconds", SInteger(min=0)),
+    F("conversation_mode", SString()),
+    F("model_tier", SString()),
+    F("prompt", SString()),
+])
+
+LINKWORLD_AGENT = ObjectShape("LinkworldAgent", [
+    R("id", SString(min_length=1)),
+    F("name", SString()),
+    F("system_prompt", SString()),
+    F("is_default", SBoolean()),
+    F("team", SArray(SAny())),
+    F("heartbeats", SArray(LINKWORLD_HEARTBEAT)),
+])
+
+LINKWORLD_SUBSCRIPTION = ObjectShape("LinkworldSubscription", [
+    R("emitter_app", SString("slug")),
+    R("event_name", SString("linkworldEventName")),
+    R("target_agent", SString(min_length=1)),
+    F("target_heartbeat", SString(min_length=1)),
+])
+
+#: The fields of LINKWORLD, in order; an imported linkworld manifest keeps each under ``linkworld``.
+LINKWORLD_FIELDS = ["workflows", "http_routes", "agents", "emits", "subscribes_to"]
+
+LINKWORLD = ObjectShape("LinkworldExtras", [
+    F("workflows", SArray(LINKWORLD_WORKFLOW)),
+    F("http_routes", SArray(LINKWORLD_HTTP_ROUTE)),
+    F("agents", SArray(LINKWORLD_AGENT)),
+    F("emits", SArray(SString("linkworldEventName"), max_items=30)),
+    F("subscribes_to", SArray(LINKWORLD_SUBSCRIPTION)),
+])
+
 ROOT = ObjectShape("MarinaAppManifest", [
     R("apiVersion", SEnum([API_VERSION])),
     R("app", APP),
@@ -236,6 +304,7 @@ ROOT = ObjectShape("MarinaAppManifest", [
     F("billing", BILLING),
     F("listing", LISTING),
     F("eval_scenarios", SArray(EVAL_SCENARIO, max_items=200)),
+    F("linkworld", LINKWORLD),
 ])
 
 # Integer fields the reference decodes into a 64-bit `Int` after validation; a value out of that
@@ -313,6 +382,8 @@ def check_rules(root: Any, d: E.Diagnostics, catalog) -> None:
         if isinstance(kind, str) and kind in ("ui", "chat") and member(surface, "entrypoint") is MISSING:
             d.add(E.MISSING_FIELD, _p("surfaces", i, "entrypoint"), f"a {kind} surface needs an entrypoint")
 
+    _check_linkworld(member(root, "linkworld"), d)
+
     minimum_text = member(member(root, "listing"), "minimum_rollback_version")
     version_text = member(member(root, "app"), "version")
     minimum = SemanticVersion.parse(minimum_text) if isinstance(minimum_text, str) else None
@@ -373,7 +444,7 @@ def _check_settings(settings: Any, d: E.Diagnostics) -> None:
         p = jp.child(path, "default")
         if kind == "secret":
             d.add(E.INVALID_VALUE, p, "a secret setting cannot have a default: the manifest is public")
-        elif kind in ("string", "text", "select_or_custom"):
+        elif kind in ("string", "text", "select_or_custom", "project_picker"):
             if not isinstance(value, str):
                 d.add(E.INVALID_TYPE, p, f"expected string, got {type_name(value)}")
         elif kind == "select":
@@ -411,3 +482,40 @@ def _check_containers(root: Any, d: E.Diagnostics) -> None:
             name = member(connection, end)
             if isinstance(name, str) and name not in names:
                 d.add(E.INVALID_VALUE, _p("connections", i, end), f'no container is named "{name}"')
+
+
+#: The fields each heartbeat ``schedule_type`` needs to say when it fires.
+HEARTBEAT_NEEDS = {"cron": ["cron_expression"], "daily": ["time_of_day"], "weekly": ["day_of_week", "time_of_day"]}
+
+
+def _check_linkworld(section: Any, d: E.Diagnostics) -> None:
+    """Agents are unique by id and their heartbeats by slug; each heartbeat has what its schedule_type
+    needs; a subscription's target_agent names an agent of this app, and its target_heartbeat a
+    heartbeat of that agent."""
+    agents = member(section, "agents")
+    duplicate_names(agents, "id", _p("linkworld", "agents"), "agent", d)
+    slugs: dict = {}
+    for i, agent in items(agents):
+        heartbeats = member(agent, "heartbeats")
+        duplicate_names(heartbeats, "slug", _p("linkworld", "agents", i, "heartbeats"), "heartbeat", d)
+        agent_id = member(agent, "id")
+        known = slugs.setdefault(agent_id, set()) if isinstance(agent_id, str) else set()
+        for j, heartbeat in items(heartbeats):
+            slug = member(heartbeat, "slug")
+            if isinstance(slug, str):
+                known.add(slug)
+            kind = member(heartbeat, "schedule_type")
+            kind = kind if isinstance(kind, str) else "interval"
+            for name in HEARTBEAT_NEEDS.get(kind, []):
+                if member(heartbeat, name) is MISSING:
+                    d.add(E.MISSING_FIELD, _p("linkworld", "agents", i, "heartbeats", j, name), f"a {kind} heartbeat needs {name}")
+    for k, subscription in items(member(section, "subscribes_to")):
+        target = member(subscription, "target_agent")
+        if not isinstance(target, str):
+            continue
+        if target not in slugs:
+            d.add(E.INVALID_VALUE, _p("linkworld", "subscribes_to", k, "target_agent"), f'no agent of this app has the id "{target}"')
+            continue
+        heartbeat = member(subscription, "target_heartbeat")
+        if isinstance(heartbeat, str) and heartbeat not in slugs[target]:
+            d.add(E.INVALID_VALUE, _p("linkworld", "subscribes_to", k, "target_heartbeat"), f'the agent "{target}" has no heartbeat "{heartbeat}"')

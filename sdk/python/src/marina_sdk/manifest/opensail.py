@@ -2,7 +2,7 @@
 plus the rules it forgets, and converted to ``marina/v1`` like OpenSailFormat.swift does."""
 from __future__ import annotations
 
-from typing import Any, Tuple
+from typing import Any, List, Tuple
 
 from . import errors as E
 from . import formats
@@ -33,7 +33,7 @@ CONTAINER = ObjectShape("OpenSailContainer", [
     R("image", SString("image", max_length=512)),
     F("primary", SBoolean(), default=False),
     F("ports", SArray(SInteger(min=1, max=65535)), default=[]),
-    F("env", SMap(SString("openSailEnvValue", max_length=32768), key_format="envName"), default={}),
+    F("env", SMap(SString("openSailEnvValue", max_length=32768), key_format="importedEnvName"), default={}),
     F("startup_command", SString("nonEmpty", max_length=8192)),
     F("resources", SMap(SAny())),
 ], allows_unknown_fields=True)
@@ -129,6 +129,35 @@ def extra_rules(root: Any, d: E.Diagnostics) -> None:
             problem = formats.check("toolName", name, DEFAULT_CATALOG)
             if problem:
                 d.add(problem[0], path, problem[1])
+    # A container's PORT is the port its process listens on; the primary's becomes runtime.port.
+    for i, container in items(member(member(root, "compute"), "containers")):
+        value = member(member(container, "env"), "PORT")
+        if not isinstance(value, str):
+            continue
+        port = formats.port_number(value)
+        primary = member(container, "primary") is True
+        low = 1024 if primary else 1
+        if port is None or not low <= port <= 65535:
+            what = "the primary container's PORT becomes runtime.port" if primary else "PORT is the port the container listens on"
+            d.add(E.INVALID_VALUE, ("compute", "containers", str(i), "env", "PORT"),
+                  f'PORT "{value}": {what}, a number from {low} to 65535')
+
+
+def notes(source: Any) -> List[E.Note]:
+    """What the conversion of a valid manifest did that its author should know."""
+    out: List[E.Note] = []
+    for i, container in items(member(member(source, "compute"), "containers")):
+        port = formats.port_number(member(member(container, "env"), "PORT"))
+        if port is None:
+            continue
+        path = f"/compute/containers/{i}/env/PORT"
+        if member(container, "primary") is True:
+            out.append(E.Note(E.PORT_FROM_ENV, path,
+                              f"PORT is the platform's to set: runtime.port is {port}, and the platform sets PORT={port} for the app"))
+        else:
+            out.append(E.Note(E.PORT_FROM_ENV, path,
+                              f"kept as containers[{i}].port; a container driver sets PORT={port} for it (the local driver runs only the primary container)"))
+    return out
 
 
 def _shell_command(value: Any) -> Any:
@@ -207,11 +236,18 @@ def convert(source: Any) -> Tuple[Any, Provenance]:
                 p.map(("containers", str(i)), origin)
                 native: dict = {}
                 extensions: dict = {}
+                env = member(c, "env")
+                port = formats.port_number(member(env, "PORT"))
+                if port is not None:
+                    # PORT is the platform's to set (to this port); it leaves the env.
+                    env = {k: v for k, v in env.items() if k != "PORT"}
+                    native["port"] = float(port)
+                    p.map(("containers", str(i), "port"), origin + ("env", "PORT"))
                 for key, value in c.items():
                     if key in ("name", "image", "primary", "ports", "resources"):
                         native[key] = value
                     elif key == "env":
-                        native["env"] = _rewrite_secrets(value)
+                        native["env"] = _rewrite_secrets(env)
                     elif key == "startup_command":
                         native["command"] = _shell_command(value)
                     else:
@@ -229,10 +265,12 @@ def convert(source: Any) -> Tuple[Any, Provenance]:
                         runtime["command"] = _shell_command(command)
                         p.map(("runtime", "command"), origin + ("startup_command",))
                     ports = member(c, "ports")
-                    if isinstance(ports, list) and ports:
+                    if port is not None:
+                        runtime["port"] = float(port)
+                        p.map(("runtime", "port"), origin + ("env", "PORT"))
+                    elif isinstance(ports, list) and ports:
                         runtime["port"] = ports[0]
                         p.map(("runtime", "port"), origin + ("ports", "0"))
-                    env = member(c, "env")
                     if env is not MISSING:
                         runtime["env"] = _rewrite_secrets(env)
                         p.map(("runtime", "env"), origin + ("env",))

@@ -56,11 +56,12 @@ def compose(data: bytes, limits: DocumentLimits = DEFAULT_LIMITS) -> Any:
 
 
 class _Anchored:
-    __slots__ = ("value", "nodes", "depth")
+    __slots__ = ("value", "nodes", "text", "depth")
 
-    def __init__(self, value: Any, nodes: int, depth: int) -> None:
+    def __init__(self, value: Any, nodes: int, text: int, depth: int) -> None:
         self.value = value
         self.nodes = nodes
+        self.text = text  # bytes of text (string values and keys), as max_text_bytes counts
         self.depth = depth
 
 
@@ -73,6 +74,7 @@ class _Composer:
     def __init__(self, text: str, limits: DocumentLimits) -> None:
         self.limits = limits
         self.nodes = 0
+        self.text = 0
         self.anchors: Dict[str, _Anchored] = {}
         self.parser = _Parser(text)
 
@@ -97,7 +99,7 @@ class _Composer:
             if not isinstance(start, ev.DocumentStartEvent):
                 raise E.DocumentError(E.EMPTY_DOCUMENT, jp.ROOT, "the document is empty")
             root_event = self.next(jp.ROOT)
-            root, _, _ = self.node(root_event, jp.ROOT, 0)
+            root, _, _, _ = self.node(root_event, jp.ROOT, 0)
             self.next(jp.ROOT)  # document end
             after = self.next(jp.ROOT)
             if not isinstance(after, ev.StreamEndEvent):
@@ -109,54 +111,64 @@ class _Composer:
             if dispose:
                 dispose()
 
-    def count(self, n: int, path: jp.Pointer) -> None:
+    def count(self, n: int, path: jp.Pointer, text: int = 0) -> None:
+        """Counts nodes and bytes of text into the expansion, stopping at the first value (or alias)
+        that takes either over its limit, before the expansion is built."""
         self.nodes += n
         if self.nodes > self.limits.max_nodes:
             raise E.DocumentError(
                 E.DOCUMENT_TOO_LARGE, path,
                 f"the document expands to more than {self.limits.max_nodes} values (aliases count each time they are used)")
+        self.text += text
+        if self.text > self.limits.max_text_bytes:
+            raise E.DocumentError(
+                E.DOCUMENT_TOO_LARGE, path,
+                f"the document expands to more than {self.limits.max_text_bytes} bytes of text (aliases count each time they are used)")
 
-    def node(self, event: Any, path: jp.Pointer, depth: int) -> Tuple[Any, int, int]:
-        """The value, its node count and its depth."""
+    def node(self, event: Any, path: jp.Pointer, depth: int) -> Tuple[Any, int, int, int]:
+        """The value, its node count, its bytes of text and its depth."""
         if isinstance(event, ev.AliasEvent):
             anchored = self.anchors.get(event.anchor)
             if anchored is None:
                 raise E.DocumentError(E.INVALID_SYNTAX, path,
                                       f"line {_line(event)}: the alias *{event.anchor} names no anchor")
-            self.count(anchored.nodes, path)
+            self.count(anchored.nodes, path, anchored.text)
             if depth + anchored.depth > self.limits.max_depth:
                 raise E.DocumentError(E.NESTING_TOO_DEEP, path, f"nesting deeper than {self.limits.max_depth} levels")
-            return anchored.value, anchored.nodes, anchored.depth
+            return anchored.value, anchored.nodes, anchored.text, anchored.depth
         if isinstance(event, ev.ScalarEvent):
             self.count(1, path)
             value = self.scalar(event, path)
-            self.remember(event.anchor, _Anchored(value, 1, 0))
-            return value, 1, 0
+            text = _utf8_length(value) if isinstance(value, str) else 0
+            self.count(0, path, text)
+            self.remember(event.anchor, _Anchored(value, 1, text, 0))
+            return value, 1, text, 0
         if isinstance(event, ev.SequenceStartEvent):
             if depth >= self.limits.max_depth:
                 raise E.DocumentError(E.NESTING_TOO_DEEP, path, f"nesting deeper than {self.limits.max_depth} levels")
             self.count(1, path)
             self.check_collection_tag(event, _TAG_PREFIX + "seq", path)
             items: list = []
-            total, deepest = 1, 1
+            total, text, deepest = 1, 0, 1
             while True:
                 child_path = jp.child(path, len(items))
                 child = self.next(child_path)
                 if isinstance(child, ev.SequenceEndEvent):
                     break
-                v, n, d = self.node(child, child_path, depth + 1)
+                v, n, b, d = self.node(child, child_path, depth + 1)
                 items.append(v)
                 total += n
+                text += b
                 deepest = max(deepest, d + 1)
-            self.remember(event.anchor, _Anchored(items, total, deepest))
-            return items, total, deepest
+            self.remember(event.anchor, _Anchored(items, total, text, deepest))
+            return items, total, text, deepest
         if isinstance(event, ev.MappingStartEvent):
             if depth >= self.limits.max_depth:
                 raise E.DocumentError(E.NESTING_TOO_DEEP, path, f"nesting deeper than {self.limits.max_depth} levels")
             self.count(1, path)
             self.check_collection_tag(event, _TAG_PREFIX + "map", path)
             obj: dict = {}
-            total, deepest = 1, 1
+            total, text, deepest = 1, 0, 1
             while True:
                 key_event = self.next(path)
                 if isinstance(key_event, ev.MappingEndEvent):
@@ -167,12 +179,13 @@ class _Composer:
                                           f'line {_line(key_event)}: the key "{key}" appears more than once')
                 value_path = jp.child(path, key)
                 value_event = self.next(value_path)
-                v, n, d = self.node(value_event, value_path, depth + 1)
+                v, n, b, d = self.node(value_event, value_path, depth + 1)
                 obj[key] = v
                 total += n
+                text += _utf8_length(key) + b
                 deepest = max(deepest, d + 1)
-            self.remember(event.anchor, _Anchored(obj, total, deepest))
-            return obj, total, deepest
+            self.remember(event.anchor, _Anchored(obj, total, text, deepest))
+            return obj, total, text, deepest
         raise E.DocumentError(E.INVALID_SYNTAX, path, f"line {_line(event)}: unexpected YAML event")
 
     def remember(self, anchor: Any, value: _Anchored) -> None:
@@ -188,10 +201,13 @@ class _Composer:
     def mapping_key(self, event: Any, path: jp.Pointer) -> str:
         if isinstance(event, ev.ScalarEvent):
             self.count(1, path)
+            self.count(0, path, _utf8_length(event.value))
             return event.value
         if isinstance(event, ev.AliasEvent):
             anchored = self.anchors.get(event.anchor)
             if anchored is not None and isinstance(anchored.value, str):
+                # A long key aliased in many mappings expands like any other value.
+                self.count(0, path, _utf8_length(anchored.value))
                 return anchored.value
             raise E.DocumentError(E.INVALID_SYNTAX, path, f"line {_line(event)}: a mapping key must be a string")
         raise E.DocumentError(E.INVALID_SYNTAX, path,
@@ -221,6 +237,10 @@ class _Composer:
                 raise _mistagged(text, "number", path)
             return v
         raise E.DocumentError(E.INVALID_SYNTAX, path, f"line {_line(event)}: the YAML tag {tag} is not supported")
+
+
+def _utf8_length(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def _mistagged(text: str, kind: str, path: jp.Pointer) -> E.DocumentError:
