@@ -24,7 +24,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "examples" / "tests"))
-from support import MARINA, SERVE_OPTIONS, Platform, can_override_hosts, run  # noqa: E402
+from support import MARINA, SERVE_OPTIONS, Platform, can_override_hosts, run  # noqa: E402,F401 (run: re-exported for the tests)
 
 PROBE_APP = HERE / "probe-app"
 PROBE = "attack-probe"

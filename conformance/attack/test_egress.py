@@ -255,7 +255,7 @@ def test_the_upstream_sees_the_host_of_the_url_not_the_clients_host_header(egres
 
 
 def test_every_proxy_decision_is_audited(egress):
-    """Each connection to the proxy is one egress record (allowed or refused), however it was spelled."""
+    """#1: each connection to the proxy is one egress record (allowed or refused), however it was spelled."""
     records, attempts = egress["proxy_records"], egress["proxied"]
     assert len(records) == len(attempts), f"{len(attempts)} proxy connections, {len(records)} egress records"
     allowed = sum(1 for _, answer in attempts.values() if answer.get("status") == 200)
@@ -265,8 +265,10 @@ def test_every_proxy_decision_is_audited(egress):
 
 
 def test_every_http_fetch_decision_is_audited(egress):
+    """Each http_fetch call is one app_call record, its refusals as deny:invalid_args."""
     p = egress["p"]
     calls = [r for r in p.audit(TENANT, kind="app_call") if r.get("name") == "http_fetch"]
     answered = [answer.get("json") or {} for _, _, answer in egress["fetched"]] + [egress["fetch_host_header"].get("json") or {}]
     assert len(calls) == len(answered), f"{len(answered)} http_fetch calls, {len(calls)} app_call records"
-    assert sum(1 for r in calls if r["decision"] == "allow") == sum(1 for a in answered if a.get("ok") is True or (a.get("error") or {}).get("decision") == "platform_error")
+    refused = sum(1 for a in answered if (a.get("error") or {}).get("decision") == "invalid_args")
+    assert sum(1 for r in calls if r["decision"] == "deny:invalid_args") == refused, [r["decision"] for r in calls]

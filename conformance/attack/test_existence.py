@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from harness import PROBE, AttackPlatform, bundle_of, prepare_probe, run, MARINA
+from harness import MARINA, PROBE, AttackPlatform, prepare_probe, run
 
 OWN, OTHER = "acme", "globex"
 PRIVATE = "attack-private"        # D1's, published, on no channel: visible to D1 and the admin only
