@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from harness import ALLOWED_ADDRESS, AttackPlatform, RecordingTCPServer, prepare_probe
+from harness import ALLOWED_ADDRESS, AttackPlatform, RecordingTCPServer, prepare_probe, wait_until
 
 TENANT, OTHER = "upstream", "bystander"
 TRICKLE_S = 75          # how long the trickle lasts; http_fetch must give up well before (rule: 30 s in all)
@@ -114,6 +114,10 @@ def upstream(scratch):
         results["/many-chunks"]["healthz_during"] = health
         for path in BAD:
             results[path] = fetch(path)
+            if path == "/trickle":
+                # The upstream notices serve leaving at its next one-byte write (a second or two).
+                wait_until(lambda: any("client_left_after_s" in c for c in server.connections if c.get("path") == "/trickle"),
+                           TRICKLE_S - results[path]["waited_s"] + 5, interval=0.5)
         results["bystander"] = {"alive": p.alive(), "healthz": p.healthz()}
         if p.alive():
             try:

@@ -27,6 +27,18 @@ IO = "/run/marina/io"
 EVENTS = os.path.join(os.environ.get("HOME", "/data"), "events.jsonl")
 
 
+def app_token():
+    """The current app token: $MARINA_APP_TOKEN_FILE (rotated by the platform) or $MARINA_APP_TOKEN."""
+    path = os.environ.get("MARINA_APP_TOKEN_FILE")
+    if path:
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read().strip()
+        except OSError:
+            pass
+    return os.environ.get("MARINA_APP_TOKEN", "")
+
+
 def raw_bytes(text):
     """A JSON string as bytes: U+0000…U+00FF one byte each, anything above as UTF-8."""
     out = bytearray()
@@ -99,7 +111,7 @@ def whoami(ctx, args):
         value = os.environ.get(name)
         digests[name] = None if value is None else hashlib.sha256(value.encode()).hexdigest()
     return {"served_by": "attack-probe", "tenant": os.environ.get("MARINA_TENANT"), "app": os.environ.get("MARINA_APP"),
-            "pid": os.getpid(), "uid": os.getuid(), "app_token": os.environ.get("MARINA_APP_TOKEN"), "env_sha256": digests}
+            "pid": os.getpid(), "uid": os.getuid(), "app_token": app_token(), "env_sha256": digests}
 
 
 @app.tool("proxy")
@@ -135,7 +147,7 @@ class Platform:
         self.connection = None
 
     def post(self, path, body, token=None):
-        token = os.environ.get("MARINA_APP_TOKEN", "") if token is None else token
+        token = app_token() if token is None else token
         headers = {"Content-Type": "application/json", "Authorization": "Bearer " + token}
         for attempt in (1, 2):
             if self.connection is None:
