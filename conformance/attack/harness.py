@@ -273,11 +273,10 @@ class RecordingTCPServer:
                 pass
 
     def stop(self):
+        """Stops listening. shutdown() first: closing a socket another thread is blocked in
+        accept() on leaves it listening (a stale victim would answer a later module's test)."""
         self.running = False
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        close_listener(self.sock)
 
 
 def victim_answer(conn, record):
@@ -340,8 +339,13 @@ class UnixVictim:
                 conn.close()
 
     def stop(self):
+        close_listener(self.sock)
+
+
+def close_listener(sock):
+    for step in (lambda: sock.shutdown(socket.SHUT_RDWR), sock.close):
         try:
-            self.sock.close()
+            step()
         except OSError:
             pass
 

@@ -242,16 +242,13 @@ class Flood:
         # A listener's backlog is short: a connect that finds it full (EAGAIN) is tried again
         # until the other side accepts, within a bound for the whole flood.
         deadline = time.time() + 20
+        self.ended = {}   # fileno → seconds after the flood started when the other side closed or answered
         for _ in range(count):
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.setblocking(False)
             while True:
                 try:
                     sock.connect(path)
-                    if prefix:
-                        sock.send(prefix)
-                    self.sockets.append(sock)
-                    break
                 except OSError as error:
                     if error.errno == errno.EAGAIN and time.time() < deadline:
                         time.sleep(0.002)
@@ -260,8 +257,14 @@ class Flood:
                     self.errors[name] = self.errors.get(name, 0) + 1
                     sock.close()
                     break
+                self.sockets.append(sock)
+                if prefix:
+                    try:
+                        sock.send(prefix)
+                    except OSError:   # accepted, then closed by the other side (a connection limit)
+                        self.ended[sock.fileno()] = round(time.time() - self.started, 1)
+                break
         self.count = len(self.sockets)
-        self.ended = {}   # fileno → seconds after the flood started when the other side closed or answered
 
     def poll(self):
         if time.time() >= self.hold_until:
