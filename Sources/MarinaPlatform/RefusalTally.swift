@@ -13,11 +13,11 @@ import Synchronization
 /// two records per reason per window, however much it sends.
 ///
 /// A window's count is written by the next refusal of its key after it ended, by `flush` (run
-/// every window by `run`), and at shutdown; a count that cannot be written is kept and tried
+/// every second by `run`, so a count is in the log about a second after its window), and at shutdown; a count that cannot be written is kept and tried
 /// again. The sources are bounded: an actor is `app:unknown` or the install of a token whose
 /// signature verified, and the reasons are a fixed set.
 public final class RefusalTally: Service, Sendable {
-    public static let defaultWindow: Int64 = 60_000
+    public static let defaultWindow: Int64 = 10_000
 
     struct Key: Hashable {
         var actor: String
@@ -107,10 +107,10 @@ public final class RefusalTally: Service, Sendable {
         }
     }
 
-    /// Flushes ended windows every `window`, and every count at shutdown.
+    /// Flushes ended windows every second (or every window, when that is shorter), and every count at shutdown.
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(self.window)) }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(min(self.window, 1_000))) }
             await flush()
         }
         await flush(all: true)

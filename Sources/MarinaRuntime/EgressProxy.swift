@@ -199,9 +199,10 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
         guard !finished else { return }
         finished = true
         timer?.cancel()
-        channel.writeAndFlush(channel.allocator.buffer(bytes: EgressProxy.refusalResponse(refusal))).whenComplete { _ in channel.close(promise: nil) }
+        // Reported before the app is answered: once it has its answer, the record exists.
         proxy.report(spec, EgressProxy.Connection(host: host, port: port, decision: "deny:" + refusal.reason, bytesOut: 0, bytesIn: 0,
                                                   durationMs: Int(Date().timeIntervalSince(started) * 1000)))
+        channel.writeAndFlush(channel.allocator.buffer(bytes: EgressProxy.refusalResponse(refusal))).whenComplete { _ in channel.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -26,7 +26,8 @@ def count_of(record):
         summary = json.loads(record.get("summary") or "{}")
     except ValueError:
         return 1
-    count = summary.get("count") if isinstance(summary, dict) else None
+    # A record of counted refusals carries `repeated` (docs/trust.md); every other record is one.
+    count = summary.get("repeated") if isinstance(summary, dict) else None
     return count if isinstance(count, int) and count > 0 else 1
 
 
