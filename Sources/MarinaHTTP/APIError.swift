@@ -4,6 +4,7 @@ import Hummingbird
 import MarinaCore
 import MarinaPlatform
 import NIOCore
+import NIOHTTP1
 
 /// The one place errors become responses: `{"error": {"code", "message"[, "details"]}}`.
 struct APIError: HTTPResponseError {
@@ -61,6 +62,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as HTTPParserError {
+            // The request itself is not valid HTTP/1.1 (a malformed chunked body, a body cut off
+            // by the client): left to the server, which answers 400 and closes the connection,
+            // whose framing can no longer be trusted.
+            throw error
         } catch let error as PlatformError {
             if error.kind == .internalError { context.logger.error("request failed", metadata: ["error": .string(error.description)]) }
             throw APIError(error)
@@ -74,10 +80,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             default: code = error.status.code < 500 ? "invalid_request" : "internal"
             }
             throw APIError(status: error.status, code: code, message: error.body ?? error.status.reasonPhrase)
-        } catch let error as NIOTooManyBytesError {
-            // A body collected with a limit (`request.decode`, `collect(upTo:)`) that is over it.
-            let limit = error.maxBytes.map { " of \($0) bytes" } ?? ""
-            throw APIError(status: .contentTooLarge, code: "payload_too_large", message: "the request body is larger than the limit\(limit)")
+        } catch is NIOTooManyBytesError {
+            // A body read whole (`collect(upTo:)`, JSON decoding) past its limit. The error's
+            // `maxBytes` is what was left after the first buffer, not the limit: not shown.
+            throw APIError(status: .contentTooLarge, code: "payload_too_large", message: "the request body is larger than this endpoint accepts")
         } catch is DecodingError {
             throw APIError(status: .badRequest, code: "invalid_request", message: "the request body is not the JSON this endpoint expects")
         } catch {
