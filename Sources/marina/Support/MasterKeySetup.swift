@@ -1,6 +1,11 @@
 import Foundation
+import MarinaPlatform
+import MarinaRuntime
 import MarinaStore
 import MarinaVault
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where `serve` takes the master key from, in order: `MARINA_MASTER_KEY` (base64 of 32 bytes;
 /// `MARINA_MASTER_KEY_PREVIOUS` may name the key it replaces), else `DATA/master.key` (mode 0600,
@@ -41,13 +46,33 @@ struct MasterKeySetup {
         if source == .file { try? FileManager.default.removeItem(at: dataDirectory.nextMasterKey) }
     }
 
+    /// Rotations of this process, one at a time.
+    static let rotations = SerialGate()
+
     /// Rotation for the file source: the new key is written beside the old one first, the vault
     /// re-wraps everything in one transaction, then the new key replaces the old file. A crash at
     /// any point leaves a pair of files the next start resolves.
+    ///
+    /// One rotation at a time — in this process (`rotations`) and among processes sharing the data
+    /// directory (an exclusive `flock` on `master.key.lock`): two at once shared the one
+    /// `master.key.next`, and a later one re-wrapped with a key an earlier one had already replaced,
+    /// which left the database's keys unreadable.
     func rotate(_ vault: Vault) async throws -> (String, Int) {
         guard source == .file else {
-            throw VaultError.invalid("the master key comes from MARINA_MASTER_KEY: to rotate it, start every server with the new key in MARINA_MASTER_KEY and the old one in MARINA_MASTER_KEY_PREVIOUS; they re-wrap at start")
+            throw PlatformError(.conflict, "master_key_from_environment", "the master key comes from MARINA_MASTER_KEY: to rotate it, start every server with the new key in MARINA_MASTER_KEY and the old one in MARINA_MASTER_KEY_PREVIOUS; they re-wrap at start")
         }
+        return try await Self.rotations.run {
+            let lock = dataDirectory.url.appendingPathComponent("master.key.lock").path
+            let fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw VaultError.masterKeyFile("cannot open \(lock): \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            // Another process's rotation takes seconds at most: wait for it off the event loops.
+            try await Offload.run { while flock(fd, LOCK_EX) != 0 { guard errno == EINTR else { throw VaultError.masterKeyFile("cannot lock \(lock)") } } }
+            return try await rotateLocked(vault)
+        }
+    }
+
+    private func rotateLocked(_ vault: Vault) async throws -> (String, Int) {
         let next = dataDirectory.nextMasterKey
         try? FileManager.default.removeItem(at: next)
         try MasterKeyFile.create(next, bytes: LocalMasterKey.generate())
