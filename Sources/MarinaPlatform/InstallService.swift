@@ -215,19 +215,22 @@ public struct InstallService: Sendable {
     public func uninstall(_ principal: Principal, tenant tenantSlug: String, app appSlug: String) async throws -> InstallView {
         let tenant = try await requireTenantAdmin(principal, tenantSlug)
         let now = env.millis
-        let (install, version) = try await store.transaction { db -> (InstallRecord, VersionRecord) in
+        let (install, version, started) = try await store.transaction { db -> (InstallRecord, VersionRecord, Bool) in
             guard let app = try await registry.app(slug: appSlug, in: db), var install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db),
                   let version = try await registry.version(id: install.versionId, in: db) else {
                 throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenantSlug)")
             }
+            // Already on its way out (a concurrent uninstall): this one changes nothing more.
+            if install.state == "uninstalling" { return (install, version, false) }
             try await installs.insert(InstallAttemptRecord(id: env.id("att"), installId: install.id, kind: "uninstall", state: "started", startedAt: now), in: db)
             install.state = "uninstalling"
             install.updatedAt = now
             install.tokenGeneration += 1
             try await installs.update(install, in: db)
             try await AuditLog.admin(principal, "uninstall", tenant: tenant.slug, app: appSlug, version: version.version, store: store, env: env, in: db)
-            return (install, version)
+            return (install, version, true)
         }
+        guard started else { return try await view(installId: install.id) }
         tenantService.routes.removeAll()
         let manifest = try Self.manifest(version)
         if manifest.events.contains("uninstall") && ["uninstalling"].contains(install.state) {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 import NIOCore
 import Testing
 
@@ -390,6 +391,28 @@ import Testing
         p.serve.stop()
         let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
         #expect(!mounts.contains(p.dir.path), "\(mounts)")
+    }
+
+    /// Uninstalls of one install at once: one does the work (one audit record, one uninstall event),
+    /// the others answer with the install as it is.
+    @Test func concurrentUninstallsUninstallOnce() throws {
+        let p = try Platform()
+        defer { p.serve.stop() }
+        try p.ship(try ProbeApp.make(id: "probe", in: p.dir), id: "probe")
+        try p.run(["tenants", "create", "acme"])
+        #expect(try p.run(["install", "probe", "--tenant", "acme"]).status == 0)
+        let statuses = Mutex<[Int32]>([])
+        let dir = p.dir
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            let status = (try? CLI.run(["uninstall", "probe", "--tenant", "acme"], in: dir))?.status ?? -1
+            statuses.withLock { $0.append(status) }
+        }
+        #expect(statuses.withLock { $0 }.filter { $0 == 0 }.count >= 1)
+        let records = try p.run(["audit", "export"]).stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+        #expect(!records.isEmpty)
+        #expect(records.filter { $0["name"] as? String == "uninstall" && $0["kind"] as? String == "admin" }.count == 1, "\(records.map { $0["name"] ?? "" })")
     }
 
     @Test func unsandboxedInstancesStillWorkAndSaySoInTheirLimits() throws {
