@@ -60,11 +60,11 @@ public struct ToolGateway: Sendable {
     let versions = VersionCache()
 
     public init(store: Store, signer: TokenSigner, audit: AuditLog, secrets: SecretsService?, tools: PlatformTools, limiter: RateLimiter = RateLimiter(),
-                dispatcher: Dispatcher? = nil, egress: EgressProxy? = nil, env: PlatformEnvironment = .live) {
+                dispatcher: Dispatcher? = nil, egress: EgressProxy? = nil, env: PlatformEnvironment = .live, refusalWindow: Int64 = RefusalTally.defaultWindow) {
         self.egress = egress
         (self.store, self.signer, self.audit, self.secrets, self.tools, self.limiter, self.env) = (store, signer, audit, secrets, tools, limiter, env)
         self.dispatcher = dispatcher
-        self.refusals = RefusalTally(audit: audit, env: env)
+        self.refusals = RefusalTally(audit: audit, env: env, window: refusalWindow)
     }
 
     // MARK: Authentication

@@ -24,7 +24,7 @@ struct Harness {
     let drop: @Sendable () async -> Void
 
     static func make(_ kind: TestDatabase, maxBundleBytes: Int = 10 * 1024 * 1024, limits: RateLimiter.Limits = RateLimiter.Limits(),
-                     operatorTools: OperatorTools? = nil) async throws -> Harness {
+                     operatorTools: OperatorTools? = nil, refusalWindow: Int64 = 3_600_000) async throws -> Harness {
         let (store, drop) = try await kind.make()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("marina-bundles-\(UUID().uuidString)")
         let bundles = try BundleStore(root: root, maxBytes: maxBundleBytes)
@@ -50,7 +50,8 @@ struct Harness {
         var services = PlatformServices(store: store, access: access, tenants: tenants, registry: RegistryService(store: store, bundles: bundles), runtime: runtime)
         services.secrets = secrets
         services.gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: PlatformTools(store: store, operatorTools: operatorTools), limiter: RateLimiter(limits), dispatcher: dispatcher,
-                                       egress: EgressProxy(allowPrivateAddresses: true, hostOverrides: ["api.example.test": "127.0.0.1"]) { _, _ in })
+                                       egress: EgressProxy(allowPrivateAddresses: true, hostOverrides: ["api.example.test": "127.0.0.1"]) { _, _ in },
+                                       refusalWindow: refusalWindow)
         services.jwks = { await signer.jwks() }
         services.keys = KeyRotationService(store: store, signer: signer, vault: vault, tenants: tenants) {
             let next = try LocalMasterKey(bytes: LocalMasterKey.generate())

@@ -70,7 +70,7 @@ import Glibc
 }
 
 /// One request written on a fresh loopback connection; what comes back until the server closes
-/// it (or 10 s pass).
+/// it (or 60 s pass: a loaded CI host, with the suites running side by side, can take seconds).
 enum RawHTTP {
     struct Failure: Error { let what: String }
 
@@ -78,7 +78,7 @@ enum RawHTTP {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(what: "socket") }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -93,6 +93,7 @@ enum RawHTTP {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && answer.isEmpty { return "(nothing: \(String(cString: strerror(errno))))" }
             if n <= 0 { break }
             answer += buffer[0..<n]
         }
