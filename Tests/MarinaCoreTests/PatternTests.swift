@@ -133,20 +133,24 @@ import Testing
     /// matcher and Swift's `Regex` (set up as ECMA-262 reads patterns) give the same answer.
     /// Swift's `\b` does not count digits as word characters (`\b1` does not match "1"), where
     /// ECMA-262 does; inputs for a pattern with `\b` or `\B` hold no digits.
-    @Test func agreesWithSwiftRegexOnRandomPatterns() async {
-        await propertyCheck(count: 1_500, input: Gen.int(in: 0...Int.max)) { seed in
-            var rng = RandomManifest.SplitMix(state: UInt64(seed))
+    ///
+    /// The seeds are fixed (1,500 of them) and no quantified group holds a quantifier: Swift's
+    /// `Regex` backtracks, and a random seed once drew a pattern it spent over twenty minutes on,
+    /// holding one of the test run's two threads.
+    @Test func agreesWithSwiftRegexOnRandomPatterns() {
+        for seed in 0..<1_500 {
+            var rng = RandomManifest.SplitMix(state: UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 1)
             let source = RandomPattern.make(&rng)
             guard let mine = try? CompiledPattern(source) else {
                 Issue.record("Marina refuses \(source.debugDescription)")
-                return
+                continue
             }
             let theirs: Regex<AnyRegexOutput>
             do {
                 theirs = try Regex(source).matchingSemantics(.unicodeScalar).asciiOnlyDigits().asciiOnlyWordCharacters().wordBoundaryKind(.simple)
             } catch {
                 Issue.record("Swift refuses \(source.debugDescription): \(error)")
-                return
+                continue
             }
             let noDigits = source.contains("\\b") || source.contains("\\B")
             for _ in 0..<12 {
@@ -183,8 +187,11 @@ enum RandomPattern {
                 out += ["^", "$", "\\b", "\\B"].randomElement(using: &rng)!
                 continue
             }
-            out += atom(&rng, depth: depth)
-            if Bool.random(using: &rng) { out += quantifier(&rng) }
+            let piece = atom(&rng, depth: depth)
+            out += piece
+            // No nested quantifiers: they make a backtracking engine's time exponential.
+            let quantified = piece.replacingOccurrences(of: "(?:", with: "(").contains { "*+?{".contains($0) }
+            if Bool.random(using: &rng) && !quantified { out += quantifier(&rng) }
         }
         return out
     }
