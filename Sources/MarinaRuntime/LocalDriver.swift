@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MarinaSandbox
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,20 +14,26 @@ public final class RunningInstance: Sendable {
     public let socketPaths: [String]
     public let limits: LimitsInForce
     let group: Cgroups.Group?
-    let process: Process
     let exit: Task<Int32, Never>
+    private let ended: ExitFlag
 
-    init(process: Process, socketPaths: [String], limits: LimitsInForce, group: Cgroups.Group?, exit: Task<Int32, Never>) {
-        self.process = process
-        self.pid = process.processIdentifier
+    /// Set once the process has been reaped.
+    final class ExitFlag: Sendable {
+        let value = Atomic(false)
+    }
+
+    init(pid: Int32, socketPaths: [String], limits: LimitsInForce, group: Cgroups.Group?, ended: ExitFlag, exit: Task<Int32, Never>) {
+        self.pid = pid
         self.startedAt = Date()
         self.socketPaths = socketPaths
         self.limits = limits
         self.group = group
+        self.ended = ended
         self.exit = exit
     }
 
-    public var isRunning: Bool { process.isRunning }
+    /// False once the process has ended (and been reaped).
+    public var isRunning: Bool { !ended.value.load(ordering: .acquiring) }
 
     /// Waits for the process to end; its exit status (128 + signal when killed).
     public func waitForExit() async -> Int32 { await exit.value }
@@ -137,11 +144,13 @@ public struct LocalDriver: Sendable {
         }
         guard !spec.command.isEmpty else { throw RuntimeError(.noCommand, "the version has no start command") }
 
-        let process = Process()
+        let command: [String]
+        var environment: [String: String] = [:]
+        var directory: String?
         var group: Cgroups.Group?
         let limits: LimitsInForce
         var listeners: [UnixListener] = []
-        var secretArguments: FileHandle?
+        var secretArguments: Int32?
         var mountedData = false
         func undo() {
             if let group { self.cgroups.remove(group) }
@@ -178,7 +187,7 @@ public struct LocalDriver: Sendable {
                 }
                 let fd = MemoryFile.make(Self.nulSeparated(environment.sorted { $0.key < $1.key }.flatMap { ["--setenv", $0.key, $0.value] }), name: "instance-env", closeOnExec: true)
                 guard fd >= 0 else { throw RuntimeError(.startFailed, "cannot hold the instance's environment: \(String(cString: strerror(errno)))") }
-                secretArguments = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+                secretArguments = fd
             } catch {
                 undo()
                 throw error
@@ -190,18 +199,16 @@ public struct LocalDriver: Sendable {
             if cgroups.mode == .rlimit {
                 launcher += ["--rlimit-as", String(UInt64(spec.memoryMB) * 1024 * 1024 * 2), "--rlimit-nproc", String(spec.maxProcesses), "--nice", "10"]
             }
-            process.executableURL = helperBinary
-            process.arguments = launcher + ["--", bwrap] + bubblewrapArguments(spec) + [
+            command = [helperBinary.path] + launcher + ["--", bwrap] + bubblewrapArguments(spec) + [
                 "--", "/run/marina/bin/marina", "relay", "--socket", "/run/marina/io/relay.sock", "--port", String(spec.port),
             ] + forwards + ["--"] + spec.command
-            process.environment = [:]
             limits = LimitsInForce(mechanism: cgroups.mode.rawValue, memoryMB: spec.memoryMB, cpuCores: cgroups.mode == .rlimit ? nil : spec.cpuCores,
                                    maxProcesses: spec.maxProcesses, sandbox: sandboxDescription, diskMB: dataQuota?.megabytes)
         } else {
             // Without a network namespace every instance shares the host's loopback: each gets a
             // free port of its own instead of the manifest's.
             let port = Sockets.freePort() ?? spec.port
-            var environment = spec.environment
+            environment = spec.environment
             environment["PORT"] = String(port)
             environment["MARINA_SOCKET"] = hostAppSocket
             environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
@@ -210,36 +217,37 @@ public struct LocalDriver: Sendable {
                 try writeAppToken(token, for: spec)
                 environment["MARINA_APP_TOKEN_FILE"] = io.appendingPathComponent(Self.appTokenFile).path
             }
-            process.executableURL = helperBinary
-            process.arguments = ["relay", "--socket", hostRelay, "--port", String(port), "--"] + spec.command
-            process.environment = environment
-            process.currentDirectoryURL = spec.bundleDirectory
+            command = [helperBinary.path, "relay", "--socket", hostRelay, "--port", String(port), "--"] + spec.command
+            directory = spec.bundleDirectory.path
             limits = LimitsInForce(mechanism: "none", memoryMB: spec.memoryMB, cpuCores: nil, maxProcesses: spec.maxProcesses, sandbox: "none (--unsandboxed)")
         }
 
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = secretArguments ?? FileHandle.nullDevice
-        let (exitStream, exitContinuation) = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { p in
-            let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
-            exitContinuation.yield(status)
-            exitContinuation.finish()
-        }
-        do {
-            try process.run()
-        } catch {
+        // Close-on-exec pipes, and a spawn that closes everything but the standard three in the
+        // child: nothing of serve's — another instance's pipes or sockets above all — reaches a sandbox.
+        guard let out = LinuxCalls.pipe(), let err = LinuxCalls.pipe() else {
             undo()
-            throw RuntimeError(.startFailed, "cannot start the instance: \(error.localizedDescription)")
+            if let secretArguments { close(secretArguments) }
+            throw RuntimeError(.startFailed, "cannot make the instance's output pipes: \(String(cString: strerror(errno)))")
         }
-        try? secretArguments?.close()
-        let pump = OutputPump([(out, "stdout"), (err, "stderr")], log: log)
+        let null = secretArguments == nil ? open("/dev/null", O_RDONLY | O_CLOEXEC) : -1
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.start(command, environment: environment, directory: directory, input: secretArguments ?? null,
+                                           output: out.write, error: err.write, ownGroup: true)
+        } catch {
+            [out.read, out.write, err.read, err.write, secretArguments ?? null].forEach { _ = close($0) }
+            undo()
+            throw RuntimeError(.startFailed, "cannot start the instance: \(error.reason)")
+        }
+        [out.write, err.write, secretArguments ?? null].forEach { _ = close($0) }
+        let pid = child.pid
+        let pump = OutputPump([(out.read, "stdout"), (err.read, "stderr")], log: log)
         let cgroups = self.cgroups
         let (openListeners, instanceGroup, quota, data) = (listeners, group, mountedData ? dataQuota : nil, spec.dataDirectory)
+        let ended = RunningInstance.ExitFlag()
         let exit = Task<Int32, Never> {
-            var status: Int32 = -1
-            for await s in exitStream { status = s }
+            let status = await ProcessExits.shared.wait(for: pid)
+            ended.value.store(true, ordering: .releasing)
             // What is left in the pipes, then the limits released.
             await pump.drain(grace: .seconds(2))
             openListeners.forEach { $0.stop() }
@@ -253,7 +261,7 @@ public struct LocalDriver: Sendable {
             }
             return status
         }
-        return RunningInstance(process: process, socketPaths: [hostAppSocket, hostRelay], limits: limits, group: group, exit: exit)
+        return RunningInstance(pid: pid, socketPaths: [hostAppSocket, hostRelay], limits: limits, group: group, ended: ended, exit: exit)
     }
 
     /// Stops an instance: SIGTERM, then SIGKILL after `grace`.
@@ -262,12 +270,17 @@ public struct LocalDriver: Sendable {
             _ = await instance.waitForExit()
             return
         }
-        // bubblewrap does not pass SIGTERM on; its children are in its own session, so signal
-        // every process of the instance (its cgroup, or bubblewrap's descendants).
-        for pid in instance.group.map({ g in g.directories.prefix(1).flatMap { cgroups.pids(in: $0) } }) ?? [] { kill(pid, SIGTERM) }
-        kill(instance.pid, SIGTERM)
-        // Unsandboxed, the relay leads a process group holding the app and its children.
-        if !sandboxed { kill(-instance.pid, SIGTERM) }
+        if sandboxed {
+            // The app gets SIGTERM (through its relay, which passes it on) and its grace to end;
+            // bubblewrap itself is left alone: it would take the whole sandbox down at once.
+            let inside = (instance.group?.directories.first).map { cgroups.pids(in: $0) } ?? Self.descendants(of: instance.pid)
+            let targets = inside.filter { $0 != instance.pid }
+            if targets.isEmpty { kill(instance.pid, SIGTERM) }
+            for pid in targets { kill(pid, SIGTERM) }
+        } else {
+            // Unsandboxed, the relay leads a process group holding the app and its children.
+            kill(-instance.pid, SIGTERM)
+        }
         let sandboxed = self.sandboxed
         let killer = Task {
             try await Task.sleep(for: grace)
@@ -277,6 +290,24 @@ public struct LocalDriver: Sendable {
         }
         _ = await instance.waitForExit()
         killer.cancel()
+    }
+
+    /// Every process descended from `pid` (read from /proc).
+    static func descendants(of pid: pid_t) -> [pid_t] {
+        var children: [pid_t: [pid_t]] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let child = pid_t(entry), let stat = ProcFile.read("/proc/\(entry)/stat"), let end = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(child) }
+        }
+        var found: [pid_t] = [], todo = [pid]
+        while let next = todo.popLast() {
+            for child in children[next] ?? [] {
+                found.append(child)
+                todo.append(child)
+            }
+        }
+        return found
     }
 
     /// The first directory on the way to `path` that users other than its owner may not traverse

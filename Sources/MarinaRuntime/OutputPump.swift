@@ -23,11 +23,10 @@ final class OutputPump: Sendable {
 
     private let state: Mutex<State>
 
-    /// Takes the pipes' read ends over (each is duplicated; the `Pipe` objects may go).
-    init(_ pipes: [(Pipe, String)], log: InstanceLog, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+    /// Takes the pipes' read ends over (and closes them when done).
+    init(_ pipes: [(fd: Int32, stream: String)], log: InstanceLog, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         state = Mutex(State(open: pipes.count))
-        for (pipe, stream) in pipes {
-            let fd = dup(pipe.fileHandleForReading.fileDescriptor)
+        for (fd, stream) in pipes {
             let started = fd < 0 ? group.next().makeFailedFuture(ChannelError.ioOnClosedChannel) : NIOPipeBootstrap(group: group)
                 .channelInitializer { channel in channel.pipeline.addHandler(LogWriter(log: log, stream: stream)) }
                 .takingOwnershipOfDescriptor(input: fd)

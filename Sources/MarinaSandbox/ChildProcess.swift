@@ -4,7 +4,9 @@ import Glibc
 
 /// A child process started with `posix_spawn`, with no signals blocked or ignored whatever the
 /// calling thread had (Foundation's `Process` passes on the blocked mask of the thread that
-/// starts it, so such a child would ignore SIGTERM), optionally in its own process group.
+/// starts it, so such a child would ignore SIGTERM), optionally in its own process group, and
+/// holding no descriptor but its standard three (where the C library can close the rest in the
+/// child: glibc 2.34 and later), whatever other threads open meanwhile.
 public struct ChildProcess: Sendable {
     public let pid: pid_t
     /// True when the child leads its own process group (so `terminate` reaches its children too).
@@ -17,9 +19,10 @@ public struct ChildProcess: Sendable {
     }
 
     /// Starts `command` (looked up on PATH) in `directory` with `environment` (nil: this process's),
-    /// its standard output and error written to the descriptor `output` (nil: inherited).
+    /// reading the descriptor `input`, its standard output written to `output` and its standard
+    /// error to `error` (each nil: inherited).
     public static func start(_ command: [String], environment: [String: String]? = nil, directory: String? = nil,
-                             output: Int32? = nil, ownGroup: Bool = false) throws(SpawnError) -> ChildProcess {
+                             input: Int32? = nil, output: Int32? = nil, error: Int32? = nil, ownGroup: Bool = false) throws(SpawnError) -> ChildProcess {
         guard let program = command.first else { throw SpawnError(command: "", reason: "no command") }
         var everything = sigset_t()
         sigfillset(&everything)
@@ -43,10 +46,11 @@ public struct ChildProcess: Sendable {
             guard let addchdir = addChdir else { throw SpawnError(command: program, reason: "this C library cannot set a child's directory") }
             _ = addchdir(&actions, directory)
         }
-        if let output {
-            posix_spawn_file_actions_adddup2(&actions, output, 1)
-            posix_spawn_file_actions_adddup2(&actions, output, 2)
+        for (fd, target) in [(input, Int32(0)), (output, 1), (error, 2)] {
+            if let fd { posix_spawn_file_actions_adddup2(&actions, fd, target) }
         }
+        // After the dup2s: what they made stays, everything else goes.
+        if let addCloseFrom = LinuxCalls.addCloseFrom { _ = addCloseFrom(&actions, 3) }
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
@@ -105,7 +109,7 @@ public struct ChildProcess: Sendable {
 
     public func signal(_ sig: Int32) { kill(ownGroup ? -pid : pid, sig) }
 
-    static func exitCode(_ status: Int32) -> Int32 {
+    public static func exitCode(_ status: Int32) -> Int32 {
         status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }

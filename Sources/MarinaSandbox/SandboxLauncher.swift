@@ -9,7 +9,7 @@ import Glibc
 /// user with no supplementary groups, and then replaces itself with bubblewrap — handing it the
 /// arguments that must not appear in any process's command line (the instance's environment,
 /// read from standard input) and the seccomp program through descriptors (`--args FD`,
-/// `--seccomp FD`).
+/// `--seccomp FD`). It closes every other descriptor it was handed first.
 public enum SandboxLauncher {
     public struct Options: Sendable {
         public var cgroupProcFiles: [String] = []
@@ -35,6 +35,9 @@ public enum SandboxLauncher {
     }
 
     public static func exec(_ options: Options) -> Never {
+        // Nothing but standard input, output and error goes on into the sandbox, whatever the
+        // process that started this one let slip (serve closes the rest too, where its C library can).
+        LinuxCalls.closeAll(from: 3)
         let pid = String(getpid())
         for file in options.cgroupProcFiles {
             guard write(pid, to: file) else { fail("cannot join the cgroup \(file): \(String(cString: strerror(errno)))") }

@@ -7,7 +7,7 @@ enum ProbeApp {
         try FileManager.default.createDirectory(at: app, withIntermediateDirectories: true)
         let source = CLI.root.appendingPathComponent("Tests/MarinaCLITests/Fixtures/probe-app/server.py")
         try FileManager.default.copyItem(at: source, to: app.appendingPathComponent("server.py"))
-        let tools = ["echo", "whoami", "hang", "garbage", "big", "fail", "oom", "forkbomb", "crash", "flood", "callback", "fetch", "fill"].map { name -> [String: Any] in
+        let tools = ["echo", "whoami", "hang", "garbage", "big", "fail", "oom", "forkbomb", "crash", "flood", "callback", "fetch", "fill", "note_term"].map { name -> [String: Any] in
             var tool: [String: Any] = ["name": name, "timeout_s": name == "hang" ? timeout : 25]
             if name == "echo" {
                 tool["input_schema"] = ["type": "object", "properties": ["text": ["type": "string", "maxLength": 20]], "required": ["text"], "additionalProperties": false]

@@ -159,6 +159,8 @@ import Testing
         // standard streams and the sockets and files the app itself opened only.
         let files = a["open_files"] as? [String] ?? []
         #expect(!files.isEmpty && !files.contains { $0.contains("memfd:") || $0.contains("marina-") }, "\(files)")
+        // Nothing else of serve's either: the app started with its three standard streams only.
+        #expect(a["inherited_fds"] as? [Int] == [0, 1, 2], "\(a["inherited_fds"] ?? "none")")
         // The app token is in no process's command line on the host (it reached bubblewrap through a
         // descriptor), and the token file holds the same token.
         let tokenHead = a["token_head"] as? String ?? ""
@@ -291,6 +293,26 @@ import Testing
         #expect(statuses == [0, 0, 0, 0, 0])
         let log = try p.run(["logs", "probe", "--tenant", "acme"]).stdout
         #expect(log.components(separatedBy: "starting probe").count - 1 == 2, "one start for the install, one for the wake: \(log)")
+    }
+
+    /// An instance put to sleep gets SIGTERM in its sandbox and time to finish: what it writes on
+    /// the way out is there when it wakes.
+    @Test func aSleepingInstanceEndsOnSIGTERMInItsOwnTime() async throws {
+        let p = try Platform(["--idle-timeout", "1"])
+        defer { p.serve.stop() }
+        try p.ship(try ProbeApp.make(id: "probe", in: p.dir), id: "probe")
+        try p.run(["tenants", "create", "acme"])
+        try p.run(["install", "probe", "--tenant", "acme"])
+        let first = p.object(try p.invoke("probe", "note_term", tenant: "acme"))
+        #expect(first["noting"] as? Bool == true, "\(first)")
+        var asleep = false
+        for _ in 0..<100 where !asleep {
+            try await Task.sleep(for: .milliseconds(200))
+            asleep = (try p.json(["instances"]) as? [[String: Any]])?.first?["state"] as? String == "sleeping"
+        }
+        #expect(asleep)
+        let again = p.object(try p.invoke("probe", "whoami", tenant: "acme"))
+        #expect((again["data"] as? [String] ?? []).contains("term-seen"), "\(again)")
     }
 
     @Test func killDashNineOfServeLeavesNoSandboxRunning() throws {

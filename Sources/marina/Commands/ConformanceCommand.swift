@@ -60,7 +60,7 @@ struct ConformanceCommand: AsyncParsableCommand {
                 let argv = command.map { $0.split(separator: " ").map(String.init) } ?? parsed.runtime.command ?? []
                 guard !argv.isEmpty else { throw .usage("the manifest has no runtime.command; give --command") }
                 let environment = ProcessInfo.processInfo.environment.merging(Self.environment(appId: parsed.app.id).merging(["PORT": String(port)]) { $1 }) { $1 }
-                do { child = try ChildProcess.start(argv, environment: environment, directory: app, output: FileHandle.standardError.fileDescriptor, ownGroup: true) } catch {
+                do { child = try ChildProcess.start(argv, environment: environment, directory: app, output: FileHandle.standardError.fileDescriptor, error: FileHandle.standardError.fileDescriptor, ownGroup: true) } catch {
                     throw .failed("\(error)")
                 }
                 base = "http://127.0.0.1:\(port)"

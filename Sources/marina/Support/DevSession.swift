@@ -45,7 +45,7 @@ final class DevSession: @unchecked Sendable {
             // A developer's own machine: without root, instances share the developer's user.
             platform = try ChildProcess.start([executable, "serve", "--data", data.path, "--listen", listen, "--parent-pid", String(getpid())]
                                                   + (catalog.file.map { ["--scopes", $0] } ?? []) + (getuid() == 0 ? [] : ["--allow-shared-uid"]),
-                                              directory: app.path, output: handle.fileDescriptor)
+                                              directory: app.path, output: handle.fileDescriptor, error: handle.fileDescriptor)
         } catch { throw .failed("\(error)") }
         try? handle.close()
         Output.line("starting a platform for \(app.lastPathComponent) (data in \(data.path), log in \(log.path))")

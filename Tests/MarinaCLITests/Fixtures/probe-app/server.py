@@ -1,7 +1,24 @@
 """A test app that reports on its sandbox and misbehaves on request. MODE (from the manifest's
 env) chooses how it starts: ok, never-healthy, exit, wrong-manifest, fail-install."""
-import json
 import os
+
+# What the app was handed, before it opens anything itself (the listing's own descriptor is gone
+# by the time its link is read, so it is not counted).
+def _open_descriptors():
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            os.readlink("/proc/self/fd/" + fd)
+            found.append(int(fd))
+        except OSError:
+            pass
+    return sorted(found)
+
+
+INHERITED = _open_descriptors()
+
+import json
+import signal
 import socket
 import socketserver
 import sys
@@ -11,6 +28,23 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 MODE = os.environ.get("MODE", "ok")
 HERE = os.path.dirname(os.path.abspath(__file__))
 events = []
+
+NOTE_TERM = []
+
+
+def on_term(number, frame):
+    """SIGTERM as usual, unless the note_term tool asked for a note first (handlers are set in
+    the main thread only, so this one is set at start)."""
+    if NOTE_TERM:
+        time.sleep(0.3)
+        with open("/data/term-seen", "w") as f:
+            f.write(str(os.getpid()))
+        os._exit(0)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+signal.signal(signal.SIGTERM, on_term)
 
 if MODE == "exit":
     sys.stderr.write("probe: refusing to start (MODE=exit)\n")
@@ -109,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
                 "sees_root": os.path.exists("/root"), "sees_marina_data": os.path.exists("/work"),
                 "seccomp": status_field("Seccomp"), "denied_syscalls": denied_syscalls(),
                 "tmp_bytes": tmpfs_bytes("/tmp"), "shm_bytes": tmpfs_bytes("/dev/shm"),
-                "open_files": sorted(fd_targets()),
+                "open_files": sorted(fd_targets()), "inherited_fds": INHERITED,
                 "token_head": os.environ.get("MARINA_APP_TOKEN", "")[:48],
                 "token_file": open(os.environ["MARINA_APP_TOKEN_FILE"]).read()[:48] if os.environ.get("MARINA_APP_TOKEN_FILE") else None,
             })
@@ -138,6 +172,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, {"status": e.code, "body": e.read().decode(errors="replace")})
             except Exception as e:
                 return self.reply(200, {"status": 0, "error": str(e)})
+        if tool == "note_term":
+            # From now on SIGTERM is answered by leaving a note in /data, a moment later, and exiting.
+            NOTE_TERM.append(True)
+            return self.reply(200, {"noting": True})
         if tool == "hang":
             time.sleep(600)
         if tool == "garbage":
