@@ -388,10 +388,9 @@ public actor Supervisor: Service {
                 idle.append(id)
             }
         }
-        // Stopped side by side: one slow stop must not hold the others awake.
-        await withTaskGroup(of: Void.self) { group in
-            for id in idle { group.addTask { await self.stop(id) } }
-        }
+        // Stopped side by side and not waited for here: one slow stop must hold neither the
+        // others nor the next check (a stop in progress is skipped, and shared by later callers).
+        for id in idle { Task { await self.stop(id) } }
     }
 
     /// Gives each instance whose app token is `tokenRefreshAge` old a fresh one, written where the
