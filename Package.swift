@@ -5,6 +5,16 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The fuzzing build (`scripts/fuzz`, scratch path `.build-fuzz`): with MARINA_FUZZ=1 the code that
+/// reads untrusted manifests and bundles (MarinaCore, MarinaBundle) is compiled with libFuzzer's
+/// coverage and AddressSanitizer, and the fuzz targets under `Fuzz/` are added. Other modules and
+/// the dependencies build as usual; the normal build never sees any of it.
+let fuzzing = Context.environment["MARINA_FUZZ"] == "1"
+let fuzzInstrumented: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
+/// The checks and the targets' `main`: AddressSanitizer only, so that their own branches do not
+/// count as coverage.
+let fuzzChecked: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=address"])] : []
+
 let package = Package(
     name: "marina",
     platforms: [.macOS(.v15)],
@@ -37,7 +47,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + fuzzInstrumented
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
@@ -46,7 +56,7 @@ let package = Package(
                 "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + fuzzInstrumented
         ),
         .target(
             name: "MarinaStore",
@@ -179,6 +189,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The properties the fuzz targets check on each input (Fuzz/), shared with the tests that
+        // replay the fuzz regression corpus (Tests/FuzzRegressionTests).
+        .target(
+            name: "FuzzChecks",
+            dependencies: ["MarinaCore", "MarinaBundle", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Fuzz/Checks",
+            swiftSettings: swiftSettings + fuzzChecked
+        ),
+        .testTarget(
+            name: "FuzzRegressionTests",
+            dependencies: ["FuzzChecks"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MarinaBundleTests",
             dependencies: ["MarinaBundle"],
@@ -224,3 +247,29 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+if fuzzing {
+    /// A fuzz target: an executable whose `main` hands its callback to libFuzzer's driver
+    /// (`Fuzz/CLibFuzzer`), linked with libFuzzer and AddressSanitizer (lld: gold cannot link it).
+    func fuzzTarget(_ name: String) -> Target {
+        .executableTarget(
+            name: name,
+            dependencies: ["FuzzChecks", "CLibFuzzer"],
+            path: "Fuzz/Targets/\(name)",
+            swiftSettings: swiftSettings + fuzzChecked,
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]
+        )
+    }
+    // The fuzzing build is only the fuzz targets and what they need, so that one `swift build`
+    // makes both (building products one by one rebuilds the shared modules at each switch).
+    let needed: Set<String> = ["MarinaCore", "CZlib", "MarinaBundle", "FuzzChecks"]
+    package.targets = package.targets.filter { needed.contains($0.name) } + [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        fuzzTarget("fuzz-manifest"),
+        fuzzTarget("fuzz-bundle"),
+    ]
+    package.products = [
+        .executable(name: "fuzz-manifest", targets: ["fuzz-manifest"]),
+        .executable(name: "fuzz-bundle", targets: ["fuzz-bundle"]),
+    ]
+}

@@ -9,6 +9,7 @@ public enum BundleReader {
         var gunzip = try GzipDecompressor(maxOutput: limits.maxUnpackedBytes)
         var tar = TarParser()
         tar.maxEntries = limits.maxEntries
+        tar.maxPathBytes = limits.maxPathBytes
         var sawInput = false
         var compressed = 0
         while true {

@@ -27,16 +27,22 @@ enum TarPath {
         for part in components(raw) {
             if part == "." { continue }
             if part == ".." { throw BundleError(.unsafePath, "\"\(raw)\" climbs out of the bundle with ..") }
+            // The file system's limit on one name (NAME_MAX): a longer one could not be unpacked.
+            guard part.utf8.count <= 255 else { throw BundleError(.unsafePath, "a name in \"\(raw.prefix(300))…\" is longer than 255 bytes") }
             parts.append(part)
         }
         let path = parts.joined(separator: "/")
-        guard path.utf8.count <= 4096 else { throw BundleError(.unsafePath, "a path is longer than 4096 bytes") }
+        // Under PATH_MAX with its terminating NUL: relative to the bundle's directory, any member
+        // can be named in one system call (the extractor's cleanup does).
+        guard path.utf8.count < 4096 else { throw BundleError(.unsafePath, "a path is 4096 bytes or longer") }
         return path
     }
 
     /// Checks that a link at `path` pointing to `target` resolves inside the bundle.
     static func checkLink(from path: String, to target: String, symbolic: Bool) throws(BundleError) -> String {
         guard !target.isEmpty, !target.contains("\0") else { throw BundleError(.unsafeLink, "the link \"\(path)\" has an empty target") }
+        // symlink(2) takes at most PATH_MAX - 1 bytes.
+        guard target.utf8.count < 4096 else { throw BundleError(.unsafeLink, "the link \"\(path)\" has a target longer than 4095 bytes") }
         guard target.utf8.first != slash else { throw BundleError(.unsafeLink, "the link \"\(path)\" points to the absolute path \"\(target)\"") }
         var parts: [String] = symbolic ? Array(components(path).dropLast()) : []
         var descended = false

@@ -1,6 +1,7 @@
 /// A streaming tar parser (ustar, pax and GNU long names) that checks every member as it goes:
 /// header checksums, paths and links inside the bundle, only files, directories and links, no
-/// path twice, bounded entry count. Feed it decompressed bytes in any chunking.
+/// path twice, nothing beneath a file or a link, bounded entry count. Feed it decompressed bytes
+/// in any chunking.
 public struct TarParser {
     public enum Event {
         case begin(TarEntry)
@@ -9,7 +10,13 @@ public struct TarParser {
     }
 
     public var maxEntries = 100_000
+    /// Bound on what the members' paths cost to keep: each path's bytes and its link target's
+    /// (as the listed entries keep them), and each name first seen in a directory, 64 bytes more
+    /// for its place in the tree of paths. Counting only bytes would let paths of one-letter names
+    /// ("x/a/a/a/…") take a node per two bytes.
+    public var maxPathBytes = 64 * 1024 * 1024
     public private(set) var entries = 0
+    private var pathBytes = 0
     public private(set) var finished = false
 
     private var buffer: [UInt8] = []
@@ -19,13 +26,9 @@ public struct TarParser {
     private var pendingLongLink: String?
     private var pendingPax: [String: String] = [:]
     private var collecting: (kind: UInt8, bytes: [UInt8], size: Int)?
-    private var seen = Set<String>()
-    private var regularFiles = Set<String>()
-    /// Symlinks seen so far, as a tree of path components (node 0 is the root; `linkNodes` are
-    /// the nodes that are links). No member may lie beneath one: extracting `d -> ..` and then
-    /// `d/e -> ..` writes `e` through `d`, and `e` then points out of the bundle.
-    private var linkTree: [[String: Int]] = [[:]]
-    private var linkNodes = Set<Int>()
+    /// Every member so far. No member may lie beneath a link (extracting `d -> ..` and then
+    /// `d/e -> ..` writes `e` through `d`, and `e` then points out of the bundle) or a file.
+    private var members = MemberTree()
     private var zeroBlocks = 0
 
     public init() {}
@@ -170,7 +173,7 @@ public struct TarParser {
             _ = try TarPath.checkLink(from: path, to: rawLink, symbolic: true)
         case UInt8(ascii: "1"):
             let target = try TarPath.checkLink(from: path, to: rawLink, symbolic: false)
-            guard regularFiles.contains(target) else {
+            guard members.isFile(target) else {
                 throw BundleError(.unsafeLink, "the hard link \"\(path)\" does not point to an earlier file of the bundle")
             }
             kind = .hardlink(target: target)
@@ -183,27 +186,15 @@ public struct TarParser {
         }
         guard !path.isEmpty || kind == .directory else { throw BundleError(.unsafePath, "an entry has an empty path") }
         if path.isEmpty { return }
-        guard seen.insert(path).inserted else { throw BundleError(.unsafePath, "\"\(path)\" appears twice in the bundle") }
-        let components = TarPath.components(path)
-        var node = 0
-        for component in components.dropLast() {
-            guard let next = linkTree[node][component] else { break }
-            guard !linkNodes.contains(next) else { throw BundleError(.unsafeLink, "\"\(path)\" lies beneath a symbolic link of the bundle") }
-            node = next
+        switch kind {
+        case .file: try members.add(path, .file)
+        case .directory: try members.add(path, .directory)
+        case .symlink(let target): try members.add(path, .symlink); pathBytes += target.utf8.count
+        case .hardlink(let target): try members.add(path, .hardlink); pathBytes += target.utf8.count
         }
-        if kind == .file { regularFiles.insert(path) }
-        if case .symlink = kind {
-            var node = 0
-            for component in components {
-                if let next = linkTree[node][component] {
-                    node = next
-                } else {
-                    linkTree.append([:])
-                    linkTree[node][component] = linkTree.count - 1
-                    node = linkTree.count - 1
-                }
-            }
-            linkNodes.insert(node)
+        pathBytes += path.utf8.count
+        guard pathBytes + members.treeBytes <= maxPathBytes else {
+            throw BundleError(.tooLarge, "the bundle's member paths take more than \(maxPathBytes / (1024 * 1024)) MiB to check")
         }
 
         let dataSize = kind == .file ? actualSize : 0
@@ -229,8 +220,9 @@ public struct TarParser {
         while i < bytes.count {
             // The space must fall inside the record, which must end with a newline: "1 x" or a
             // length shorter than its own digits would otherwise make an inverted range and trap.
+            // `length <= count - i`, not `i + length <= count`: a length near Int.max would overflow.
             guard let space = bytes[i...].firstIndex(of: 0x20), let length = Int(String(decoding: bytes[i..<space], as: UTF8.self)),
-                  length > 0, i + length <= bytes.count, space < i + length - 1, bytes[i + length - 1] == 0x0A else {
+                  length > 0, length <= bytes.count - i, space < i + length - 1, bytes[i + length - 1] == 0x0A else {
                 throw BundleError(.corrupt, "a pax header is malformed")
             }
             let record = bytes[(space + 1)..<(i + length - 1)]
