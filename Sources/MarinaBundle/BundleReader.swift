@@ -6,7 +6,7 @@ public enum BundleReader {
     public static func scan(_ url: URL, limits: BundleLimits = .init(), _ handle: (TarParser.Event) throws(BundleError) -> Void) throws(BundleError) {
         guard let file = FileHandle(forReadingAtPath: url.path) else { throw BundleError(.io, "cannot open the bundle") }
         defer { try? file.close() }
-        var gunzip = try GzipDecompressor(maxOutput: limits.maxUnpackedBytes)
+        let gunzip = try GzipDecompressor(maxOutput: limits.maxUnpackedBytes)
         var tar = TarParser()
         tar.maxEntries = limits.maxEntries
         tar.maxPathBytes = limits.maxPathBytes
