@@ -242,8 +242,10 @@ public actor Supervisor: Service {
             throw RuntimeError(.unhealthy, "the app did not answer GET /health with 200 within \(startTimeout)")
         }
         let socket = activeSocket(running)
-        let reply = try await client.send(socket: socket, method: .GET, path: "/manifest", timeout: .seconds(5))
-        let report = ManifestLoader.load(bytes: reply.body, fileName: reply.contentType?.contains("yaml") == true ? "manifest.yaml" : nil)
+        // The SDKs serve the canonical form, which may be larger than a manifest file may be.
+        let limits = DocumentLimits.canonicalForm
+        let reply = try await client.send(socket: socket, method: .GET, path: "/manifest", timeout: .seconds(5), maxBody: limits.maxBytes)
+        let report = ManifestLoader.load(bytes: reply.body, fileName: reply.contentType?.contains("yaml") == true ? "manifest.yaml" : nil, limits: limits)
         guard reply.status == 200, let hash = report.hash else {
             throw RuntimeError(.manifestMismatch, "GET /manifest did not return a valid manifest (status \(reply.status))")
         }

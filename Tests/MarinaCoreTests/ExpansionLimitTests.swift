@@ -114,6 +114,12 @@ import Testing
         #expect(report.isValid, "\(report.diagnostics)")
         let canonical = try #require(report.canonicalJSON)
         #expect(canonical.utf8.count > 2 * 950_000 && canonical.utf8.count < Self.limits.maxCanonicalBytes)
+        // Its canonical form is what an SDK serves at GET /manifest: the platform reads it back
+        // under the canonical bound (a manifest file's 1 MiB would refuse it, and the app would
+        // never become ready).
+        #expect(!ManifestLoader.load(bytes: Array(canonical.utf8), fileName: "manifest.json").isValid)
+        let served = ManifestLoader.load(bytes: Array(canonical.utf8), fileName: "manifest.json", limits: .canonicalForm)
+        #expect(served.isValid && served.hash == report.hash, "\(served.diagnostics)")
     }
 
     @Test func byteCountIsTheLengthOfTheCanonicalString() async {

@@ -31,8 +31,8 @@ public enum ManifestLoader {
         }
     }
 
-    public static func load(text: String, fileName: String? = nil, context: ValidationContext = .init()) -> ManifestReport {
-        load(bytes: Array(text.utf8), fileName: fileName, context: context)
+    public static func load(text: String, fileName: String? = nil, context: ValidationContext = .init(), limits: DocumentLimits = .default) -> ManifestReport {
+        load(bytes: Array(text.utf8), fileName: fileName, context: context, limits: limits)
     }
 
     /// Reads bytes as one JSON or YAML document.

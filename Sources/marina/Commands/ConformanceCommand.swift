@@ -127,7 +127,7 @@ struct ConformanceCommand: AsyncParsableCommand {
                 request.body = .bytes(ByteBuffer(string: CanonicalJSON.string(body)))
             }
             guard let response = try? await APIClient.http.execute(request, timeout: timeout),
-                  let buffer = try? await response.body.collect(upTo: 1 << 20) else { return (0, nil) }
+                  let buffer = try? await response.body.collect(upTo: DocumentLimits.canonicalForm.maxBytes) else { return (0, nil) }
             return (Int(response.status.code), try? JSONParser.parse(Array(buffer.readableBytesView)))
         }
         func errorShape(_ v: JSONValue?) -> Bool { v?["error"]?["code"]?.stringValue != nil && v?["error"]?["message"]?.stringValue != nil }
@@ -150,7 +150,7 @@ struct ConformanceCommand: AsyncParsableCommand {
         guard healthy else { return checks }
 
         let (status, served) = await send(.GET, "/manifest")
-        let servedHash = served.flatMap { v in ManifestLoader.load(bytes: Array(CanonicalJSON.string(v).utf8), fileName: "manifest.json").hash }
+        let servedHash = served.flatMap { v in ManifestLoader.load(bytes: Array(CanonicalJSON.string(v).utf8), fileName: "manifest.json", limits: .canonicalForm).hash }
         checks.append(Check(name: "GET /manifest hashes to the manifest", ok: status == 200 && servedHash == hash, detail: servedHash == hash ? "" : "served \(servedHash ?? "no valid manifest"), expected \(hash)"))
 
         let valid = { (jti: String) -> String in token(jti: jti, app: manifest.app.id) }

@@ -30,10 +30,11 @@ struct ManifestCommand: ParsableCommand {
                 Output.exit(with: .failed("the manifest is invalid (\(report.diagnostics.count) errors); nothing converted"))
             }
             for note in report.notes { Output.error("note: \(note.description)") }
-            switch output {
-            case .yaml: FileHandle.standardOutput.write(Data(YAMLEmitter.emit(native).utf8))
-            case .json: Output.line(report.canonicalJSON!)
+            let text = output == .yaml ? YAMLEmitter.emit(native) : report.canonicalJSON! + "\n"
+            if text.utf8.count > DocumentLimits.default.maxBytes {
+                Output.error("note: the converted manifest is \(text.utf8.count) bytes, over the \(DocumentLimits.default.maxBytes) a manifest file may have: validate and publish the original")
             }
+            FileHandle.standardOutput.write(Data(text.utf8))
         }
     }
 
