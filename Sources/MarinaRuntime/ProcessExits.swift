@@ -29,20 +29,28 @@ public final class ProcessExits: Sendable {
     private let state = Mutex(State())
     /// Written to wake the thread when a child is added.
     private let wake: (read: Int32, write: Int32)?
+    private let usePidfds: Bool
 
-    init() {
+    /// `usePidfds` false: check every child every 50 ms, as on kernels without pidfds (tests).
+    public init(usePidfds: Bool = true) {
         wake = LinuxCalls.pipe(nonBlocking: true)
+        self.usePidfds = usePidfds
     }
 
     /// Waits for the child `pid` of this process to end, reaps it, and returns its exit status
     /// (128 + the signal when one ended it; -1 when it is not this process's child).
     public func wait(for pid: pid_t) async -> Int32 {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+        var status: Int32 = 0
+        let reaped = waitpid(pid, &status, WNOHANG)
+        if reaped == pid { return ChildProcess.exitCode(status) }
+        // Not a child: a pidfd would never tell.
+        if reaped < 0 && errno == ECHILD { return -1 }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
             let startThread = state.withLock { s -> Bool in
                 if s.watched[pid] != nil {
                     s.watched[pid]!.waiters.append(continuation)
                 } else {
-                    s.watched[pid] = Watched(pidfd: LinuxCalls.pidfdOpen?(pid, 0) ?? -1, waiters: [continuation])
+                    s.watched[pid] = Watched(pidfd: usePidfds ? LinuxCalls.pidfdOpen?(pid, 0) ?? -1 : -1, waiters: [continuation])
                 }
                 defer { s.started = true }
                 return !s.started
