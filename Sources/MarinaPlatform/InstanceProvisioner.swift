@@ -88,7 +88,8 @@ public struct InstanceProvisioner: Sendable {
         // kept as the first choice so that existing data directories keep their owner.
         let uids = configuration.uids
         let legacy = uids.base + UInt32(SHA256.hash(data: Data(id.utf8)).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } % 20_000)
-        let uid = try await Offload.run { try uids.uid(for: id, preferred: legacy) }
+        let uid: UInt32
+        if let known = uids.known(id) { uid = known } else { uid = try await Offload.run { try uids.uid(for: id, preferred: legacy) } }
         let idle = configuration.idleTimeoutOverride ?? .seconds(manifest.runtime.idleTimeoutSeconds)
         var spec = InstanceSpec(id: id, tenant: tenant.slug, app: app.slug, version: version.version, bundleDirectory: unpacked,
                             dataDirectory: configuration.root.appendingPathComponent("data", isDirectory: true).appendingPathComponent(id, isDirectory: true),

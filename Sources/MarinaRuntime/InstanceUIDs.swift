@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,14 +17,34 @@ public struct InstanceUIDs: Sendable {
     public let directory: URL
     public let base: UInt32
     public let count: UInt32
+    /// Uids already read or claimed: a claim never changes, so every call after the first for an
+    /// instance costs no file system access (it is asked at every tool call).
+    private let known = Known()
+
+    private final class Known: Sendable {
+        let uids = Mutex<[String: UInt32]>([:])
+    }
 
     public init(directory: URL, base: UInt32 = 70_000, count: UInt32 = 1_000_000) {
         (self.directory, self.base, self.count) = (directory, base, count)
     }
 
+    /// The instance's uid when it has been read or claimed before through this value; nil
+    /// otherwise (then `uid(for:preferred:)`, which blocks on the file system).
+    public func known(_ instance: String) -> UInt32? {
+        known.uids.withLock { $0[instance] }
+    }
+
     /// The instance's uid, claiming one at its first call (`preferred` first, when it is in the
     /// range and free). Blocks on the file system.
     public func uid(for instance: String, preferred: UInt32) throws -> UInt32 {
+        if let uid = known(instance) { return uid }
+        let uid = try claim(for: instance, preferred: preferred)
+        known.uids.withLock { $0[instance] = uid }
+        return uid
+    }
+
+    private func claim(for instance: String, preferred: UInt32) throws -> UInt32 {
         let recorded = directory.appendingPathComponent("instance-" + instance)
         if let text = try? String(contentsOf: recorded, encoding: .utf8), let uid = UInt32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return uid }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
