@@ -12,57 +12,39 @@ import Glibc
 struct BundleTreeTests {
     @Test("a pax record whose length is near Int.max is refused, not an arithmetic overflow")
     func paxLengthOverflow() throws {
-        expectRefusal(.corrupt) {
-            try inspectTar { tar in
-                tar.paxRaw(Array("6 a=b\n9223372036854775807 x=y\n".utf8))
-                tar.file("f", "x")
-                tar.end()
-            }
+        expectRefusedTar(.corrupt) { tar in
+            tar.paxRaw(Array("6 a=b\n9223372036854775807 x=y\n".utf8))
+            tar.file("f", "x")
         }
     }
 
     @Test("a member beneath a file is refused, whichever way the file's header spells it")
     func memberBeneathFile() throws {
-        expectRefusal(.unsafePath) {
-            try inspectTar { tar in
-                tar.file("a", "x")
-                tar.file("a/b", "y")
-                tar.end()
-            }
+        expectRefusedTar(.unsafePath) { tar in
+            tar.file("a", "x")
+            tar.file("a/b", "y")
         }
         // A regular-file header named "src/" is the file "src" (what the fuzzer found).
-        expectRefusal(.unsafePath) {
-            try inspectTar { tar in
-                tar.file("src/", "")
-                tar.file("src/main.py", "y")
-                tar.end()
-            }
+        expectRefusedTar(.unsafePath) { tar in
+            tar.file("src/", "")
+            tar.file("src/main.py", "y")
         }
-        expectRefusal(.unsafePath, "beneath a hard link") {
-            try inspectTar { tar in
-                tar.file("f", "x")
-                tar.hardlink("h", to: "f")
-                tar.file("h/x", "y")
-                tar.end()
-            }
+        expectRefusedTar(.unsafePath, "beneath a hard link") { tar in
+            tar.file("f", "x")
+            tar.hardlink("h", to: "f")
+            tar.file("h/x", "y")
         }
     }
 
     @Test("a file or link where a directory already is (a member beneath it came first) is refused")
     func fileWhereDirectoryIs() throws {
-        expectRefusal(.unsafePath, "file") {
-            try inspectTar { tar in
-                tar.file("a/b", "y")
-                tar.file("a", "x")
-                tar.end()
-            }
+        expectRefusedTar(.unsafePath, "file") { tar in
+            tar.file("a/b", "y")
+            tar.file("a", "x")
         }
-        expectRefusal(.unsafePath, "symlink") {
-            try inspectTar { tar in
-                tar.file("a/b", "y")
-                tar.symlink("a", to: "elsewhere")
-                tar.end()
-            }
+        expectRefusedTar(.unsafePath, "symlink") { tar in
+            tar.file("a/b", "y")
+            tar.symlink("a", to: "elsewhere")
         }
         // A directory named after its members is fine, in either order.
         let summary = try inspectTar { tar in
@@ -75,19 +57,13 @@ struct BundleTreeTests {
 
     @Test("a name longer than 255 bytes and a link target of 4096 bytes or more are refused")
     func nameLimits() throws {
-        expectRefusal(.unsafePath) {
-            try inspectTar { tar in
-                tar.pax(["path": "dir/" + String(repeating: "n", count: 256)])
-                tar.file("placeholder", "x")
-                tar.end()
-            }
+        expectRefusedTar(.unsafePath) { tar in
+            tar.pax(["path": "dir/" + String(repeating: "n", count: 256)])
+            tar.file("placeholder", "x")
         }
-        expectRefusal(.unsafeLink) {
-            try inspectTar { tar in
-                tar.pax(["linkpath": String(repeating: "t/", count: 2048)])
-                tar.symlink("link", to: "placeholder")
-                tar.end()
-            }
+        expectRefusedTar(.unsafeLink) { tar in
+            tar.pax(["linkpath": String(repeating: "t/", count: 2048)])
+            tar.symlink("link", to: "placeholder")
         }
         // 255 bytes and 4095 bytes are fine.
         _ = try inspectTar { tar in
@@ -107,12 +83,9 @@ struct BundleTreeTests {
             tar.end()
         }
         #expect(summary.entries.count == 2)
-        expectRefusal(.unsafeLink) {
-            try inspectTar { tar in
-                tar.file("e\u{301}", "decomposed")
-                tar.hardlink("h", to: "\u{E9}")
-                tar.end()
-            }
+        expectRefusedTar(.unsafeLink) { tar in
+            tar.file("e\u{301}", "decomposed")
+            tar.hardlink("h", to: "\u{E9}")
         }
     }
 
@@ -196,5 +169,15 @@ struct BundleTreeTests {
         let bundle = try dir.write("broken.tar.gz", gzipped)
         expectRefusal(.corrupt) { try BundleExtractor.extract(bundle, to: dir.path("out")) }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["broken.tar.gz"])
+    }
+}
+
+/// `expectRefusal` of a tar archive of `build`'s members (the end-of-archive marker added).
+func expectRefusedTar(_ code: BundleErrorCode, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation, _ build: (inout TarBuilder) -> Void) {
+    expectRefusal(code, comment, sourceLocation: sourceLocation) {
+        _ = try inspectTar { tar in
+            build(&tar)
+            tar.end()
+        }
     }
 }

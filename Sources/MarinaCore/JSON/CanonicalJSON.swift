@@ -94,10 +94,12 @@ public enum CanonicalJSON {
         }
     }
 
-    static func writeString(_ s: String, into out: inout String) {
+    /// `s` as a JSON string. `alsoEscaping` names characters at or above U+007F to write as `\u`
+    /// escapes too (YAML's double-quoted scalars need some; JSON needs none).
+    static func writeString(_ s: String, into out: inout String, alsoEscaping: ((UInt32) -> Bool)? = nil) {
         out += "\""
         // Most strings need no escape: copy them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || (alsoEscaping != nil && $0 >= 0x7F) }) {
             out += s
             out += "\""
             return
@@ -112,7 +114,7 @@ public enum CanonicalJSON {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 {
+                if scalar.value < 0x20 || alsoEscaping?(scalar.value) == true {
                     let h = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
                 } else {

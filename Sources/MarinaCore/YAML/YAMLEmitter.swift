@@ -75,30 +75,14 @@ public enum YAMLEmitter {
         isPlainSafe(s) ? s : doubleQuoted(s)
     }
 
-    /// A double-quoted scalar. Besides what JSON escapes, the characters YAML does not allow
-    /// unescaped (DEL, the C1 controls, U+FFFE, U+FFFF) and those a YAML 1.1 parser such as libyaml
-    /// takes for a line break (NEL, U+2028, U+2029) or a byte order mark (U+FEFF) are written as
-    /// `\u` escapes: raw, the document was refused, or read back with the character folded away.
+    /// A double-quoted scalar: JSON's escapes, and `\u` escapes for the characters YAML does not
+    /// allow unescaped (DEL, the C1 controls, U+FFFE, U+FFFF) and those a YAML 1.1 parser such as
+    /// libyaml takes for a line break (NEL, U+2028, U+2029) or a byte order mark (U+FEFF): raw, the
+    /// document was refused, or read back with the character folded away.
     static func doubleQuoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                let v = scalar.value
-                if v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || v == 0xFEFF || v == 0xFFFE || v == 0xFFFF {
-                    let digits = String(v, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        var out = ""
+        CanonicalJSON.writeString(s, into: &out) { v in (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || v == 0xFEFF || v == 0xFFFE || v == 0xFFFF }
+        return out
     }
 
     private static func isPlainSafe(_ s: String) -> Bool {
