@@ -38,6 +38,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/async-kit", from: "1.22.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -65,6 +68,10 @@ let package = Package(
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "AsyncKit", package: "async-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -76,6 +83,7 @@ let package = Package(
                 "MarinaCore",
                 "MarinaStore",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -114,8 +122,10 @@ let package = Package(
                 "MarinaBundle",
                 "MarinaRuntime",
                 "MarinaVault",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -128,8 +138,29 @@ let package = Package(
                 "MarinaRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The composition: `Platform.build` makes every service from a setup (serve and the tests
+        // call it), `Server` is `marina serve` around it.
+        .target(
+            name: "MarinaServer",
+            dependencies: [
+                "MarinaCore",
+                "MarinaBundle",
+                "MarinaStore",
+                "MarinaVault",
+                "MarinaRuntime",
+                "MarinaPlatform",
+                "MarinaHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -143,6 +174,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -159,15 +192,19 @@ let package = Package(
                 "MarinaBundle",
                 "MarinaStore",
                 "MarinaPlatform",
-                "MarinaHTTP",
                 "MarinaRuntime",
                 "MarinaSandbox",
                 "MarinaVault",
+                "MarinaServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -176,7 +213,10 @@ let package = Package(
             dependencies: [
                 "MarinaStore",
                 "MarinaSandbox",
+                "MarinaBundle",
+                "MarinaCore",
                 .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/MarinaTestSupport",
             swiftSettings: swiftSettings
@@ -210,20 +250,33 @@ let package = Package(
         .testTarget(
             name: "MarinaRuntimeTests",
             dependencies: ["MarinaRuntime", "MarinaSandbox", "MarinaVault", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport",
-                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MarinaStoreTests",
-            dependencies: ["MarinaStore", "MarinaCore", "MarinaTestSupport"],
+            dependencies: ["MarinaStore", "MarinaCore", "MarinaTestSupport", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MarinaHTTPTests",
             dependencies: [
-                "MarinaHTTP", "MarinaPlatform", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport", "MarinaRuntime", "MarinaVault",
-                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
+                "MarinaHTTP", "MarinaPlatform", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport", "MarinaRuntime", "MarinaVault", "MarinaServer",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The platform's services against the memory driver and a temporary database (SQLite, and
+        // PostgreSQL when MARINA_TEST_POSTGRES_URL names one), built as serve builds them.
+        .testTarget(
+            name: "MarinaPlatformTests",
+            dependencies: [
+                "MarinaServer", "MarinaPlatform", "MarinaRuntime", "MarinaStore", "MarinaCore", "MarinaVault", "MarinaTestSupport",
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -236,8 +289,8 @@ let package = Package(
         .testTarget(
             name: "MarinaCLITests",
             dependencies: [
-                "MarinaBundle",
                 "MarinaSandbox",
+                .product(name: "NIOCore", package: "swift-nio"),
                 "MarinaTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

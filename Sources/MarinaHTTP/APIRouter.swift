@@ -16,7 +16,7 @@ public enum APIRouter {
 
         router.get("healthz") { _, _ in JSONResponse(value: ["status": "ok"]) }
         router.get("readyz") { _, _ -> JSONResponse<[String: String]> in
-            guard await services.store.ping() else {
+            guard await services.databaseReachable() else {
                 throw APIError(status: .serviceUnavailable, code: "not_ready", message: "the database cannot be reached")
             }
             return JSONResponse(value: ["status": "ready"])

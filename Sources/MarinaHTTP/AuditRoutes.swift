@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import MarinaCore
 import MarinaPlatform
-import MarinaStore
 import NIOCore
 
 /// The audit log: a tenant's records, the whole log (admin), NDJSON export and the chain check.

@@ -37,7 +37,10 @@ public enum AuditKind: String, Sendable, CaseIterable {
     case eventDelivery = "event_delivery"
     case appCall = "app_call"
     case secretRead = "secret_read"
+    /// A decision of the egress proxy or `http_fetch` on one connection, written before it acts.
     case egress
+    /// What an allowed egress connection carried (bytes each way, duration) and how it ended.
+    case egressEnd = "egress_end"
     case admin
 }
 

@@ -15,14 +15,17 @@ public final class EventQueue: Service, Sendable {
     let env: PlatformEnvironment
     let logger: Logger
     let installs = InstallRepository()
-    let dispatcher: Mutex<Dispatcher?> = Mutex(nil)
+    /// Delivers the events (nil: a composition without a runtime, where nothing is delivered).
+    let dispatcher: Dispatcher?
     public let maxAttempts: Int
     public let backoff: TimeInterval
     private let signal: AsyncStream<Void>.Continuation
     private let signals: Mutex<AsyncStream<Void>?>
 
-    public init(store: Store, env: PlatformEnvironment = .live, maxAttempts: Int = 6, backoff: TimeInterval = 1, logger: Logger = Logger(label: "marina.events")) {
+    public init(store: Store, dispatcher: Dispatcher?, env: PlatformEnvironment = .live, maxAttempts: Int = 6, backoff: TimeInterval = 1,
+                logger: Logger = Logger(label: "marina.events")) {
         self.store = store
+        self.dispatcher = dispatcher
         self.env = env
         self.maxAttempts = maxAttempts
         self.backoff = backoff
@@ -31,9 +34,6 @@ public final class EventQueue: Service, Sendable {
         self.signal = continuation
         self.signals = Mutex(stream)
     }
-
-    /// The dispatcher is set once the services are composed (it needs the runtime).
-    public func attach(_ dispatcher: Dispatcher) { self.dispatcher.withLock { $0 = dispatcher } }
 
     /// Records an event for delivery, inside the caller's transaction. `sentBy`: the identity
     /// that sent it through the events route (the actor of its delivery's audit record); nil for
@@ -75,7 +75,7 @@ public final class EventQueue: Service, Sendable {
     /// Delivers one claimed event; returns whether it was delivered.
     @discardableResult
     func attemptDelivery(_ delivery: EventDeliveryRecord, finalAttempt: Bool = false) async throws -> Bool {
-        guard let dispatcher = dispatcher.withLock({ $0 }),
+        guard let dispatcher,
               let install = try await store.read({ db in try await self.installs.install(id: delivery.installId, in: db) }) else { return false }
         let now = env.millis
         do {
@@ -168,7 +168,7 @@ public final class EventQueue: Service, Sendable {
     /// or a webhook's name); the caller must be allowed to send it (`mayEmit`); its delivery is
     /// audited under the caller.
     public func emit(_ principal: Principal, tenant: String, app: String, type: String, payload: JSONValue) async throws -> EventView {
-        guard let dispatcher = dispatcher.withLock({ $0 }) else { throw PlatformError(.unavailable, "runtime_unavailable", "no runtime is running") }
+        guard let dispatcher else { throw PlatformError(.unavailable, "runtime_unavailable", "no runtime is running") }
         // Refused before anything is looked up: the answer says nothing about the tenant or the app.
         guard Self.mayEmit(type, principal) != nil else {
             throw PlatformError(.forbidden, "platform_event", "\(type) events are sent by the platform itself, when the app is installed or uninstalled")

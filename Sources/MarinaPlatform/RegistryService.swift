@@ -20,12 +20,14 @@ public struct RegistryService: Sendable {
     let identities = IdentityRepository()
     let tenants = TenantRepository()
     /// Called after `current` moves (installs with the `auto` policy follow it).
-    public var afterCurrentMoved: (@Sendable (String) async throws -> Void)?
+    let afterCurrentMoved: (@Sendable (String) async throws -> Void)?
 
     public static let channels = ["current", "staging"]
 
-    public init(store: Store, bundles: BundleStore, env: PlatformEnvironment = .live, validation: ValidationContext = .init(), logger: Logger = Logger(label: "marina.registry")) {
+    public init(store: Store, bundles: BundleStore, env: PlatformEnvironment = .live, validation: ValidationContext = .init(), logger: Logger = Logger(label: "marina.registry"),
+                afterCurrentMoved: (@Sendable (String) async throws -> Void)? = nil) {
         self.store = store
+        self.afterCurrentMoved = afterCurrentMoved
         self.bundles = bundles
         self.env = env
         self.validation = validation

@@ -14,17 +14,18 @@ extension EgressProxy {
     /// `http_fetch`: one plain-HTTP request to an allowed host, over a connection to the address
     /// the rules checked, the answer read by NIO's HTTP decoder (chunked bodies included, with its
     /// bounds) up to `maxBytes`, the whole exchange within `timeout` however the upstream trickles.
-    /// Reported like a proxied connection.
+    /// Recorded like a proxied connection: the decision before the request is sent (a record that
+    /// cannot be written refuses it, `audit_unavailable`), then how it ended.
     public func fetch(spec: InstanceSpec, allowed: [String], url: String, method: String, headers: [(String, String)], body: [UInt8],
                       maxBytes: Int, timeout: TimeAmount = .seconds(25)) async throws(Refusal) -> FetchResult {
         let started = Date()
-        func denied(_ refusal: Refusal, host: String, port: Int) -> Refusal {
-            report(spec, Connection(host: host, port: port, decision: "deny:" + refusal.reason, bytesOut: 0, bytesIn: 0, durationMs: 0))
+        func denied(_ refusal: Refusal, host: String, port: Int) async -> Refusal {
+            try? await recorder.decided(Connection(host: host, port: port, decision: "deny:" + refusal.reason), for: spec)
             return refusal
         }
         let target: EgressTarget
         do { target = try EgressTarget.httpURL(url) } catch {
-            throw denied(EgressProxy.refusal(error), host: EgressTarget.printable(url, limit: 120), port: 0)
+            throw await denied(EgressProxy.refusal(error), host: EgressTarget.printable(url, limit: 120), port: 0)
         }
         guard !method.isEmpty, method.utf8.allSatisfy(ProxyRequestHead.isTokenByte) else {
             throw Refusal(status: 400, reason: "bad_request", message: "the method is not an HTTP method")
@@ -46,11 +47,13 @@ extension EgressProxy {
         do {
             switch try await decide(host: target.host, port: target.port, allowed: allowed, on: loop).get() {
             case .success(let a): address = a
-            case .failure(let refusal): throw denied(refusal, host: target.host, port: target.port)
+            case .failure(let refusal): throw await denied(refusal, host: target.host, port: target.port)
             }
         } catch let refusal as Refusal { throw refusal } catch {
-            throw denied(Refusal(status: 502, reason: "unresolvable", message: "\(target.host) could not be looked up"), host: target.host, port: target.port)
+            throw await denied(Refusal(status: 502, reason: "unresolvable", message: "\(target.host) could not be looked up"), host: target.host, port: target.port)
         }
+
+        do { try await recorder.decided(Connection(host: target.host, port: target.port, decision: "allow"), for: spec) } catch { throw Self.auditUnavailable }
 
         let promise = loop.makePromise(of: FetchResult.self)
         let counted = Counted()
@@ -78,14 +81,14 @@ extension EgressProxy {
         let outcome: Result<FetchResult, any Error>
         do { outcome = .success(try await promise.futureResult.get()) } catch { outcome = .failure(error) }
         deadline.cancel()
-        let decision: String
+        let status: String
         switch outcome {
-        case .success: decision = "allow"
-        case .failure(let error as Refusal) where error.reason == "connect_failed": decision = "deny:connect_failed"
-        case .failure: decision = "allow"
+        case .success: status = "ok"
+        case .failure(let error as Refusal): status = error.reason
+        case .failure: status = "bad_response"
         }
-        report(spec, Connection(host: target.host, port: target.port, decision: decision, bytesOut: counted.written.load(ordering: .relaxed),
-                                bytesIn: counted.read.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000)))
+        await recorder.ended(Connection(host: target.host, port: target.port, decision: "allow", bytesOut: counted.written.load(ordering: .relaxed),
+                                        bytesIn: counted.read.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000), status: status), for: spec)
         switch outcome {
         case .success(let result): return result
         case .failure(let error as Refusal): throw error

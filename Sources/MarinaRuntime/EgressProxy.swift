@@ -2,13 +2,22 @@ import Foundation
 import NIOCore
 import NIOPosix
 
+/// Where the egress proxy's and `http_fetch`'s records go (serve composes the audit log here).
+public protocol EgressRecorder: Sendable {
+    /// The decision on one connection, recorded before the app has its answer and before a byte
+    /// is forwarded. A throw refuses the connection: no traffic leaves without its record.
+    func decided(_ connection: EgressProxy.Connection, for spec: InstanceSpec) async throws
+    /// What an allowed connection carried and how it ended (`status`), once it has ended.
+    func ended(_ connection: EgressProxy.Connection, for spec: InstanceSpec) async
+}
+
 /// The only way out of a sandbox to the internet: an HTTP proxy (plain HTTP with absolute URIs,
 /// and `CONNECT` for TLS) on a Unix socket in the instance's io directory, which the relay exposes
 /// inside the sandbox as `HTTP_PROXY`. It allows exactly the version's `egress_hosts` (DNS names,
 /// `*.example.com` for subdomains) in the one spelling `EgressTarget` accepts, refuses IP
 /// literals and names that resolve to loopback, private, link-local or otherwise non-public
 /// addresses, connects to the address it checked (no second lookup an attacker could rebind),
-/// and reports every connection.
+/// and records every decision before acting on it (`EgressRecorder`).
 ///
 /// It runs on NIO's event loops: a connection costs descriptors, not a thread; at most
 /// `maxConnections` are open per instance; a request head must arrive within `headTimeout`, and
@@ -18,31 +27,39 @@ public final class EgressProxy: Sendable {
         public var host: String
         public var port: Int
         /// `allow`, or `deny:<reason>` (`deny:host_not_allowed`, `deny:ip_literal`, `deny:userinfo`, `deny:private_address`,
-        /// `deny:unresolvable`, `deny:bad_request`, `deny:connect_failed`).
+        /// `deny:unresolvable`, `deny:bad_request`, `deny:audit_unavailable`).
         public var decision: String
         public var bytesOut: Int
         public var bytesIn: Int
         public var durationMs: Int
+        /// How an allowed connection ended: `ok`, or what went wrong (`connect_failed`, `timeout`,
+        /// `too_large`, `bad_response`). `refused` for a denied one.
+        public var status: String
+
+        public init(host: String, port: Int, decision: String, bytesOut: Int = 0, bytesIn: Int = 0, durationMs: Int = 0, status: String? = nil) {
+            (self.host, self.port, self.decision, self.bytesOut, self.bytesIn, self.durationMs) = (host, port, decision, bytesOut, bytesIn, durationMs)
+            self.status = status ?? (decision == "allow" ? "ok" : "refused")
+        }
     }
 
     /// Lets private addresses through when the host is allowed (tests and development only).
     let allowPrivateAddresses: Bool
     /// Names resolved to a fixed address instead of through DNS (tests).
     let hostOverrides: [String: String]
-    let report: @Sendable (InstanceSpec, Connection) -> Void
+    let recorder: any EgressRecorder
     public let maxConnections: Int
     public let headTimeout: TimeAmount
     public let idleTimeout: TimeAmount
 
     public init(allowPrivateAddresses: Bool = false, hostOverrides: [String: String] = [:], maxConnections: Int = 128,
                 headTimeout: TimeAmount = .seconds(10), idleTimeout: TimeAmount = .minutes(5),
-                report: @escaping @Sendable (InstanceSpec, Connection) -> Void) {
+                recorder: any EgressRecorder) {
         self.allowPrivateAddresses = allowPrivateAddresses
         self.hostOverrides = hostOverrides
         self.maxConnections = maxConnections
         self.headTimeout = headTimeout
         self.idleTimeout = idleTimeout
-        self.report = report
+        self.recorder = recorder
     }
 
     /// Serves `path` for one instance until the listener is stopped.
@@ -80,6 +97,9 @@ public final class EgressProxy: Sendable {
             .flatMapErrorThrowing { _ in .failure(Refusal(status: 502, reason: "unresolvable", message: "\(host) could not be looked up (the platform is stopping)")) }
     }
 
+    /// The refusal of a connection whose record could not be written.
+    static let auditUnavailable = Refusal(status: 503, reason: "audit_unavailable", message: "the platform cannot record this connection now; try again later")
+
     static func refusal(_ invalid: EgressTarget.Invalid) -> Refusal {
         Refusal(status: invalid.reason == "bad_request" ? 400 : 403, reason: invalid.reason, message: invalid.message)
     }
@@ -88,7 +108,7 @@ public final class EgressProxy: Sendable {
     static func refusalResponse(_ refusal: Refusal) -> [UInt8] {
         let message = refusal.message.unicodeScalars.map { $0 == "\"" || $0 == "\\" ? "'" : $0.value < 0x20 ? "?" : String($0) }.joined()
         let body = Array("{\"error\":{\"code\":\"egress_denied\",\"decision\":\"deny:\(refusal.reason)\",\"message\":\"\(message)\"}}".utf8)
-        let phrase = [400: "Bad Request", 403: "Forbidden", 408: "Request Timeout"][refusal.status] ?? "Bad Gateway"
+        let phrase = [400: "Bad Request", 403: "Forbidden", 408: "Request Timeout", 503: "Service Unavailable"][refusal.status] ?? "Bad Gateway"
         return Array("HTTP/1.1 \(refusal.status) \(phrase)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
     }
 }
@@ -155,17 +175,35 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
             let (reader, context) = loopBound.value
             switch decision {
             case .failure(let refusal): reader.refuse(context, refusal, host: target.host, port: target.port)
-            case .success(let address): reader.join(context, request, address)
+            case .success(let address): reader.admit(context, request, address)
             }
         }
     }
 
+    /// Records the decision to let the connection through, then joins it to `address`; a record
+    /// that cannot be written refuses it instead.
+    private func admit(_ context: ChannelHandlerContext, _ request: ProxyRequestHead, _ address: EgressAddress) {
+        let (recorder, spec, target) = (proxy.recorder, spec, request.target)
+        let decision = EgressProxy.Connection(host: target.host, port: target.port, decision: "allow", durationMs: milliseconds)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.makeFutureWithTask { try await recorder.decided(decision, for: spec) }.whenComplete { recorded in
+            let (reader, context) = loopBound.value
+            switch recorded {
+            case .success: reader.join(context, request, address)
+            case .failure: reader.refuse(context.channel, EgressProxy.auditUnavailable, host: target.host, port: target.port, record: false)
+            }
+        }
+    }
+
+    private var milliseconds: Int { Int(Date().timeIntervalSince(started) * 1000) }
+
     private func join(_ context: ChannelHandlerContext, _ request: ProxyRequestHead, _ address: EgressAddress) {
-        let (proxy, spec, started, target) = (self.proxy, self.spec, self.started, request.target)
+        let (recorder, spec, started, target) = (proxy.recorder, self.spec, self.started, request.target)
         let channel = context.channel
         let join = ChannelJoin { join in
-            proxy.report(spec, EgressProxy.Connection(host: target.host, port: target.port, decision: "allow", bytesOut: join.forth.load(ordering: .relaxed),
-                                                      bytesIn: join.back.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000)))
+            let ended = EgressProxy.Connection(host: target.host, port: target.port, decision: "allow", bytesOut: join.forth.load(ordering: .relaxed),
+                                               bytesIn: join.back.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000))
+            Task { await recorder.ended(ended, for: spec) }
         }
         var toUpstream = channel.allocator.buffer(capacity: 0)
         var toClient: ByteBuffer?
@@ -180,14 +218,15 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
             limit = request.bodyLength - body.count
         }
         finished = true
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.pipeline.syncOperations.removeHandler(self, promise: nil)
         join.connect(channel, to: address.socketAddress(host: target.host), toUpstream: toUpstream, toClient: toClient, limitForth: limit,
                      idleTimeout: proxy.idleTimeout).whenFailure { _ in
-            let reader = loopBound.value
-            reader.finished = false
-            reader.refuse(channel, EgressProxy.Refusal(status: 502, reason: "connect_failed", message: "cannot connect to \(target.host):\(target.port)"),
-                          host: target.host, port: target.port)
+            // The decision to allow is on record; how the connection ended goes with its end.
+            let failed = EgressProxy.Connection(host: target.host, port: target.port, decision: "allow", durationMs: Int(Date().timeIntervalSince(started) * 1000),
+                                                status: "connect_failed")
+            Task { await recorder.ended(failed, for: spec) }
+            let refusal = EgressProxy.Refusal(status: 502, reason: "connect_failed", message: "cannot connect to \(target.host):\(target.port)")
+            channel.writeAndFlush(channel.allocator.buffer(bytes: EgressProxy.refusalResponse(refusal))).whenComplete { _ in channel.close(promise: nil) }
         }
     }
 
@@ -195,14 +234,17 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
         refuse(context.channel, refusal, host: host, port: port)
     }
 
-    private func refuse(_ channel: any Channel, _ refusal: EgressProxy.Refusal, host: String, port: Int) {
+    /// Answers a refusal once its record is written (or could not be: the connection is refused
+    /// either way), then closes.
+    private func refuse(_ channel: any Channel, _ refusal: EgressProxy.Refusal, host: String, port: Int, record: Bool = true) {
         guard !finished else { return }
         finished = true
         timer?.cancel()
-        // Reported before the app is answered: once it has its answer, the record exists.
-        proxy.report(spec, EgressProxy.Connection(host: host, port: port, decision: "deny:" + refusal.reason, bytesOut: 0, bytesIn: 0,
-                                                  durationMs: Int(Date().timeIntervalSince(started) * 1000)))
-        channel.writeAndFlush(channel.allocator.buffer(bytes: EgressProxy.refusalResponse(refusal))).whenComplete { _ in channel.close(promise: nil) }
+        let answer: @Sendable () -> Void = { channel.writeAndFlush(channel.allocator.buffer(bytes: EgressProxy.refusalResponse(refusal))).whenComplete { _ in channel.close(promise: nil) } }
+        guard record else { return answer() }
+        let (recorder, spec) = (proxy.recorder, spec)
+        let denied = EgressProxy.Connection(host: host, port: port, decision: "deny:" + refusal.reason, durationMs: milliseconds)
+        channel.eventLoop.makeFutureWithTask { try await recorder.decided(denied, for: spec) }.whenComplete { _ in answer() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -44,4 +44,8 @@ public struct LimitsInForce: Sendable, Codable, Equatable {
     /// The size of the instance's own `/data` file system (nil: `/data` shares serve's disk).
     public var diskMB: Int?
     enum CodingKeys: String, CodingKey { case mechanism, sandbox, memoryMB = "memory_mb", cpuCores = "cpu_cores", maxProcesses = "max_processes", diskMB = "disk_mb" }
+
+    public init(mechanism: String, memoryMB: Int, cpuCores: Double?, maxProcesses: Int, sandbox: String, diskMB: Int? = nil) {
+        (self.mechanism, self.memoryMB, self.cpuCores, self.maxProcesses, self.sandbox, self.diskMB) = (mechanism, memoryMB, cpuCores, maxProcesses, sandbox, diskMB)
+    }
 }

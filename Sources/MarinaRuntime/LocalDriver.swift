@@ -22,6 +22,16 @@ public final class RunningInstance: Sendable {
         let value = Atomic(false)
     }
 
+    /// An instance whose end is `exit`'s value (a driver without processes of its own).
+    public convenience init(pid: Int32, socketPaths: [String], limits: LimitsInForce, exit: Task<Int32, Never>) {
+        let ended = ExitFlag()
+        self.init(pid: pid, socketPaths: socketPaths, limits: limits, group: nil, ended: ended, exit: Task {
+            let status = await exit.value
+            ended.value.store(true, ordering: .releasing)
+            return status
+        })
+    }
+
     init(pid: Int32, socketPaths: [String], limits: LimitsInForce, group: Cgroups.Group?, ended: ExitFlag, exit: Task<Int32, Never>) {
         self.pid = pid
         self.startedAt = Date()
@@ -44,7 +54,7 @@ public final class RunningInstance: Sendable {
 /// a private data directory, a private /tmp; only the environment it is given; limited by cgroups
 /// or rlimits; killed when the platform dies) — or, only when the operator says `--unsandboxed`,
 /// as plain child processes.
-public struct LocalDriver: Sendable {
+public struct LocalDriver: RuntimeDriver {
     public let sandboxed: Bool
     public let marinaBinary: URL
     /// What runs the two steps of a start that are processes of their own (`sandbox-exec`, and
@@ -62,9 +72,9 @@ public struct LocalDriver: Sendable {
     public let dataQuota: DataQuota?
     let bwrap: String
     let logger: Logger
-    /// The port of the platform's API on this host's loopback, once it listens: sandboxed
-    /// instances reach it as `MARINA_URL` through their io directory (nil: they do not).
-    let platformPort: (@Sendable () -> Int?)?
+    /// The port of the platform's API on this host's loopback: sandboxed instances reach it as
+    /// `MARINA_URL` through their io directory (nil: they do not).
+    let platformPort: PlatformPort?
     /// The proxy sandboxed instances reach the internet through (nil: they reach nothing).
     let egress: EgressProxy?
     /// Where the platform's API and the egress proxy appear inside a sandbox.
@@ -76,7 +86,7 @@ public struct LocalDriver: Sendable {
     /// other's instances.
     /// `allowSharedUser`: a serve that is not root may still sandbox instances, all as its own
     /// user (no uid of their own each); without it such a serve refuses to start sandboxed.
-    public init(sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups? = nil, platformPort: (@Sendable () -> Int?)? = nil,
+    public init(sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups? = nil, platformPort: PlatformPort? = nil,
                 egress: EgressProxy? = nil, allowSharedUser: Bool = false, dataQuota: DataQuota? = nil, logger: Logger = Logger(label: "marina.runtime")) throws {
         self.sandboxed = sandboxed
         self.dataQuota = sandboxed ? dataQuota : nil
@@ -161,7 +171,7 @@ public struct LocalDriver: Sendable {
             var forwards: [String] = []
             do {
                 if let platformPort {
-                    listeners.append(try UnixListener.forwarding(path: io.appendingPathComponent("platform.sock").path, uid: spec.uid, to: platformPort))
+                    listeners.append(try UnixListener.forwarding(path: io.appendingPathComponent("platform.sock").path, uid: spec.uid, to: { platformPort.value }))
                     forwards += ["--forward", "\(Self.platformPortInside(spec))=/run/marina/io/platform.sock"]
                 }
                 if let egress {
@@ -264,8 +274,25 @@ public struct LocalDriver: Sendable {
         return RunningInstance(pid: pid, socketPaths: [hostAppSocket, hostRelay], limits: limits, group: group, ended: ended, exit: exit)
     }
 
+    /// The cgroup's count where there is one, else the process's resident set.
+    public func memoryUsage(of instance: RunningInstance) -> Int? {
+        instance.group.flatMap { cgroups.memoryUsage($0) } ?? Self.rss(instance.pid)
+    }
+
+    static func rss(_ pid: Int32) -> Int? {
+        guard let text = ProcFile.read("/proc/\(pid)/status"),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        return kb * 1024
+    }
+
+    /// The instance's directory of sockets.
+    public func forget(instanceId: String) {
+        try? FileManager.default.removeItem(at: runRoot.appendingPathComponent(instanceId))
+    }
+
     /// Stops an instance: SIGTERM, then SIGKILL after `grace`.
-    public func stop(_ instance: RunningInstance, grace: Duration = .seconds(5)) async {
+    public func stop(_ instance: RunningInstance, grace: Duration) async {
         guard instance.isRunning else {
             _ = await instance.waitForExit()
             return

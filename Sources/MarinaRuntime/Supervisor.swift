@@ -60,7 +60,7 @@ public actor Supervisor: Service {
         }
     }
 
-    let driver: LocalDriver
+    let driver: any RuntimeDriver
     let client: InstanceClient
     let logger: Logger
     public let startTimeout: Duration
@@ -75,7 +75,7 @@ public actor Supervisor: Service {
     public let tokenRefreshAge: TimeInterval
     private var entries: [String: Entry] = [:]
 
-    public init(driver: LocalDriver, client: InstanceClient = InstanceClient(), logger: Logger = Logger(label: "marina.supervisor"),
+    public init(driver: any RuntimeDriver, client: InstanceClient = InstanceClient(), logger: Logger = Logger(label: "marina.supervisor"),
                 startTimeout: Duration = .seconds(30), idleCheckInterval: Duration = .seconds(1), maxCrashes: Int = 5, crashWindow: TimeInterval = 120,
                 failedRetryDelay: TimeInterval = 60, tokenRefreshAge: TimeInterval = 12 * 3600) {
         self.failedRetryDelay = failedRetryDelay
@@ -327,7 +327,7 @@ public actor Supervisor: Service {
     public func forget(_ id: String) async {
         await stop(id)
         entries[id] = nil
-        try? FileManager.default.removeItem(at: driver.runRoot.appendingPathComponent(id))
+        driver.forget(instanceId: id)
     }
 
     /// Clears a failed state so that the next call starts the instance again.
@@ -344,16 +344,9 @@ public actor Supervisor: Service {
         entries.values.map { e in
             InstanceStatus(id: e.spec.id, tenant: e.spec.tenant, app: e.spec.app, version: e.spec.version, state: e.state.rawValue,
                            pid: e.running?.pid, uptimeSeconds: e.running.map { Date().timeIntervalSince($0.startedAt) },
-                           memoryBytes: e.running?.group.flatMap { driver.cgroups.memoryUsage($0) } ?? e.running.flatMap { Self.rss($0.pid) },
+                           memoryBytes: e.running.flatMap { driver.memoryUsage(of: $0) },
                            restarts: e.restarts, lastError: e.lastError, limits: e.running?.limits)
         }.sorted { ($0.tenant, $0.app, $0.version) < ($1.tenant, $1.app, $1.version) }
-    }
-
-    static func rss(_ pid: Int32) -> Int? {
-        guard let text = ProcFile.read("/proc/\(pid)/status"),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
-        return kb * 1024
     }
 
     public func log(_ id: String) -> InstanceLog? { entries[id]?.log }

@@ -11,38 +11,33 @@ import Glibc
 
 /// The egress proxy over a real Unix socket, against a real TCP server on loopback.
 @Suite struct EgressProxyTests {
-    final class Reports: Sendable {
+    /// What the proxy recorded: each decision, and each allowed connection's end. With
+    /// `failing`, no decision can be written (as when the audit's database is gone).
+    final class Reports: EgressRecorder {
         let all = Mutex<[EgressProxy.Connection]>([])
-        func add(_ c: EgressProxy.Connection) { all.withLock { $0.append(c) } }
+        let ends = Mutex<[EgressProxy.Connection]>([])
+        let failing: Bool
+        struct Unwritable: Error {}
+
+        init(failing: Bool = false) { self.failing = failing }
+        func decided(_ c: EgressProxy.Connection, for spec: InstanceSpec) async throws {
+            if failing { throw Unwritable() }
+            all.withLock { $0.append(c) }
+        }
+        func ended(_ c: EgressProxy.Connection, for spec: InstanceSpec) async { ends.withLock { $0.append(c) } }
         var list: [EgressProxy.Connection] { all.withLock { $0 } }
+        var ended: [EgressProxy.Connection] { ends.withLock { $0 } }
     }
 
     /// Sends `request` through the proxy socket and returns everything it answers.
-    static func ask(_ path: String, _ request: String) -> String {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
-        let bytes = Array(request.utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        var out = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            out += buffer[0..<n]
-        }
-        close(fd)
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func ask(_ path: String, _ request: String) async -> String { await UnixSocketExchange.send(request, to: path) }
 
     static func spec() -> InstanceSpec {
         InstanceSpec(id: "egress-test", tenant: "acme", app: "fetcher", version: "1.0.0", bundleDirectory: URL(fileURLWithPath: "/tmp"), dataDirectory: URL(fileURLWithPath: "/tmp"),
                      command: ["true"], port: 8080, environment: [:], memoryMB: 64, cpuCores: 1, maxProcesses: 8, idleTimeout: .seconds(60), manifestHash: "", uid: getuid())
     }
 
-    @Test func onlyAllowedNamesOnPublicAddressesGetThrough() throws {
+    @Test func onlyAllowedNamesOnPublicAddressesGetThrough() async throws {
         let origin = LoopbackHTTPServer { _ in ("200 OK", "text/plain", "ok") }
         defer { origin.stop() }
         let port = origin.port
@@ -50,44 +45,69 @@ import Glibc
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("egress-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let strict = EgressProxy(hostOverrides: ["api.example.test": "127.0.0.1"]) { _, c in reports.add(c) }
-        let lenient = EgressProxy(allowPrivateAddresses: true, hostOverrides: ["api.example.test": "127.0.0.1"]) { _, c in reports.add(c) }
+        let strict = EgressProxy(hostOverrides: ["api.example.test": "127.0.0.1"], recorder: reports)
+        let lenient = EgressProxy(allowPrivateAddresses: true, hostOverrides: ["api.example.test": "127.0.0.1"], recorder: reports)
         let allowed = ["api.example.test", "*.cdn.example.test"]
         let a = try strict.serve(path: dir.appendingPathComponent("a.sock").path, spec: Self.spec(), allowed: allowed)
         let b = try lenient.serve(path: dir.appendingPathComponent("b.sock").path, spec: Self.spec(), allowed: allowed)
         defer { a.stop(); b.stop() }
 
         // Off the list, an IP literal (in every spelling), a name resolving to loopback: refused.
-        #expect(Self.ask(a.path, "GET http://other.example.test:\(port)/ HTTP/1.1\r\nHost: x\r\n\r\n").contains("deny:host_not_allowed"))
+        #expect(await Self.ask(a.path, "GET http://other.example.test:\(port)/ HTTP/1.1\r\nHost: x\r\n\r\n").contains("deny:host_not_allowed"))
         for literal in ["127.0.0.1", "2130706433", "0x7f.1", "[::1]"] {
-            #expect(Self.ask(a.path, "CONNECT \(literal):\(port) HTTP/1.1\r\n\r\n").contains("deny:ip_literal"), "\(literal)")
+            #expect(await Self.ask(a.path, "CONNECT \(literal):\(port) HTTP/1.1\r\n\r\n").contains("deny:ip_literal"), "\(literal)")
         }
-        #expect(Self.ask(a.path, "CONNECT api.example.test:\(port) HTTP/1.1\r\n\r\n").contains("deny:private_address"))
-        #expect(Self.ask(a.path, "HELLO\r\n\r\n").hasPrefix("HTTP/1.1 400"))
+        #expect(await Self.ask(a.path, "CONNECT api.example.test:\(port) HTTP/1.1\r\n\r\n").contains("deny:private_address"))
+        #expect(await Self.ask(a.path, "HELLO\r\n\r\n").hasPrefix("HTTP/1.1 400"))
         // Allowed (private addresses let through for this test): plain HTTP is forwarded in origin form.
-        let fetched = Self.ask(b.path, "GET http://api.example.test:\(port)/x?y=1 HTTP/1.1\r\nHost: api.example.test\r\nProxy-Authorization: secret\r\n\r\n")
+        let fetched = await Self.ask(b.path, "GET http://api.example.test:\(port)/x?y=1 HTTP/1.1\r\nHost: api.example.test\r\nProxy-Authorization: secret\r\n\r\n")
         #expect(fetched.hasPrefix("HTTP/1.1 200 OK") && fetched.hasSuffix("ok"))
-        #expect(Self.ask(b.path, "GET http://evil.cdn.example.test.attacker.test:\(port)/ HTTP/1.1\r\n\r\n").contains("deny:host_not_allowed"))
+        #expect(await Self.ask(b.path, "GET http://evil.cdn.example.test.attacker.test:\(port)/ HTTP/1.1\r\n\r\n").contains("deny:host_not_allowed"))
 
-        Thread.sleep(forTimeInterval: 0.2)
+        try await Task.sleep(for: .milliseconds(200))
         let decisions = reports.list.map(\.decision)
         #expect(decisions.filter { $0 == "deny:ip_literal" }.count == 4)
         #expect(decisions.contains("deny:private_address") && decisions.contains("deny:host_not_allowed") && decisions.contains("deny:bad_request"))
-        let allowedReport = reports.list.first { $0.decision == "allow" }
-        #expect(allowedReport?.host == "api.example.test" && (allowedReport?.bytesIn ?? 0) > 0 && (allowedReport?.bytesOut ?? 0) > 0)
+        #expect(reports.list.filter { $0.decision == "allow" }.map(\.host) == ["api.example.test"])
+        // The allowed connection's end: what it carried each way.
+        let end = reports.ended.first
+        #expect(reports.ended.count == 1 && end?.host == "api.example.test" && end?.status == "ok" && (end?.bytesIn ?? 0) > 0 && (end?.bytesOut ?? 0) > 0)
+    }
+
+    /// The audit fails closed here too: a connection whose decision cannot be recorded is refused
+    /// (503, `deny:audit_unavailable`) before a byte reaches the upstream, through the proxy and
+    /// through `http_fetch` alike.
+    @Test func aConnectionWhoseRecordCannotBeWrittenIsRefused() async throws {
+        let origin = LoopbackHTTPServer { _ in ("200 OK", "text/plain", "ok") }
+        defer { origin.stop() }
+        let (listener, reports, dir) = try Self.proxy(["api.example.test"], overrides: ["api.example.test": "127.0.0.1"], recorder: Reports(failing: true))
+        defer { listener.stop(); try? FileManager.default.removeItem(at: dir) }
+        let answer = await Self.ask(listener.path, "GET http://api.example.test:\(origin.port)/ HTTP/1.1\r\nHost: api.example.test\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 503") && answer.contains("deny:audit_unavailable"), "\(answer)")
+        let tunnel = await Self.ask(listener.path, "CONNECT api.example.test:\(origin.port) HTTP/1.1\r\n\r\n")
+        #expect(tunnel.hasPrefix("HTTP/1.1 503"), "\(tunnel)")
+        let proxy = EgressProxy(allowPrivateAddresses: true, hostOverrides: ["api.example.test": "127.0.0.1"], recorder: Reports(failing: true))
+        do {
+            _ = try await proxy.fetch(spec: Self.spec(), allowed: ["api.example.test"], url: "http://api.example.test:\(origin.port)/", method: "GET",
+                                      headers: [], body: [], maxBytes: 1 << 20)
+            Issue.record("http_fetch went out without its record")
+        } catch { #expect(error.reason == "audit_unavailable" && error.status == 503) }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(origin.requests.isEmpty, "the upstream was reached: \(origin.requests)")
+        #expect(reports.ended.isEmpty)
     }
 
     /// A proxy over a socket in a fresh directory, its reports, and a way to stop it all.
     static func proxy(_ allowed: [String], overrides: [String: String], allowPrivate: Bool = true, maxConnections: Int = 128,
-                      headTimeout: TimeAmount = .seconds(10)) throws -> (UnixListener, Reports, URL) {
-        let reports = Reports()
+                      headTimeout: TimeAmount = .seconds(10), recorder: Reports = Reports()) throws -> (UnixListener, Reports, URL) {
+        let reports = recorder
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("egress-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let proxy = EgressProxy(allowPrivateAddresses: allowPrivate, hostOverrides: overrides, maxConnections: maxConnections, headTimeout: headTimeout) { _, c in reports.add(c) }
+        let proxy = EgressProxy(allowPrivateAddresses: allowPrivate, hostOverrides: overrides, maxConnections: maxConnections, headTimeout: headTimeout, recorder: reports)
         return (try proxy.serve(path: dir.appendingPathComponent("e.sock").path, spec: Self.spec(), allowed: allowed), reports, dir)
     }
 
-    @Test func noSpellingOfAForbiddenHostReachesIt() throws {
+    @Test func noSpellingOfAForbiddenHostReachesIt() async throws {
         // The allowed name and the forbidden one both lead to loopback servers; only the first may be reached.
         let allowedOrigin = LoopbackHTTPServer { _ in ("200 OK", "text/plain", "allowed") }
         let victim = LoopbackHTTPServer { _ in ("200 OK", "text/plain", "victim") }
@@ -112,7 +132,7 @@ import Glibc
             "GET /relative HTTP/1.1\r\nHost: evil.test:\(v)\r\n\r\n",
         ]
         for attempt in attempts {
-            let answer = Self.ask(listener.path, attempt)
+            let answer = await Self.ask(listener.path, attempt)
             #expect(answer.hasPrefix("HTTP/1.1 400") || answer.hasPrefix("HTTP/1.1 403"), "\(attempt.debugDescription) → \(answer.prefix(80))")
             #expect(answer.contains("egress_denied"))
         }
@@ -120,10 +140,10 @@ import Glibc
         // Plain HTTP: the client's Host is replaced by the URL's, and only one request goes upstream
         // (a second one pipelined behind it, with a Host of the app's choosing, is dropped).
         let a = allowedOrigin.port
-        let answer = Self.ask(listener.path, "GET http://api.example.test:\(a)/one HTTP/1.1\r\nHost: evil.test\r\nConnection: keep-alive\r\n\r\n"
+        let answer = await Self.ask(listener.path, "GET http://api.example.test:\(a)/one HTTP/1.1\r\nHost: evil.test\r\nConnection: keep-alive\r\n\r\n"
                                  + "GET /two HTTP/1.1\r\nHost: evil.test\r\n\r\n")
         #expect(answer.hasPrefix("HTTP/1.1 200") && answer.hasSuffix("allowed"))
-        Thread.sleep(forTimeInterval: 0.2)
+        try await Task.sleep(for: .milliseconds(200))
         #expect(allowedOrigin.requests.count == 1)
         let forwarded = allowedOrigin.requests.first ?? ""
         #expect(forwarded.hasPrefix("GET /one HTTP/1.1\r\nHost: api.example.test:\(a)\r\n"), "\(forwarded)")
@@ -137,7 +157,7 @@ import Glibc
         let (slow, slowReports, slowDir) = try Self.proxy(["api.example.test"], overrides: [:], headTimeout: .milliseconds(300))
         defer { slow.stop(); try? FileManager.default.removeItem(at: slowDir) }
         // Half a head: answered 408 and closed once the deadline passes, not held forever.
-        let partial = Self.ask(slow.path, "GET http://api.example.test/ HTTP/1.1\r\nX-Slow: ")
+        let partial = await Self.ask(slow.path, "GET http://api.example.test/ HTTP/1.1\r\nX-Slow: ")
         #expect(partial.hasPrefix("HTTP/1.1 408"))
         #expect(slowReports.list.map(\.decision) == ["deny:bad_request"])
         // Idle connections beyond the cap are closed as they arrive; those within it stay open.
@@ -181,7 +201,7 @@ import Glibc
     }
 
     func fetch(_ server: RawServer, timeout: TimeAmount = .seconds(5), maxBytes: Int = 1 << 20) async -> Result<EgressProxy.FetchResult, EgressProxy.Refusal> {
-        let proxy = EgressProxy(allowPrivateAddresses: true, hostOverrides: ["up.example.test": "127.0.0.1"]) { _, _ in }
+        let proxy = EgressProxy(allowPrivateAddresses: true, hostOverrides: ["up.example.test": "127.0.0.1"], recorder: Reports())
         do throws(EgressProxy.Refusal) {
             return .success(try await proxy.fetch(spec: Self.spec(), allowed: ["up.example.test"], url: "http://up.example.test:\(server.port)/", method: "GET",
                                                   headers: [], body: [], maxBytes: maxBytes, timeout: timeout))

@@ -1,4 +1,5 @@
 import Foundation
+import MarinaCore
 @testable import MarinaStore
 import MarinaTestSupport
 import Testing

@@ -249,6 +249,10 @@ def test_invoice_triage_end_to_end(triage_platform):
             break
         time.sleep(0.2)
     assert [(r["name"], r["decision"]) for r in egress] == [(f"{VENDOR_HOST}:{vendor.port}", "allow")] * 2
+    # Each decision was recorded before the fetch went out; how each ended follows it.
+    ends = [r for r in records if r["kind"] == "egress_end"]
+    assert [(r["name"], r["status"]) for r in ends] == [(f"{VENDOR_HOST}:{vendor.port}", "ok")] * 2
+    assert all(e["seq"] > d["seq"] for d, e in zip(sorted(egress, key=lambda r: r["seq"]), sorted(ends, key=lambda r: r["seq"])))
     fetches = [r for r in records if r["kind"] == "app_call" and r["name"] == "http_fetch"]
     assert len(fetches) == 2 and all(r["decision"] == "allow" and r["status"] == "ok" for r in fetches)
     reads = [r["status"] for r in records if r["kind"] == "secret_read" and r["name"] == "VENDOR_API_KEY"]

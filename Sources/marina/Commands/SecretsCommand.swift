@@ -83,7 +83,7 @@ struct AuditCommand: AsyncParsableCommand {
     struct Filters: ParsableArguments {
         @Option(help: "Only this tenant (the whole log needs the platform admin).") var tenant: String?
         @Option(help: "Only this app.") var app: String?
-        @Option(help: "tool_call, event_delivery, app_call, secret_read, egress or admin.") var kind: String?
+        @Option(help: "tool_call, event_delivery, app_call, secret_read, egress, egress_end or admin.") var kind: String?
         @Option(help: "Only this tool, event, setting or action name.") var name: String?
         @Option(help: "ok or an error code.") var status: String?
         @Option(help: "allow or deny:<reason>.") var decision: String?

@@ -1,6 +1,7 @@
 import Foundation
 import MarinaBundle
 import MarinaCore
+import MarinaServer
 import MarinaRuntime
 import MarinaSandbox
 import NIOCore

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MarinaServer
 
 /// Options of every command that talks to a server.
 struct GlobalOptions: ParsableArguments {

@@ -11,15 +11,15 @@ import Glibc
 /// `MARINA_MASTER_KEY_PREVIOUS` may name the key it replaces), else `DATA/master.key` (mode 0600,
 /// generated on first start — but never when the database already holds wrapped keys, which a new
 /// key could not open).
-struct MasterKeySetup {
-    enum Source { case environment, file }
+public struct MasterKeySetup: Sendable {
+    public enum Source: Sendable { case environment, file }
 
-    let source: Source
-    let current: LocalMasterKey
-    let previous: [LocalMasterKey]
-    let dataDirectory: DataDirectory
+    public let source: Source
+    public let current: LocalMasterKey
+    public let previous: [LocalMasterKey]
+    public let dataDirectory: DataDirectory
 
-    static func resolve(_ dataDirectory: DataDirectory, store: Store, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> MasterKeySetup {
+    public static func resolve(_ dataDirectory: DataDirectory, store: Store, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> MasterKeySetup {
         if let text = environment["MARINA_MASTER_KEY"], !text.isEmpty {
             let current = try LocalMasterKey(base64: text)
             let previous = try environment["MARINA_MASTER_KEY_PREVIOUS"].flatMap { $0.isEmpty ? nil : $0 }.map { [try LocalMasterKey(base64: $0)] } ?? []
@@ -42,7 +42,7 @@ struct MasterKeySetup {
 
     /// After the vault unlocked (everything is wrapped by `current`), a half-done rotation's key
     /// is no longer needed.
-    func finishUnlock() {
+    public func finishUnlock() {
         if source == .file { try? FileManager.default.removeItem(at: dataDirectory.nextMasterKey) }
     }
 
@@ -57,7 +57,7 @@ struct MasterKeySetup {
     /// directory (an exclusive `flock` on `master.key.lock`): two at once shared the one
     /// `master.key.next`, and a later one re-wrapped with a key an earlier one had already replaced,
     /// which left the database's keys unreadable.
-    func rotate(_ vault: Vault) async throws -> (String, Int) {
+    public func rotate(_ vault: Vault) async throws -> (String, Int) {
         guard source == .file else {
             throw PlatformError(.conflict, "master_key_from_environment", "the master key comes from MARINA_MASTER_KEY: to rotate it, start every server with the new key in MARINA_MASTER_KEY and the old one in MARINA_MASTER_KEY_PREVIOUS; they re-wrap at start")
         }
