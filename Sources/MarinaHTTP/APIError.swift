@@ -84,6 +84,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // A body read whole (`collect(upTo:)`, JSON decoding) past its limit. The error's
             // `maxBytes` is what was left after the first buffer, not the limit: not shown.
             throw APIError(status: .contentTooLarge, code: "payload_too_large", message: "the request body is larger than this endpoint accepts")
+        } catch let error as LifecycleError {
+            // Two requests raced for one thing (an upgrade of an install being uninstalled, say).
+            throw APIError(status: .conflict, code: error.code, message: error.description)
         } catch is DecodingError {
             throw APIError(status: .badRequest, code: "invalid_request", message: "the request body is not the JSON this endpoint expects")
         } catch {

@@ -76,9 +76,9 @@ public struct Dispatcher: Sendable {
             throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenant.slug)")
         }
         switch install.state {
-        case "active": break
-        case "installing": throw PlatformError(.conflict, "install_pending", "\(appSlug) is still being installed")
-        case "failed": throw PlatformError(.conflict, "install_failed", "the install of \(appSlug) failed: \(install.failure ?? "unknown reason")")
+        case .active: break
+        case .installing: throw PlatformError(.conflict, "install_pending", "\(appSlug) is still being installed")
+        case .failed: throw PlatformError(.conflict, "install_failed", "the install of \(appSlug) failed: \(install.failure ?? "unknown reason")")
         default: throw PlatformError(.conflict, "not_installed", "\(appSlug) is being uninstalled")
         }
         return Target(tenant: tenant, app: app, install: install, version: version, manifest: try versions.entry(version).manifest)

@@ -43,7 +43,7 @@ public final class EventQueue: Service, Sendable {
         let id = id ?? env.id("evt")
         let now = env.millis
         try await installs.insert(EventDeliveryRecord(id: id, installId: install.id, versionId: versionId, type: type, payload: CanonicalJSON.string(payload),
-                                                      state: "pending", attempts: 0, nextAttemptAt: now, lastError: nil, createdAt: now, deliveredAt: nil,
+                                                      state: .pending, attempts: 0, nextAttemptAt: now, lastError: nil, createdAt: now, deliveredAt: nil,
                                                       sentBy: sentBy), in: db)
         return id
     }
@@ -68,7 +68,7 @@ public final class EventQueue: Service, Sendable {
     private func release(_ delivery: EventDeliveryRecord) async throws {
         let now = env.millis
         try await store.transaction { db in
-            try await self.installs.finishDelivery(id: delivery.id, state: "pending", nextAttemptAt: now, error: delivery.lastError, deliveredAt: nil, in: db)
+            try await self.installs.finishDelivery(id: delivery.id, state: .pending, nextAttemptAt: now, error: delivery.lastError, deliveredAt: nil, in: db)
         }
     }
 
@@ -81,10 +81,10 @@ public final class EventQueue: Service, Sendable {
         do {
             try await dispatcher.deliver(delivery, install: install)
             try await store.transaction { db in
-                try await self.installs.finishDelivery(id: delivery.id, state: "delivered", nextAttemptAt: now, error: nil, deliveredAt: now, in: db)
-                if delivery.type == "install", var current = try await self.installs.install(id: install.id, in: db), current.state == "installing" {
+                try await self.installs.finishDelivery(id: delivery.id, state: .delivered, nextAttemptAt: now, error: nil, deliveredAt: now, in: db)
+                if delivery.type == "install", var current = try await self.installs.install(id: install.id, in: db), current.state == .installing {
                     dispatcher.tenantService.routes.removeAll()
-                    current.state = "active"
+                    current.state = try current.state.move(to: .active)
                     current.updatedAt = now
                     try await self.installs.update(current, in: db)
                     for attempt in try await self.installs.staleAttempts(startedBefore: now + 1, in: db) where attempt.installId == install.id && attempt.kind == "install" {
@@ -99,10 +99,10 @@ public final class EventQueue: Service, Sendable {
             let wait = Int64(backoff * 1000 * pow(2, Double(max(0, delivery.attempts - 1))))
             logger.warning("event delivery failed", metadata: ["event": .string(delivery.id), "type": .string(delivery.type), "attempt": .stringConvertible(delivery.attempts), "error": .string(reason)])
             try await store.transaction { db in
-                try await self.installs.finishDelivery(id: delivery.id, state: exhausted ? "failed" : "pending", nextAttemptAt: now + min(wait, 300_000),
+                try await self.installs.finishDelivery(id: delivery.id, state: exhausted ? .failed : .pending, nextAttemptAt: now + min(wait, 300_000),
                                                        error: reason, deliveredAt: nil, in: db)
-                if exhausted, delivery.type == "install", var current = try await self.installs.install(id: install.id, in: db), current.state == "installing" {
-                    current.state = "failed"
+                if exhausted, delivery.type == "install", var current = try await self.installs.install(id: install.id, in: db), current.state == .installing {
+                    current.state = try current.state.move(to: .failed)
                     current.failure = "the install event was not accepted after \(delivery.attempts) attempts: \(reason)"
                     current.updatedAt = now
                     try await self.installs.update(current, in: db)
@@ -187,11 +187,11 @@ public final class EventQueue: Service, Sendable {
         var delivered = false
         if let claimed { delivered = (try? await attemptDelivery(claimed)) ?? false }
         let record = try await store.read { db in try await self.installs.delivery(id: id, in: db) }
-        return EventView(id: id, type: type, state: delivered ? "delivered" : (record?.state ?? "pending"), attempts: Int(record?.attempts ?? 0), lastError: record?.lastError)
+        return EventView(id: id, type: type, state: delivered ? "delivered" : (record?.state ?? .pending).rawValue, attempts: Int(record?.attempts ?? 0), lastError: record?.lastError)
     }
 
     private func claim(id: String, in db: any SQLDatabase) async throws -> EventDeliveryRecord? {
-        guard let d = try await installs.delivery(id: id, in: db), d.state == "pending" else { return nil }
+        guard let d = try await installs.delivery(id: id, in: db), d.state == .pending else { return nil }
         let rows = try await db.update("event_deliveries").set("attempts", to: d.attempts + 1).set("next_attempt_at", to: env.millis + 120_000)
             .where("id", .equal, id).where("next_attempt_at", .equal, d.nextAttemptAt).returning("id").all()
         guard !rows.isEmpty else { return nil }

@@ -66,7 +66,7 @@ public struct InstallService: Sendable {
         let (settings, secretSettings) = try checkSettings(request.settings ?? [:], manifest)
         if !secretSettings.isEmpty && secrets == nil { throw PlatformError(.unavailable, "no_vault", "this platform has no secrets vault for secret settings") }
         let now = env.millis
-        let install = InstallRecord(id: env.id("ins"), tenantId: tenant.id, appId: app.id, versionId: version.id, state: "installing",
+        let install = InstallRecord(id: env.id("ins"), tenantId: tenant.id, appId: app.id, versionId: version.id, state: .installing,
                                     policy: (request.policy ?? .auto).rawValue, grantedScopes: CanonicalJSON.string(.array(granted.map(JSONValue.string))),
                                     settings: CanonicalJSON.string(.object(JSONObject(settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))),
                                     needsConsent: false, failure: nil, createdBy: principal.identityId, createdAt: now, updatedAt: now, purgeAfter: nil)
@@ -90,7 +90,7 @@ public struct InstallService: Sendable {
                     try await events.enqueue(install: install, versionId: version.id, type: "install", payload: payload, attemptId: attempt.id, in: db)
                 } else {
                     var active = install
-                    active.state = "active"
+                    active.state = try active.state.move(to: .active)
                     try await installs.update(active, in: db)
                     try await installs.finish(attemptId: attempt.id, state: "done", error: nil, at: now, in: db)
                 }
@@ -221,9 +221,9 @@ public struct InstallService: Sendable {
                 throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenantSlug)")
             }
             // Already on its way out (a concurrent uninstall): this one changes nothing more.
-            if install.state == "uninstalling" { return (install, version, false) }
+            if install.state == .uninstalling { return (install, version, false) }
             try await installs.insert(InstallAttemptRecord(id: env.id("att"), installId: install.id, kind: "uninstall", state: "started", startedAt: now), in: db)
-            install.state = "uninstalling"
+            install.state = try install.state.move(to: .uninstalling)
             install.updatedAt = now
             install.tokenGeneration += 1
             try await installs.update(install, in: db)
@@ -233,7 +233,7 @@ public struct InstallService: Sendable {
         guard started else { return try await view(installId: install.id) }
         tenantService.routes.removeAll()
         let manifest = try Self.manifest(version)
-        if manifest.events.contains("uninstall") && ["uninstalling"].contains(install.state) {
+        if manifest.events.contains("uninstall") && install.state == .uninstalling {
             // Best effort, with a few quick retries: the tenant asked for the app to go.
             try? await events.deliverNow(install: install, versionId: version.id, type: "uninstall", payload: [:], attempts: 3)
         }
@@ -249,7 +249,7 @@ public struct InstallService: Sendable {
         let now = env.millis
         try await store.transaction { db in
             var done = install
-            done.state = "uninstalled"
+            done.state = try done.state.move(to: .uninstalled)
             done.updatedAt = now
             done.purgeAfter = now + Int64(retention * 1000)
             try await installs.update(done, in: db)
@@ -273,7 +273,7 @@ public struct InstallService: Sendable {
         let (app, target, manifest) = try await installableVersion(tenant: tenant, app: appSlug, version: request.version, principal: principal)
         let now = env.millis
         let (old, oldVersion) = try await store.transaction { db -> (InstallRecord, VersionRecord) in
-            guard var install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db), install.state == "active",
+            guard var install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db), install.state == .active,
                   let current = try await registry.version(id: install.versionId, in: db) else {
                 throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed (and active) in \(tenantSlug)")
             }
@@ -312,7 +312,7 @@ public struct InstallService: Sendable {
                   let target = try await registry.version(id: pointer.versionId, in: db) else { return [] }
             let manifest = try Self.manifest(target)
             var moved: [(InstallRecord, VersionRecord)] = []
-            for var install in try await installs.installs(appId: app.id, in: db) where install.policy == "auto" && install.state == "active" && install.versionId != target.id {
+            for var install in try await installs.installs(appId: app.id, in: db) where install.policy == "auto" && install.state == .active && install.versionId != target.id {
                 guard let old = try await registry.version(id: install.versionId, in: db) else { continue }
                 if Self.scopesNeedingConsent(target: manifest, previous: try Self.manifest(old), granted: install.granted).isEmpty {
                     install.versionId = target.id
@@ -360,7 +360,7 @@ public struct InstallService: Sendable {
             }
             let granted = install.granted
             let settings = (try? ManifestLoader.parseDocument(Array(install.settings.utf8), fileName: "s.json")) ?? [:]
-            return InstallView(id: install.id, tenant: tenant.slug, app: app.slug, version: version.version, state: install.state, policy: install.policy,
+            return InstallView(id: install.id, tenant: tenant.slug, app: app.slug, version: version.version, state: install.state.rawValue, policy: install.policy,
                                grantedScopes: granted, settings: settings, needsConsent: install.needsConsent, failure: install.failure,
                                createdAt: Timestamp.iso(install.createdAt), updatedAt: Timestamp.iso(install.updatedAt))
         }
@@ -380,8 +380,8 @@ public struct InstallService: Sendable {
             }
             try await store.transaction { db in
                 var failed = install
-                if failed.state == "installing" {
-                    failed.state = "failed"
+                if failed.state == .installing {
+                    failed.state = try failed.state.move(to: .failed)
                     failed.failure = "the install was interrupted (the platform stopped before it finished)"
                     failed.updatedAt = now
                     try await installs.update(failed, in: db)

@@ -133,7 +133,7 @@ public struct ToolGateway: Sendable {
         guard tenant.slug == tenantSlug, app.slug == appSlug else {
             throw TokenRefusal(reason: "the token's tenant or app is not its install's", actor: actor, tenant: tenant.slug, app: app.slug)
         }
-        guard install.state == "active" || install.state == "installing" else {
+        guard install.state.acceptsAppCalls else {
             throw TokenRefusal(reason: "revoked: the app is uninstalled", actor: actor, tenant: tenant.slug, app: app.slug)
         }
         guard Int64(generation) == install.tokenGeneration, version.version == versionText else {

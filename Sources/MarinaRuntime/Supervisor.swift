@@ -28,11 +28,12 @@ public struct InstanceStatus: Sendable, Codable, Equatable {
 /// manifest, puts it to sleep after its idle timeout, restarts it after a crash with exponential
 /// backoff, and marks it failed — with the last lines of its stderr — when it keeps crashing.
 public actor Supervisor: Service {
-    public enum State: String, Sendable { case starting, ready, sleeping, crashed, failed }
+    public typealias State = InstanceState
 
     final class Entry {
         var spec: InstanceSpec
-        var state: State = .sleeping
+        /// Moved only through `move(to:)`, along `InstanceState.moves`.
+        private(set) var state: State = .sleeping
         var running: RunningInstance?
         /// Where the running instance answers, found once it is ready.
         var socket: String?
@@ -54,6 +55,13 @@ public actor Supervisor: Service {
         /// When the running instance's app token was last written (rotated well before it expires).
         var tokenWrittenAt: Date?
         let log: InstanceLog
+
+        func move(to next: State) {
+            // The lifecycle is the design: a move outside it is a bug (debug builds stop on it).
+            assert(state.canMove(to: next), "instance \(spec.id) moved from \(state) to \(next)")
+            state = next
+        }
+
         init(spec: InstanceSpec, log: InstanceLog) {
             self.spec = spec
             self.log = log
@@ -128,13 +136,13 @@ public actor Supervisor: Service {
                 await driver.stop(running)
                 entry.stopping = false
             }
-            entry.state = .sleeping
+            entry.move(to: .sleeping)
         }
         if entry.state == .failed {
             if let retryAfter = entry.retryAfter, Date() < retryAfter {
                 throw RuntimeError(.failed, (entry.lastError ?? "the instance failed") + "\n(the next start is tried from \(Self.timeText(retryAfter)))")
             }
-            entry.state = .sleeping
+            entry.move(to: .sleeping)
         }
         if let running = entry.running, entry.state == .ready, running.isRunning {
             return entry.socket ?? activeSocket(running)
@@ -158,7 +166,7 @@ public actor Supervisor: Service {
 
     private func launch(_ entry: Entry) async throws -> RunningInstance {
         defer { entry.starting = nil }
-        entry.state = .starting
+        entry.move(to: .starting)
         entry.log.note("starting \(entry.spec.app) \(entry.spec.version) for \(entry.spec.tenant)")
         var spec = entry.spec
         do {
@@ -166,7 +174,7 @@ public actor Supervisor: Service {
         } catch {
             // Nothing was started (a secret that is not set, say): the caller is told why, and the
             // next call tries again — setting the secret is enough, no restart of anything.
-            entry.state = .sleeping
+            entry.move(to: .sleeping)
             entry.lastError = "\(error)"
             entry.log.note("not started: \(error)")
             throw error
@@ -194,7 +202,7 @@ public actor Supervisor: Service {
         }
         entry.running = running
         entry.socket = activeSocket(running)
-        entry.state = .ready
+        entry.move(to: .ready)
         entry.failedStarts = 0
         entry.retryAfter = nil
         entry.tokenWrittenAt = Date()
@@ -208,7 +216,7 @@ public actor Supervisor: Service {
     /// (1 s after the first failure, doubling up to 60 s), then the next call tries again.
     private func markFailed(_ entry: Entry, _ reason: String) {
         entry.failedStarts += 1
-        entry.state = .failed
+        entry.move(to: .failed)
         entry.lastError = reason
         entry.retryAfter = Date().addingTimeInterval(min(60, pow(2, Double(entry.failedStarts - 1))))
     }
@@ -282,12 +290,12 @@ public actor Supervisor: Service {
         entry.log.note("crashed: exited with status \(status)")
         logger.warning("instance crashed", metadata: ["instance": .string(id), "status": .stringConvertible(status)])
         if entry.crashes.count >= maxCrashes {
-            entry.state = .failed
+            entry.move(to: .failed)
             entry.retryAfter = now.addingTimeInterval(failedRetryDelay)
             entry.log.note("crash loop: \(entry.crashes.count) crashes; marked failed until \(Self.timeText(entry.retryAfter!))")
             return
         }
-        entry.state = .crashed
+        entry.move(to: .crashed)
         let delay = Duration.seconds(1 << min(entry.crashes.count - 1, 4))
         entry.restarts += 1
         Task {
@@ -319,7 +327,7 @@ public actor Supervisor: Service {
         if let starting = entry.starting { _ = try? await starting.value }
         if let running = entry.running { await driver.stop(running) }
         entry.running = nil
-        entry.state = .sleeping
+        entry.move(to: .sleeping)
         entry.stopping = false
         entry.stopTask = nil
     }
@@ -337,7 +345,7 @@ public actor Supervisor: Service {
         entry.lastError = nil
         entry.failedStarts = 0
         entry.retryAfter = nil
-        if entry.state == .failed { entry.state = .sleeping }
+        if entry.state == .failed { entry.move(to: .sleeping) }
     }
 
     public func status() -> [InstanceStatus] {

@@ -1,3 +1,4 @@
+import MarinaCore
 import SQLKit
 
 /// Installs, their attempts, the event delivery queue, and signing keys.
@@ -14,7 +15,7 @@ public struct InstallRepository: Sendable {
 
     public func active(tenantId: String, appId: String, in db: any SQLDatabase) async throws -> InstallRecord? {
         try await db.select().column("*").from("installs").where("tenant_id", .equal, tenantId).where("app_id", .equal, appId)
-            .where("state", .notEqual, "uninstalled").row(InstallRecord.self)
+            .where("state", .notEqual, InstallState.uninstalled.rawValue).row(InstallRecord.self)
     }
 
     public func install(id: String, in db: any SQLDatabase) async throws -> InstallRecord? {
@@ -22,14 +23,14 @@ public struct InstallRepository: Sendable {
     }
 
     public func installs(tenantId: String? = nil, appId: String? = nil, in db: any SQLDatabase) async throws -> [InstallRecord] {
-        var query = db.select().column("*").from("installs").where("state", .notEqual, "uninstalled")
+        var query = db.select().column("*").from("installs").where("state", .notEqual, InstallState.uninstalled.rawValue)
         if let tenantId { query = query.where("tenant_id", .equal, tenantId) }
         if let appId { query = query.where("app_id", .equal, appId) }
         return try await query.orderBy("created_at").rows(InstallRecord.self)
     }
 
     public func uninstalledDue(before time: Int64, in db: any SQLDatabase) async throws -> [InstallRecord] {
-        try await db.select().column("*").from("installs").where("state", .equal, "uninstalled").where("purge_after", .lessThanOrEqual, time).rows(InstallRecord.self)
+        try await db.select().column("*").from("installs").where("state", .equal, InstallState.uninstalled.rawValue).where("purge_after", .lessThanOrEqual, time).rows(InstallRecord.self)
     }
 
     public func update(_ install: InstallRecord, in db: any SQLDatabase) async throws {
@@ -71,12 +72,12 @@ public struct InstallRepository: Sendable {
     /// replica skips it meanwhile) and its attempt counted. An `UPDATE … WHERE` per row makes the
     /// claim safe on both databases without `SKIP LOCKED`.
     public func claimDue(now: Int64, leaseUntil: Int64, limit: Int, in db: any SQLDatabase) async throws -> [EventDeliveryRecord] {
-        let due = try await db.select().column("*").from("event_deliveries").where("state", .equal, "pending").where("next_attempt_at", .lessThanOrEqual, now)
+        let due = try await db.select().column("*").from("event_deliveries").where("state", .equal, EventDeliveryState.pending.rawValue).where("next_attempt_at", .lessThanOrEqual, now)
             .orderBy("next_attempt_at").limit(limit).rows(EventDeliveryRecord.self)
         var claimed: [EventDeliveryRecord] = []
         for d in due {
             let rows = try await db.update("event_deliveries").set("next_attempt_at", to: leaseUntil).set("attempts", to: d.attempts + 1)
-                .where("id", .equal, d.id).where("state", .equal, "pending").where("next_attempt_at", .equal, d.nextAttemptAt)
+                .where("id", .equal, d.id).where("state", .equal, EventDeliveryState.pending.rawValue).where("next_attempt_at", .equal, d.nextAttemptAt)
                 .returning("id").all()
             if !rows.isEmpty {
                 var c = d
@@ -88,8 +89,8 @@ public struct InstallRepository: Sendable {
         return claimed
     }
 
-    public func finishDelivery(id: String, state: String, nextAttemptAt: Int64, error: String?, deliveredAt: Int64?, in db: any SQLDatabase) async throws {
-        try await db.update("event_deliveries").set("state", to: state).set("next_attempt_at", to: nextAttemptAt).set("last_error", to: error)
+    public func finishDelivery(id: String, state: EventDeliveryState, nextAttemptAt: Int64, error: String?, deliveredAt: Int64?, in db: any SQLDatabase) async throws {
+        try await db.update("event_deliveries").set("state", to: state.rawValue).set("next_attempt_at", to: nextAttemptAt).set("last_error", to: error)
             .set("delivered_at", to: deliveredAt).where("id", .equal, id).run()
     }
 

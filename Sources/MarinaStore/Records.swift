@@ -1,4 +1,6 @@
 import Foundation
+import MarinaCore
+
 /// Rows as stored. Times are milliseconds since 1970 (portable across SQLite and PostgreSQL).
 public struct TenantRecord: Codable, Sendable, Equatable {
     public var id: String
@@ -98,8 +100,7 @@ public struct InstallRecord: Codable, Sendable, Equatable {
     public var tenantId: String
     public var appId: String
     public var versionId: String
-    /// installing, active, failed, uninstalling, uninstalled
-    public var state: String
+    public var state: InstallState
     /// auto, manual, pinned
     public var policy: String
     /// JSON array of the scopes the tenant granted.
@@ -117,7 +118,7 @@ public struct InstallRecord: Codable, Sendable, Equatable {
 
     /// `grantedScopes` decoded (empty if it is not a JSON array of strings).
     public var granted: [String] { (try? JSONDecoder().decode([String].self, from: Data(grantedScopes.utf8))) ?? [] }
-    public init(id: String, tenantId: String, appId: String, versionId: String, state: String, policy: String, grantedScopes: String, settings: String,
+    public init(id: String, tenantId: String, appId: String, versionId: String, state: InstallState, policy: String, grantedScopes: String, settings: String,
                 needsConsent: Bool, failure: String?, createdBy: String, createdAt: Int64, updatedAt: Int64, purgeAfter: Int64?) {
         (self.id, self.tenantId, self.appId, self.versionId, self.state, self.policy) = (id, tenantId, appId, versionId, state, policy)
         (self.grantedScopes, self.settings, self.needsConsent, self.failure) = (grantedScopes, settings, needsConsent, failure)
@@ -145,8 +146,7 @@ public struct EventDeliveryRecord: Codable, Sendable, Equatable {
     public var versionId: String
     public var type: String
     public var payload: String
-    /// pending, delivered, failed
-    public var state: String
+    public var state: EventDeliveryState
     public var attempts: Int64
     public var nextAttemptAt: Int64
     public var lastError: String?
@@ -154,7 +154,7 @@ public struct EventDeliveryRecord: Codable, Sendable, Equatable {
     public var deliveredAt: Int64?
     /// The identity that sent the event through the events route; nil: the platform itself.
     public var sentBy: String?
-    public init(id: String, installId: String, versionId: String, type: String, payload: String, state: String, attempts: Int64, nextAttemptAt: Int64,
+    public init(id: String, installId: String, versionId: String, type: String, payload: String, state: EventDeliveryState, attempts: Int64, nextAttemptAt: Int64,
                 lastError: String?, createdAt: Int64, deliveredAt: Int64?, sentBy: String? = nil) {
         (self.id, self.installId, self.versionId, self.type, self.payload, self.state) = (id, installId, versionId, type, payload, state)
         (self.attempts, self.nextAttemptAt, self.lastError, self.createdAt, self.deliveredAt, self.sentBy) = (attempts, nextAttemptAt, lastError, createdAt, deliveredAt, sentBy)
