@@ -98,7 +98,8 @@ public struct BundleCheck: Sendable {
     /// The whole stream inflated (within the unpacked limit), or nil if it is not one whole gzip member.
     static func gunzip(_ bytes: [UInt8]) -> [UInt8]? {
         guard let decompressor = try? GzipDecompressor(maxOutput: BundleLimits().maxUnpackedBytes),
-              let plain = try? decompressor.feed(bytes), decompressor.finished else { return nil }
+            let plain = try? decompressor.feed(bytes), decompressor.finished
+        else { return nil }
         return plain
     }
 
@@ -144,7 +145,11 @@ struct TarReading: Equatable, CustomStringConvertible {
                         if let last = members.last, !last.ended { unbalanced = true }
                         members.append(Member(entry: entry, content: []))
                     case .data(let bytes):
-                        if members.isEmpty || members[members.count - 1].ended { unbalanced = true } else { members[members.count - 1].content += bytes }
+                        if members.isEmpty || members[members.count - 1].ended {
+                            unbalanced = true
+                        } else {
+                            members[members.count - 1].content += bytes
+                        }
                     case .end:
                         if members.isEmpty || members[members.count - 1].ended { unbalanced = true } else { members[members.count - 1].ended = true }
                     }

@@ -1,8 +1,9 @@
 import Foundation
+import MarinaBundle
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MarinaBundle
 
 /// Unpacks a bundle that inspect accepted and compares the tree on disk with the archive's
 /// members: every member and the directories above them, nothing else; file contents as in the
@@ -66,14 +67,20 @@ struct ExtractionCheck {
             case (.directory, .directory(let mode)):
                 guard mode & 0o7000 == 0 else { throw FuzzFinding("the directory \(Self.show(path)) has mode \(String(mode, radix: 8))") }
             case (.file(let content, let wantMode), .file(let actualContent, let mode)):
-                guard content == actualContent else { throw FuzzFinding("\(Self.show(path)) holds other bytes than the archive (\(actualContent.count), not \(content.count))") }
+                guard content == actualContent else {
+                    throw FuzzFinding("\(Self.show(path)) holds other bytes than the archive (\(actualContent.count), not \(content.count))")
+                }
                 if let wantMode {
-                    guard mode == wantMode else { throw FuzzFinding("\(Self.show(path)) has mode \(String(mode, radix: 8)), not \(String(wantMode, radix: 8))") }
+                    guard mode == wantMode else {
+                        throw FuzzFinding("\(Self.show(path)) has mode \(String(mode, radix: 8)), not \(String(wantMode, radix: 8))")
+                    }
                 } else {
                     guard mode & 0o7022 == 0 else { throw FuzzFinding("the copy \(Self.show(path)) has mode \(String(mode, radix: 8))") }
                 }
             case (.symlink(let target), .symlink(let actualTarget)):
-                guard target == actualTarget else { throw FuzzFinding("the link \(Self.show(path)) points to \(Self.show(actualTarget)), not \(Self.show(target))") }
+                guard target == actualTarget else {
+                    throw FuzzFinding("the link \(Self.show(path)) points to \(Self.show(actualTarget)), not \(Self.show(target))")
+                }
                 guard Self.resolvesInside(link: path, target: target, in: actual) else {
                     throw FuzzFinding("the link \(Self.show(path)) -> \(Self.show(target)) resolves outside the bundle")
                 }
@@ -137,7 +144,9 @@ struct ExtractionCheck {
                 nodes[path] = .file(content: content, mode: mode)
             case UInt32(S_IFLNK):
                 var buffer = [UInt8](repeating: 0, count: 8192)
-                let count = buffer.withUnsafeMutableBufferPointer { readlinkat(directory, cName, UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count) }
+                let count = buffer.withUnsafeMutableBufferPointer {
+                    readlinkat(directory, cName, UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count)
+                }
                 nodes[path] = .symlink(target: count >= 0 ? Array(buffer[0..<count]) : [])
             default:
                 nodes[path] = .other(mode: mode)

@@ -8,8 +8,10 @@ public struct BundleLimits: Sendable {
     /// members with 4 KB paths (a 3 MB upload) held 1.4 GB and 86 s of CPU at publish.
     public var maxPathBytes: Int
 
-    public init(maxCompressedBytes: Int = 100 * 1024 * 1024, maxUnpackedBytes: Int = 1024 * 1024 * 1024, maxEntries: Int = 100_000,
-                maxPathBytes: Int = 64 * 1024 * 1024) {
+    public init(
+        maxCompressedBytes: Int = 100 * 1024 * 1024, maxUnpackedBytes: Int = 1024 * 1024 * 1024, maxEntries: Int = 100_000,
+        maxPathBytes: Int = 64 * 1024 * 1024
+    ) {
         self.maxCompressedBytes = maxCompressedBytes
         self.maxUnpackedBytes = maxUnpackedBytes
         self.maxEntries = maxEntries

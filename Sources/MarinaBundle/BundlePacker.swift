@@ -13,7 +13,9 @@ public enum BundlePacker {
     /// Writes the bundle of `directory` to `output`. `progress` is called with the bytes packed so
     /// far and the total to pack. `replacing` gives the content of some files instead of the disk's
     /// (`marina dev` packs the manifest with a development version this way).
-    public static func pack(_ directory: URL, to output: URL, replacing: [String: [UInt8]] = [:], progress: (Int, Int) -> Void = { _, _ in }) throws(BundleError) -> Result {
+    public static func pack(
+        _ directory: URL, to output: URL, replacing: [String: [UInt8]] = [:], progress: (Int, Int) -> Void = { _, _ in }
+    ) throws(BundleError) -> Result {
         let root = directory.standardizedFileURL
         let ignoreText = (try? String(contentsOf: root.appendingPathComponent(".marinaignore"), encoding: .utf8)) ?? ""
         let rules = IgnoreRules(ignoreText)
@@ -24,7 +26,8 @@ public enum BundlePacker {
         let total = members.reduce(0) { $0 + $1.size }
 
         guard FileManager.default.createFile(atPath: output.path, contents: nil),
-              let out = FileHandle(forWritingAtPath: output.path) else {
+            let out = FileHandle(forWritingAtPath: output.path)
+        else {
             throw BundleError(.io, "cannot write \(output.path)")
         }
         defer { try? out.close() }
@@ -54,7 +57,9 @@ public enum BundlePacker {
             var remaining = member.size
             while remaining > 0 {
                 let chunk: Data
-                do { chunk = try input.read(upToCount: min(remaining, 1 << 20)) ?? Data() } catch { throw BundleError(.io, "cannot read \(member.path)") }
+                do { chunk = try input.read(upToCount: min(remaining, 1 << 20)) ?? Data() } catch {
+                    throw BundleError(.io, "cannot read \(member.path)")
+                }
                 guard !chunk.isEmpty else { throw BundleError(.io, "\(member.path) changed while it was packed") }
                 try emit(Array(chunk))
                 remaining -= chunk.count
@@ -102,7 +107,9 @@ public enum BundlePacker {
                 case S_IFLNK:
                     guard !rules.isIgnored(path, isDirectory: false) else { continue }
                     let target: String
-                    do { target = try FileManager.default.destinationOfSymbolicLink(atPath: full) } catch { throw BundleError(.io, "cannot read the link \(path)") }
+                    do { target = try FileManager.default.destinationOfSymbolicLink(atPath: full) } catch {
+                        throw BundleError(.io, "cannot read the link \(path)")
+                    }
                     _ = try TarPath.checkLink(from: path, to: target, symbolic: true)
                     members.append(Member(path: path, kind: .symlink(target: target), size: 0, executable: false))
                 default:

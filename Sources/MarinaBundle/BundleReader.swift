@@ -39,7 +39,9 @@ public enum BundleReader {
     }
 
     /// Checks a whole bundle and returns the contents of `files` (each at most `maxFileBytes`).
-    public static func inspect(_ url: URL, limits: BundleLimits = .init(), files wanted: Set<String>, maxFileBytes: Int = 2 * 1024 * 1024) throws(BundleError) -> Summary {
+    public static func inspect(
+        _ url: URL, limits: BundleLimits = .init(), files wanted: Set<String>, maxFileBytes: Int = 2 * 1024 * 1024
+    ) throws(BundleError) -> Summary {
         var summary = Summary()
         var current: String?
         var content: [UInt8] = []

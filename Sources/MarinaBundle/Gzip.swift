@@ -64,7 +64,8 @@ public final class GzipCompressor {
     private var stream = z_stream()
 
     public init(level: Int32 = 6) throws(BundleError) {
-        guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else {
             throw BundleError(.io, "zlib could not start")
         }
     }

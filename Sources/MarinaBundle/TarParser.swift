@@ -222,7 +222,8 @@ public struct TarParser {
             // length shorter than its own digits would otherwise make an inverted range and trap.
             // `length <= count - i`, not `i + length <= count`: a length near Int.max would overflow.
             guard let space = bytes[i...].firstIndex(of: 0x20), let length = Int(String(decoding: bytes[i..<space], as: UTF8.self)),
-                  length > 0, length <= bytes.count - i, space < i + length - 1, bytes[i + length - 1] == 0x0A else {
+                length > 0, length <= bytes.count - i, space < i + length - 1, bytes[i + length - 1] == 0x0A
+            else {
                 throw BundleError(.corrupt, "a pax header is malformed")
             }
             let record = bytes[(space + 1)..<(i + length - 1)]

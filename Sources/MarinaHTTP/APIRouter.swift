@@ -54,7 +54,8 @@ public enum APIRouter {
     static func metricsResponse(_ metrics: PrometheusCollectorRegistry?) -> Response {
         var buffer: [UInt8] = []
         metrics?.emit(into: &buffer)
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
     }
 
     static func addIdentityRoutes(_ api: RouterGroup<MarinaRequestContext>, _ services: PlatformServices) {
@@ -63,7 +64,9 @@ public enum APIRouter {
         struct NewTenant: Decodable { var slug: String; var name: String?; var staging: Bool? }
         api.post("tenants") { request, context in
             let body = try await request.decode(as: NewTenant.self, context: context)
-            return JSONResponse(value: try await services.tenants.create(try context.caller(), slug: body.slug, name: body.name, staging: body.staging ?? false), status: .created)
+            return JSONResponse(
+                value: try await services.tenants.create(try context.caller(), slug: body.slug, name: body.name, staging: body.staging ?? false),
+                status: .created)
         }
         api.get("tenants") { _, context in JSONResponse(value: try await services.tenants.list(try context.caller())) }
         api.get("tenants/:tenant") { _, context in
@@ -87,7 +90,9 @@ public enum APIRouter {
         api.get("apps") { _, context in JSONResponse(value: try await registry.apps(try context.caller())) }
         api.get("apps/:app") { _, context in
             let slug = try context.parameters.require("app")
-            guard let app = try await registry.apps(try context.caller()).first(where: { $0.slug == slug }) else { throw PlatformError.notFound("app \(slug)") }
+            guard let app = try await registry.apps(try context.caller()).first(where: { $0.slug == slug }) else {
+                throw PlatformError.notFound("app \(slug)")
+            }
             return JSONResponse(value: app)
         }
 
@@ -115,11 +120,13 @@ public enum APIRouter {
             JSONResponse(value: try await registry.versions(try context.caller(), app: try context.parameters.require("app")))
         }
         api.get("apps/:app/versions/:version") { _, context in
-            let (view, manifest) = try await registry.version(try context.caller(), app: try context.parameters.require("app"), version: try context.parameters.require("version"))
+            let (view, manifest) = try await registry.version(
+                try context.caller(), app: try context.parameters.require("app"), version: try context.parameters.require("version"))
             return JSONResponse(value: VersionDetail(version: view, manifest: manifest))
         }
         api.get("apps/:app/versions/:version/bundle") { _, context -> Response in
-            let url = try await registry.bundle(try context.caller(), app: try context.parameters.require("app"), version: try context.parameters.require("version"))
+            let url = try await registry.bundle(
+                try context.caller(), app: try context.parameters.require("app"), version: try context.parameters.require("version"))
             let body = try await FileIO().loadFile(path: url.path, context: context)
             return Response(status: .ok, headers: [.contentType: "application/gzip"], body: body)
         }
@@ -133,8 +140,10 @@ public enum APIRouter {
         struct Deploy: Decodable { var version: String }
         api.put("apps/:app/channels/:channel") { request, context in
             let body = try await request.decode(as: Deploy.self, context: context)
-            return JSONResponse(value: try await registry.deploy(try context.caller(), app: try context.parameters.require("app"), version: body.version,
-                                                                 channel: try context.parameters.require("channel")))
+            return JSONResponse(
+                value: try await registry.deploy(
+                    try context.caller(), app: try context.parameters.require("app"), version: body.version,
+                    channel: try context.parameters.require("channel")))
         }
 
         api.get("versions") { request, context in

@@ -9,7 +9,10 @@ import NIOCore
 enum AppRoutes {
     static let maxBody = 1 << 20
 
-    static func add(_ router: Router<MarinaRequestContext>, gateway: ToolGateway, jwks: @escaping @Sendable () async -> JSONValue, newRequestId: @escaping @Sendable () -> String) {
+    static func add(
+        _ router: Router<MarinaRequestContext>, gateway: ToolGateway, jwks: @escaping @Sendable () async -> JSONValue,
+        newRequestId: @escaping @Sendable () -> String
+    ) {
         router.get(".well-known/jwks.json") { _, _ in json(await jwks()) }
         let mcp = router.group("api/mcp")
         mcp.get("app-tools") { request, _ in
@@ -36,7 +39,9 @@ enum AppRoutes {
 
     /// The body, or — when it is over `limit` — the call refused with 413 and audited (every app
     /// call is, refused or not).
-    static func collect(_ request: Request, upTo limit: Int, caller: ToolGateway.Caller, kind: AuditKind, gateway: ToolGateway, requestId: String) async throws -> [UInt8] {
+    static func collect(
+        _ request: Request, upTo limit: Int, caller: ToolGateway.Caller, kind: AuditKind, gateway: ToolGateway, requestId: String
+    ) async throws -> [UInt8] {
         do {
             return Array(try await request.body.collect(upTo: limit).readableBytesView)
         } catch is NIOTooManyBytesError {
@@ -45,6 +50,8 @@ enum AppRoutes {
     }
 
     static func json(_ value: JSONValue) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: CanonicalJSON.string(value) + "\n")))
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: CanonicalJSON.string(value) + "\n")))
     }
 }

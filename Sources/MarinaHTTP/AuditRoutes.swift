@@ -8,7 +8,8 @@ import NIOCore
 enum AuditRoutes {
     static func add(_ api: RouterGroup<MarinaRequestContext>, _ audit: AuditService) {
         api.get("tenants/:tenant/audit") { request, context in
-            JSONResponse(value: try await audit.tenantRecords(try context.caller(), tenant: try context.parameters.require("tenant"), try query(request)))
+            JSONResponse(
+                value: try await audit.tenantRecords(try context.caller(), tenant: try context.parameters.require("tenant"), try query(request)))
         }
         api.get("audit") { request, context in
             JSONResponse(value: try await audit.allRecords(try context.caller(), try query(request)))
@@ -29,26 +30,30 @@ enum AuditRoutes {
 
     /// Streams every record matching `base`, oldest first, one JSON object per line. Access is
     /// checked (a first page is read) before the response starts, so a refusal is a plain error.
-    static func export(_ base: AuditService.Query, page: @escaping @Sendable (AuditService.Query) async throws -> AuditService.Page) async throws -> Response {
+    static func export(
+        _ base: AuditService.Query, page: @escaping @Sendable (AuditService.Query) async throws -> AuditService.Page
+    ) async throws -> Response {
         var ascending = base
         (ascending.ascending, ascending.limit) = (true, 1000)
         let first = ascending
         let opening = try await page(first)
-        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init { writer in
-            var records = opening.records
-            while !records.isEmpty {
-                var buffer = ByteBuffer()
-                for record in records {
-                    buffer.writeBytes(try JSONEncoder().encode(record))
-                    buffer.writeInteger(UInt8(ascii: "\n"))
+        return Response(
+            status: .ok, headers: [.contentType: "application/x-ndjson"],
+            body: .init { writer in
+                var records = opening.records
+                while !records.isEmpty {
+                    var buffer = ByteBuffer()
+                    for record in records {
+                        buffer.writeBytes(try JSONEncoder().encode(record))
+                        buffer.writeInteger(UInt8(ascii: "\n"))
+                    }
+                    try await writer.write(buffer)
+                    var next = first
+                    next.filter.after = records.last?.seq
+                    records = try await page(next).records
                 }
-                try await writer.write(buffer)
-                var next = first
-                next.filter.after = records.last?.seq
-                records = try await page(next).records
-            }
-            try await writer.finish(nil)
-        })
+                try await writer.finish(nil)
+            })
     }
 
     /// Filters from the query string: app, kind, name, status, decision, since/until (ISO 8601 or
@@ -72,8 +77,9 @@ enum AuditRoutes {
         if let kind = text("kind"), AuditKind(rawValue: kind) == nil {
             throw PlatformError.invalid("kind is one of " + AuditKind.allCases.map(\.rawValue).joined(separator: ", "), code: "invalid_query")
         }
-        let filter = AuditFilter(tenant: text("tenant"), app: text("app"), kind: text("kind"), name: text("name"), status: text("status"), decision: text("decision"),
-                                 since: try time("since"), until: try time("until"), before: try number("cursor"), after: try number("after"))
+        let filter = AuditFilter(
+            tenant: text("tenant"), app: text("app"), kind: text("kind"), name: text("name"), status: text("status"), decision: text("decision"),
+            since: try time("since"), until: try time("until"), before: try number("cursor"), after: try number("after"))
         let limit = Int(try number("limit") ?? 100)
         guard (1...1000).contains(limit) else { throw PlatformError.invalid("limit is 1–1000", code: "invalid_query") }
         return AuditService.Query(filter: filter, limit: limit, ascending: text("order") == "asc")

@@ -6,7 +6,9 @@ import MarinaPlatform
 struct AuthMiddleware: RouterMiddleware {
     let access: AccessService
 
-    func handle(_ request: Request, context: MarinaRequestContext, next: (Request, MarinaRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: MarinaRequestContext, next: (Request, MarinaRequestContext) async throws -> Response
+    ) async throws -> Response {
         var context = context
         context.principal = try await Self.principal(request, access)
         context.logger[metadataKey: "identity"] = .string(context.principal!.identityId)

@@ -16,7 +16,9 @@ public enum AppServer {
     }
 
     /// The Hummingbird application answering the contract; `onRunning` gets the bound port (nil on a socket).
-    public static func application(_ app: MarinaApp, address: BindAddress? = nil, onRunning: @escaping @Sendable (Int?) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public static func application(
+        _ app: MarinaApp, address: BindAddress? = nil, onRunning: @escaping @Sendable (Int?) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         let address = address ?? self.address(for: app)
         if case .some(let path) = app.environment["MARINA_SOCKET"], address == .unixDomainSocket(path: path) { unlink(path) }
         var logger = Logger(label: "marina-kit") { StreamLogHandler.standardError(label: $0) }
@@ -55,7 +57,10 @@ extension MarinaApp {
     /// Serves the contract until SIGTERM or SIGINT.
     public func run() async throws {
         let application = AppServer.application(self) { port in
-            FileHandle.standardError.write(Data("\(self.manifest.app.id) \(self.manifest.app.version) is serving\(port.map { " on 127.0.0.1:\($0)" } ?? " on \(self.environment["MARINA_SOCKET"] ?? "")")\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\(self.manifest.app.id) \(self.manifest.app.version) is serving\(port.map { " on 127.0.0.1:\($0)" } ?? " on \(self.environment["MARINA_SOCKET"] ?? "")")\n"
+                        .utf8))
         }
         try await application.runService()
     }

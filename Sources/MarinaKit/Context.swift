@@ -80,7 +80,9 @@ public struct KV: Sendable {
     }
 
     /// One page of keys in order, and the cursor of the next page (nil at the end).
-    public func list(prefix: String? = nil, cursor: String? = nil, limit: Int? = nil) async throws(ToolCallError) -> (keys: [String], nextCursor: String?) {
+    public func list(
+        prefix: String? = nil, cursor: String? = nil, limit: Int? = nil
+    ) async throws(ToolCallError) -> (keys: [String], nextCursor: String?) {
         var args = JSONObject()
         if let prefix { args["prefix"] = .string(prefix) }
         if let cursor { args["cursor"] = .string(cursor) }

@@ -58,8 +58,9 @@ public struct ToolCallError: Error, Sendable, Equatable, CustomStringConvertible
     /// Reads the `error` object of an app-tools answer.
     init(answer: JSONValue?, tool: String?) {
         let decision = answer?["decision"]?.stringValue ?? "platform_error"
-        self.init(decision: decision, message: answer?["message"]?.stringValue ?? decision,
-                  neededScopes: answer?["needed_scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [], tool: tool)
+        self.init(
+            decision: decision, message: answer?["message"]?.stringValue ?? decision,
+            neededScopes: answer?["needed_scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [], tool: tool)
     }
 }
 

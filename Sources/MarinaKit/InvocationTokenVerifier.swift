@@ -27,8 +27,10 @@ public final class InvocationTokenVerifier: Sendable {
     let clock: @Sendable () -> Double
     let fetch: Fetch?
 
-    public init(jwks: JSONValue?, installId: String?, tenant: String?, app: String?, marinaURL: String? = nil,
-                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, fetch: Fetch? = nil) {
+    public init(
+        jwks: JSONValue?, installId: String?, tenant: String?, app: String?, marinaURL: String? = nil,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, fetch: Fetch? = nil
+    ) {
         state = Mutex(State(keys: Self.keys(of: jwks), lastFetch: nil))
         self.installId = installId
         self.tenant = tenant
@@ -41,8 +43,9 @@ public final class InvocationTokenVerifier: Sendable {
     /// The verifier of an instance: `MARINA_JWKS`, `MARINA_INSTALL_ID`, `MARINA_TENANT`, `MARINA_APP`, `MARINA_URL`.
     public convenience init(environment: [String: String], fetch: Fetch? = nil) {
         let jwks = environment["MARINA_JWKS"].flatMap { try? JSONParser.parse(Array($0.utf8)) }
-        self.init(jwks: jwks, installId: environment["MARINA_INSTALL_ID"], tenant: environment["MARINA_TENANT"],
-                  app: environment["MARINA_APP"], marinaURL: environment["MARINA_URL"], fetch: fetch)
+        self.init(
+            jwks: jwks, installId: environment["MARINA_INSTALL_ID"], tenant: environment["MARINA_TENANT"],
+            app: environment["MARINA_APP"], marinaURL: environment["MARINA_URL"], fetch: fetch)
     }
 
     /// The Ed25519 keys of a JWK set, by `kid`; entries of other kinds are skipped.
@@ -50,8 +53,9 @@ public final class InvocationTokenVerifier: Sendable {
         var keys: [String: Curve25519.Signing.PublicKey] = [:]
         for entry in jwks?["keys"]?.arrayValue ?? [] {
             guard entry["kty"]?.stringValue == "OKP", entry["crv"]?.stringValue == "Ed25519",
-                  let kid = entry["kid"]?.stringValue, let x = entry["x"]?.stringValue,
-                  let raw = Base64URL.decode(x), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { continue }
+                let kid = entry["kid"]?.stringValue, let x = entry["x"]?.stringValue,
+                let raw = Base64URL.decode(x), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+            else { continue }
             keys[kid] = key
         }
         return keys
@@ -62,11 +66,14 @@ public final class InvocationTokenVerifier: Sendable {
         func refuse(_ why: String) -> MarinaKitError { MarinaKitError(.invalidToken, why) }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])), let claimBytes = Base64URL.decode(String(parts[1])),
-              let signature = Base64URL.decode(String(parts[2])), let header = try? JSONParser.parse(headerBytes) else { throw refuse("malformed token") }
+            let signature = Base64URL.decode(String(parts[2])), let header = try? JSONParser.parse(headerBytes)
+        else { throw refuse("malformed token") }
         guard header["alg"]?.stringValue == "EdDSA" else { throw refuse("the token is not signed with EdDSA") }
         guard let kid = header["kid"]?.stringValue else { throw refuse("the token names no key") }
         guard let key = await key(kid) else { throw refuse("the token is signed with an unknown key") }
-        guard key.isValidSignature(signature, for: Array((parts[0] + "." + parts[1]).utf8)) else { throw refuse("the token's signature does not verify") }
+        guard key.isValidSignature(signature, for: Array((parts[0] + "." + parts[1]).utf8)) else {
+            throw refuse("the token's signature does not verify")
+        }
         guard let claims = (try? JSONParser.parse(claimBytes))?.objectValue else { throw refuse("malformed token") }
         guard claims["typ"]?.stringValue == "invocation" else { throw refuse("not an invocation token") }
         guard let installId, claims["aud"]?.stringValue == installId else { throw refuse("the token is meant for another install") }

@@ -32,11 +32,15 @@ public final class MarinaApp: Sendable {
     /// Reads and validates the manifest (a file, or a directory holding `marina.app.yaml`/`.json`);
     /// an invalid one throws `invalidManifest` with every diagnostic. `mock` (default `$MARINA_MOCK`)
     /// answers tools and secrets from a JSON document instead of the platform.
-    public init(manifest path: String = ".", environment: [String: String] = ProcessInfo.processInfo.environment,
-                mock: MockPlatform? = nil, platform: (any PlatformBackend)? = nil, verifier: InvocationTokenVerifier? = nil,
-                ledger: EventLedger = EventLedger()) throws(MarinaKitError) {
+    public init(
+        manifest path: String = ".", environment: [String: String] = ProcessInfo.processInfo.environment,
+        mock: MockPlatform? = nil, platform: (any PlatformBackend)? = nil, verifier: InvocationTokenVerifier? = nil,
+        ledger: EventLedger = EventLedger()
+    ) throws(MarinaKitError) {
         let file = Self.manifestFile(path)
-        guard let bytes = FileManager.default.contents(atPath: file) else { throw MarinaKitError(.invalidManifest, "cannot read the manifest \(file)") }
+        guard let bytes = FileManager.default.contents(atPath: file) else {
+            throw MarinaKitError(.invalidManifest, "cannot read the manifest \(file)")
+        }
         let report = ManifestLoader.load(bytes: Array(bytes), fileName: file)
         guard let parsed = report.manifest, let canonical = report.canonicalJSON, let hash = report.hash, report.isValid else {
             throw MarinaKitError(.invalidManifest, "\(file) is not a valid manifest", diagnostics: report.diagnostics)
@@ -86,7 +90,9 @@ public final class MarinaApp: Sendable {
     }
 
     /// A tool whose arguments decode as `Input` (else `400 invalid_args`) and whose result encodes from `Output`.
-    public func tool<Input: Decodable & Sendable, Output: Encodable & SendableMetatype>(_ name: String, _ handler: @escaping @Sendable (Context, Input) async throws -> Output) throws(MarinaKitError) {
+    public func tool<Input: Decodable & Sendable, Output: Encodable & SendableMetatype>(
+        _ name: String, _ handler: @escaping @Sendable (Context, Input) async throws -> Output
+    ) throws(MarinaKitError) {
         try tool(name) { ctx, args in
             let input: Input
             do { input = try JSONDecoder().decode(Input.self, from: Data(CanonicalJSON.bytes(args))) } catch {
@@ -107,13 +113,17 @@ public final class MarinaApp: Sendable {
 
     /// Registers the handler of a schedule the manifest declares (`POST /event/schedule.<name>`).
     public func schedule(_ name: String, _ handler: @escaping EventHandler) throws(MarinaKitError) {
-        guard manifest.schedules.contains(where: { $0.name == name }) else { throw MarinaKitError(.unknownSchedule, "the manifest declares no schedule \"\(name)\"") }
+        guard manifest.schedules.contains(where: { $0.name == name }) else {
+            throw MarinaKitError(.unknownSchedule, "the manifest declares no schedule \"\(name)\"")
+        }
         try register("schedule." + name, handler)
     }
 
     /// Registers the handler of a webhook the manifest declares (`POST /event/webhook.<name>`).
     public func webhook(_ name: String, _ handler: @escaping EventHandler) throws(MarinaKitError) {
-        guard manifest.webhooks.contains(where: { $0.name == name }) else { throw MarinaKitError(.unknownWebhook, "the manifest declares no webhook \"\(name)\"") }
+        guard manifest.webhooks.contains(where: { $0.name == name }) else {
+            throw MarinaKitError(.unknownWebhook, "the manifest declares no webhook \"\(name)\"")
+        }
         try register("webhook." + name, handler)
     }
 
@@ -135,16 +145,19 @@ public final class MarinaApp: Sendable {
 
     /// A context as a request would get it, from the environment and the token's claims.
     public func context(requestId: String? = nil, event: Event? = nil, claims: JSONObject = JSONObject()) -> Context {
-        Context(platform: platform,
-                tenant: claims["tenant"]?.stringValue ?? environment["MARINA_TENANT"],
-                app: claims["app"]?.stringValue ?? environment["MARINA_APP"] ?? manifest.app.id,
-                version: claims["version"]?.stringValue ?? environment["MARINA_VERSION"] ?? manifest.app.version,
-                requestId: requestId ?? event?.id ?? claims["jti"]?.stringValue, eventId: event?.id, claims: claims)
+        Context(
+            platform: platform,
+            tenant: claims["tenant"]?.stringValue ?? environment["MARINA_TENANT"],
+            app: claims["app"]?.stringValue ?? environment["MARINA_APP"] ?? manifest.app.id,
+            version: claims["version"]?.stringValue ?? environment["MARINA_VERSION"] ?? manifest.app.version,
+            requestId: requestId ?? event?.id ?? claims["jti"]?.stringValue, eventId: event?.id, claims: claims)
     }
 
     /// Runs a tool's handler as `POST /tool/<name>` would; its errors are thrown as they are.
     public func callTool(_ name: String, _ args: JSONValue = [:], context: Context? = nil) async throws -> JSONValue {
-        guard let handler = handlers.withLock({ $0.tools[name] }) else { throw MarinaKitError(.unknownTool, "no handler is registered for the tool \"\(name)\"") }
+        guard let handler = handlers.withLock({ $0.tools[name] }) else {
+            throw MarinaKitError(.unknownTool, "no handler is registered for the tool \"\(name)\"")
+        }
         return try await handler(context ?? self.context(), args)
     }
 
@@ -156,14 +169,17 @@ public final class MarinaApp: Sendable {
         let path = String(rawPath.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
         if path == "/health" { return method == "GET" || method == "HEAD" ? .json(200, ["status": "ok"]) : .methodNotAllowed("GET") }
         if path == "/manifest" {
-            return method == "GET" || method == "HEAD" ? AppResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(canonicalManifest.utf8)) : .methodNotAllowed("GET")
+            return method == "GET" || method == "HEAD"
+                ? AppResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(canonicalManifest.utf8))
+                : .methodNotAllowed("GET")
         }
         let claims: JSONObject
         do throws(MarinaKitError) {
             claims = try await authenticate(h["authorization"])
         } catch {
             context().logger.warning("refused \(method) \(path): \(error.message)")
-            return .error(401, "invalid_token", "the invocation token is missing or not valid", headers: ["WWW-Authenticate": "Bearer error=\"invalid_token\""])
+            return .error(
+                401, "invalid_token", "the invocation token is missing or not valid", headers: ["WWW-Authenticate": "Bearer error=\"invalid_token\""])
         }
         let isTool = path.hasPrefix("/tool/"), isEvent = path.hasPrefix("/event/")
         guard isTool || isEvent else { return .error(404, "not_found", "no route \(path)") }
@@ -177,7 +193,8 @@ public final class MarinaApp: Sendable {
             }
         }
         if isTool { return await tool(String(path.dropFirst("/tool/".count)), args, requestId: h["x-marina-request-id"], claims: claims) }
-        return await event(String(path.dropFirst("/event/".count)), args, headerId: h["x-marina-event-id"], requestId: h["x-marina-request-id"], claims: claims)
+        return await event(
+            String(path.dropFirst("/event/".count)), args, headerId: h["x-marina-event-id"], requestId: h["x-marina-request-id"], claims: claims)
     }
 
     private func authenticate(_ authorization: String?) async throws(MarinaKitError) -> JSONObject {
@@ -245,7 +262,8 @@ public final class MarinaApp: Sendable {
         }
         switch error {
         case .keyNotFound(let key, let context): return "\(key.stringValue) is missing\(path(context))"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): return context.debugDescription + path(context)
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return context.debugDescription + path(context)
         @unknown default: return String(describing: error)
         }
     }
@@ -271,6 +289,9 @@ public struct AppResponse: Sendable, Equatable {
 
     /// The platform keeps error codes that match `[A-Za-z0-9_.-]{1,64}`.
     static func isErrorCode(_ code: String) -> Bool {
-        (1...64).contains(code.utf8.count) && code.utf8.allSatisfy { $0 == 0x5F || $0 == 0x2E || $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+        (1...64).contains(code.utf8.count)
+            && code.utf8.allSatisfy {
+                $0 == 0x5F || $0 == 0x2E || $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+            }
     }
 }

@@ -25,7 +25,9 @@ public final class MockPlatform: PlatformBackend {
     }
 
     public convenience init(file: String) throws(MarinaKitError) {
-        guard let data = FileManager.default.contents(atPath: file) else { throw MarinaKitError(.invalidMock, "cannot read the mock document \(file)") }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw MarinaKitError(.invalidMock, "cannot read the mock document \(file)")
+        }
         let document: JSONValue
         do { document = try JSONParser.parse(Array(data)) } catch { throw MarinaKitError(.invalidMock, "\(file) is not JSON: \(error)") }
         try self.init(document: document)

@@ -69,7 +69,9 @@ public struct HTTPPlatform: PlatformBackend {
             throw ToolCallError(decision: "platform_error", message: "the platform could not be reached: \(error)", tool: tool)
         }
         if status == 401 {
-            throw ToolCallError(decision: "platform_error", message: "the platform refused the app token: " + (answer["error"]?["message"]?.stringValue ?? ""), tool: tool)
+            throw ToolCallError(
+                decision: "platform_error", message: "the platform refused the app token: " + (answer["error"]?["message"]?.stringValue ?? ""),
+                tool: tool)
         }
         guard (200..<300).contains(status) else {
             throw ToolCallError(decision: "platform_error", message: answer["error"]?["message"]?.stringValue ?? "HTTP \(status)", tool: tool)
@@ -102,7 +104,8 @@ public struct HTTPPlatform: PlatformBackend {
 /// No platform configured (no `MARINA_URL` or `MARINA_APP_TOKEN`): every call is `platform_error`.
 struct AbsentPlatform: PlatformBackend {
     func callTool(_ name: String, _ args: JSONValue) async throws(ToolCallError) -> JSONValue {
-        throw ToolCallError(decision: "platform_error", message: "no platform: MARINA_URL and MARINA_APP_TOKEN are not set (use mock mode in tests)", tool: name)
+        throw ToolCallError(
+            decision: "platform_error", message: "no platform: MARINA_URL and MARINA_APP_TOKEN are not set (use mock mode in tests)", tool: name)
     }
     func listTools() async throws(ToolCallError) -> [JSONValue] {
         throw ToolCallError(decision: "platform_error", message: "no platform: MARINA_URL and MARINA_APP_TOKEN are not set (use mock mode in tests)")

@@ -66,7 +66,8 @@ public struct AccessService: Sendable {
         let key = newKey()
         let now = env.millis
         let identity = IdentityRecord(id: env.id("idn"), role: Role.admin.rawValue, name: "admin", tenantId: nil, createdBy: nil, createdAt: now)
-        let record = APIKeyRecord(id: env.id("key"), identityId: identity.id, name: "bootstrap", hint: String(key.prefix(9)), keyHash: Self.hash(key), createdAt: now)
+        let record = APIKeyRecord(
+            id: env.id("key"), identityId: identity.id, name: "bootstrap", hint: String(key.prefix(9)), keyHash: Self.hash(key), createdAt: now)
         return try await store.transaction { db in
             guard try await identities.recordFact("admin_bootstrapped", value: identity.id, at: now, in: db) else { return nil }
             try await identities.insert(identity, in: db)
@@ -112,19 +113,23 @@ public struct AccessService: Sendable {
                     guard principal.isAdmin else { throw PlatformError.forbidden("only admins create \(role.rawValue) identities") }
                     guard request.tenant == nil else { throw PlatformError.invalid("a \(role.rawValue) belongs to no tenant") }
                 }
-                identity = IdentityRecord(id: env.id("idn"), role: role.rawValue, name: name.isEmpty ? role.rawValue : name, tenantId: tenantId,
-                                          createdBy: principal.identityId, createdAt: now)
+                identity = IdentityRecord(
+                    id: env.id("idn"), role: role.rawValue, name: name.isEmpty ? role.rawValue : name, tenantId: tenantId,
+                    createdBy: principal.identityId, createdAt: now)
                 try await identities.insert(identity, in: db)
             } else {
                 guard let own = try await identities.identity(id: principal.identityId, in: db) else { throw PlatformError.notFound("identity") }
                 identity = own
                 if let tenantId = own.tenantId { tenantSlug = try await tenants.find(id: tenantId, in: db)?.slug }
             }
-            let record = APIKeyRecord(id: env.id("key"), identityId: identity.id, name: name.isEmpty ? identity.name : name,
-                                      hint: String(key.prefix(9)), keyHash: Self.hash(key), createdAt: now)
+            let record = APIKeyRecord(
+                id: env.id("key"), identityId: identity.id, name: name.isEmpty ? identity.name : name,
+                hint: String(key.prefix(9)), keyHash: Self.hash(key), createdAt: now)
             try await identities.insert(record, in: db)
-            try await AuditLog.admin(principal, "key.create", tenant: tenantSlug, input: ["key_id": .string(record.id), "identity": .string(identity.id), "role": .string(identity.role)],
-                                     store: store, env: env, in: db)
+            try await AuditLog.admin(
+                principal, "key.create", tenant: tenantSlug,
+                input: ["key_id": .string(record.id), "identity": .string(identity.id), "role": .string(identity.role)],
+                store: store, env: env, in: db)
             return CreatedKeyView(key: key, details: KeyView(record, identity: IdentityView(identity, tenantSlug: tenantSlug)))
         }
     }

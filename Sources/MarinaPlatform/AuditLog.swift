@@ -25,10 +25,15 @@ public struct AuditEntry: Sendable, Equatable {
     public var input: JSONValue?
     public var costMicros: Int64
 
-    public init(at: Int64, actor: String, tenant: String? = nil, app: String? = nil, version: String? = nil, kind: AuditKind, name: String,
-                decision: String = "allow", status: String = "ok", durationMs: Int64 = 0, requestId: String? = nil, input: JSONValue? = nil, costMicros: Int64 = 0) {
+    public init(
+        at: Int64, actor: String, tenant: String? = nil, app: String? = nil, version: String? = nil, kind: AuditKind, name: String,
+        decision: String = "allow", status: String = "ok", durationMs: Int64 = 0, requestId: String? = nil, input: JSONValue? = nil,
+        costMicros: Int64 = 0
+    ) {
         (self.at, self.actor, self.tenant, self.app, self.version, self.kind, self.name) = (at, actor, tenant, app, version, kind, name)
-        (self.decision, self.status, self.durationMs, self.requestId, self.input, self.costMicros) = (decision, status, durationMs, requestId, input, costMicros)
+        (self.decision, self.status, self.durationMs, self.requestId, self.input, self.costMicros) = (
+            decision, status, durationMs, requestId, input, costMicros
+        )
     }
 }
 
@@ -156,7 +161,9 @@ public actor AuditLog {
     }
 
     /// Numbers and chains prepared records after the newest stored one, and inserts them.
-    static func append(_ prepared: [AuditRecord], dialect: StoreConfiguration.Dialect, repository: AuditRepository, in db: any SQLDatabase) async throws {
+    static func append(
+        _ prepared: [AuditRecord], dialect: StoreConfiguration.Dialect, repository: AuditRepository, in db: any SQLDatabase
+    ) async throws {
         guard !prepared.isEmpty else { return }
         if dialect == .postgres {
             // Several replicas extend one chain: one appender at a time, released at commit.
@@ -212,11 +219,12 @@ public enum AuditChain {
     /// A record ready to be chained: `hash` holds its content hash until `append` links it.
     static func prepare(_ entry: AuditEntry, id: String) -> AuditRecord {
         // Every text as stored (`AuditText`): what is hashed is exactly what the database keeps.
-        var record = AuditRecord(seq: 0, id: id, at: entry.at, actor: AuditText.stored(entry.actor), tenant: AuditText.stored(entry.tenant),
-                                 app: AuditText.stored(entry.app), version: AuditText.stored(entry.version), kind: entry.kind.rawValue,
-                                 name: AuditText.stored(entry.name), decision: AuditText.stored(entry.decision), status: AuditText.stored(entry.status),
-                                 durationMs: entry.durationMs, requestId: AuditText.stored(entry.requestId),
-                                 summary: AuditText.storedSummary(AuditRedaction.summary(entry.input)), costMicros: entry.costMicros, prevHash: "", hash: "")
+        var record = AuditRecord(
+            seq: 0, id: id, at: entry.at, actor: AuditText.stored(entry.actor), tenant: AuditText.stored(entry.tenant),
+            app: AuditText.stored(entry.app), version: AuditText.stored(entry.version), kind: entry.kind.rawValue,
+            name: AuditText.stored(entry.name), decision: AuditText.stored(entry.decision), status: AuditText.stored(entry.status),
+            durationMs: entry.durationMs, requestId: AuditText.stored(entry.requestId),
+            summary: AuditText.storedSummary(AuditRedaction.summary(entry.input)), costMicros: entry.costMicros, prevHash: "", hash: "")
         record.hash = contentHash(record)
         return record
     }
@@ -232,8 +240,10 @@ public enum AuditChain {
             bytes.append(UInt8(ascii: ":"))
             bytes.append(contentsOf: text.utf8)
         }
-        for field in [r.id, String(r.at), r.actor, r.tenant, r.app, r.version, r.kind, r.name, r.decision, r.status, String(r.durationMs),
-                      r.requestId, r.summary, String(r.costMicros)] as [String?] { add(field) }
+        for field in [
+            r.id, String(r.at), r.actor, r.tenant, r.app, r.version, r.kind, r.name, r.decision, r.status, String(r.durationMs),
+            r.requestId, r.summary, String(r.costMicros),
+        ] as [String?] { add(field) }
         return Hex.string(SHA256.hash(data: bytes))
     }
 
@@ -248,13 +258,17 @@ public enum AuditChain {
 extension AuditLog {
     /// Records an administrative action inside the transaction that makes it: both commit or
     /// neither does.
-    static func admin(_ principal: Principal, _ name: String, tenant: String? = nil, app: String? = nil, version: String? = nil, input: JSONValue? = nil,
-                      store: Store, env: PlatformEnvironment, in db: any SQLDatabase) async throws {
+    static func admin(
+        _ principal: Principal, _ name: String, tenant: String? = nil, app: String? = nil, version: String? = nil, input: JSONValue? = nil,
+        store: Store, env: PlatformEnvironment, in db: any SQLDatabase
+    ) async throws {
         try await admin(actor: principal.identityId, name, tenant: tenant, app: app, version: version, input: input, store: store, env: env, in: db)
     }
 
-    static func admin(actor: String, _ name: String, tenant: String? = nil, app: String? = nil, version: String? = nil, input: JSONValue? = nil,
-                      store: Store, env: PlatformEnvironment, in db: any SQLDatabase) async throws {
+    static func admin(
+        actor: String, _ name: String, tenant: String? = nil, app: String? = nil, version: String? = nil, input: JSONValue? = nil,
+        store: Store, env: PlatformEnvironment, in db: any SQLDatabase
+    ) async throws {
         let entry = AuditEntry(at: env.millis, actor: actor, tenant: tenant, app: app, version: version, kind: .admin, name: name, input: input)
         try await append([AuditChain.prepare(entry, id: env.orderedId("aud"))], dialect: store.dialect, repository: AuditRepository(), in: db)
     }

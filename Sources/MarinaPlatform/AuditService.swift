@@ -97,7 +97,8 @@ public struct AuditService: Sendable {
             }
             after = rows.last!.seq
         }
-        return Verification(ok: true, records: count, headSeq: count == 0 ? nil : expectedSeq - 1, headHash: count == 0 ? nil : previous, brokenAt: nil, reason: nil)
+        return Verification(
+            ok: true, records: count, headSeq: count == 0 ? nil : expectedSeq - 1, headHash: count == 0 ? nil : previous, brokenAt: nil, reason: nil)
     }
 }
 
@@ -107,7 +108,8 @@ extension AuditService {
     func exact(_ record: AuditRecord) async throws -> AuditRecord? {
         guard store.dialect == .sqlite else { return nil }
         let seq = record.seq
-        guard let exact = try await store.read({ db in try await repository.exactRecord(seq: seq, in: db) }), AuditChain.hash(exact) == exact.hash else { return nil }
+        guard let exact = try await store.read({ db in try await repository.exactRecord(seq: seq, in: db) }), AuditChain.hash(exact) == exact.hash
+        else { return nil }
         return exact
     }
 }
@@ -136,7 +138,11 @@ public struct AuditView: Codable, Sendable, Equatable {
     }
 
     init(_ r: AuditRecord) {
-        (seq, id, at, actor, tenant, app, version, kind, name) = (r.seq, r.id, Timestamp.iso(r.at), r.actor, r.tenant, r.app, r.version, r.kind, r.name)
-        (decision, status, durationMs, requestId, summary, costMicros, prevHash, hash) = (r.decision, r.status, r.durationMs, r.requestId, r.summary, r.costMicros, r.prevHash, r.hash)
+        (seq, id, at, actor, tenant, app, version, kind, name) = (
+            r.seq, r.id, Timestamp.iso(r.at), r.actor, r.tenant, r.app, r.version, r.kind, r.name
+        )
+        (decision, status, durationMs, requestId, summary, costMicros, prevHash, hash) = (
+            r.decision, r.status, r.durationMs, r.requestId, r.summary, r.costMicros, r.prevHash, r.hash
+        )
     }
 }

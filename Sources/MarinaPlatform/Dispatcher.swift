@@ -28,8 +28,11 @@ public struct Dispatcher: Sendable {
     /// through this process clear it (`InstallService` shares it).
     let routes: TTLCache<String, (TenantRecord, AppRecord, InstallRecord, VersionRecord)>
 
-    public init(store: Store, tenants: TenantService, provisioner: InstanceProvisioner, supervisor: Supervisor, audit: AuditLog, secrets: SecretsService? = nil, client: InstanceClient = InstanceClient(),
-                env: PlatformEnvironment = .live, maxOutputBytes: Int = 1 << 20, logger: Logger = Logger(label: "marina.dispatch")) {
+    public init(
+        store: Store, tenants: TenantService, provisioner: InstanceProvisioner, supervisor: Supervisor, audit: AuditLog,
+        secrets: SecretsService? = nil, client: InstanceClient = InstanceClient(),
+        env: PlatformEnvironment = .live, maxOutputBytes: Int = 1 << 20, logger: Logger = Logger(label: "marina.dispatch")
+    ) {
         self.audit = audit
         self.secrets = secrets
         self.routes = tenants.routes
@@ -56,7 +59,9 @@ public struct Dispatcher: Sendable {
         let key = tenantSlug + "/" + appSlug
         if let (tenant, app, install, version) = routes.value(key, now: env.now()) {
             // The same isolation rule as `TenantService.resolve`, without the database.
-            guard principal.canSee(tenantId: tenant.id), principal.isAdmin || principal.role.isTenantRole else { throw PlatformError.notFound("tenant \(tenantSlug)") }
+            guard principal.canSee(tenantId: tenant.id), principal.isAdmin || principal.role.isTenantRole else {
+                throw PlatformError.notFound("tenant \(tenantSlug)")
+            }
             return Target(tenant: tenant, app: app, install: install, version: version, manifest: try versions.entry(version).manifest)
         }
         let tenant = try await tenantService.resolve(principal, slug: tenantSlug)
@@ -68,8 +73,10 @@ public struct Dispatcher: Sendable {
 
     func target(tenant: TenantRecord, appSlug: String) async throws -> Target {
         let found = try await store.read { db -> (AppRecord, InstallRecord, VersionRecord)? in
-            guard let app = try await registry.app(slug: appSlug, in: db), let install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db),
-                  let version = try await registry.version(id: install.versionId, in: db) else { return nil }
+            guard let app = try await registry.app(slug: appSlug, in: db),
+                let install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db),
+                let version = try await registry.version(id: install.versionId, in: db)
+            else { return nil }
             return (app, install, version)
         }
         guard let (app, install, version) = found else {
@@ -87,7 +94,8 @@ public struct Dispatcher: Sendable {
     func target(install: InstallRecord, versionId: String) async throws -> Target {
         let found = try await store.read { db -> (TenantRecord, AppRecord, VersionRecord)? in
             guard let tenant = try await tenants.find(id: install.tenantId, in: db), let app = try await registry.app(id: install.appId, in: db),
-                  let version = try await registry.version(id: versionId, in: db) else { return nil }
+                let version = try await registry.version(id: versionId, in: db)
+            else { return nil }
             return (tenant, app, version)
         }
         guard let (tenant, app, version) = found else { throw PlatformError.notFound("install") }
@@ -106,9 +114,13 @@ public struct Dispatcher: Sendable {
                 for (name, value) in manifest.runtime.env {
                     var resolved = value
                     for key in SecretReference.keys(inNative: value) {
-                        let found = try await secrets?.resolve(tenant: tenant, app: app, version: version.version, key: key, actor: "platform", requestId: nil) ?? .missing
+                        let found =
+                            try await secrets?.resolve(
+                                tenant: tenant, app: app, version: version.version, key: key, actor: "platform", requestId: nil) ?? .missing
                         guard case .found(let secret) = found else {
-                            throw PlatformError(.unprocessable, "secret_missing", "\(name) refers to the secret \(key), which is set neither for \(tenant.slug) nor as the app's default")
+                            throw PlatformError(
+                                .unprocessable, "secret_missing",
+                                "\(name) refers to the secret \(key), which is set neither for \(tenant.slug) nor as the app's default")
                         }
                         resolved = resolved.replacingOccurrences(of: "${secret:\(key)}", with: secret)
                     }
@@ -129,16 +141,21 @@ public struct Dispatcher: Sendable {
 
     /// Calls a tool of the caller's install and audits the call, whatever its outcome; a call whose
     /// record cannot be written is refused.
-    public func invokeTool(_ principal: Principal, tenant: String, app: String, tool name: String, arguments: [UInt8], requestId given: String? = nil) async throws -> ToolResult {
+    public func invokeTool(
+        _ principal: Principal, tenant: String, app: String, tool name: String, arguments: [UInt8], requestId given: String? = nil
+    ) async throws -> ToolResult {
         let started = env.now()
         let requestId = given ?? env.id("req")
         var resolved: Target?
         // Parsed once, for the app and for the audit record's summary.
         let parsed = Result { () throws(DocumentError) -> JSONValue in try JSONParser.parse(arguments.isEmpty ? Array("{}".utf8) : arguments) }
         func entry(_ status: String, decision: String) -> AuditEntry {
-            AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: principal.identityId, tenant: resolved?.tenant.slug, app: resolved?.app.slug ?? app,
-                       version: resolved?.version.version, kind: .toolCall, name: name, decision: decision, status: status,
-                       durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: requestId, input: arguments.isEmpty ? nil : try? parsed.get())
+            AuditEntry(
+                at: Int64(started.timeIntervalSince1970 * 1000), actor: principal.identityId, tenant: resolved?.tenant.slug,
+                app: resolved?.app.slug ?? app,
+                version: resolved?.version.version, kind: .toolCall, name: name, decision: decision, status: status,
+                durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: requestId,
+                input: arguments.isEmpty ? nil : try? parsed.get())
         }
         let outcome: Result<ToolResult, any Error>
         do {
@@ -181,17 +198,21 @@ public struct Dispatcher: Sendable {
         }
         let violations = inputValidator.validate(args)
         guard violations.isEmpty else {
-            throw PlatformError(.invalid, "invalid_args", "the arguments do not match \(name)'s input schema: " + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "),
-                                details: .array(violations.map { ["path": .string($0.path), "keyword": .string($0.keyword), "message": .string($0.message)] }))
+            throw PlatformError(
+                .invalid, "invalid_args",
+                "the arguments do not match \(name)'s input schema: "
+                    + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "),
+                details: .array(violations.map { ["path": .string($0.path), "keyword": .string($0.keyword), "message": .string($0.message)] }))
         }
         let (lease, spec) = try await instance(t)
         defer { lease.end() }
         let token = try provisioner.invocationToken(install: t.install, spec: spec, requestId: requestId)
         let reply: InstanceClient.Reply
         do {
-            reply = try await client.send(socket: lease.socket, method: .POST, path: "/tool/" + name,
-                                          headers: [("Authorization", "Bearer " + token), ("X-Marina-Request-Id", requestId)],
-                                          body: Array(CanonicalJSON.string(args).utf8), timeout: .seconds(tool.timeoutSeconds), maxBody: maxOutputBytes)
+            reply = try await client.send(
+                socket: lease.socket, method: .POST, path: "/tool/" + name,
+                headers: [("Authorization", "Bearer " + token), ("X-Marina-Request-Id", requestId)],
+                body: Array(CanonicalJSON.string(args).utf8), timeout: .seconds(tool.timeoutSeconds), maxBody: maxOutputBytes)
         } catch {
             throw Self.transportError(error, tool: name, timeout: tool.timeoutSeconds, limit: maxOutputBytes)
         }
@@ -203,7 +224,10 @@ public struct Dispatcher: Sendable {
         if tool.outputSchema != nil {
             let problems = compiled.outputs[name]?.validate(result) ?? []
             guard problems.isEmpty else {
-                throw PlatformError(.badGateway, "output_invalid", "\(name)'s result does not match its output schema: " + problems.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
+                throw PlatformError(
+                    .badGateway, "output_invalid",
+                    "\(name)'s result does not match its output schema: "
+                        + problems.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
             }
         }
         return ToolResult(result: result, requestId: requestId)
@@ -229,9 +253,11 @@ public struct Dispatcher: Sendable {
         let firstLine = raw.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         // Control characters made visible: the message is shown to tenants and stored (an
         // install's failure, an event's last error) in databases whose text refuses a NUL.
-        let message = firstLine.contains("Traceback") || firstLine.hasPrefix("    at ") ? "the app failed" : AuditText.stored(String(firstLine.prefix(300)))
-        return PlatformError(.badGateway, "app_error", "\(tool) failed: \(message)",
-                             details: ["app_code": .string(code), "app_message": .string(message), "app_status": .number(Double(reply.status))])
+        let message =
+            firstLine.contains("Traceback") || firstLine.hasPrefix("    at ") ? "the app failed" : AuditText.stored(String(firstLine.prefix(300)))
+        return PlatformError(
+            .badGateway, "app_error", "\(tool) failed: \(message)",
+            details: ["app_code": .string(code), "app_message": .string(message), "app_status": .number(Double(reply.status))])
     }
 
     /// Delivers one event to the instance of an install; throws when the app does not take it.
@@ -240,9 +266,12 @@ public struct Dispatcher: Sendable {
         let started = env.now()
         var resolved: Target?
         func entry(_ status: String) -> AuditEntry {
-            AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: delivery.sentBy ?? "platform", tenant: resolved?.tenant.slug, app: resolved?.app.slug,
-                       version: resolved?.version.version, kind: .eventDelivery, name: delivery.type, status: status,
-                       durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: delivery.id, input: try? JSONParser.parse(Array(delivery.payload.utf8)))
+            AuditEntry(
+                at: Int64(started.timeIntervalSince1970 * 1000), actor: delivery.sentBy ?? "platform", tenant: resolved?.tenant.slug,
+                app: resolved?.app.slug,
+                version: resolved?.version.version, kind: .eventDelivery, name: delivery.type, status: status,
+                durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: delivery.id,
+                input: try? JSONParser.parse(Array(delivery.payload.utf8)))
         }
         do {
             let t = try await target(install: install, versionId: delivery.versionId)
@@ -261,15 +290,17 @@ public struct Dispatcher: Sendable {
         defer { lease.end() }
         let token = try provisioner.invocationToken(install: install, spec: spec, requestId: delivery.id)
         let payload = (try? JSONParser.parse(Array(delivery.payload.utf8))) ?? [:]
-        let body: JSONValue = .object(JSONObject([
-            ("id", .string(delivery.id)), ("type", .string(delivery.type)), ("tenant", .string(t.tenant.slug)), ("app", .string(t.app.slug)),
-            ("version", .string(t.version.version)), ("payload", payload),
-        ]))
+        let body: JSONValue = .object(
+            JSONObject([
+                ("id", .string(delivery.id)), ("type", .string(delivery.type)), ("tenant", .string(t.tenant.slug)), ("app", .string(t.app.slug)),
+                ("version", .string(t.version.version)), ("payload", payload),
+            ]))
         let reply: InstanceClient.Reply
         do {
-            reply = try await client.send(socket: lease.socket, method: .POST, path: "/event/" + delivery.type,
-                                          headers: [("Authorization", "Bearer " + token), ("X-Marina-Request-Id", delivery.id), ("X-Marina-Event-Id", delivery.id)],
-                                          body: Array(CanonicalJSON.string(body).utf8), timeout: .seconds(25), maxBody: 64 * 1024)
+            reply = try await client.send(
+                socket: lease.socket, method: .POST, path: "/event/" + delivery.type,
+                headers: [("Authorization", "Bearer " + token), ("X-Marina-Request-Id", delivery.id), ("X-Marina-Event-Id", delivery.id)],
+                body: Array(CanonicalJSON.string(body).utf8), timeout: .seconds(25), maxBody: 64 * 1024)
         } catch {
             throw Self.transportError(error, tool: "event " + delivery.type, timeout: 25, limit: 64 * 1024)
         }

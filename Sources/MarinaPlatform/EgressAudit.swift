@@ -20,16 +20,20 @@ public struct EgressAudit: EgressRecorder {
     }
 
     public func ended(_ connection: EgressProxy.Connection, for spec: InstanceSpec) async {
-        let input: JSONValue = ["host": .string(connection.host), "port": .number(Double(connection.port)),
-                                "bytes_out": .number(Double(connection.bytesOut)), "bytes_in": .number(Double(connection.bytesIn))]
+        let input: JSONValue = [
+            "host": .string(connection.host), "port": .number(Double(connection.port)),
+            "bytes_out": .number(Double(connection.bytesOut)), "bytes_in": .number(Double(connection.bytesIn)),
+        ]
         do { try await audit.record(entry(.egressEnd, connection, spec, input: input)) } catch {
-            logger.warning("the end of an egress connection could not be recorded",
-                           metadata: ["instance": .string(spec.id), "target": .string("\(connection.host):\(connection.port)"), "error": .string("\(error)")])
+            logger.warning(
+                "the end of an egress connection could not be recorded",
+                metadata: ["instance": .string(spec.id), "target": .string("\(connection.host):\(connection.port)"), "error": .string("\(error)")])
         }
     }
 
     func entry(_ kind: AuditKind, _ c: EgressProxy.Connection, _ spec: InstanceSpec, input: JSONValue) -> AuditEntry {
-        AuditEntry(at: env.millis - Int64(c.durationMs), actor: "instance:" + spec.id, tenant: spec.tenant, app: spec.app, version: spec.version, kind: kind,
-                   name: "\(c.host):\(c.port)", decision: c.decision, status: c.status, durationMs: Int64(c.durationMs), input: input)
+        AuditEntry(
+            at: env.millis - Int64(c.durationMs), actor: "instance:" + spec.id, tenant: spec.tenant, app: spec.app, version: spec.version, kind: kind,
+            name: "\(c.host):\(c.port)", decision: c.decision, status: c.status, durationMs: Int64(c.durationMs), input: input)
     }
 }

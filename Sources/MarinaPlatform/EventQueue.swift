@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import MarinaCore
 import MarinaStore
-import ServiceLifecycle
 import SQLKit
+import ServiceLifecycle
 import Synchronization
 
 /// At-least-once delivery of events to apps. Each event is a row (its id is the event's id, sent
@@ -22,8 +22,10 @@ public final class EventQueue: Service, Sendable {
     private let signal: AsyncStream<Void>.Continuation
     private let signals: Mutex<AsyncStream<Void>?>
 
-    public init(store: Store, dispatcher: Dispatcher?, env: PlatformEnvironment = .live, maxAttempts: Int = 6, backoff: TimeInterval = 1,
-                logger: Logger = Logger(label: "marina.events")) {
+    public init(
+        store: Store, dispatcher: Dispatcher?, env: PlatformEnvironment = .live, maxAttempts: Int = 6, backoff: TimeInterval = 1,
+        logger: Logger = Logger(label: "marina.events")
+    ) {
         self.store = store
         self.dispatcher = dispatcher
         self.env = env
@@ -38,13 +40,17 @@ public final class EventQueue: Service, Sendable {
     /// Records an event for delivery, inside the caller's transaction. `sentBy`: the identity
     /// that sent it through the events route (the actor of its delivery's audit record); nil for
     /// the platform's own events.
-    public func enqueue(install: InstallRecord, versionId: String, type: String, payload: JSONValue, attemptId: String? = nil, id: String? = nil,
-                        sentBy: String? = nil, in db: any SQLDatabase) async throws -> String {
+    public func enqueue(
+        install: InstallRecord, versionId: String, type: String, payload: JSONValue, attemptId: String? = nil, id: String? = nil,
+        sentBy: String? = nil, in db: any SQLDatabase
+    ) async throws -> String {
         let id = id ?? env.id("evt")
         let now = env.millis
-        try await installs.insert(EventDeliveryRecord(id: id, installId: install.id, versionId: versionId, type: type, payload: CanonicalJSON.string(payload),
-                                                      state: .pending, attempts: 0, nextAttemptAt: now, lastError: nil, createdAt: now, deliveredAt: nil,
-                                                      sentBy: sentBy), in: db)
+        try await installs.insert(
+            EventDeliveryRecord(
+                id: id, installId: install.id, versionId: versionId, type: type, payload: CanonicalJSON.string(payload),
+                state: .pending, attempts: 0, nextAttemptAt: now, lastError: nil, createdAt: now, deliveredAt: nil,
+                sentBy: sentBy), in: db)
         return id
     }
 
@@ -53,7 +59,9 @@ public final class EventQueue: Service, Sendable {
 
     /// Delivers an event at once, retrying up to `attempts` times with short waits.
     public func deliverNow(install: InstallRecord, versionId: String, type: String, payload: JSONValue, attempts: Int) async throws {
-        let id = try await store.transaction { db in try await self.enqueue(install: install, versionId: versionId, type: type, payload: payload, in: db) }
+        let id = try await store.transaction { db in
+            try await self.enqueue(install: install, versionId: versionId, type: type, payload: payload, in: db)
+        }
         for attempt in 1...attempts {
             let claimed = try await store.transaction { db in
                 try await self.installs.claimDue(now: self.env.millis + 1, leaseUntil: self.env.millis + 60_000, limit: 50, in: db)
@@ -68,7 +76,8 @@ public final class EventQueue: Service, Sendable {
     private func release(_ delivery: EventDeliveryRecord) async throws {
         let now = env.millis
         try await store.transaction { db in
-            try await self.installs.finishDelivery(id: delivery.id, state: .pending, nextAttemptAt: now, error: delivery.lastError, deliveredAt: nil, in: db)
+            try await self.installs.finishDelivery(
+                id: delivery.id, state: .pending, nextAttemptAt: now, error: delivery.lastError, deliveredAt: nil, in: db)
         }
     }
 
@@ -76,7 +85,8 @@ public final class EventQueue: Service, Sendable {
     @discardableResult
     func attemptDelivery(_ delivery: EventDeliveryRecord, finalAttempt: Bool = false) async throws -> Bool {
         guard let dispatcher,
-              let install = try await store.read({ db in try await self.installs.install(id: delivery.installId, in: db) }) else { return false }
+            let install = try await store.read({ db in try await self.installs.install(id: delivery.installId, in: db) })
+        else { return false }
         let now = env.millis
         do {
             try await dispatcher.deliver(delivery, install: install)
@@ -87,7 +97,8 @@ public final class EventQueue: Service, Sendable {
                     current.state = try current.state.move(to: .active)
                     current.updatedAt = now
                     try await self.installs.update(current, in: db)
-                    for attempt in try await self.installs.staleAttempts(startedBefore: now + 1, in: db) where attempt.installId == install.id && attempt.kind == "install" {
+                    for attempt in try await self.installs.staleAttempts(startedBefore: now + 1, in: db)
+                    where attempt.installId == install.id && attempt.kind == "install" {
                         try await self.installs.finish(attemptId: attempt.id, state: "done", error: nil, at: now, in: db)
                     }
                 }
@@ -97,16 +108,25 @@ public final class EventQueue: Service, Sendable {
             let reason = (error as? PlatformError)?.description ?? String(describing: error)
             let exhausted = finalAttempt || delivery.attempts >= Int64(maxAttempts)
             let wait = Int64(backoff * 1000 * pow(2, Double(max(0, delivery.attempts - 1))))
-            logger.warning("event delivery failed", metadata: ["event": .string(delivery.id), "type": .string(delivery.type), "attempt": .stringConvertible(delivery.attempts), "error": .string(reason)])
+            logger.warning(
+                "event delivery failed",
+                metadata: [
+                    "event": .string(delivery.id), "type": .string(delivery.type), "attempt": .stringConvertible(delivery.attempts),
+                    "error": .string(reason),
+                ])
             try await store.transaction { db in
-                try await self.installs.finishDelivery(id: delivery.id, state: exhausted ? .failed : .pending, nextAttemptAt: now + min(wait, 300_000),
-                                                       error: reason, deliveredAt: nil, in: db)
-                if exhausted, delivery.type == "install", var current = try await self.installs.install(id: install.id, in: db), current.state == .installing {
+                try await self.installs.finishDelivery(
+                    id: delivery.id, state: exhausted ? .failed : .pending, nextAttemptAt: now + min(wait, 300_000),
+                    error: reason, deliveredAt: nil, in: db)
+                if exhausted, delivery.type == "install", var current = try await self.installs.install(id: install.id, in: db),
+                    current.state == .installing
+                {
                     current.state = try current.state.move(to: .failed)
                     current.failure = "the install event was not accepted after \(delivery.attempts) attempts: \(reason)"
                     current.updatedAt = now
                     try await self.installs.update(current, in: db)
-                    for attempt in try await self.installs.staleAttempts(startedBefore: now + 1, in: db) where attempt.installId == install.id && attempt.kind == "install" {
+                    for attempt in try await self.installs.staleAttempts(startedBefore: now + 1, in: db)
+                    where attempt.installId == install.id && attempt.kind == "install" {
                         try await self.installs.finish(attemptId: attempt.id, state: "failed", error: reason, at: now, in: db)
                     }
                 }
@@ -117,7 +137,11 @@ public final class EventQueue: Service, Sendable {
 
     /// Claims and delivers due events until shutdown.
     public func run() async throws {
-        guard let stream = signals.withLock({ s -> AsyncStream<Void>? in defer { s = nil }; return s }) else { return }
+        guard
+            let stream = signals.withLock({ s -> AsyncStream<Void>? in
+                defer { s = nil }; return s
+            })
+        else { return }
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -140,7 +164,8 @@ public final class EventQueue: Service, Sendable {
     func drain() async {
         do {
             let now = env.millis
-            let claimed = try await store.transaction { db in try await self.installs.claimDue(now: now, leaseUntil: now + 120_000, limit: 16, in: db) }
+            let claimed = try await store.transaction { db in try await self.installs.claimDue(now: now, leaseUntil: now + 120_000, limit: 16, in: db)
+            }
             await withTaskGroup(of: Void.self) { group in
                 for delivery in claimed { group.addTask { _ = try? await self.attemptDelivery(delivery) } }
             }
@@ -171,7 +196,8 @@ public final class EventQueue: Service, Sendable {
         guard let dispatcher else { throw PlatformError(.unavailable, "runtime_unavailable", "no runtime is running") }
         // Refused before anything is looked up: the answer says nothing about the tenant or the app.
         guard Self.mayEmit(type, principal) != nil else {
-            throw PlatformError(.forbidden, "platform_event", "\(type) events are sent by the platform itself, when the app is installed or uninstalled")
+            throw PlatformError(
+                .forbidden, "platform_event", "\(type) events are sent by the platform itself, when the app is installed or uninstalled")
         }
         let t = try await dispatcher.target(principal, tenant: tenant, app: app)
         let declared = t.manifest.events + t.manifest.schedules.map { "schedule." + $0.name } + t.manifest.webhooks.map { "webhook." + $0.name }
@@ -182,12 +208,16 @@ public final class EventQueue: Service, Sendable {
             throw PlatformError.forbidden("only the tenant's admins send \(type) events")
         }
         let sender = principal.identityId
-        let id = try await store.transaction { db in try await self.enqueue(install: t.install, versionId: t.version.id, type: type, payload: payload, sentBy: sender, in: db) }
+        let id = try await store.transaction { db in
+            try await self.enqueue(install: t.install, versionId: t.version.id, type: type, payload: payload, sentBy: sender, in: db)
+        }
         let claimed = try await store.transaction { db in try await self.claim(id: id, in: db) }
         var delivered = false
         if let claimed { delivered = (try? await attemptDelivery(claimed)) ?? false }
         let record = try await store.read { db in try await self.installs.delivery(id: id, in: db) }
-        return EventView(id: id, type: type, state: delivered ? "delivered" : (record?.state ?? .pending).rawValue, attempts: Int(record?.attempts ?? 0), lastError: record?.lastError)
+        return EventView(
+            id: id, type: type, state: delivered ? "delivered" : (record?.state ?? .pending).rawValue, attempts: Int(record?.attempts ?? 0),
+            lastError: record?.lastError)
     }
 
     private func claim(id: String, in db: any SQLDatabase) async throws -> EventDeliveryRecord? {

@@ -9,7 +9,9 @@ public struct InstallReaper: Service {
     let grace: TimeInterval
     let logger: Logger
 
-    public init(installs: InstallService, grace: TimeInterval, logger: Logger) { (self.installs, self.grace, self.logger) = (installs, grace, logger) }
+    public init(installs: InstallService, grace: TimeInterval, logger: Logger) {
+        (self.installs, self.grace, self.logger) = (installs, grace, logger)
+    }
 
     public func run() async throws {
         while !Task.isCancelledOrShuttingDown {

@@ -26,8 +26,11 @@ public struct InstallService: Sendable {
     public let retention: TimeInterval
     let dataRoot: URL
 
-    public init(store: Store, env: PlatformEnvironment = .live, tenants: TenantService, events: EventQueue, supervisor: Supervisor, secrets: SecretsService? = nil,
-                dataRoot: URL, retention: TimeInterval = 7 * 86_400, logger: Logger = Logger(label: "marina.installs")) {
+    public init(
+        store: Store, env: PlatformEnvironment = .live, tenants: TenantService, events: EventQueue, supervisor: Supervisor,
+        secrets: SecretsService? = nil,
+        dataRoot: URL, retention: TimeInterval = 7 * 86_400, logger: Logger = Logger(label: "marina.installs")
+    ) {
         self.secrets = secrets
         self.store = store
         self.env = env
@@ -46,7 +49,9 @@ public struct InstallService: Sendable {
         public var policy: Policy?
         public var settings: [String: JSONValue]?
         enum CodingKeys: String, CodingKey { case version, grant, policy, settings, grantAll = "grant_all" }
-        public init(version: String? = nil, grant: [String]? = nil, grantAll: Bool? = nil, policy: Policy? = nil, settings: [String: JSONValue]? = nil) {
+        public init(
+            version: String? = nil, grant: [String]? = nil, grantAll: Bool? = nil, policy: Policy? = nil, settings: [String: JSONValue]? = nil
+        ) {
             (self.version, self.grant, self.grantAll, self.policy, self.settings) = (version, grant, grantAll, policy, settings)
         }
     }
@@ -64,12 +69,15 @@ public struct InstallService: Sendable {
         let (app, version, manifest) = try await installableVersion(tenant: tenant, app: appSlug, version: request.version, principal: principal)
         let granted = try grants(request, manifest)
         let (settings, secretSettings) = try checkSettings(request.settings ?? [:], manifest)
-        if !secretSettings.isEmpty && secrets == nil { throw PlatformError(.unavailable, "no_vault", "this platform has no secrets vault for secret settings") }
+        if !secretSettings.isEmpty && secrets == nil {
+            throw PlatformError(.unavailable, "no_vault", "this platform has no secrets vault for secret settings")
+        }
         let now = env.millis
-        let install = InstallRecord(id: env.id("ins"), tenantId: tenant.id, appId: app.id, versionId: version.id, state: .installing,
-                                    policy: (request.policy ?? .auto).rawValue, grantedScopes: CanonicalJSON.string(.array(granted.map(JSONValue.string))),
-                                    settings: CanonicalJSON.string(.object(JSONObject(settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))),
-                                    needsConsent: false, failure: nil, createdBy: principal.identityId, createdAt: now, updatedAt: now, purgeAfter: nil)
+        let install = InstallRecord(
+            id: env.id("ins"), tenantId: tenant.id, appId: app.id, versionId: version.id, state: .installing,
+            policy: (request.policy ?? .auto).rawValue, grantedScopes: CanonicalJSON.string(.array(granted.map(JSONValue.string))),
+            settings: CanonicalJSON.string(.object(JSONObject(settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))),
+            needsConsent: false, failure: nil, createdBy: principal.identityId, createdAt: now, updatedAt: now, purgeAfter: nil)
         let attempt = InstallAttemptRecord(id: env.id("att"), installId: install.id, kind: "install", state: "started", startedAt: now)
         let wantsEvent = manifest.events.contains("install")
         do {
@@ -78,16 +86,24 @@ public struct InstallService: Sendable {
                 try await installs.insert(attempt, in: db)
                 // Secret settings become the tenant's overrides, encrypted, never install settings.
                 for (key, value) in secretSettings.sorted(by: { $0.key < $1.key }) {
-                    _ = try await secrets?.write(value: value, description: "install setting", app: app, tenant: tenant, key: key, actor: principal.identityId, now: now, in: db)
+                    _ = try await secrets?.write(
+                        value: value, description: "install setting", app: app, tenant: tenant, key: key, actor: principal.identityId, now: now,
+                        in: db)
                 }
-                try await AuditLog.admin(principal, "install", tenant: tenant.slug, app: appSlug, version: version.version,
-                                         input: ["granted_scopes": .array(granted.map(JSONValue.string)), "policy": .string(install.policy),
-                                                 "settings": .array(settings.keys.sorted().map(JSONValue.string))], store: store, env: env, in: db)
+                try await AuditLog.admin(
+                    principal, "install", tenant: tenant.slug, app: appSlug, version: version.version,
+                    input: [
+                        "granted_scopes": .array(granted.map(JSONValue.string)), "policy": .string(install.policy),
+                        "settings": .array(settings.keys.sorted().map(JSONValue.string)),
+                    ], store: store, env: env, in: db)
                 if wantsEvent {
                     // The app learns its settings here (secret ones through `app-secrets`, never in events).
-                    let payload: JSONValue = ["granted_scopes": .array(granted.map(JSONValue.string)),
-                                              "settings": .object(JSONObject(settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))]
-                    try await events.enqueue(install: install, versionId: version.id, type: "install", payload: payload, attemptId: attempt.id, in: db)
+                    let payload: JSONValue = [
+                        "granted_scopes": .array(granted.map(JSONValue.string)),
+                        "settings": .object(JSONObject(settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })),
+                    ]
+                    try await events.enqueue(
+                        install: install, versionId: version.id, type: "install", payload: payload, attemptId: attempt.id, in: db)
                 } else {
                     var active = install
                     active.state = try active.state.move(to: .active)
@@ -107,11 +123,17 @@ public struct InstallService: Sendable {
     /// The version a tenant may install: the one asked for (if the tenant can see it), else the
     /// `current` channel's. An app the tenant cannot see (none of its channels is released to the
     /// tenant) is `not_found` before anything else about it is said, like one that does not exist.
-    func installableVersion(tenant: TenantRecord, app slug: String, version: String?, principal: Principal) async throws -> (AppRecord, VersionRecord, Manifest) {
+    func installableVersion(
+        tenant: TenantRecord, app slug: String, version: String?, principal: Principal
+    ) async throws -> (AppRecord, VersionRecord, Manifest) {
         // One answer for an app that does not exist and one the tenant cannot see.
-        let notFound = principal.isAdmin
+        let notFound =
+            principal.isAdmin
             ? PlatformError(.notFound, "not_found", "app \(slug) was not found: no version of it was ever published (`marina publish`)")
-            : PlatformError(.notFound, "not_found", "app \(slug) was not found: no app of that id has a version released to \(tenant.slug) (its developer releases one with `marina deploy`)")
+            : PlatformError(
+                .notFound, "not_found",
+                "app \(slug) was not found: no app of that id has a version released to \(tenant.slug) (its developer releases one with `marina deploy`)"
+            )
         return try await store.read { db in
             guard let app = try await registry.app(slug: slug, in: db) else { throw notFound }
             let channels = try await registry.channels(appId: app.id, in: db)
@@ -135,16 +157,26 @@ public struct InstallService: Sendable {
     }
 
     /// An app the caller may see, with nothing on `current`: what is wrong, and what to run.
-    static func noCurrentVersion(_ app: AppRecord, slug: String, tenant: TenantRecord, staging: ChannelRecord?, admin: Bool, in db: any SQLDatabase) async throws -> PlatformError {
+    static func noCurrentVersion(
+        _ app: AppRecord, slug: String, tenant: TenantRecord, staging: ChannelRecord?, admin: Bool, in db: any SQLDatabase
+    ) async throws -> PlatformError {
         let registry = RegistryRepository()
         let install = "marina install \(slug) --tenant \(tenant.slug) --version"
         if let staging, let staged = try await registry.version(id: staging.versionId, in: db) {
-            return PlatformError(.conflict, "no_current_version", "\(slug) has no version on its current channel, only \(staged.version) on staging: install that one by name (`\(install) \(staged.version)`)")
+            return PlatformError(
+                .conflict, "no_current_version",
+                "\(slug) has no version on its current channel, only \(staged.version) on staging: install that one by name (`\(install) \(staged.version)`)"
+            )
         }
         let newest = try await registry.versions(appId: app.id, in: db).compactMap { SemanticVersion($0.version) }.max()?.description ?? "VERSION"
-        let hint = admin ? "make one current with `marina deploy --app \(slug) --version \(newest)`, or install one by name (`\(install) \(newest)`)"
-                         : "its developer makes one current with `marina deploy`"
-        return PlatformError(.conflict, "no_current_version", "\(slug) has published versions (the newest is \(newest)) but none on its current channel, so there is no version to install by default: \(hint)")
+        let hint =
+            admin
+            ? "make one current with `marina deploy --app \(slug) --version \(newest)`, or install one by name (`\(install) \(newest)`)"
+            : "its developer makes one current with `marina deploy`"
+        return PlatformError(
+            .conflict, "no_current_version",
+            "\(slug) has published versions (the newest is \(newest)) but none on its current channel, so there is no version to install by default: \(hint)"
+        )
     }
 
     static func manifest(_ version: VersionRecord) throws -> Manifest {
@@ -155,7 +187,10 @@ public struct InstallService: Sendable {
         if request.grantAll == true { return manifest.scopes }
         let asked = request.grant ?? []
         for scope in asked where !manifest.scopes.contains(scope) {
-            throw PlatformError(.invalid, "invalid_grant", "the app does not declare the scope \(scope); it declares \(manifest.scopes.isEmpty ? "none" : manifest.scopes.joined(separator: ", "))")
+            throw PlatformError(
+                .invalid, "invalid_grant",
+                "the app does not declare the scope \(scope); it declares \(manifest.scopes.isEmpty ? "none" : manifest.scopes.joined(separator: ", "))"
+            )
         }
         return manifest.scopes.filter(asked.contains)
     }
@@ -181,7 +216,9 @@ public struct InstallService: Sendable {
             out[key] = try coerce(value, setting)
         }
         for setting in manifest.settings where setting.type != "secret" && out[setting.id] == nil {
-            if let d = setting.default { out[setting.id] = d } else if setting.required {
+            if let d = setting.default {
+                out[setting.id] = d
+            } else if setting.required {
                 throw PlatformError(.invalid, "invalid_setting", "the setting \(setting.id) is required")
             }
         }
@@ -194,12 +231,20 @@ public struct InstallService: Sendable {
         case "number":
             let n: Double
             if case .number(let v) = value { n = v } else if let s = value.stringValue, let v = Double(s) { n = v } else { throw fail() }
-            if let min = setting.min, n < min { throw PlatformError(.invalid, "invalid_setting", "\(setting.id) is below \(CanonicalJSON.formatNumber(min))") }
-            if let max = setting.max, n > max { throw PlatformError(.invalid, "invalid_setting", "\(setting.id) is above \(CanonicalJSON.formatNumber(max))") }
+            if let min = setting.min, n < min {
+                throw PlatformError(.invalid, "invalid_setting", "\(setting.id) is below \(CanonicalJSON.formatNumber(min))")
+            }
+            if let max = setting.max, n > max {
+                throw PlatformError(.invalid, "invalid_setting", "\(setting.id) is above \(CanonicalJSON.formatNumber(max))")
+            }
             return .number(n)
         case "boolean":
             if case .bool = value { return value }
-            switch value.stringValue { case "true": return true; case "false": return false; default: throw fail() }
+            switch value.stringValue {
+            case "true": return true;
+            case "false": return false;
+            default: throw fail()
+            }
         case "select":
             let options = (setting.options ?? []).compactMap { $0.stringValue ?? $0["value"]?.stringValue }
             guard let s = value.stringValue, options.contains(s) else {
@@ -216,18 +261,22 @@ public struct InstallService: Sendable {
         let tenant = try await requireTenantAdmin(principal, tenantSlug)
         let now = env.millis
         let (install, version, started) = try await store.transaction { db -> (InstallRecord, VersionRecord, Bool) in
-            guard let app = try await registry.app(slug: appSlug, in: db), var install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db),
-                  let version = try await registry.version(id: install.versionId, in: db) else {
+            guard let app = try await registry.app(slug: appSlug, in: db),
+                var install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db),
+                let version = try await registry.version(id: install.versionId, in: db)
+            else {
                 throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenantSlug)")
             }
             // Already on its way out (a concurrent uninstall): this one changes nothing more.
             if install.state == .uninstalling { return (install, version, false) }
-            try await installs.insert(InstallAttemptRecord(id: env.id("att"), installId: install.id, kind: "uninstall", state: "started", startedAt: now), in: db)
+            try await installs.insert(
+                InstallAttemptRecord(id: env.id("att"), installId: install.id, kind: "uninstall", state: "started", startedAt: now), in: db)
             install.state = try install.state.move(to: .uninstalling)
             install.updatedAt = now
             install.tokenGeneration += 1
             try await installs.update(install, in: db)
-            try await AuditLog.admin(principal, "uninstall", tenant: tenant.slug, app: appSlug, version: version.version, store: store, env: env, in: db)
+            try await AuditLog.admin(
+                principal, "uninstall", tenant: tenant.slug, app: appSlug, version: version.version, store: store, env: env, in: db)
             return (install, version, true)
         }
         guard started else { return try await view(installId: install.id) }
@@ -274,7 +323,8 @@ public struct InstallService: Sendable {
         let now = env.millis
         let (old, oldVersion) = try await store.transaction { db -> (InstallRecord, VersionRecord) in
             guard var install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db), install.state == .active,
-                  let current = try await registry.version(id: install.versionId, in: db) else {
+                let current = try await registry.version(id: install.versionId, in: db)
+            else {
                 throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed (and active) in \(tenantSlug)")
             }
             let previous = install
@@ -282,7 +332,9 @@ public struct InstallService: Sendable {
             granted = Array(Set(granted + (request.grantAll == true ? manifest.scopes : (request.grant ?? []))))
             let missing = Self.scopesNeedingConsent(target: manifest, previous: try Self.manifest(current), granted: granted)
             guard missing.isEmpty else {
-                throw PlatformError(.conflict, "consent_required", "\(appSlug) \(target.version) needs scopes not granted yet: \(missing.joined(separator: ", ")); upgrade with --grant")
+                throw PlatformError(
+                    .conflict, "consent_required",
+                    "\(appSlug) \(target.version) needs scopes not granted yet: \(missing.joined(separator: ", ")); upgrade with --grant")
             }
             install.versionId = target.id
             install.grantedScopes = CanonicalJSON.string(.array(manifest.scopes.filter(granted.contains).map(JSONValue.string)))
@@ -291,9 +343,10 @@ public struct InstallService: Sendable {
             install.tokenGeneration += 1
             if let policy = request.policy { install.policy = policy.rawValue }
             try await installs.update(install, in: db)
-            try await AuditLog.admin(principal, "upgrade", tenant: tenant.slug, app: appSlug, version: target.version,
-                                     input: ["from": .string(current.version), "granted_scopes": .array(manifest.scopes.filter(granted.contains).map(JSONValue.string))],
-                                     store: store, env: env, in: db)
+            try await AuditLog.admin(
+                principal, "upgrade", tenant: tenant.slug, app: appSlug, version: target.version,
+                input: ["from": .string(current.version), "granted_scopes": .array(manifest.scopes.filter(granted.contains).map(JSONValue.string))],
+                store: store, env: env, in: db)
             return (previous, current)
         }
         tenantService.routes.removeAll()
@@ -308,19 +361,22 @@ public struct InstallService: Sendable {
     public func currentChanged(appSlug: String) async throws {
         let moved: [(InstallRecord, VersionRecord)] = try await store.transaction { db in
             guard let app = try await registry.app(slug: appSlug, in: db),
-                  let pointer = try await registry.channels(appId: app.id, in: db).first(where: { $0.channel == "current" }),
-                  let target = try await registry.version(id: pointer.versionId, in: db) else { return [] }
+                let pointer = try await registry.channels(appId: app.id, in: db).first(where: { $0.channel == "current" }),
+                let target = try await registry.version(id: pointer.versionId, in: db)
+            else { return [] }
             let manifest = try Self.manifest(target)
             var moved: [(InstallRecord, VersionRecord)] = []
-            for var install in try await installs.installs(appId: app.id, in: db) where install.policy == "auto" && install.state == .active && install.versionId != target.id {
+            for var install in try await installs.installs(appId: app.id, in: db)
+            where install.policy == "auto" && install.state == .active && install.versionId != target.id {
                 guard let old = try await registry.version(id: install.versionId, in: db) else { continue }
                 if Self.scopesNeedingConsent(target: manifest, previous: try Self.manifest(old), granted: install.granted).isEmpty {
                     install.versionId = target.id
                     install.needsConsent = false
                     install.tokenGeneration += 1
                     moved.append((install, old))
-                    try await AuditLog.admin(actor: "platform", "upgrade", tenant: try await tenants.find(id: install.tenantId, in: db)?.slug, app: appSlug,
-                                             version: target.version, input: ["from": .string(old.version), "policy": "auto"], store: store, env: env, in: db)
+                    try await AuditLog.admin(
+                        actor: "platform", "upgrade", tenant: try await tenants.find(id: install.tenantId, in: db)?.slug, app: appSlug,
+                        version: target.version, input: ["from": .string(old.version), "policy": "auto"], store: store, env: env, in: db)
                 } else {
                     install.needsConsent = true
                 }
@@ -345,24 +401,29 @@ public struct InstallService: Sendable {
 
     public func get(_ principal: Principal, tenant tenantSlug: String, app appSlug: String) async throws -> InstallView {
         let tenant = try await tenantService.resolve(principal, slug: tenantSlug)
-        guard let install = try await store.read({ db -> InstallRecord? in
-            guard let app = try await registry.app(slug: appSlug, in: db) else { return nil }
-            return try await installs.active(tenantId: tenant.id, appId: app.id, in: db)
-        }) else { throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenantSlug)") }
+        guard
+            let install = try await store.read({ db -> InstallRecord? in
+                guard let app = try await registry.app(slug: appSlug, in: db) else { return nil }
+                return try await installs.active(tenantId: tenant.id, appId: app.id, in: db)
+            })
+        else { throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenantSlug)") }
         return try await view(installId: install.id)
     }
 
     func view(installId: String) async throws -> InstallView {
         try await store.read { db in
             guard let install = try await installs.install(id: installId, in: db), let app = try await registry.app(id: install.appId, in: db),
-                  let version = try await registry.version(id: install.versionId, in: db), let tenant = try await tenants.find(id: install.tenantId, in: db) else {
+                let version = try await registry.version(id: install.versionId, in: db),
+                let tenant = try await tenants.find(id: install.tenantId, in: db)
+            else {
                 throw PlatformError.notFound("install")
             }
             let granted = install.granted
             let settings = (try? ManifestLoader.parseDocument(Array(install.settings.utf8), fileName: "s.json")) ?? [:]
-            return InstallView(id: install.id, tenant: tenant.slug, app: app.slug, version: version.version, state: install.state.rawValue, policy: install.policy,
-                               grantedScopes: granted, settings: settings, needsConsent: install.needsConsent, failure: install.failure,
-                               createdAt: Timestamp.iso(install.createdAt), updatedAt: Timestamp.iso(install.updatedAt))
+            return InstallView(
+                id: install.id, tenant: tenant.slug, app: app.slug, version: version.version, state: install.state.rawValue, policy: install.policy,
+                grantedScopes: granted, settings: settings, needsConsent: install.needsConsent, failure: install.failure,
+                createdAt: Timestamp.iso(install.createdAt), updatedAt: Timestamp.iso(install.updatedAt))
         }
     }
 
@@ -410,11 +471,14 @@ public struct InstallService: Sendable {
             let reinstalled = try await installs.active(tenantId: install.tenantId, appId: install.appId, in: db) != nil
             if !reinstalled {
                 removed["kv_entries"] = .number(Double(try await kv.kvDeleteAll(tenantId: install.tenantId, appId: install.appId, in: db)))
-                removed["secret_overrides"] = .number(Double(try await secrets.deleteOverrides(appId: install.appId, tenantId: install.tenantId, in: db)))
+                removed["secret_overrides"] = .number(
+                    Double(try await secrets.deleteOverrides(appId: install.appId, tenantId: install.tenantId, in: db)))
             }
-            try await AuditLog.admin(actor: "platform", "install.purge", tenant: try await tenants.find(id: install.tenantId, in: db)?.slug,
-                                     app: try await registry.app(id: install.appId, in: db)?.slug,
-                                     input: ["install": .string(install.id), "removed": .object(removed), "reinstalled": .bool(reinstalled)], store: store, env: env, in: db)
+            try await AuditLog.admin(
+                actor: "platform", "install.purge", tenant: try await tenants.find(id: install.tenantId, in: db)?.slug,
+                app: try await registry.app(id: install.appId, in: db)?.slug,
+                input: ["install": .string(install.id), "removed": .object(removed), "reinstalled": .bool(reinstalled)], store: store, env: env,
+                in: db)
             return reinstalled
         }
         guard !reinstalled else { return }

@@ -48,7 +48,9 @@ public struct InstanceProvisioner: Sendable {
 
     /// The instance spec of an install's version. Every tool call needs it and it only depends on
     /// immutable records, so it is built once a minute at most (the bundle check included).
-    public func spec(tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord) async throws -> InstanceSpec {
+    public func spec(
+        tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord
+    ) async throws -> InstanceSpec {
         let key = install.id + "/" + version.id
         if let spec = specs.value(key, now: env.now()) { return spec }
         let spec = try await makeSpec(tenant: tenant, app: app, version: version, manifest: manifest, install: install)
@@ -56,10 +58,13 @@ public struct InstanceProvisioner: Sendable {
         return spec
     }
 
-    func makeSpec(tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord) async throws -> InstanceSpec {
+    func makeSpec(
+        tenant: TenantRecord, app: AppRecord, version: VersionRecord, manifest: Manifest, install: InstallRecord
+    ) async throws -> InstanceSpec {
         let id = Self.instanceId(tenantId: tenant.id, appId: app.id, version: version.version)
         // `isDirectory: true` keeps the URL the same whether or not the directory exists yet.
-        let unpacked = configuration.root.appendingPathComponent("bundles", isDirectory: true).appendingPathComponent(String(version.bundleHash.dropFirst("sha256:".count)), isDirectory: true)
+        let unpacked = configuration.root.appendingPathComponent("bundles", isDirectory: true).appendingPathComponent(
+            String(version.bundleHash.dropFirst("sha256:".count)), isDirectory: true)
         if !FileManager.default.fileExists(atPath: unpacked.path) {
             let (bundles, root, hash, name) = (self.bundles, configuration.root, version.bundleHash, "\(app.slug) \(version.version)")
             try await Offload.run {
@@ -91,11 +96,12 @@ public struct InstanceProvisioner: Sendable {
         let uid: UInt32
         if let known = uids.known(id) { uid = known } else { uid = try await Offload.run { try uids.uid(for: id, preferred: legacy) } }
         let idle = configuration.idleTimeoutOverride ?? .seconds(manifest.runtime.idleTimeoutSeconds)
-        var spec = InstanceSpec(id: id, tenant: tenant.slug, app: app.slug, version: version.version, bundleDirectory: unpacked,
-                            dataDirectory: configuration.root.appendingPathComponent("data", isDirectory: true).appendingPathComponent(id, isDirectory: true),
-                            command: command, port: manifest.runtime.port, environment: environment,
-                            memoryMB: manifest.runtime.resources.memoryMB, cpuCores: manifest.runtime.resources.cpuCores,
-                            maxProcesses: manifest.runtime.resources.maxProcesses, idleTimeout: idle, manifestHash: version.manifestHash, uid: uid)
+        var spec = InstanceSpec(
+            id: id, tenant: tenant.slug, app: app.slug, version: version.version, bundleDirectory: unpacked,
+            dataDirectory: configuration.root.appendingPathComponent("data", isDirectory: true).appendingPathComponent(id, isDirectory: true),
+            command: command, port: manifest.runtime.port, environment: environment,
+            memoryMB: manifest.runtime.resources.memoryMB, cpuCores: manifest.runtime.resources.cpuCores,
+            maxProcesses: manifest.runtime.resources.maxProcesses, idleTimeout: idle, manifestHash: version.manifestHash, uid: uid)
         spec.egressHosts = manifest.network.egressHosts
         return spec
     }
@@ -106,10 +112,12 @@ public struct InstanceProvisioner: Sendable {
         if let command = manifest.runtime.command { return command }
         let dockerfile = unpacked.appendingPathComponent("Dockerfile")
         guard let text = try? String(contentsOf: dockerfile, encoding: .utf8) else {
-            throw PlatformError(.unprocessable, "no_start_command", "the manifest has no runtime.command and the bundle has no Dockerfile to take one from")
+            throw PlatformError(
+                .unprocessable, "no_start_command", "the manifest has no runtime.command and the bundle has no Dockerfile to take one from")
         }
         guard let command = DockerfileCommand.parse(text) else {
-            throw PlatformError(.unprocessable, "no_start_command", "the bundle's Dockerfile has no exec-form CMD or ENTRYPOINT (like CMD [\"python3\", \"app.py\"])")
+            throw PlatformError(
+                .unprocessable, "no_start_command", "the bundle's Dockerfile has no exec-form CMD or ENTRYPOINT (like CMD [\"python3\", \"app.py\"])")
         }
         return command
     }
@@ -120,30 +128,35 @@ public struct InstanceProvisioner: Sendable {
         let granted = install.granted
         let scopes = manifest.scopes.filter(granted.contains)
         let now = env.now().timeIntervalSince1970
-        let claims: JSONValue = .object(JSONObject([
-            ("iss", .string(configuration.platformURL)), ("sub", .string(install.id)), ("aud", .string("marina")),
-            ("tenant", .string(spec.tenant)), ("app", .string(spec.app)), ("version", .string(spec.version)),
-            ("scopes", .array(scopes.map(JSONValue.string))), ("iat", .number(now.rounded(.down))), ("exp", .number((now + 86_400).rounded(.down))),
-            ("jti", .string(env.id("tok"))), ("typ", "app"), ("gen", .number(Double(install.tokenGeneration))),
-        ]))
+        let claims: JSONValue = .object(
+            JSONObject([
+                ("iss", .string(configuration.platformURL)), ("sub", .string(install.id)), ("aud", .string("marina")),
+                ("tenant", .string(spec.tenant)), ("app", .string(spec.app)), ("version", .string(spec.version)),
+                ("scopes", .array(scopes.map(JSONValue.string))), ("iat", .number(now.rounded(.down))),
+                ("exp", .number((now + 86_400).rounded(.down))),
+                ("jti", .string(env.id("tok"))), ("typ", "app"), ("gen", .number(Double(install.tokenGeneration))),
+            ]))
         return try signer.sign(claims)
     }
 
     /// What an instance gets at each start besides its spec's environment: a fresh app token and
     /// the keys that verify invocation tokens.
     public func startEnvironment(spec: InstanceSpec, install: InstallRecord, manifest: Manifest) async throws -> [String: String] {
-        ["MARINA_APP_TOKEN": try await appToken(spec: spec, install: install, manifest: manifest),
-         "MARINA_JWKS": CanonicalJSON.string(await signer.jwks())]
+        [
+            "MARINA_APP_TOKEN": try await appToken(spec: spec, install: install, manifest: manifest),
+            "MARINA_JWKS": CanonicalJSON.string(await signer.jwks()),
+        ]
     }
 
     /// A short-lived invocation token for one platform → app request (audience: the install).
     public func invocationToken(install: InstallRecord, spec: InstanceSpec, requestId: String) throws -> String {
         let now = env.now().timeIntervalSince1970
-        let claims: JSONValue = .object(JSONObject([
-            ("iss", .string(configuration.platformURL)), ("sub", "marina"), ("aud", .string(install.id)),
-            ("tenant", .string(spec.tenant)), ("app", .string(spec.app)), ("version", .string(spec.version)),
-            ("iat", .number(now.rounded(.down))), ("exp", .number((now + 60).rounded(.down))), ("jti", .string(requestId)), ("typ", "invocation"),
-        ]))
+        let claims: JSONValue = .object(
+            JSONObject([
+                ("iss", .string(configuration.platformURL)), ("sub", "marina"), ("aud", .string(install.id)),
+                ("tenant", .string(spec.tenant)), ("app", .string(spec.app)), ("version", .string(spec.version)),
+                ("iat", .number(now.rounded(.down))), ("exp", .number((now + 60).rounded(.down))), ("jti", .string(requestId)), ("typ", "invocation"),
+            ]))
         return try signer.sign(claims)
     }
 }

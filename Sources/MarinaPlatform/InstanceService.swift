@@ -23,7 +23,8 @@ public struct InstanceService: Sendable {
         let all = await supervisor.status()
         if principal.isAdmin { return all }
         guard principal.role.isTenantRole, let tenantId = principal.tenantId,
-              let tenant = try await store.read({ db in try await tenants.find(id: tenantId, in: db) }) else { return [] }
+            let tenant = try await store.read({ db in try await tenants.find(id: tenantId, in: db) })
+        else { return [] }
         return all.filter { $0.tenant == tenant.slug }
     }
 
@@ -33,7 +34,8 @@ public struct InstanceService: Sendable {
         let tenant: TenantRecord
         if principal.role == .developer {
             guard let found = try await store.read({ db in try await tenants.find(slug: tenantSlug, in: db) }),
-                  let app = try await store.read({ db in try await registry.app(slug: appSlug, in: db) }), app.ownerId == principal.identityId else {
+                let app = try await store.read({ db in try await registry.app(slug: appSlug, in: db) }), app.ownerId == principal.identityId
+            else {
                 throw PlatformError.notFound("app \(appSlug) in tenant \(tenantSlug)")
             }
             tenant = found

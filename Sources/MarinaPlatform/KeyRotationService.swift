@@ -32,8 +32,10 @@ public struct KeyRotationService: Sendable {
     /// comes from somewhere the platform cannot write (the environment, a KMS).
     let rotateMaster: @Sendable () async throws -> (String, Int)
 
-    public init(store: Store, signer: TokenSigner, vault: Vault, tenants: TenantService, env: PlatformEnvironment = .live,
-                rotateMaster: @escaping @Sendable () async throws -> (String, Int)) {
+    public init(
+        store: Store, signer: TokenSigner, vault: Vault, tenants: TenantService, env: PlatformEnvironment = .live,
+        rotateMaster: @escaping @Sendable () async throws -> (String, Int)
+    ) {
         (self.store, self.signer, self.vault, self.tenants, self.env, self.rotateMaster) = (store, signer, vault, tenants, env, rotateMaster)
     }
 
@@ -57,8 +59,12 @@ public struct KeyRotationService: Sendable {
         }
         let auditedTenant = tenantSlug
         try await store.transaction { db in
-            try await AuditLog.admin(principal, "keys.rotate", tenant: auditedTenant, input: ["target": .string(result.target), "key": .string(result.key),
-                                                                                            "reencrypted": .number(Double(result.reencrypted))], store: store, env: env, in: db)
+            try await AuditLog.admin(
+                principal, "keys.rotate", tenant: auditedTenant,
+                input: [
+                    "target": .string(result.target), "key": .string(result.key),
+                    "reencrypted": .number(Double(result.reencrypted)),
+                ], store: store, env: env, in: db)
         }
         return result
     }

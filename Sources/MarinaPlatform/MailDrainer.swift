@@ -24,8 +24,10 @@ public final class MailDrainer: Service, Sendable {
         public var pollInterval: Duration
         public var batch: Int
 
-        public init(sender: String = "marina@localhost", maxAttempts: Int = 8, backoff: Duration = .seconds(5), maxBackoff: Duration = .seconds(3600),
-                    staleClaim: Duration = .seconds(300), pollInterval: Duration = .seconds(2), batch: Int = 20) {
+        public init(
+            sender: String = "marina@localhost", maxAttempts: Int = 8, backoff: Duration = .seconds(5), maxBackoff: Duration = .seconds(3600),
+            staleClaim: Duration = .seconds(300), pollInterval: Duration = .seconds(2), batch: Int = 20
+        ) {
             (self.sender, self.maxAttempts, self.backoff, self.maxBackoff) = (sender, maxAttempts, backoff, maxBackoff)
             (self.staleClaim, self.pollInterval, self.batch) = (staleClaim, pollInterval, batch)
         }
@@ -39,8 +41,10 @@ public final class MailDrainer: Service, Sendable {
     let logger: Logger
     let outbox = MailOutboxRepository()
 
-    public init(store: Store, client: SMTPClient, audit: AuditLog, env: PlatformEnvironment = .live, configuration: Configuration = .init(),
-                logger: Logger = Logger(label: "marina.mail")) {
+    public init(
+        store: Store, client: SMTPClient, audit: AuditLog, env: PlatformEnvironment = .live, configuration: Configuration = .init(),
+        logger: Logger = Logger(label: "marina.mail")
+    ) {
         (self.store, self.client, self.audit, self.env, self.configuration, self.logger) = (store, client, audit, env, configuration, logger)
     }
 
@@ -93,27 +97,36 @@ public final class MailDrainer: Service, Sendable {
         let result = outcome
         do {
             let settled = try await store.transaction { db in
-                try await self.outbox.settle(id: mail.id, claimedAt: claimedAt, state: result.state, attempts: attempts, nextAttemptAt: result.next,
-                                             error: result.error, sentAt: result.state == .sent ? finished : nil, in: db)
+                try await self.outbox.settle(
+                    id: mail.id, claimedAt: claimedAt, state: result.state, attempts: attempts, nextAttemptAt: result.next,
+                    error: result.error, sentAt: result.state == .sent ? finished : nil, in: db)
             }
             if !settled { logger.warning("another sender took this mail over while it was being sent", metadata: ["mail": .string(mail.id)]) }
         } catch {
             // The claim goes stale and the mail is tried again: at worst it is delivered twice.
             logger.error("the outcome of a mail delivery could not be recorded", metadata: ["mail": .string(mail.id), "error": .string("\(error)")])
         }
-        var input = JSONObject([("mail_id", .string(mail.id)), ("relay", .string("\(client.host):\(client.port)")),
-                                 ("recipients", .number(Double(recipients.count))), ("attempt", .number(Double(attempts)))])
+        var input = JSONObject([
+            ("mail_id", .string(mail.id)), ("relay", .string("\(client.host):\(client.port)")),
+            ("recipients", .number(Double(recipients.count))), ("attempt", .number(Double(attempts))),
+        ])
         if let error = outcome.error { input["error"] = .string(String(error.prefix(300))) }
         if let answer { input["relay_answer"] = .string(String(answer.prefix(300))) }
         do {
-            try await audit.record(AuditEntry(at: started, actor: "platform:mail", tenant: mail.tenantSlug, app: mail.appSlug, kind: .egress, name: "smtp",
-                                              status: outcome.status, durationMs: finished - started, input: .object(input)))
+            try await audit.record(
+                AuditEntry(
+                    at: started, actor: "platform:mail", tenant: mail.tenantSlug, app: mail.appSlug, kind: .egress, name: "smtp",
+                    status: outcome.status, durationMs: finished - started, input: .object(input)))
         } catch {
             logger.error("a mail delivery could not be audited", metadata: ["mail": .string(mail.id), "error": .string("\(error)")])
         }
         if outcome.state == .failed {
-            logger.warning("a mail could not be delivered", metadata: ["mail": .string(mail.id), "tenant": .string(mail.tenantSlug), "app": .string(mail.appSlug),
-                                                                       "error": .string(outcome.error ?? "")])
+            logger.warning(
+                "a mail could not be delivered",
+                metadata: [
+                    "mail": .string(mail.id), "tenant": .string(mail.tenantSlug), "app": .string(mail.appSlug),
+                    "error": .string(outcome.error ?? ""),
+                ])
         }
     }
 

@@ -22,17 +22,25 @@ public struct OperatorTools: Sendable {
     }
 
     func run(_ tool: OperatorTool, args: JSONValue, caller: ToolGateway.Caller, requestId: String) async throws -> JSONValue {
-        let body = Array(CanonicalJSON.string(.object(JSONObject([
-            ("tenant", .string(caller.tenant.slug)), ("app", .string(caller.app.slug)), ("version", .string(caller.version.version)),
-            ("tool", .string(tool.name)), ("args", args), ("request_id", .string(requestId)),
-        ]))).utf8)
+        let body = Array(
+            CanonicalJSON.string(
+                .object(
+                    JSONObject([
+                        ("tenant", .string(caller.tenant.slug)), ("app", .string(caller.app.slug)), ("version", .string(caller.version.version)),
+                        ("tool", .string(tool.name)), ("args", args), ("request_id", .string(requestId)),
+                    ]))
+            ).utf8)
         let timestamp = String(Int64(env.now().timeIntervalSince1970))
         let reply: InstanceClient.Reply
         do {
-            reply = try await client.post(tool.endpoint, headers: [("Content-Type", "application/json"), ("X-Marina-Timestamp", timestamp),
-                                                                   ("X-Marina-Signature", Self.signature(key: key, timestamp: timestamp, body: body)),
-                                                                   ("X-Marina-Request-Id", requestId)],
-                                          body: body, timeout: .seconds(tool.timeoutSeconds))
+            reply = try await client.post(
+                tool.endpoint,
+                headers: [
+                    ("Content-Type", "application/json"), ("X-Marina-Timestamp", timestamp),
+                    ("X-Marina-Signature", Self.signature(key: key, timestamp: timestamp, body: body)),
+                    ("X-Marina-Request-Id", requestId),
+                ],
+                body: body, timeout: .seconds(tool.timeoutSeconds))
         } catch {
             throw ToolGateway.Refusal("platform_error", "\(tool.name): the operator's endpoint did not answer")
         }

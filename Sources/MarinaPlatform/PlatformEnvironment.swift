@@ -5,7 +5,9 @@ public struct PlatformEnvironment: Sendable {
     public var now: @Sendable () -> Date
     public var randomBytes: @Sendable (Int) -> [UInt8]
 
-    public init(now: @escaping @Sendable () -> Date = { Date() }, randomBytes: @escaping @Sendable (Int) -> [UInt8] = PlatformEnvironment.secureRandom) {
+    public init(
+        now: @escaping @Sendable () -> Date = { Date() }, randomBytes: @escaping @Sendable (Int) -> [UInt8] = PlatformEnvironment.secureRandom
+    ) {
         self.now = now
         self.randomBytes = randomBytes
     }

@@ -4,18 +4,18 @@ import MarinaCore
 /// once as `{"error": {"code", "message"}}` with the status its kind implies.
 public struct PlatformError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable {
-        case invalid        // 400
-        case unauthorized   // 401
-        case forbidden      // 403
-        case notFound       // 404
-        case conflict       // 409
-        case tooLarge       // 413
-        case unsupportedMediaType // 415
+        case invalid  // 400
+        case unauthorized  // 401
+        case forbidden  // 403
+        case notFound  // 404
+        case conflict  // 409
+        case tooLarge  // 413
+        case unsupportedMediaType  // 415
         case unprocessable  // 422
-        case tooManyRequests // 429
-        case unavailable    // 503
-        case badGateway     // 502: the app answered badly
-        case gatewayTimeout // 504: the app did not answer in time
+        case tooManyRequests  // 429
+        case unavailable  // 503
+        case badGateway  // 502: the app answered badly
+        case gatewayTimeout  // 504: the app did not answer in time
         case internalError  // 500
     }
 

@@ -20,8 +20,10 @@ public struct PlatformServices: Sendable {
     /// Whether the database answers (readiness).
     public func databaseReachable() async -> Bool { await store.ping() }
 
-    public init(store: Store, access: AccessService, tenants: TenantService, registry: RegistryService, runtime: RuntimeServices? = nil,
-                secrets: SecretsService? = nil, keys: KeyRotationService? = nil, gateway: ToolGateway? = nil, jwks: (@Sendable () async -> JSONValue)? = nil) {
+    public init(
+        store: Store, access: AccessService, tenants: TenantService, registry: RegistryService, runtime: RuntimeServices? = nil,
+        secrets: SecretsService? = nil, keys: KeyRotationService? = nil, gateway: ToolGateway? = nil, jwks: (@Sendable () async -> JSONValue)? = nil
+    ) {
         self.audit = AuditService(store: store, tenants: tenants)
         (self.store, self.access, self.tenants, self.registry, self.runtime) = (store, access, tenants, registry, runtime)
         (self.secrets, self.keys, self.gateway, self.jwks) = (secrets, keys, gateway, jwks)

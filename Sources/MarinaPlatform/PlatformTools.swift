@@ -31,48 +31,90 @@ public struct PlatformTools: Sendable {
     public let descriptors: [Descriptor]
 
     /// The names of the built-in tools (operator-defined ones may not take them).
-    public static let builtIn: Set<String> = ["kv_get", "kv_set", "kv_delete", "kv_list", "files_read", "files_write", "files_list", "mail_send", "http_fetch", "apps_invoke"]
+    public static let builtIn: Set<String> = [
+        "kv_get", "kv_set", "kv_delete", "kv_list", "files_read", "files_write", "files_list", "mail_send", "http_fetch", "apps_invoke",
+    ]
 
     public init(store: Store, env: PlatformEnvironment = .live, limits: Limits = Limits(), operatorTools: OperatorTools? = nil) {
         (self.store, self.env, self.limits, self.operatorTools) = (store, env, limits, operatorTools)
         let key: JSONValue = ["type": "string", "minLength": 1, "maxLength": 256, "pattern": "^[\\x20-\\x7E]+$"]
         let path: JSONValue = ["type": "string", "minLength": 1, "maxLength": 512, "pattern": "^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"]
         func d(_ name: String, _ scope: String, _ description: String, _ properties: JSONObject, required: [String]) -> Descriptor {
-            let schema: JSONValue = .object(JSONObject([("type", "object"), ("properties", .object(properties)),
-                                                        ("required", .array(required.map(JSONValue.string))), ("additionalProperties", false)]))
-            return Descriptor(name: name, scope: scope, description: description, inputSchema: schema, validator: try! JSONSchemaValidator(schema: schema))
+            let schema: JSONValue = .object(
+                JSONObject([
+                    ("type", "object"), ("properties", .object(properties)),
+                    ("required", .array(required.map(JSONValue.string))), ("additionalProperties", false),
+                ]))
+            return Descriptor(
+                name: name, scope: scope, description: description, inputSchema: schema, validator: try! JSONSchemaValidator(schema: schema))
         }
-        descriptors = [
-            d("kv_get", "kv.read", "Read a key of the app's private store for this tenant", JSONObject([("key", key)]), required: ["key"]),
-            d("kv_set", "kv.write", "Write a key (JSON value up to 64 KB; optional TTL 60 s to 1 year)",
-              JSONObject([("key", key), ("value", [:]), ("ttl_s", ["type": "integer", "minimum": 60, "maximum": 31_536_000])]), required: ["key", "value"]),
-            d("kv_delete", "kv.write", "Delete a key", JSONObject([("key", key)]), required: ["key"]),
-            d("kv_list", "kv.read", "List keys in order, optionally under a prefix",
-              JSONObject([("prefix", ["type": "string", "maxLength": 256]), ("cursor", ["type": "string", "maxLength": 256]),
-                          ("limit", ["type": "integer", "minimum": 1, "maximum": 1000])]), required: []),
-            d("files_read", "files.read", "Read a file of the tenant's file area", JSONObject([("path", path)]), required: ["path"]),
-            d("files_write", "files.write", "Create or replace a file (up to 1 MB) in the tenant's file area",
-              JSONObject([("path", path), ("content_base64", ["type": "string", "maxLength": 1_400_000])]), required: ["path", "content_base64"]),
-            d("files_list", "files.read", "List files of the tenant's file area", JSONObject([("prefix", ["type": "string", "maxLength": 512])]), required: []),
-            d("mail_send", "mail.send", "Queue a mail in the platform's outbox",
-              JSONObject([("to", ["type": "array", "minItems": 1, "maxItems": 50, "items": ["type": "string", "maxLength": 254, "pattern": "^[^@\\s<>\\r\\n]+@[^@\\s<>\\r\\n]+$"]]),
-                          ("subject", ["type": "string", "maxLength": 200, "pattern": "^[^\\r\\n]*$"]), ("text", ["type": "string", "maxLength": 262_144])]),
-              required: ["to", "subject", "text"]),
-            d("http_fetch", "http.fetch", "Fetch an http:// URL on the manifest's egress allow-list, through the egress rules (answer up to 1 MB)",
-              JSONObject([("url", ["type": "string", "maxLength": 2048, "pattern": "^[hH][tT][tT][pP][sS]?://[^\\s]+$"]),
-                          ("method", ["enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]]),
-                          ("headers", ["type": "object", "maxProperties": 50, "additionalProperties": ["type": "string", "maxLength": 8192, "pattern": "^[^\\r\\n]*$"],
-                                       "propertyNames": ["pattern": "^[A-Za-z0-9-]{1,64}$"]]),
-                          ("body", ["type": "string", "maxLength": 1_048_576])]),
-              required: ["url"]),
-            d("apps_invoke", "apps.invoke", "Call an agent-visible tool of another app installed in the same tenant (chains of at most 8 apps, no cycles)",
-              JSONObject([("app", ["type": "string", "pattern": "^[a-z][a-z0-9-]{2,63}$"]), ("tool", ["type": "string", "minLength": 1, "maxLength": 64]), ("args", ["type": "object"])]),
-              required: ["app", "tool"]),
-        ] + (operatorTools?.tools ?? []).compactMap { tool in
-            (try? JSONSchemaValidator(schema: tool.inputSchema)).map {
-                Descriptor(name: tool.name, scope: tool.scope, description: tool.description, inputSchema: tool.inputSchema, validator: $0)
+        descriptors =
+            [
+                d("kv_get", "kv.read", "Read a key of the app's private store for this tenant", JSONObject([("key", key)]), required: ["key"]),
+                d(
+                    "kv_set", "kv.write", "Write a key (JSON value up to 64 KB; optional TTL 60 s to 1 year)",
+                    JSONObject([("key", key), ("value", [:]), ("ttl_s", ["type": "integer", "minimum": 60, "maximum": 31_536_000])]),
+                    required: ["key", "value"]),
+                d("kv_delete", "kv.write", "Delete a key", JSONObject([("key", key)]), required: ["key"]),
+                d(
+                    "kv_list", "kv.read", "List keys in order, optionally under a prefix",
+                    JSONObject([
+                        ("prefix", ["type": "string", "maxLength": 256]), ("cursor", ["type": "string", "maxLength": 256]),
+                        ("limit", ["type": "integer", "minimum": 1, "maximum": 1000]),
+                    ]), required: []),
+                d("files_read", "files.read", "Read a file of the tenant's file area", JSONObject([("path", path)]), required: ["path"]),
+                d(
+                    "files_write", "files.write", "Create or replace a file (up to 1 MB) in the tenant's file area",
+                    JSONObject([("path", path), ("content_base64", ["type": "string", "maxLength": 1_400_000])]),
+                    required: ["path", "content_base64"]),
+                d(
+                    "files_list", "files.read", "List files of the tenant's file area",
+                    JSONObject([("prefix", ["type": "string", "maxLength": 512])]), required: []),
+                d(
+                    "mail_send", "mail.send", "Queue a mail in the platform's outbox",
+                    JSONObject([
+                        (
+                            "to",
+                            [
+                                "type": "array", "minItems": 1, "maxItems": 50,
+                                "items": ["type": "string", "maxLength": 254, "pattern": "^[^@\\s<>\\r\\n]+@[^@\\s<>\\r\\n]+$"],
+                            ]
+                        ),
+                        ("subject", ["type": "string", "maxLength": 200, "pattern": "^[^\\r\\n]*$"]),
+                        ("text", ["type": "string", "maxLength": 262_144]),
+                    ]),
+                    required: ["to", "subject", "text"]),
+                d(
+                    "http_fetch", "http.fetch",
+                    "Fetch an http:// URL on the manifest's egress allow-list, through the egress rules (answer up to 1 MB)",
+                    JSONObject([
+                        ("url", ["type": "string", "maxLength": 2048, "pattern": "^[hH][tT][tT][pP][sS]?://[^\\s]+$"]),
+                        ("method", ["enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]]),
+                        (
+                            "headers",
+                            [
+                                "type": "object", "maxProperties": 50,
+                                "additionalProperties": ["type": "string", "maxLength": 8192, "pattern": "^[^\\r\\n]*$"],
+                                "propertyNames": ["pattern": "^[A-Za-z0-9-]{1,64}$"],
+                            ]
+                        ),
+                        ("body", ["type": "string", "maxLength": 1_048_576]),
+                    ]),
+                    required: ["url"]),
+                d(
+                    "apps_invoke", "apps.invoke",
+                    "Call an agent-visible tool of another app installed in the same tenant (chains of at most 8 apps, no cycles)",
+                    JSONObject([
+                        ("app", ["type": "string", "pattern": "^[a-z][a-z0-9-]{2,63}$"]),
+                        ("tool", ["type": "string", "minLength": 1, "maxLength": 64]), ("args", ["type": "object"]),
+                    ]),
+                    required: ["app", "tool"]),
+            ]
+            + (operatorTools?.tools ?? []).compactMap { tool in
+                (try? JSONSchemaValidator(schema: tool.inputSchema)).map {
+                    Descriptor(name: tool.name, scope: tool.scope, description: tool.description, inputSchema: tool.inputSchema, validator: $0)
+                }
             }
-        }
     }
 
     public func descriptor(named name: String) -> Descriptor? { descriptors.first { $0.name == name } }
@@ -95,7 +137,9 @@ public struct PlatformTools: Sendable {
             guard text.utf8.count <= limits.kvValueBytes else {
                 throw ToolGateway.Refusal("invalid_args", "the value is \(text.utf8.count) bytes of JSON; at most \(limits.kvValueBytes)")
             }
-            let expires: Int64? = { if case .number(let t)? = args["ttl_s"] { return now + Int64(t) * 1000 }; return nil }()
+            let expires: Int64? = {
+                if case .number(let t)? = args["ttl_s"] { return now + Int64(t) * 1000 }; return nil
+            }()
             try await store.transaction { db in
                 // Expired entries of this (tenant, app) go as it writes (a few at a time); the rest
                 // go by `purgeExpiredKV` on a timer.
@@ -110,12 +154,16 @@ public struct PlatformTools: Sendable {
             return ["ok": true]
         case "kv_delete":
             let key = args["key"]!.stringValue!
-            let deleted = try await store.transaction { db in try await repository.kvDelete(tenantId: tenantId, appId: appId, key: key, now: now, in: db) }
+            let deleted = try await store.transaction { db in
+                try await repository.kvDelete(tenantId: tenantId, appId: appId, key: key, now: now, in: db)
+            }
             return ["deleted": .bool(deleted)]
         case "kv_list":
             let limit = args["limit"].flatMap { if case .number(let n) = $0 { Int(n) } else { nil } } ?? 100
             let prefix = args["prefix"]?.stringValue ?? "", cursor = args["cursor"]?.stringValue
-            let keys = try await store.read { db in try await repository.kvList(tenantId: tenantId, appId: appId, prefix: prefix, after: cursor, limit: limit + 1, now: now, in: db) }
+            let keys = try await store.read { db in
+                try await repository.kvList(tenantId: tenantId, appId: appId, prefix: prefix, after: cursor, limit: limit + 1, now: now, in: db)
+            }
             let shown = Array(keys.prefix(limit))
             return ["keys": .array(shown.map(JSONValue.string)), "next_cursor": keys.count > limit ? .string(shown.last!) : .null]
         case "files_read":
@@ -126,26 +174,39 @@ public struct PlatformTools: Sendable {
             return ["content_base64": .string(file.content), "size": .number(Double(file.size))]
         case "files_write":
             let path = try Self.checked(path: args["path"]!.stringValue!)
-            guard let data = Data(base64Encoded: args["content_base64"]!.stringValue!) else { throw ToolGateway.Refusal("invalid_args", "content_base64 is not base64") }
+            guard let data = Data(base64Encoded: args["content_base64"]!.stringValue!) else {
+                throw ToolGateway.Refusal("invalid_args", "content_base64 is not base64")
+            }
             guard data.count <= limits.fileBytes else { throw ToolGateway.Refusal("invalid_args", "a file is at most \(limits.fileBytes) bytes") }
             try await store.transaction { db in
                 let used = try await repository.totalFileBytes(tenantId: tenantId, excluding: path, in: db)
                 guard used + Int64(data.count) <= limits.tenantFileBytes else {
                     throw ToolGateway.Refusal("invalid_args", "the tenant's file area would exceed \(limits.tenantFileBytes) bytes")
                 }
-                try await repository.writeFile(tenantId: tenantId, path: path, content: data.base64EncodedString(), size: Int64(data.count), appId: appId, now: now, in: db)
+                try await repository.writeFile(
+                    tenantId: tenantId, path: path, content: data.base64EncodedString(), size: Int64(data.count), appId: appId, now: now, in: db)
             }
             return ["size": .number(Double(data.count))]
         case "files_list":
             let prefix = args["prefix"]?.stringValue ?? ""
             let files = try await store.read { db in try await repository.files(tenantId: tenantId, prefix: prefix, limit: 1000, in: db) }
-            return ["files": .array(files.map { .object(JSONObject([("path", .string($0.path)), ("size", .number(Double($0.size))), ("modified_at", .string(Timestamp.iso($0.modifiedAt)))])) })]
+            return [
+                "files": .array(
+                    files.map {
+                        .object(
+                            JSONObject([
+                                ("path", .string($0.path)), ("size", .number(Double($0.size))),
+                                ("modified_at", .string(Timestamp.iso($0.modifiedAt))),
+                            ]))
+                    })
+            ]
         case "mail_send":
             let to = (args["to"]?.arrayValue ?? []).compactMap(\.stringValue)
             let id = env.id("mail")
             try await store.transaction { db in
-                try await repository.queueMail(id: id, tenantId: tenantId, appId: appId, recipients: CanonicalJSON.string(.array(to.map(JSONValue.string))),
-                                               subject: args["subject"]!.stringValue!, body: args["text"]!.stringValue!, now: now, in: db)
+                try await repository.queueMail(
+                    id: id, tenantId: tenantId, appId: appId, recipients: CanonicalJSON.string(.array(to.map(JSONValue.string))),
+                    subject: args["subject"]!.stringValue!, body: args["text"]!.stringValue!, now: now, in: db)
             }
             return ["queued": true, "id": .string(id)]
         default:

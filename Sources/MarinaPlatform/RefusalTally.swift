@@ -48,7 +48,9 @@ public final class RefusalTally: Service, Sendable {
     let logger: Logger
     private let windows = Mutex<[Key: Window]>([:])
 
-    public init(audit: AuditLog, env: PlatformEnvironment = .live, window: Int64 = RefusalTally.defaultWindow, logger: Logger = Logger(label: "marina.audit")) {
+    public init(
+        audit: AuditLog, env: PlatformEnvironment = .live, window: Int64 = RefusalTally.defaultWindow, logger: Logger = Logger(label: "marina.audit")
+    ) {
         (self.audit, self.env, self.window, self.logger) = (audit, env, window, logger)
     }
 
@@ -56,8 +58,9 @@ public final class RefusalTally: Service, Sendable {
     /// cannot be written); otherwise counts it and returns at once. `reason` tells refusals of one
     /// source apart (the input summary is not compared).
     public func record(_ entry: AuditEntry, reason: String = "") async throws(PlatformError) {
-        let key = Key(actor: entry.actor, tenant: entry.tenant, app: entry.app, version: entry.version, kind: entry.kind,
-                      decision: entry.decision, status: entry.status, reason: reason)
+        let key = Key(
+            actor: entry.actor, tenant: entry.tenant, app: entry.app, version: entry.version, kind: entry.kind,
+            decision: entry.decision, status: entry.status, reason: reason)
         let now = env.millis
         let (opens, ended) = windows.withLock { all -> (Bool, Window?) in
             if var open = all[key], now - open.opened < window {
@@ -90,11 +93,13 @@ public final class RefusalTally: Service, Sendable {
     private func write(_ key: Key, _ counted: Window) async {
         var input: JSONObject = JSONObject([("repeated", .number(Double(counted.count))), ("until", .string(Timestamp.iso(counted.last)))])
         if !key.reason.isEmpty { input["reason"] = .string(key.reason) }
-        let entry = AuditEntry(at: counted.first, actor: key.actor, tenant: key.tenant, app: key.app, version: key.version, kind: key.kind,
-                               name: counted.namesDiffer ? "*" : counted.name ?? "*", decision: key.decision, status: key.status,
-                               durationMs: counted.last - counted.first, input: .object(input))
+        let entry = AuditEntry(
+            at: counted.first, actor: key.actor, tenant: key.tenant, app: key.app, version: key.version, kind: key.kind,
+            name: counted.namesDiffer ? "*" : counted.name ?? "*", decision: key.decision, status: key.status,
+            durationMs: counted.last - counted.first, input: .object(input))
         do { try await audit.record(entry) } catch {
-            logger.error("the count of repeated refusals could not be recorded; kept for the next try", metadata: ["count": .stringConvertible(counted.count)])
+            logger.error(
+                "the count of repeated refusals could not be recorded; kept for the next try", metadata: ["count": .stringConvertible(counted.count)])
             windows.withLock { windows in
                 var merged = windows[key] ?? Window(opened: counted.opened)
                 if merged.count == 0 { (merged.first, merged.name) = (counted.first, counted.name) }

@@ -24,8 +24,11 @@ public struct RegistryService: Sendable {
 
     public static let channels = ["current", "staging"]
 
-    public init(store: Store, bundles: BundleStore, env: PlatformEnvironment = .live, validation: ValidationContext = .init(), logger: Logger = Logger(label: "marina.registry"),
-                afterCurrentMoved: (@Sendable (String) async throws -> Void)? = nil) {
+    public init(
+        store: Store, bundles: BundleStore, env: PlatformEnvironment = .live, validation: ValidationContext = .init(),
+        logger: Logger = Logger(label: "marina.registry"),
+        afterCurrentMoved: (@Sendable (String) async throws -> Void)? = nil
+    ) {
         self.store = store
         self.afterCurrentMoved = afterCurrentMoved
         self.bundles = bundles
@@ -42,15 +45,19 @@ public struct RegistryService: Sendable {
     /// Nothing is stored unless every check passes: the owner is checked before the upload is
     /// read, and the bundle is moved into the store only inside the transaction that records its
     /// version, after that transaction's checks.
-    public func publish(_ principal: Principal, app slug: String, expectedManifestHash: String?,
-                        receive: (BundleStore.Upload) async throws -> Void) async throws -> VersionView {
+    public func publish(
+        _ principal: Principal, app slug: String, expectedManifestHash: String?,
+        receive: (BundleStore.Upload) async throws -> Void
+    ) async throws -> VersionView {
         guard principal.role == .developer || principal.isAdmin else {
             throw PlatformError.forbidden("only developers and admins publish apps")
         }
         guard Slug.isValid(slug) else { throw PlatformError.invalid("\"\(slug)\" is not a valid app id", code: "invalid_app") }
         // App ids are global, so another developer's id is refused as theirs (it cannot be taken);
         // checked again in the transaction, for an app created meanwhile.
-        if let existing = try await store.read({ db in try await registry.app(slug: slug, in: db) }), !(existing.ownerId == principal.identityId || principal.isAdmin) {
+        if let existing = try await store.read({ db in try await registry.app(slug: slug, in: db) }),
+            !(existing.ownerId == principal.identityId || principal.isAdmin)
+        {
             throw PlatformError(.forbidden, "not_app_owner", "the app \(slug) belongs to another developer")
         }
         let upload = try bundles.beginUpload()
@@ -64,8 +71,10 @@ public struct RegistryService: Sendable {
         guard upload.size > 0 else { throw PlatformError(.invalid, "bundle_truncated", "the request carried no bundle") }
         let (bundleHash, (report, manifestFile)) = try await Offload.run { (try upload.finish(), try inspect(upload.url)) }
         guard let manifest = report.manifest, let native = report.native, let manifestHash = report.hash, report.isValid else {
-            throw PlatformError(.unprocessable, "manifest_invalid", "\(manifestFile) in the bundle is invalid (\(report.diagnostics.count) problems)",
-                                details: .array(report.diagnostics.map { ["code": .string($0.code.rawValue), "path": .string($0.path), "message": .string($0.message)] }))
+            throw PlatformError(
+                .unprocessable, "manifest_invalid", "\(manifestFile) in the bundle is invalid (\(report.diagnostics.count) problems)",
+                details: .array(
+                    report.diagnostics.map { ["code": .string($0.code.rawValue), "path": .string($0.path), "message": .string($0.message)] }))
         }
         // Tool schemas are used on every call: one the validator cannot compile is refused now,
         // not discovered by the first tenant who calls the tool.
@@ -74,24 +83,30 @@ public struct RegistryService: Sendable {
             for (field, schema) in [("input_schema", Optional(tool.inputSchema)), ("output_schema", tool.outputSchema)] {
                 guard let schema else { continue }
                 do { _ = try JSONSchemaValidator(schema: schema) } catch {
-                    schemaProblems.append(["code": "invalid_value", "path": .string("/tools/\(i)/\(field)"), "message": .string("the schema cannot be used: \(error)")])
+                    schemaProblems.append([
+                        "code": "invalid_value", "path": .string("/tools/\(i)/\(field)"), "message": .string("the schema cannot be used: \(error)"),
+                    ])
                 }
             }
         }
         guard schemaProblems.isEmpty else {
-            throw PlatformError(.unprocessable, "manifest_invalid", "\(manifestFile) has tool schemas Marina cannot apply", details: .array(schemaProblems))
+            throw PlatformError(
+                .unprocessable, "manifest_invalid", "\(manifestFile) has tool schemas Marina cannot apply", details: .array(schemaProblems))
         }
         guard manifest.app.id == slug else {
             throw PlatformError(.unprocessable, "app_mismatch", "the bundle's manifest is for app \(manifest.app.id), not \(slug)")
         }
         if let expectedManifestHash, expectedManifestHash != manifestHash {
-            throw PlatformError(.unprocessable, "manifest_mismatch", "the manifest inside the bundle (\(manifestHash)) differs from the one sent (\(expectedManifestHash))")
+            throw PlatformError(
+                .unprocessable, "manifest_mismatch",
+                "the manifest inside the bundle (\(manifestHash)) differs from the one sent (\(expectedManifestHash))")
         }
         let newVersion = manifest.version
         let now = env.millis
-        let record = VersionRecord(id: env.id("ver"), appId: "", version: newVersion.description, manifestJson: CanonicalJSON.string(native),
-                                   manifestHash: manifestHash, manifestFormat: report.format!.rawValue, bundleHash: bundleHash,
-                                   bundleSize: Int64(upload.size), publisherId: principal.identityId, publishedAt: now)
+        let record = VersionRecord(
+            id: env.id("ver"), appId: "", version: newVersion.description, manifestJson: CanonicalJSON.string(native),
+            manifestHash: manifestHash, manifestFormat: report.format!.rawValue, bundleHash: bundleHash,
+            bundleSize: Int64(upload.size), publisherId: principal.identityId, publishedAt: now)
         let appId = env.id("app")
         let bundles = self.bundles
         let stored: VersionRecord = try await store.transaction { db in
@@ -111,7 +126,9 @@ public struct RegistryService: Sendable {
             }
             let existing = try await registry.versions(appId: app.id, in: db).compactMap { SemanticVersion($0.version) }
             if let newest = existing.max(), !(newest < newVersion) {
-                throw PlatformError(.conflict, "version_not_increasing", "\(slug) \(newVersion) is not above the newest version \(newest); versions strictly increase")
+                throw PlatformError(
+                    .conflict, "version_not_increasing", "\(slug) \(newVersion) is not above the newest version \(newest); versions strictly increase"
+                )
             }
             var version = record
             version.appId = app.id
@@ -120,22 +137,26 @@ public struct RegistryService: Sendable {
             } catch StoreError.conflict {
                 throw PlatformError(.conflict, "version_not_increasing", "\(slug) \(newVersion) was published by someone else just now")
             }
-            try await AuditLog.admin(principal, "publish", app: slug, version: version.version,
-                                     input: ["bundle": .string(bundleHash), "manifest_hash": .string(manifestHash)], store: store, env: env, in: db)
+            try await AuditLog.admin(
+                principal, "publish", app: slug, version: version.version,
+                input: ["bundle": .string(bundleHash), "manifest_hash": .string(manifestHash)], store: store, env: env, in: db)
             // Last, once every check passed: the bundle goes into the content store before the
             // version commits, so a process dying in between leaves an unreferenced bundle for the
             // janitor, never a version without its bundle. (A rename; the app's row is locked.)
             do { try bundles.commit(upload, hash: bundleHash) } catch { throw PlatformError(.internalError, "bundle_store_failed", "\(error)") }
             return version
         }
-        logger.info("published", metadata: ["app": .string(slug), "version": .string(stored.version), "bundle": .string(bundleHash), "by": .string(principal.identityId)])
+        logger.info(
+            "published",
+            metadata: ["app": .string(slug), "version": .string(stored.version), "bundle": .string(bundleHash), "by": .string(principal.identityId)])
         return VersionView(stored, app: slug, publisher: principal.name, channels: [])
     }
 
     /// Checks the bundle and reads its manifest.
     func inspect(_ url: URL) throws -> (ManifestReport, String) {
         let result = Result { () throws(BundleError) in
-            try BundleReader.inspect(url, limits: bundleLimits, files: Set(ManifestFormat.fileNames), maxFileBytes: DocumentLimits.default.maxBytes + 1)
+            try BundleReader.inspect(
+                url, limits: bundleLimits, files: Set(ManifestFormat.fileNames), maxFileBytes: DocumentLimits.default.maxBytes + 1)
         }
         let summary: BundleReader.Summary
         switch result {
@@ -143,8 +164,9 @@ public struct RegistryService: Sendable {
         case .failure(let error): throw PlatformError(error.code == .tooLarge ? .tooLarge : .invalid, error.code.rawValue, error.message)
         }
         guard let name = ManifestFormat.fileNames.first(where: { summary.files[$0] != nil }), let bytes = summary.files[name] else {
-            throw PlatformError(.unprocessable, BundleErrorCode.noManifest.rawValue,
-                                "the bundle has no manifest at its top level (\(ManifestFormat.fileNames.joined(separator: ", ")))")
+            throw PlatformError(
+                .unprocessable, BundleErrorCode.noManifest.rawValue,
+                "the bundle has no manifest at its top level (\(ManifestFormat.fileNames.joined(separator: ", ")))")
         }
         return (ManifestLoader.load(bytes: bytes, fileName: name, context: validation), name)
     }
@@ -167,7 +189,9 @@ public struct RegistryService: Sendable {
         guard Self.channels.contains(channel) else {
             throw PlatformError.invalid("\"\(channel)\" is not a channel (current, staging)", code: "invalid_channel")
         }
-        guard let target = SemanticVersion(version) else { throw PlatformError.invalid("\"\(version)\" is not a semantic version", code: "invalid_version") }
+        guard let target = SemanticVersion(version) else {
+            throw PlatformError.invalid("\"\(version)\" is not a semantic version", code: "invalid_version")
+        }
         let now = env.millis
         let moveId = env.id("mov")
         return try await store.transaction { db in
@@ -189,13 +213,17 @@ public struct RegistryService: Sendable {
             if let previous, let from = SemanticVersion(previous.version), target < from {
                 let manifest = try JSONDecoder().decode(Manifest.self, from: Data(previous.manifestJson.utf8))
                 if let minimum = manifest.listing?.minimumRollbackVersion.flatMap(SemanticVersion.init), target < minimum {
-                    throw PlatformError(.conflict, "rollback_below_minimum", "\(slug) \(previous.version) does not allow rolling back below \(minimum)")
+                    throw PlatformError(
+                        .conflict, "rollback_below_minimum", "\(slug) \(previous.version) does not allow rolling back below \(minimum)")
                 }
             }
-            try await registry.moveChannel(ChannelMoveRecord(id: moveId, appId: app.id, channel: channel, fromVersionId: previous?.id,
-                                                             toVersionId: versionRecord.id, actorId: principal.identityId, movedAt: now), in: db)
-            try await AuditLog.admin(principal, "deploy", app: slug, version: versionRecord.version,
-                                     input: ["channel": .string(channel), "previous": previous.map { .string($0.version) } ?? .null], store: store, env: env, in: db)
+            try await registry.moveChannel(
+                ChannelMoveRecord(
+                    id: moveId, appId: app.id, channel: channel, fromVersionId: previous?.id,
+                    toVersionId: versionRecord.id, actorId: principal.identityId, movedAt: now), in: db)
+            try await AuditLog.admin(
+                principal, "deploy", app: slug, version: versionRecord.version,
+                input: ["channel": .string(channel), "previous": previous.map { .string($0.version) } ?? .null], store: store, env: env, in: db)
             return DeployView(app: slug, channel: channel, version: versionRecord.version, previous: previous?.version, changed: true)
         }
     }
@@ -220,7 +248,8 @@ public struct RegistryService: Sendable {
 
     public func apps(_ principal: Principal) async throws -> [AppView] {
         try await store.read { db in
-            let candidates = principal.role == .developer ? try await registry.apps(ownerId: principal.identityId, in: db) : try await registry.apps(in: db)
+            let candidates =
+                principal.role == .developer ? try await registry.apps(ownerId: principal.identityId, in: db) : try await registry.apps(in: db)
             var views: [AppView] = []
             for app in candidates {
                 let channels = try await visibleChannels(principal, app, in: db)
@@ -228,9 +257,11 @@ public struct RegistryService: Sendable {
                 guard owns || !channels.isEmpty else { continue }
                 var channelVersions: [String: String] = [:]
                 for c in channels { channelVersions[c.channel] = try await registry.version(id: c.versionId, in: db)?.version }
-                let latest = owns ? try await registry.versions(appId: app.id, in: db).compactMap { SemanticVersion($0.version) }.max()?.description : nil
+                let latest =
+                    owns ? try await registry.versions(appId: app.id, in: db).compactMap { SemanticVersion($0.version) }.max()?.description : nil
                 let owner = try await identities.identity(id: app.ownerId, in: db)?.name ?? app.ownerId
-                views.append(AppView(slug: app.slug, owner: owner, createdAt: Timestamp.iso(app.createdAt), channels: channelVersions, latestVersion: latest))
+                views.append(
+                    AppView(slug: app.slug, owner: owner, createdAt: Timestamp.iso(app.createdAt), channels: channelVersions, latestVersion: latest))
             }
             return views
         }
@@ -249,8 +280,11 @@ public struct RegistryService: Sendable {
             var names: [String: String] = [:]
             var views: [VersionView] = []
             for v in all {
-                if names[v.publisherId] == nil { names[v.publisherId] = try await identities.identity(id: v.publisherId, in: db)?.name ?? v.publisherId }
-                views.append(VersionView(v, app: slug, publisher: names[v.publisherId]!, channels: channels.filter { $0.versionId == v.id }.map(\.channel)))
+                if names[v.publisherId] == nil {
+                    names[v.publisherId] = try await identities.identity(id: v.publisherId, in: db)?.name ?? v.publisherId
+                }
+                views.append(
+                    VersionView(v, app: slug, publisher: names[v.publisherId]!, channels: channels.filter { $0.versionId == v.id }.map(\.channel)))
             }
             return views.sorted { (SemanticVersion($1.version)!) < (SemanticVersion($0.version)!) }
         }

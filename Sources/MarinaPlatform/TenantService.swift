@@ -17,7 +17,8 @@ public struct TenantService: Sendable {
     public func create(_ principal: Principal, slug: String, name: String?, staging: Bool) async throws -> TenantView {
         guard principal.isAdmin else { throw PlatformError.forbidden("only the platform admin creates tenants") }
         guard Slug.isValid(slug) else {
-            throw PlatformError.invalid("\"\(slug)\" is not a valid tenant name: 3–64 characters of a-z, 0-9 and '-', starting with a letter", code: "invalid_tenant")
+            throw PlatformError.invalid(
+                "\"\(slug)\" is not a valid tenant name: 3–64 characters of a-z, 0-9 and '-', starting with a letter", code: "invalid_tenant")
         }
         let display = (name ?? slug).trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(display.count) else { throw PlatformError.invalid("a tenant's display name is 1–200 characters") }

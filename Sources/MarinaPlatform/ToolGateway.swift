@@ -1,10 +1,10 @@
 import Foundation
-import Synchronization
 import Logging
 import MarinaCore
 import MarinaRuntime
 import MarinaStore
 import MarinaVault
+import Synchronization
 
 /// The app → platform boundary (`/api/mcp/app-tools`, `/api/mcp/app-secrets`): verifies the app
 /// token, applies the scope gate (declared by the version's manifest **and** granted by the
@@ -31,8 +31,14 @@ public struct ToolGateway: Sendable {
             (self.decision, self.message, self.neededScopes) = (decision, message, neededScopes)
         }
         public var body: JSONValue {
-            ["ok": false, "error": .object(JSONObject([("decision", .string(decision)), ("message", .string(message)),
-                                                      ("needed_scopes", .array(neededScopes.map(JSONValue.string)))]))]
+            [
+                "ok": false,
+                "error": .object(
+                    JSONObject([
+                        ("decision", .string(decision)), ("message", .string(message)),
+                        ("needed_scopes", .array(neededScopes.map(JSONValue.string))),
+                    ])),
+            ]
         }
     }
 
@@ -59,8 +65,10 @@ public struct ToolGateway: Sendable {
     let tenants = TenantRepository()
     let versions = VersionCache()
 
-    public init(store: Store, signer: TokenSigner, audit: AuditLog, secrets: SecretsService?, tools: PlatformTools, limiter: RateLimiter = RateLimiter(),
-                dispatcher: Dispatcher? = nil, egress: EgressProxy? = nil, env: PlatformEnvironment = .live, refusalWindow: Int64 = RefusalTally.defaultWindow) {
+    public init(
+        store: Store, signer: TokenSigner, audit: AuditLog, secrets: SecretsService?, tools: PlatformTools, limiter: RateLimiter = RateLimiter(),
+        dispatcher: Dispatcher? = nil, egress: EgressProxy? = nil, env: PlatformEnvironment = .live, refusalWindow: Int64 = RefusalTally.defaultWindow
+    ) {
         self.egress = egress
         (self.store, self.signer, self.audit, self.secrets, self.tools, self.limiter, self.env) = (store, signer, audit, secrets, tools, limiter, env)
         self.dispatcher = dispatcher
@@ -75,9 +83,11 @@ public struct ToolGateway: Sendable {
         do {
             return try await verify(authorization)
         } catch let refusal as TokenRefusal {
-            try await refusals.record(AuditEntry(at: env.millis, actor: refusal.actor, tenant: refusal.tenant, app: refusal.app, kind: .appCall, name: "authenticate",
-                                                 decision: "deny:invalid_token", status: "invalid_token", input: ["reason": .string(refusal.reason)]),
-                                      reason: refusal.reason)
+            try await refusals.record(
+                AuditEntry(
+                    at: env.millis, actor: refusal.actor, tenant: refusal.tenant, app: refusal.app, kind: .appCall, name: "authenticate",
+                    decision: "deny:invalid_token", status: "invalid_token", input: ["reason": .string(refusal.reason)]),
+                reason: refusal.reason)
             throw PlatformError(.unauthorized, "invalid_token", "the app token is refused: \(refusal.reason)")
         }
     }
@@ -87,9 +97,11 @@ public struct ToolGateway: Sendable {
     /// anything else of a call, so that refused calls cost their budget too.
     func withinRate(_ caller: Caller, kind: AuditKind, requestId: String) async throws -> Bool {
         guard !limiter.allow(install: caller.install.id, tenant: caller.tenant.id, now: env.now()) else { return true }
-        try await refusals.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
-                                             version: caller.version.version, kind: kind, name: "(unparsed)", decision: "deny:rate_limited",
-                                             status: "rate_limited", requestId: requestId))
+        try await refusals.record(
+            AuditEntry(
+                at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                version: caller.version.version, kind: kind, name: "(unparsed)", decision: "deny:rate_limited",
+                status: "rate_limited", requestId: requestId))
         return false
     }
 
@@ -115,18 +127,24 @@ public struct ToolGateway: Sendable {
         }
         let now = env.now().timeIntervalSince1970
         guard claims["typ"]?.stringValue == "app" else { throw TokenRefusal(reason: "not an app token") }
-        guard case .number(let iat)? = claims["iat"], case .number(let exp)? = claims["exp"] else { throw TokenRefusal(reason: "no issue or expiry time") }
+        guard case .number(let iat)? = claims["iat"], case .number(let exp)? = claims["exp"] else {
+            throw TokenRefusal(reason: "no issue or expiry time")
+        }
         guard iat <= now + 30 else { throw TokenRefusal(reason: "issued in the future") }
         guard exp > now else { throw TokenRefusal(reason: "expired") }
         guard exp - iat <= 86_400 else { throw TokenRefusal(reason: "valid for longer than a day") }
         guard claims["aud"]?.stringValue == "marina", let installId = claims["sub"]?.stringValue, let tenantSlug = claims["tenant"]?.stringValue,
-              let appSlug = claims["app"]?.stringValue, let versionText = claims["version"]?.stringValue, case .number(let generation)? = claims["gen"] else {
+            let appSlug = claims["app"]?.stringValue, let versionText = claims["version"]?.stringValue, case .number(let generation)? = claims["gen"]
+        else {
             throw TokenRefusal(reason: "the claims are incomplete")
         }
         let actor = "app:" + installId
         let found = try await store.read { db -> (InstallRecord, TenantRecord, AppRecord, VersionRecord)? in
-            guard let install = try await self.installs.install(id: installId, in: db), let tenant = try await self.tenants.find(id: install.tenantId, in: db),
-                  let app = try await self.registry.app(id: install.appId, in: db), let version = try await self.registry.version(id: install.versionId, in: db) else { return nil }
+            guard let install = try await self.installs.install(id: installId, in: db),
+                let tenant = try await self.tenants.find(id: install.tenantId, in: db),
+                let app = try await self.registry.app(id: install.appId, in: db),
+                let version = try await self.registry.version(id: install.versionId, in: db)
+            else { return nil }
             return (install, tenant, app, version)
         }
         guard let (install, tenant, app, version) = found else { throw TokenRefusal(reason: "the install does not exist", actor: actor) }
@@ -141,17 +159,20 @@ public struct ToolGateway: Sendable {
         }
         let manifest = try versions.entry(version).manifest
         let granted = Set(install.granted)
-        return Caller(install: install, tenant: tenant, app: app, version: version, manifest: manifest,
-                      scopes: Set(manifest.scopes).intersection(granted), tokenId: claims["jti"]?.stringValue ?? "")
+        return Caller(
+            install: install, tenant: tenant, app: app, version: version, manifest: manifest,
+            scopes: Set(manifest.scopes).intersection(granted), tokenId: claims["jti"]?.stringValue ?? "")
     }
 
     /// A request whose body is over the endpoint's `limit`: refused with 413 and audited (it
     /// spends the rate budget like every call, so the records stay bounded).
     public func refuseOversizedBody(_ caller: Caller, kind: AuditKind, limit: Int, requestId: String) async throws -> Never {
         if try await withinRate(caller, kind: kind, requestId: requestId) {
-            try await audit.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
-                                              version: caller.version.version, kind: kind, name: "(unparsed)", decision: "deny:too_large",
-                                              status: "payload_too_large", requestId: requestId, input: ["limit_bytes": .number(Double(limit))]))
+            try await audit.record(
+                AuditEntry(
+                    at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                    version: caller.version.version, kind: kind, name: "(unparsed)", decision: "deny:too_large",
+                    status: "payload_too_large", requestId: requestId, input: ["limit_bytes": .number(Double(limit))]))
         }
         throw PlatformError(.tooLarge, "payload_too_large", "the request body is larger than the limit of \(limit) bytes")
     }
@@ -164,16 +185,29 @@ public struct ToolGateway: Sendable {
         guard try await withinRate(caller, kind: .appCall, requestId: requestId) else {
             throw PlatformError(.tooManyRequests, "rate_limited", "too many calls; slow down and retry")
         }
-        try await audit.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
-                                          version: caller.version.version, kind: .appCall, name: "(list)", requestId: requestId))
+        try await audit.record(
+            AuditEntry(
+                at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                version: caller.version.version, kind: .appCall, name: "(list)", requestId: requestId))
         return availableTools(caller)
     }
 
     /// What this app may call: the platform tools whose scope it holds.
     public func availableTools(_ caller: Caller) -> JSONValue {
-        .object(JSONObject([("tools", .array(tools.descriptors.filter { caller.scopes.contains($0.scope) }.map { d in
-            .object(JSONObject([("name", .string(d.name)), ("description", .string(d.description)), ("scope", .string(d.scope)), ("input_schema", d.inputSchema)]))
-        }))]))
+        .object(
+            JSONObject([
+                (
+                    "tools",
+                    .array(
+                        tools.descriptors.filter { caller.scopes.contains($0.scope) }.map { d in
+                            .object(
+                                JSONObject([
+                                    ("name", .string(d.name)), ("description", .string(d.description)), ("scope", .string(d.scope)),
+                                    ("input_schema", d.inputSchema),
+                                ]))
+                        })
+                )
+            ]))
     }
 
     /// One app → platform tool call, answered in SPEC §4's shape.
@@ -183,9 +217,11 @@ public struct ToolGateway: Sendable {
         var toolName = "(unparsed)"
         var input: JSONValue?
         func audited(_ decision: String, _ status: String) async throws {
-            try await audit.record(AuditEntry(at: Int64(started.timeIntervalSince1970 * 1000), actor: "app:" + caller.install.id, tenant: caller.tenant.slug,
-                                              app: caller.app.slug, version: caller.version.version, kind: .appCall, name: toolName, decision: decision, status: status,
-                                              durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: requestId, input: input))
+            try await audit.record(
+                AuditEntry(
+                    at: Int64(started.timeIntervalSince1970 * 1000), actor: "app:" + caller.install.id, tenant: caller.tenant.slug,
+                    app: caller.app.slug, version: caller.version.version, kind: .appCall, name: toolName, decision: decision, status: status,
+                    durationMs: Int64(env.now().timeIntervalSince(started) * 1000), requestId: requestId, input: input))
         }
         let outcome: Result<JSONValue, any Error>
         do {
@@ -193,7 +229,9 @@ public struct ToolGateway: Sendable {
             do throws(DocumentError) { request = try JSONParser.parse(body) } catch {
                 throw Refusal("invalid_args", "the request is not JSON: \(error.message)")
             }
-            guard let name = request["tool"]?.stringValue else { throw Refusal("invalid_args", "the request names no tool: {\"tool\": \"…\", \"args\": {…}}") }
+            guard let name = request["tool"]?.stringValue else {
+                throw Refusal("invalid_args", "the request names no tool: {\"tool\": \"…\", \"args\": {…}}")
+            }
             toolName = String(name.prefix(64))
             let args = request["args"] ?? [:]
             input = args
@@ -207,11 +245,12 @@ public struct ToolGateway: Sendable {
             try await audited("allow", "ok")
             return ["ok": true, "result": result]
         case .failure(let refusal as Refusal):
-            let decision = switch refusal.decision {
-            case "scope_denied": "deny:no_scope"
-            case "platform_error": "allow"
-            default: "deny:" + refusal.decision
-            }
+            let decision =
+                switch refusal.decision {
+                case "scope_denied": "deny:no_scope"
+                case "platform_error": "allow"
+                default: "deny:" + refusal.decision
+                }
             try await audited(decision, refusal.decision)
             return refusal.body
         case .failure(let error as PlatformError) where error.code == "platform_error":
@@ -227,14 +266,20 @@ public struct ToolGateway: Sendable {
     func run(_ name: String, args: JSONValue, caller: Caller, requestId: String, handling: String?) async throws -> JSONValue {
         guard let tool = tools.descriptor(named: name) else { throw Refusal("unknown_tool", "the platform has no tool \(String(name.prefix(64)))") }
         guard caller.manifest.scopes.contains(tool.scope) else {
-            throw Refusal("scope_denied", "\(caller.app.slug) \(caller.version.version) does not declare the scope \(tool.scope) that \(name) needs", neededScopes: [tool.scope])
+            throw Refusal(
+                "scope_denied", "\(caller.app.slug) \(caller.version.version) does not declare the scope \(tool.scope) that \(name) needs",
+                neededScopes: [tool.scope])
         }
         guard caller.scopes.contains(tool.scope) else {
-            throw Refusal("scope_denied", "the tenant \(caller.tenant.slug) has not granted \(tool.scope) to \(caller.app.slug)", neededScopes: [tool.scope])
+            throw Refusal(
+                "scope_denied", "the tenant \(caller.tenant.slug) has not granted \(tool.scope) to \(caller.app.slug)", neededScopes: [tool.scope])
         }
         let violations = tool.validator.validate(args)
         guard violations.isEmpty else {
-            throw Refusal("invalid_args", "the arguments do not match \(name)'s input schema: " + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
+            throw Refusal(
+                "invalid_args",
+                "the arguments do not match \(name)'s input schema: "
+                    + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
         }
         return switch name {
         case "apps_invoke": try await invokeApp(caller, args: args, handling: handling)
@@ -255,9 +300,13 @@ public struct ToolGateway: Sendable {
             throw Refusal("invalid_args", "calling \(target) would make a cycle: " + (chain + [target]).joined(separator: " → "))
         }
         guard chain.count < Self.maxChain else { throw Refusal("invalid_args", "a chain of apps is at most \(Self.maxChain) long") }
-        let principal = Principal(identityId: "app:" + caller.install.id, role: .tenantMember, name: caller.app.slug, tenantId: caller.tenant.id, keyId: nil)
+        let principal = Principal(
+            identityId: "app:" + caller.install.id, role: .tenantMember, name: caller.app.slug, tenantId: caller.tenant.id, keyId: nil)
         let visible: Bool
-        do { visible = try await dispatcher.target(principal, tenant: caller.tenant.slug, app: target).manifest.tool(named: tool)?.agentVisible ?? false } catch {
+        do {
+            visible =
+                try await dispatcher.target(principal, tenant: caller.tenant.slug, app: target).manifest.tool(named: tool)?.agentVisible ?? false
+        } catch {
             throw Refusal("invalid_args", "\(target) is not installed in \(caller.tenant.slug)")
         }
         guard visible else { throw Refusal("unknown_tool", "\(target) has no agent-visible tool \(tool)") }
@@ -266,8 +315,10 @@ public struct ToolGateway: Sendable {
         inFlight.add(nested, chain + [target], into: targetInstall)
         defer { inFlight.remove(nested, into: targetInstall) }
         do {
-            return try await dispatcher.invokeTool(principal, tenant: caller.tenant.slug, app: target, tool: tool,
-                                                   arguments: Array(CanonicalJSON.string(args["args"] ?? [:]).utf8), requestId: nested).result
+            return try await dispatcher.invokeTool(
+                principal, tenant: caller.tenant.slug, app: target, tool: tool,
+                arguments: Array(CanonicalJSON.string(args["args"] ?? [:]).utf8), requestId: nested
+            ).result
         } catch let error as PlatformError where error.code != "platform_error" {
             throw Refusal(error.code == "invalid_args" ? "invalid_args" : "platform_error", "\(target).\(tool): \(error.message)")
         }
@@ -293,20 +344,26 @@ public struct ToolGateway: Sendable {
         if case .object(let given)? = args["headers"] {
             for pair in given.pairs { if let value = pair.value.stringValue { headers.append((pair.key, value)) } }
         }
-        let spec = InstanceSpec(id: "gateway-" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug, version: caller.version.version,
-                                bundleDirectory: URL(fileURLWithPath: "/"), dataDirectory: URL(fileURLWithPath: "/"), command: [], port: 0, environment: [:],
-                                memoryMB: 0, cpuCores: 0, maxProcesses: 0, idleTimeout: .seconds(0), manifestHash: "", uid: 0)
+        let spec = InstanceSpec(
+            id: "gateway-" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug, version: caller.version.version,
+            bundleDirectory: URL(fileURLWithPath: "/"), dataDirectory: URL(fileURLWithPath: "/"), command: [], port: 0, environment: [:],
+            memoryMB: 0, cpuCores: 0, maxProcesses: 0, idleTimeout: .seconds(0), manifestHash: "", uid: 0)
         let result: EgressProxy.FetchResult
         do throws(EgressProxy.Refusal) {
-            result = try await egress.fetch(spec: spec, allowed: caller.manifest.network.egressHosts, url: url,
-                                            method: args["method"]?.stringValue ?? "GET", headers: headers,
-                                            body: Array((args["body"]?.stringValue ?? "").utf8), maxBytes: 1 << 20)
+            result = try await egress.fetch(
+                spec: spec, allowed: caller.manifest.network.egressHosts, url: url,
+                method: args["method"]?.stringValue ?? "GET", headers: headers,
+                body: Array((args["body"]?.stringValue ?? "").utf8), maxBytes: 1 << 20)
         } catch {
-            throw Refusal(error.status == 403 || error.status == 400 ? "invalid_args" : "platform_error", "egress refused (\(error.reason)): \(error.message)")
+            throw Refusal(
+                error.status == 403 || error.status == 400 ? "invalid_args" : "platform_error", "egress refused (\(error.reason)): \(error.message)")
         }
-        return .object(JSONObject([("status", .number(Double(result.status))),
-                                   ("headers", .object(JSONObject(result.headers.map { ($0.0.lowercased(), .string($0.1)) }))),
-                                   ("body", .string(String(decoding: result.body, as: UTF8.self)))]))
+        return .object(
+            JSONObject([
+                ("status", .number(Double(result.status))),
+                ("headers", .object(JSONObject(result.headers.map { ($0.0.lowercased(), .string($0.1)) }))),
+                ("body", .string(String(decoding: result.body, as: UTF8.self))),
+            ]))
     }
 
     // MARK: Secrets
@@ -318,19 +375,24 @@ public struct ToolGateway: Sendable {
         }
         // A malformed request is refused and audited like a read (name: the key as sent, or `(unparsed)`).
         func refuse(_ name: String, _ error: PlatformError) async throws -> Never {
-            try await audit.record(AuditEntry(at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
-                                              version: caller.version.version, kind: .secretRead, name: name, decision: "deny:" + error.code,
-                                              status: error.code, requestId: requestId))
+            try await audit.record(
+                AuditEntry(
+                    at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
+                    version: caller.version.version, kind: .secretRead, name: name, decision: "deny:" + error.code,
+                    status: error.code, requestId: requestId))
             throw error
         }
         guard let request = try? JSONParser.parse(body), let key = request["key"]?.stringValue else {
             try await refuse("(unparsed)", PlatformError.invalid("the request is {\"key\": \"API_KEY\"}", code: "invalid_args"))
         }
         guard SecretReference.isValidKey(key) else {
-            try await refuse(key, PlatformError.invalid("\"\(key.prefix(80))\" is not a secret key: ^[A-Z][A-Z0-9_]{0,63}$", code: "invalid_secret_key"))
+            try await refuse(
+                key, PlatformError.invalid("\"\(key.prefix(80))\" is not a secret key: ^[A-Z][A-Z0-9_]{0,63}$", code: "invalid_secret_key"))
         }
         guard let secrets else { return ["ok": true, "value": nil] }
-        switch try await secrets.resolve(tenant: caller.tenant, app: caller.app, version: caller.version.version, key: key, actor: "app:" + caller.install.id, requestId: requestId) {
+        switch try await secrets.resolve(
+            tenant: caller.tenant, app: caller.app, version: caller.version.version, key: key, actor: "app:" + caller.install.id, requestId: requestId
+        ) {
         case .found(let value): return ["ok": true, "value": .string(value)]
         case .missing: return ["ok": true, "value": nil]
         }

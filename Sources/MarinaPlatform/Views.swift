@@ -32,7 +32,9 @@ public struct KeyView: Codable, Sendable, Equatable {
     public var createdAt: String
     public var lastUsedAt: String?
     public var revokedAt: String?
-    enum CodingKeys: String, CodingKey { case id, name, hint, identity, createdAt = "created_at", lastUsedAt = "last_used_at", revokedAt = "revoked_at" }
+    enum CodingKeys: String, CodingKey {
+        case id, name, hint, identity, createdAt = "created_at", lastUsedAt = "last_used_at", revokedAt = "revoked_at"
+    }
 
     init(_ k: APIKeyRecord, identity: IdentityView) {
         (id, name, hint, self.identity) = (k.id, k.name, k.hint, identity)
@@ -60,11 +62,14 @@ public struct VersionView: Codable, Sendable, Equatable {
     public var channels: [String]
     enum CodingKeys: String, CodingKey {
         case app, version, publisher, channels
-        case manifestHash = "manifest_hash", manifestFormat = "manifest_format", bundleHash = "bundle_hash", bundleSize = "bundle_size", publishedAt = "published_at"
+        case manifestHash = "manifest_hash", manifestFormat = "manifest_format", bundleHash = "bundle_hash", bundleSize = "bundle_size", publishedAt =
+            "published_at"
     }
 
     init(_ v: VersionRecord, app: String, publisher: String, channels: [String]) {
-        (self.app, version, manifestHash, manifestFormat, bundleHash, bundleSize) = (app, v.version, v.manifestHash, v.manifestFormat, v.bundleHash, v.bundleSize)
+        (self.app, version, manifestHash, manifestFormat, bundleHash, bundleSize) = (
+            app, v.version, v.manifestHash, v.manifestFormat, v.bundleHash, v.bundleSize
+        )
         (self.publisher, publishedAt, self.channels) = (publisher, Timestamp.iso(v.publishedAt), channels)
     }
 }
@@ -102,7 +107,8 @@ enum Timestamp {
         var time = time_t(seconds)
         var t = tm()
         gmtime_r(&time, &t)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(t.tm_year) + 1900, Int(t.tm_mon) + 1, Int(t.tm_mday),
-                      Int(t.tm_hour), Int(t.tm_min), Int(t.tm_sec), Int(ms))
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(t.tm_year) + 1900, Int(t.tm_mon) + 1, Int(t.tm_mday),
+            Int(t.tm_hour), Int(t.tm_min), Int(t.tm_sec), Int(ms))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,7 +67,8 @@ public struct Cgroups: Sendable {
             try write("\(processes)", dir + "/pids.max")
             return Group(mode: mode, directories: [dir])
         case .v1:
-            let memory = root + "/memory/marina/\(namespace)/" + name, cpu = root + "/cpu/marina/\(namespace)/" + name, pids = root + "/pids/marina/\(namespace)/" + name
+            let memory = root + "/memory/marina/\(namespace)/" + name, cpu = root + "/cpu/marina/\(namespace)/" + name,
+                pids = root + "/pids/marina/\(namespace)/" + name
             remove(Group(mode: mode, directories: [memory, cpu, pids]))
             for dir in [memory, cpu, pids] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
             try write("\(memoryMB * 1024 * 1024)", memory + "/memory.limit_in_bytes")
@@ -109,8 +111,14 @@ public struct Cgroups: Sendable {
     /// Memory in use by the group, in bytes.
     public func memoryUsage(_ group: Group) -> Int? {
         switch group.mode {
-        case .v2: return group.directories.first.flatMap { Int((ProcFile.read($0 + "/memory.current") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) }
-        case .v1: return group.directories.first.flatMap { Int((ProcFile.read($0 + "/memory.usage_in_bytes") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) }
+        case .v2:
+            return group.directories.first.flatMap {
+                Int((ProcFile.read($0 + "/memory.current") ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        case .v1:
+            return group.directories.first.flatMap {
+                Int((ProcFile.read($0 + "/memory.usage_in_bytes") ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+            }
         case .rlimit: return nil
         }
     }
@@ -137,7 +145,9 @@ public struct Cgroups: Sendable {
         }
         for base in bases {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? []
-            let dirs = names.map { base + "/" + $0 }.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }
+            let dirs = names.map { base + "/" + $0 }.filter {
+                var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue
+            }
             remove(Group(mode: mode, directories: dirs))
         }
     }

@@ -32,8 +32,10 @@ final class ChannelJoin: Sendable {
     /// start reading. `client` must have been accepted with `autoRead` off, so that nothing it
     /// sends is read before its handler is in place. Fails when the connection cannot be made
     /// (the client is left open, for the caller to answer).
-    func connect(_ client: any Channel, to address: SocketAddress, timeout: TimeAmount = .seconds(10), toUpstream: ByteBuffer? = nil,
-                 toClient: ByteBuffer? = nil, limitForth: Int? = nil, idleTimeout: TimeAmount? = nil) -> EventLoopFuture<Void> {
+    func connect(
+        _ client: any Channel, to address: SocketAddress, timeout: TimeAmount = .seconds(10), toUpstream: ByteBuffer? = nil,
+        toClient: ByteBuffer? = nil, limitForth: Int? = nil, idleTimeout: TimeAmount? = nil
+    ) -> EventLoopFuture<Void> {
         let (first, second) = handlers(limitForth: limitForth)
         let loop = client.eventLoop
         return ClientBootstrap(group: loop)

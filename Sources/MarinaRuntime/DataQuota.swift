@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +16,9 @@ public struct DataQuota: Sendable {
 
     public init(megabytes: Int) throws {
         guard megabytes >= 8 else { throw RuntimeError(.sandboxUnavailable, "--instance-disk-mb must be at least 8") }
-        guard getuid() == 0 else { throw RuntimeError(.sandboxUnavailable, "--instance-disk-mb needs serve to run as root (it mounts a file system per instance)") }
+        guard getuid() == 0 else {
+            throw RuntimeError(.sandboxUnavailable, "--instance-disk-mb needs serve to run as root (it mounts a file system per instance)")
+        }
         guard Self.tool("mkfs.ext4") != nil, Self.tool("mount") != nil, Self.tool("umount") != nil else {
             throw RuntimeError(.sandboxUnavailable, "--instance-disk-mb needs mkfs.ext4, mount and umount (Debian's e2fsprogs and mount packages)")
         }
@@ -35,12 +38,14 @@ public struct DataQuota: Sendable {
             try create(image, uid: uid)
             try moveExisting(from: directory, into: image)
         }
-        try Self.run(Self.tool("mount")!, ["-o", "loop,nosuid,nodev", image, directory.path], "cannot mount the data of \(directory.lastPathComponent)")
+        try Self.run(
+            Self.tool("mount")!, ["-o", "loop,nosuid,nodev", image, directory.path], "cannot mount the data of \(directory.lastPathComponent)")
         // The app's /data shows what it wrote, not ext4's (empty) lost+found.
         rmdir(directory.path + "/lost+found")
         guard lchown(directory.path, uid, uid) == 0, chmod(directory.path, 0o700) == 0 else {
             try? unmount(directory)
-            throw RuntimeError(.startFailed, "cannot hand the data of \(directory.lastPathComponent) to its user: \(String(cString: strerror(errno)))")
+            throw RuntimeError(
+                .startFailed, "cannot hand the data of \(directory.lastPathComponent) to its user: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -63,7 +68,9 @@ public struct DataQuota: Sendable {
             throw RuntimeError(.startFailed, "cannot create \(partial): \(String(cString: strerror(errno)))")
         }
         close(fd)
-        try Self.run(Self.tool("mkfs.ext4")!, ["-q", "-F", "-m", "0", "-E", "root_owner=\(uid):\(uid),lazy_itable_init=1", partial], "cannot make the data file system")
+        try Self.run(
+            Self.tool("mkfs.ext4")!, ["-q", "-F", "-m", "0", "-E", "root_owner=\(uid):\(uid),lazy_itable_init=1", partial],
+            "cannot make the data file system")
         guard rename(partial, image) == 0 else { throw RuntimeError(.startFailed, "cannot create \(image): \(String(cString: strerror(errno)))") }
     }
 

@@ -1,4 +1,5 @@
 import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -80,10 +81,14 @@ struct EgressAddress: Sendable {
             next = info.pointee.ai_next
             switch info.pointee.ai_family {
             case AF_INET:
-                let bytes = info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { p in withUnsafeBytes(of: p.pointee.sin_addr) { Array($0) } }
+                let bytes = info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { p in
+                    withUnsafeBytes(of: p.pointee.sin_addr) { Array($0) }
+                }
                 out.append(EgressAddress(family: AF_INET, bytes: bytes, port: port))
             case AF_INET6:
-                let bytes = info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in withUnsafeBytes(of: p.pointee.sin6_addr) { Array($0) } }
+                let bytes = info.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in
+                    withUnsafeBytes(of: p.pointee.sin6_addr) { Array($0) }
+                }
                 out.append(EgressAddress(family: AF_INET6, bytes: bytes, port: port))
             default:
                 continue

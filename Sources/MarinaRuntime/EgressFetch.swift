@@ -16,8 +16,10 @@ extension EgressProxy {
     /// bounds) up to `maxBytes`, the whole exchange within `timeout` however the upstream trickles.
     /// Recorded like a proxied connection: the decision before the request is sent (a record that
     /// cannot be written refuses it, `audit_unavailable`), then how it ended.
-    public func fetch(spec: InstanceSpec, allowed: [String], url: String, method: String, headers: [(String, String)], body: [UInt8],
-                      maxBytes: Int, timeout: TimeAmount = .seconds(25)) async throws(Refusal) -> FetchResult {
+    public func fetch(
+        spec: InstanceSpec, allowed: [String], url: String, method: String, headers: [(String, String)], body: [UInt8],
+        maxBytes: Int, timeout: TimeAmount = .seconds(25)
+    ) async throws(Refusal) -> FetchResult {
         let started = Date()
         func denied(_ refusal: Refusal, host: String, port: Int) async -> Refusal {
             try? await recorder.decided(Connection(host: host, port: port, decision: "deny:" + refusal.reason), for: spec)
@@ -34,8 +36,10 @@ extension EgressProxy {
         head.add(name: "Host", value: target.port == 80 ? target.host : "\(target.host):\(target.port)")
         for (name, value) in headers where !ProxyRequestHead.dropped.contains(name.lowercased()) {
             guard !name.isEmpty, name.utf8.allSatisfy(ProxyRequestHead.isTokenByte),
-                  !value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else {
-                throw Refusal(status: 400, reason: "bad_request", message: "the header \(EgressTarget.printable(name, limit: 40)) is not a valid HTTP header")
+                !value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F })
+            else {
+                throw Refusal(
+                    status: 400, reason: "bad_request", message: "the header \(EgressTarget.printable(name, limit: 40)) is not a valid HTTP header")
             }
             head.add(name: name, value: value)
         }
@@ -50,16 +54,20 @@ extension EgressProxy {
             case .failure(let refusal): throw await denied(refusal, host: target.host, port: target.port)
             }
         } catch let refusal as Refusal { throw refusal } catch {
-            throw await denied(Refusal(status: 502, reason: "unresolvable", message: "\(target.host) could not be looked up"), host: target.host, port: target.port)
+            throw await denied(
+                Refusal(status: 502, reason: "unresolvable", message: "\(target.host) could not be looked up"), host: target.host, port: target.port)
         }
 
-        do { try await recorder.decided(Connection(host: target.host, port: target.port, decision: "allow"), for: spec) } catch { throw Self.auditUnavailable }
+        do { try await recorder.decided(Connection(host: target.host, port: target.port, decision: "allow"), for: spec) } catch {
+            throw Self.auditUnavailable
+        }
 
         let promise = loop.makePromise(of: FetchResult.self)
         let counted = Counted()
         let requestHead = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target.path, headers: head)
         let deadline = loop.scheduleTask(in: timeout) {
-            promise.fail(Refusal(status: 504, reason: "timeout", message: "\(target.host) did not answer within \(timeout.nanoseconds / 1_000_000_000) s"))
+            promise.fail(
+                Refusal(status: 504, reason: "timeout", message: "\(target.host) did not answer within \(timeout.nanoseconds / 1_000_000_000) s"))
         }
         let connected = ClientBootstrap(group: loop)
             .connectTimeout(.seconds(10))
@@ -77,7 +85,9 @@ extension EgressProxy {
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
             promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
         }
-        connected.whenFailure { _ in promise.fail(Refusal(status: 502, reason: "connect_failed", message: "cannot connect to \(target.host):\(target.port)")) }
+        connected.whenFailure { _ in
+            promise.fail(Refusal(status: 502, reason: "connect_failed", message: "cannot connect to \(target.host):\(target.port)"))
+        }
         let outcome: Result<FetchResult, any Error>
         do { outcome = .success(try await promise.futureResult.get()) } catch { outcome = .failure(error) }
         deadline.cancel()
@@ -87,8 +97,10 @@ extension EgressProxy {
         case .failure(let error as Refusal): status = error.reason
         case .failure: status = "bad_response"
         }
-        await recorder.ended(Connection(host: target.host, port: target.port, decision: "allow", bytesOut: counted.written.load(ordering: .relaxed),
-                                        bytesIn: counted.read.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000), status: status), for: spec)
+        await recorder.ended(
+            Connection(
+                host: target.host, port: target.port, decision: "allow", bytesOut: counted.written.load(ordering: .relaxed),
+                bytesIn: counted.read.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000), status: status), for: spec)
         switch outcome {
         case .success(let result): return result
         case .failure(let error as Refusal): throw error

@@ -37,7 +37,9 @@ public final class EgressProxy: Sendable {
         public var status: String
 
         public init(host: String, port: Int, decision: String, bytesOut: Int = 0, bytesIn: Int = 0, durationMs: Int = 0, status: String? = nil) {
-            (self.host, self.port, self.decision, self.bytesOut, self.bytesIn, self.durationMs) = (host, port, decision, bytesOut, bytesIn, durationMs)
+            (self.host, self.port, self.decision, self.bytesOut, self.bytesIn, self.durationMs) = (
+                host, port, decision, bytesOut, bytesIn, durationMs
+            )
             self.status = status ?? (decision == "allow" ? "ok" : "refused")
         }
     }
@@ -51,9 +53,11 @@ public final class EgressProxy: Sendable {
     public let headTimeout: TimeAmount
     public let idleTimeout: TimeAmount
 
-    public init(allowPrivateAddresses: Bool = false, hostOverrides: [String: String] = [:], maxConnections: Int = 128,
-                headTimeout: TimeAmount = .seconds(10), idleTimeout: TimeAmount = .minutes(5),
-                recorder: any EgressRecorder) {
+    public init(
+        allowPrivateAddresses: Bool = false, hostOverrides: [String: String] = [:], maxConnections: Int = 128,
+        headTimeout: TimeAmount = .seconds(10), idleTimeout: TimeAmount = .minutes(5),
+        recorder: any EgressRecorder
+    ) {
         self.allowPrivateAddresses = allowPrivateAddresses
         self.hostOverrides = hostOverrides
         self.maxConnections = maxConnections
@@ -84,7 +88,9 @@ public final class EgressProxy: Sendable {
             return .failure(Refusal(status: 403, reason: "host_not_allowed", message: "\(host) is not in this app's egress_hosts"))
         }
         let addresses = EgressAddress.resolve(hostOverrides[host] ?? host, port: port)
-        guard let address = addresses.first else { return .failure(Refusal(status: 502, reason: "unresolvable", message: "\(host) does not resolve")) }
+        guard let address = addresses.first else {
+            return .failure(Refusal(status: 502, reason: "unresolvable", message: "\(host) does not resolve"))
+        }
         if !allowPrivateAddresses, addresses.contains(where: { !$0.isPublic }) {
             return .failure(Refusal(status: 403, reason: "private_address", message: "\(host) resolves to a non-public address"))
         }
@@ -94,11 +100,14 @@ public final class EgressProxy: Sendable {
     /// `decide` on NIO's thread pool (the lookup blocks), completed on `loop`.
     func decide(host: String, port: Int, allowed: [String], on loop: any EventLoop) -> EventLoopFuture<Result<EgressAddress, Refusal>> {
         NIOThreadPool.singleton.runIfActive(eventLoop: loop) { self.decide(host: host, port: port, allowed: allowed) }
-            .flatMapErrorThrowing { _ in .failure(Refusal(status: 502, reason: "unresolvable", message: "\(host) could not be looked up (the platform is stopping)")) }
+            .flatMapErrorThrowing { _ in
+                .failure(Refusal(status: 502, reason: "unresolvable", message: "\(host) could not be looked up (the platform is stopping)"))
+            }
     }
 
     /// The refusal of a connection whose record could not be written.
-    static let auditUnavailable = Refusal(status: 503, reason: "audit_unavailable", message: "the platform cannot record this connection now; try again later")
+    static let auditUnavailable = Refusal(
+        status: 503, reason: "audit_unavailable", message: "the platform cannot record this connection now; try again later")
 
     static func refusal(_ invalid: EgressTarget.Invalid) -> Refusal {
         Refusal(status: invalid.reason == "bad_request" ? 400 : 403, reason: invalid.reason, message: invalid.message)
@@ -109,7 +118,9 @@ public final class EgressProxy: Sendable {
         let message = refusal.message.unicodeScalars.map { $0 == "\"" || $0 == "\\" ? "'" : $0.value < 0x20 ? "?" : String($0) }.joined()
         let body = Array("{\"error\":{\"code\":\"egress_denied\",\"decision\":\"deny:\(refusal.reason)\",\"message\":\"\(message)\"}}".utf8)
         let phrase = [400: "Bad Request", 403: "Forbidden", 408: "Request Timeout", 503: "Service Unavailable"][refusal.status] ?? "Bad Gateway"
-        return Array("HTTP/1.1 \(refusal.status) \(phrase)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
+        return Array(
+            "HTTP/1.1 \(refusal.status) \(phrase)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+                .utf8) + body
     }
 }
 
@@ -142,7 +153,9 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
             guard reader.headEnd == nil, !reader.finished else { return }
             // A connection that sent nothing is not a request: closed without a record.
             if reader.head.isEmpty { return context.close(promise: nil) }
-            reader.refuse(context, EgressProxy.Refusal(status: 408, reason: "bad_request", message: "no complete request head within the time allowed"), host: "", port: 0)
+            reader.refuse(
+                context, EgressProxy.Refusal(status: 408, reason: "bad_request", message: "no complete request head within the time allowed"),
+                host: "", port: 0)
         }
     }
 
@@ -201,8 +214,9 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
         let (recorder, spec, started, target) = (proxy.recorder, self.spec, self.started, request.target)
         let channel = context.channel
         let join = ChannelJoin { join in
-            let ended = EgressProxy.Connection(host: target.host, port: target.port, decision: "allow", bytesOut: join.forth.load(ordering: .relaxed),
-                                               bytesIn: join.back.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000))
+            let ended = EgressProxy.Connection(
+                host: target.host, port: target.port, decision: "allow", bytesOut: join.forth.load(ordering: .relaxed),
+                bytesIn: join.back.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000))
             Task { await recorder.ended(ended, for: spec) }
         }
         var toUpstream = channel.allocator.buffer(capacity: 0)
@@ -219,14 +233,19 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
         }
         finished = true
         context.pipeline.syncOperations.removeHandler(self, promise: nil)
-        join.connect(channel, to: address.socketAddress(host: target.host), toUpstream: toUpstream, toClient: toClient, limitForth: limit,
-                     idleTimeout: proxy.idleTimeout).whenFailure { _ in
+        join.connect(
+            channel, to: address.socketAddress(host: target.host), toUpstream: toUpstream, toClient: toClient, limitForth: limit,
+            idleTimeout: proxy.idleTimeout
+        ).whenFailure { _ in
             // The decision to allow is on record; how the connection ended goes with its end.
-            let failed = EgressProxy.Connection(host: target.host, port: target.port, decision: "allow", durationMs: Int(Date().timeIntervalSince(started) * 1000),
-                                                status: "connect_failed")
+            let failed = EgressProxy.Connection(
+                host: target.host, port: target.port, decision: "allow", durationMs: Int(Date().timeIntervalSince(started) * 1000),
+                status: "connect_failed")
             Task { await recorder.ended(failed, for: spec) }
             let refusal = EgressProxy.Refusal(status: 502, reason: "connect_failed", message: "cannot connect to \(target.host):\(target.port)")
-            channel.writeAndFlush(channel.allocator.buffer(bytes: EgressProxy.refusalResponse(refusal))).whenComplete { _ in channel.close(promise: nil) }
+            channel.writeAndFlush(channel.allocator.buffer(bytes: EgressProxy.refusalResponse(refusal))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
         }
     }
 
@@ -240,7 +259,11 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
         guard !finished else { return }
         finished = true
         timer?.cancel()
-        let answer: @Sendable () -> Void = { channel.writeAndFlush(channel.allocator.buffer(bytes: EgressProxy.refusalResponse(refusal))).whenComplete { _ in channel.close(promise: nil) } }
+        let answer: @Sendable () -> Void = {
+            channel.writeAndFlush(channel.allocator.buffer(bytes: EgressProxy.refusalResponse(refusal))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        }
         guard record else { return answer() }
         let (recorder, spec) = (proxy.recorder, spec)
         let denied = EgressProxy.Connection(host: host, port: port, decision: "deny:" + refusal.reason, durationMs: milliseconds)

@@ -52,12 +52,16 @@ public struct EgressTarget: Sendable, Equatable {
         guard !authority.contains("@") else {
             throw Invalid(reason: "userinfo", message: "credentials in the URL's authority are not allowed (send an Authorization header)")
         }
-        guard !authority.hasPrefix("[") else { throw Invalid(reason: "ip_literal", message: "\(printable(authority)) is an IP address; egress_hosts allows DNS names only") }
+        guard !authority.hasPrefix("[") else {
+            throw Invalid(reason: "ip_literal", message: "\(printable(authority)) is an IP address; egress_hosts allows DNS names only")
+        }
         var hostPart = authority
         var port = defaultPort
         if let colon = authority.lastIndex(of: ":") {
             let digits = authority[authority.index(after: colon)...]
-            guard !digits.isEmpty, digits.count <= 5, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let number = Int(digits), (1...65535).contains(number) else {
+            guard !digits.isEmpty, digits.count <= 5, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let number = Int(digits),
+                (1...65535).contains(number)
+            else {
                 throw Invalid(reason: "bad_request", message: "\(printable(authority)) has no valid port")
             }
             port = number
@@ -78,9 +82,12 @@ public struct EgressTarget: Sendable, Equatable {
             switch byte {
             case 0x41...0x5A: lowered.append(byte + 0x20)
             case 0x61...0x7A, 0x30...0x39, 0x2D, 0x2E: lowered.append(byte)
-            case 0x3A, 0x5B, 0x5D: throw Invalid(reason: "ip_literal", message: "\(printable(raw)) is an IP address; egress_hosts allows DNS names only")
+            case 0x3A, 0x5B, 0x5D:
+                throw Invalid(reason: "ip_literal", message: "\(printable(raw)) is an IP address; egress_hosts allows DNS names only")
             default:
-                throw Invalid(reason: "bad_request", message: "\(printable(raw)) is not a host name: only ASCII letters, digits, '-' and '.' (an international name in its xn-- form)")
+                throw Invalid(
+                    reason: "bad_request",
+                    message: "\(printable(raw)) is not a host name: only ASCII letters, digits, '-' and '.' (an international name in its xn-- form)")
             }
         }
         let name = String(decoding: lowered, as: UTF8.self)
@@ -91,7 +98,9 @@ public struct EgressTarget: Sendable, Equatable {
             }
         }
         // All-numeric last label: inet_aton reads such names as IPv4 (`2130706433`, `0x7f.1`, `127.1`).
-        if let last = labels.last, last.utf8.allSatisfy({ (0x30...0x39).contains($0) }) || (last.hasPrefix("0x") && last.dropFirst(2).allSatisfy(\.isHexDigit)) {
+        if let last = labels.last,
+            last.utf8.allSatisfy({ (0x30...0x39).contains($0) }) || (last.hasPrefix("0x") && last.dropFirst(2).allSatisfy(\.isHexDigit))
+        {
             throw Invalid(reason: "ip_literal", message: "\(printable(raw)) is an IP address; egress_hosts allows DNS names only")
         }
         return name
@@ -123,7 +132,9 @@ public struct EgressTarget: Sendable, Equatable {
         var out = ""
         for scalar in text.unicodeScalars {
             if out.utf8.count >= limit { out += "…"; break }
-            if scalar.value >= 0x20 && scalar.value < 0x7F { out.unicodeScalars.append(scalar) } else {
+            if scalar.value >= 0x20 && scalar.value < 0x7F {
+                out.unicodeScalars.append(scalar)
+            } else {
                 out += scalar.value <= 0xFF ? "\\x" + hex2(scalar.value) : "\\u{" + String(scalar.value, radix: 16) + "}"
             }
         }

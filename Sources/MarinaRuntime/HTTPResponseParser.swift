@@ -157,8 +157,9 @@ struct HTTPResponseParser {
         // "HTTP/1.1 200 OK": the version, a space, three digits, then (optionally) a reason.
         let s = statusLine
         guard s.count >= 12, Array(s.prefix(7)) == Array("HTTP/1.".utf8), s[s.startIndex + 8] == 32,
-              case let minor = s[s.startIndex + 7], minor == 0x30 || minor == 0x31,
-              s.count == 12 || s[s.startIndex + 12] == 32 else {
+            case let minor = s[s.startIndex + 7], minor == 0x30 || minor == 0x31,
+            s.count == 12 || s[s.startIndex + 12] == 32
+        else {
             throw .malformed("the status line is not HTTP/1.x")
         }
         var code = 0
@@ -176,7 +177,9 @@ struct HTTPResponseParser {
             let name = line[line.startIndex..<colon]
             let value = Self.trimmed(line[(colon + 1)...])
             if Self.equalsLowercased(name, "content-length") {
-                guard !value.isEmpty, value.count <= 18, value.allSatisfy({ (0x30...0x39).contains($0) }) else { throw .malformed("Content-Length is not a number") }
+                guard !value.isEmpty, value.count <= 18, value.allSatisfy({ (0x30...0x39).contains($0) }) else {
+                    throw .malformed("Content-Length is not a number")
+                }
                 let n = value.reduce(0) { $0 * 10 + Int($1 - 0x30) }
                 if let length, length != n { throw .malformed("two different Content-Lengths") }
                 length = n

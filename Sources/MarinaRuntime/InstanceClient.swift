@@ -66,8 +66,10 @@ public struct InstanceClient: Sendable {
     /// closed before it could be written, and a GET that finds it closed before any answer (the app
     /// closed it as it went idle), are sent once more on a new one; other requests are not, since
     /// the app may have acted on them. A cancelled task's request ends at once, with its connection.
-    public func send(socket: String, method: HTTPMethod, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
-                     timeout: Duration, maxBody: Int = 1 << 20) async throws -> Reply {
+    public func send(
+        socket: String, method: HTTPMethod, path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+        timeout: Duration, maxBody: Int = 1 << 20
+    ) async throws -> Reply {
         let request = ByteBuffer(bytes: try Self.encode(method: method, path: path, headers: headers, body: body))
         let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
         let deadline = NIODeadline.now() + .nanoseconds(max(1, nanoseconds))

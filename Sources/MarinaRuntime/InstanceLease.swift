@@ -12,9 +12,17 @@ final class InstanceUsage: Sendable {
 
     private let state = Mutex(State())
 
-    func begin() { state.withLock { $0.inFlight += 1; $0.lastUsed = Date() } }
+    func begin() {
+        state.withLock {
+            $0.inFlight += 1; $0.lastUsed = Date()
+        }
+    }
 
-    func end() { state.withLock { $0.inFlight -= 1; $0.lastUsed = Date() } }
+    func end() {
+        state.withLock {
+            $0.inFlight -= 1; $0.lastUsed = Date()
+        }
+    }
 
     /// No call in flight, and none begun or ended within the last `seconds`.
     func isIdle(for seconds: Double, now: Date) -> Bool {

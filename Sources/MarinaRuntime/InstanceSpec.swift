@@ -26,11 +26,17 @@ public struct InstanceSpec: Sendable, Equatable {
     /// DNS names the egress proxy lets the instance reach (`*.example.com` for subdomains).
     public var egressHosts: [String] = []
 
-    public init(id: String, tenant: String, app: String, version: String, bundleDirectory: URL, dataDirectory: URL, command: [String], port: Int,
-                environment: [String: String], memoryMB: Int, cpuCores: Double, maxProcesses: Int, idleTimeout: Duration, manifestHash: String, uid: UInt32) {
+    public init(
+        id: String, tenant: String, app: String, version: String, bundleDirectory: URL, dataDirectory: URL, command: [String], port: Int,
+        environment: [String: String], memoryMB: Int, cpuCores: Double, maxProcesses: Int, idleTimeout: Duration, manifestHash: String, uid: UInt32
+    ) {
         (self.id, self.tenant, self.app, self.version) = (id, tenant, app, version)
-        (self.bundleDirectory, self.dataDirectory, self.command, self.port, self.environment) = (bundleDirectory, dataDirectory, command, port, environment)
-        (self.memoryMB, self.cpuCores, self.maxProcesses, self.idleTimeout, self.manifestHash, self.uid) = (memoryMB, cpuCores, maxProcesses, idleTimeout, manifestHash, uid)
+        (self.bundleDirectory, self.dataDirectory, self.command, self.port, self.environment) = (
+            bundleDirectory, dataDirectory, command, port, environment
+        )
+        (self.memoryMB, self.cpuCores, self.maxProcesses, self.idleTimeout, self.manifestHash, self.uid) = (
+            memoryMB, cpuCores, maxProcesses, idleTimeout, manifestHash, uid
+        )
     }
 }
 
@@ -43,9 +49,13 @@ public struct LimitsInForce: Sendable, Codable, Equatable {
     public var sandbox: String
     /// The size of the instance's own `/data` file system (nil: `/data` shares serve's disk).
     public var diskMB: Int?
-    enum CodingKeys: String, CodingKey { case mechanism, sandbox, memoryMB = "memory_mb", cpuCores = "cpu_cores", maxProcesses = "max_processes", diskMB = "disk_mb" }
+    enum CodingKeys: String, CodingKey {
+        case mechanism, sandbox, memoryMB = "memory_mb", cpuCores = "cpu_cores", maxProcesses = "max_processes", diskMB = "disk_mb"
+    }
 
     public init(mechanism: String, memoryMB: Int, cpuCores: Double?, maxProcesses: Int, sandbox: String, diskMB: Int? = nil) {
-        (self.mechanism, self.memoryMB, self.cpuCores, self.maxProcesses, self.sandbox, self.diskMB) = (mechanism, memoryMB, cpuCores, maxProcesses, sandbox, diskMB)
+        (self.mechanism, self.memoryMB, self.cpuCores, self.maxProcesses, self.sandbox, self.diskMB) = (
+            mechanism, memoryMB, cpuCores, maxProcesses, sandbox, diskMB
+        )
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,7 +47,9 @@ public struct InstanceUIDs: Sendable {
 
     private func claim(for instance: String, preferred: UInt32) throws -> UInt32 {
         let recorded = directory.appendingPathComponent("instance-" + instance)
-        if let text = try? String(contentsOf: recorded, encoding: .utf8), let uid = UInt32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return uid }
+        if let text = try? String(contentsOf: recorded, encoding: .utf8), let uid = UInt32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            return uid
+        }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let start = preferred >= base ? (preferred - base) % count : 0
         for step in 0..<count {

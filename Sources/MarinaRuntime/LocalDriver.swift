@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MarinaSandbox
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,11 +26,13 @@ public final class RunningInstance: Sendable {
     /// An instance whose end is `exit`'s value (a driver without processes of its own).
     public convenience init(pid: Int32, socketPaths: [String], limits: LimitsInForce, exit: Task<Int32, Never>) {
         let ended = ExitFlag()
-        self.init(pid: pid, socketPaths: socketPaths, limits: limits, group: nil, ended: ended, exit: Task {
-            let status = await exit.value
-            ended.value.store(true, ordering: .releasing)
-            return status
-        })
+        self.init(
+            pid: pid, socketPaths: socketPaths, limits: limits, group: nil, ended: ended,
+            exit: Task {
+                let status = await exit.value
+                ended.value.store(true, ordering: .releasing)
+                return status
+            })
     }
 
     init(pid: Int32, socketPaths: [String], limits: LimitsInForce, group: Cgroups.Group?, ended: ExitFlag, exit: Task<Int32, Never>) {
@@ -86,14 +89,19 @@ public struct LocalDriver: RuntimeDriver {
     /// other's instances.
     /// `allowSharedUser`: a serve that is not root may still sandbox instances, all as its own
     /// user (no uid of their own each); without it such a serve refuses to start sandboxed.
-    public init(sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups? = nil, platformPort: PlatformPort? = nil,
-                egress: EgressProxy? = nil, allowSharedUser: Bool = false, dataQuota: DataQuota? = nil, logger: Logger = Logger(label: "marina.runtime")) throws {
+    public init(
+        sandboxed: Bool, marinaBinary: URL, runRoot: URL, cgroups: Cgroups? = nil, platformPort: PlatformPort? = nil,
+        egress: EgressProxy? = nil, allowSharedUser: Bool = false, dataQuota: DataQuota? = nil, logger: Logger = Logger(label: "marina.runtime")
+    ) throws {
         self.sandboxed = sandboxed
         self.dataQuota = sandboxed ? dataQuota : nil
         self.seccomp = SeccompFilter.program() != nil
         self.sharedUser = sandboxed && getuid() != 0
         if sharedUser && !allowSharedUser {
-            throw RuntimeError(.sandboxUnavailable, "serve is not running as root, so it cannot give each app instance a user of its own: run it as root, or pass --allow-shared-uid to run every instance as serve's own user (sandboxed, but not separated from each other or from serve's files by user)")
+            throw RuntimeError(
+                .sandboxUnavailable,
+                "serve is not running as root, so it cannot give each app instance a user of its own: run it as root, or pass --allow-shared-uid to run every instance as serve's own user (sandboxed, but not separated from each other or from serve's files by user)"
+            )
         }
         self.platformPort = platformPort
         self.egress = egress
@@ -101,12 +109,18 @@ public struct LocalDriver: RuntimeDriver {
         let helper = marinaBinary.deletingLastPathComponent().appendingPathComponent("marina-sandbox")
         self.helperBinary = access(helper.path, X_OK) == 0 ? helper : marinaBinary
         self.runRoot = runRoot
-        let namespace = "p" + String(runRoot.standardizedFileURL.path.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 36)
+        let namespace =
+            "p"
+            + String(
+                runRoot.standardizedFileURL.path.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 36
+            )
         self.cgroups = cgroups ?? Cgroups(namespace: namespace)
         self.logger = logger
         if sandboxed {
             guard let bwrap = LocalDriver.findBubblewrap() else {
-                throw RuntimeError(.sandboxUnavailable, "bubblewrap (bwrap) is not installed: install Debian's bubblewrap package, or run serve with --unsandboxed (no isolation)")
+                throw RuntimeError(
+                    .sandboxUnavailable,
+                    "bubblewrap (bwrap) is not installed: install Debian's bubblewrap package, or run serve with --unsandboxed (no isolation)")
             }
             self.bwrap = bwrap
         } else {
@@ -171,7 +185,8 @@ public struct LocalDriver: RuntimeDriver {
             var forwards: [String] = []
             do {
                 if let platformPort {
-                    listeners.append(try UnixListener.forwarding(path: io.appendingPathComponent("platform.sock").path, uid: spec.uid, to: { platformPort.value }))
+                    listeners.append(
+                        try UnixListener.forwarding(path: io.appendingPathComponent("platform.sock").path, uid: spec.uid, to: { platformPort.value }))
                     forwards += ["--forward", "\(Self.platformPortInside(spec))=/run/marina/io/platform.sock"]
                 }
                 if let egress {
@@ -187,33 +202,48 @@ public struct LocalDriver: RuntimeDriver {
                     throw RuntimeError(.startFailed, "cannot hand the instance's directories to uid \(spec.uid): \(String(cString: strerror(errno)))")
                 }
                 // A fresh group per launch: the previous launch's cleanup must never remove this one's.
-                group = try cgroups.create(spec.id + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36), memoryMB: spec.memoryMB, cpuCores: spec.cpuCores, processes: spec.maxProcesses)
+                group = try cgroups.create(
+                    spec.id + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36), memoryMB: spec.memoryMB, cpuCores: spec.cpuCores,
+                    processes: spec.maxProcesses)
                 // The environment (secrets, the app token) goes to bubblewrap through a descriptor,
                 // never through a command line that every local user can read in /proc.
                 let environment = sandboxEnvironment(spec)
                 // A NUL would end an argument early and start another: a value could add bubblewrap options.
-                if let bad = environment.first(where: { $0.key.isEmpty || $0.key.utf8.contains(0) || $0.key.contains("=") || $0.value.utf8.contains(0) }) {
-                    throw RuntimeError(.startFailed, "the environment variable \(bad.key.utf8.contains(0) ? "(a name with a NUL byte)" : bad.key) cannot be passed: names must not be empty or contain '=' or NUL, values must not contain NUL")
+                if let bad = environment.first(where: {
+                    $0.key.isEmpty || $0.key.utf8.contains(0) || $0.key.contains("=") || $0.value.utf8.contains(0)
+                }) {
+                    throw RuntimeError(
+                        .startFailed,
+                        "the environment variable \(bad.key.utf8.contains(0) ? "(a name with a NUL byte)" : bad.key) cannot be passed: names must not be empty or contain '=' or NUL, values must not contain NUL"
+                    )
                 }
-                let fd = MemoryFile.make(Self.nulSeparated(environment.sorted { $0.key < $1.key }.flatMap { ["--setenv", $0.key, $0.value] }), name: "instance-env", closeOnExec: true)
+                let fd = MemoryFile.make(
+                    Self.nulSeparated(environment.sorted { $0.key < $1.key }.flatMap { ["--setenv", $0.key, $0.value] }), name: "instance-env",
+                    closeOnExec: true)
                 guard fd >= 0 else { throw RuntimeError(.startFailed, "cannot hold the instance's environment: \(String(cString: strerror(errno)))") }
                 secretArguments = fd
             } catch {
                 undo()
                 throw error
             }
-            var launcher = ["sandbox-exec", "--uid", String(spec.uid), "--gid", String(spec.uid), "--args-on-stdin", "yes",
-                            "--rlimit-nofile", String(Self.maxOpenFiles)]
+            var launcher = [
+                "sandbox-exec", "--uid", String(spec.uid), "--gid", String(spec.uid), "--args-on-stdin", "yes",
+                "--rlimit-nofile", String(Self.maxOpenFiles),
+            ]
             if seccomp { launcher += ["--seccomp", "yes"] }
             for file in group!.procFiles { launcher += ["--cgroup-procs", file] }
             if cgroups.mode == .rlimit {
-                launcher += ["--rlimit-as", String(UInt64(spec.memoryMB) * 1024 * 1024 * 2), "--rlimit-nproc", String(spec.maxProcesses), "--nice", "10"]
+                launcher += [
+                    "--rlimit-as", String(UInt64(spec.memoryMB) * 1024 * 1024 * 2), "--rlimit-nproc", String(spec.maxProcesses), "--nice", "10",
+                ]
             }
-            command = [helperBinary.path] + launcher + ["--", bwrap] + bubblewrapArguments(spec) + [
-                "--", "/run/marina/bin/marina", "relay", "--socket", "/run/marina/io/relay.sock", "--port", String(spec.port),
-            ] + forwards + ["--"] + spec.command
-            limits = LimitsInForce(mechanism: cgroups.mode.rawValue, memoryMB: spec.memoryMB, cpuCores: cgroups.mode == .rlimit ? nil : spec.cpuCores,
-                                   maxProcesses: spec.maxProcesses, sandbox: sandboxDescription, diskMB: dataQuota?.megabytes)
+            command =
+                [helperBinary.path] + launcher + ["--", bwrap] + bubblewrapArguments(spec) + [
+                    "--", "/run/marina/bin/marina", "relay", "--socket", "/run/marina/io/relay.sock", "--port", String(spec.port),
+                ] + forwards + ["--"] + spec.command
+            limits = LimitsInForce(
+                mechanism: cgroups.mode.rawValue, memoryMB: spec.memoryMB, cpuCores: cgroups.mode == .rlimit ? nil : spec.cpuCores,
+                maxProcesses: spec.maxProcesses, sandbox: sandboxDescription, diskMB: dataQuota?.megabytes)
         } else {
             // Without a network namespace every instance shares the host's loopback: each gets a
             // free port of its own instead of the manifest's.
@@ -229,7 +259,8 @@ public struct LocalDriver: RuntimeDriver {
             }
             command = [helperBinary.path, "relay", "--socket", hostRelay, "--port", String(port), "--"] + spec.command
             directory = spec.bundleDirectory.path
-            limits = LimitsInForce(mechanism: "none", memoryMB: spec.memoryMB, cpuCores: nil, maxProcesses: spec.maxProcesses, sandbox: "none (--unsandboxed)")
+            limits = LimitsInForce(
+                mechanism: "none", memoryMB: spec.memoryMB, cpuCores: nil, maxProcesses: spec.maxProcesses, sandbox: "none (--unsandboxed)")
         }
 
         // Close-on-exec pipes, and a spawn that closes everything but the standard three in the
@@ -242,8 +273,9 @@ public struct LocalDriver: RuntimeDriver {
         let null = secretArguments == nil ? open("/dev/null", O_RDONLY | O_CLOEXEC) : -1
         let child: ChildProcess
         do {
-            child = try ChildProcess.start(command, environment: environment, directory: directory, input: secretArguments ?? null,
-                                           output: out.write, error: err.write, ownGroup: true)
+            child = try ChildProcess.start(
+                command, environment: environment, directory: directory, input: secretArguments ?? null,
+                output: out.write, error: err.write, ownGroup: true)
         } catch {
             [out.read, out.write, err.read, err.write, secretArguments ?? null].forEach { _ = close($0) }
             undo()
@@ -281,8 +313,9 @@ public struct LocalDriver: RuntimeDriver {
 
     static func rss(_ pid: Int32) -> Int? {
         guard let text = ProcFile.read("/proc/\(pid)/status"),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Int(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
         return kb * 1024
     }
 
@@ -371,9 +404,15 @@ public struct LocalDriver: RuntimeDriver {
         ]
         for link in ["bin", "sbin", "lib", "lib64", "lib32"] {
             let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/" + link))
-            if let target { args += ["--symlink", target, "/" + link] } else if FileManager.default.fileExists(atPath: "/" + link) { args += ["--ro-bind", "/" + link, "/" + link] }
+            if let target {
+                args += ["--symlink", target, "/" + link]
+            } else if FileManager.default.fileExists(atPath: "/" + link) {
+                args += ["--ro-bind", "/" + link, "/" + link]
+            }
         }
-        for etc in ["/etc/ld.so.cache", "/etc/alternatives", "/etc/ssl", "/etc/ca-certificates", "/etc/localtime", "/etc/mime.types", "/etc/nsswitch.conf"] {
+        for etc in [
+            "/etc/ld.so.cache", "/etc/alternatives", "/etc/ssl", "/etc/ca-certificates", "/etc/localtime", "/etc/mime.types", "/etc/nsswitch.conf",
+        ] {
             args += ["--ro-bind-try", etc, etc]
         }
         // Swift apps (MarinaKit) are dynamically linked against the host's runtime, as is the

@@ -64,16 +64,23 @@ public final class MemoryDriver: RuntimeDriver {
             .bind(unixDomainSocketPath: socket).wait()
         let pid = nextPid.add(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
-        running.withLock { $0[pid] = Started(id: spec.id, channel: channel, ended: { continuation.yield($0); continuation.finish() }) }
+        running.withLock {
+            $0[pid] = Started(
+                id: spec.id, channel: channel,
+                ended: {
+                    continuation.yield($0); continuation.finish()
+                })
+        }
         starts.withLock { $0[spec.id, default: 0] += 1 }
         log.note("started in process (pid \(pid))")
         let exit = Task<Int32, Never> {
             for await status in stream { return status }
             return 0
         }
-        return RunningInstance(pid: pid, socketPaths: [socket],
-                               limits: LimitsInForce(mechanism: "none", memoryMB: spec.memoryMB, cpuCores: nil, maxProcesses: spec.maxProcesses, sandbox: "in-process"),
-                               exit: exit)
+        return RunningInstance(
+            pid: pid, socketPaths: [socket],
+            limits: LimitsInForce(mechanism: "none", memoryMB: spec.memoryMB, cpuCores: nil, maxProcesses: spec.maxProcesses, sandbox: "in-process"),
+            exit: exit)
     }
 
     public func stop(_ instance: RunningInstance, grace: Duration) async {
@@ -129,7 +136,8 @@ final class InProcessAppHandler: ChannelInboundHandler, @unchecked Sendable {
             body += buffer.readBytes(length: buffer.readableBytes) ?? []
         case .end:
             guard let head else { return }
-            let request = InProcessAppRequest(method: head.method.rawValue, path: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
+            let request = InProcessAppRequest(
+                method: head.method.rawValue, path: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
             let (app, keepAlive) = (self.app, head.isKeepAlive)
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.eventLoop.makeFutureWithTask { await app.respond(to: request) }.whenSuccess { response in
@@ -137,8 +145,11 @@ final class InProcessAppHandler: ChannelInboundHandler, @unchecked Sendable {
                 var headers = HTTPHeaders(response.headers)
                 headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
                 if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-                context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers))),
-                              promise: nil)
+                context.write(
+                    NIOAny(
+                        HTTPServerResponsePart.head(
+                            HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers))),
+                    promise: nil)
                 context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
                 context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
                     if !keepAlive { context.close(promise: nil) }

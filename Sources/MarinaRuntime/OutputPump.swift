@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,9 +28,12 @@ final class OutputPump: Sendable {
     init(_ pipes: [(fd: Int32, stream: String)], log: InstanceLog, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         state = Mutex(State(open: pipes.count))
         for (fd, stream) in pipes {
-            let started = fd < 0 ? group.next().makeFailedFuture(ChannelError.ioOnClosedChannel) : NIOPipeBootstrap(group: group)
-                .channelInitializer { channel in channel.pipeline.addHandler(LogWriter(log: log, stream: stream)) }
-                .takingOwnershipOfDescriptor(input: fd)
+            let started =
+                fd < 0
+                ? group.next().makeFailedFuture(ChannelError.ioOnClosedChannel)
+                : NIOPipeBootstrap(group: group)
+                    .channelInitializer { channel in channel.pipeline.addHandler(LogWriter(log: log, stream: stream)) }
+                    .takingOwnershipOfDescriptor(input: fd)
             started.whenSuccess { channel in
                 let closing = self.state.withLock { s in
                     s.channels.append(channel)

@@ -1,5 +1,6 @@
 import MarinaSandbox
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -14,8 +14,10 @@ struct ProxyRequestHead: Equatable {
 
     /// Headers never passed on: hop-by-hop ones (RFC 9110 §7.6.1), the proxy's own, and the
     /// host and framing, which the proxy writes itself.
-    static let dropped: Set<String> = ["host", "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-                                       "upgrade", "content-length", "expect"]
+    static let dropped: Set<String> = [
+        "host", "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+        "upgrade", "content-length", "expect",
+    ]
 
     /// Parses the head (without its final empty line). Throws `EgressTarget.Invalid`.
     init(head: [UInt8]) throws(EgressTarget.Invalid) {
@@ -30,7 +32,8 @@ struct ProxyRequestHead: Equatable {
         }
         let parts = requestLine.split(separator: 0x20, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[2].elementsEqual("HTTP/1.1".utf8) || parts[2].elementsEqual("HTTP/1.0".utf8),
-              !parts[0].isEmpty, parts[0].allSatisfy(Self.isTokenByte) else {
+            !parts[0].isEmpty, parts[0].allSatisfy(Self.isTokenByte)
+        else {
             throw bad("not an HTTP proxy request")
         }
         let method = String(decoding: parts[0], as: UTF8.self)

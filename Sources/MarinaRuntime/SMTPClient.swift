@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,7 +29,9 @@ public struct SMTPClient: Sendable {
 
     /// Parses `HOST:PORT` (`[::1]:25` for IPv6); nil when it is not one.
     public init?(relay: String, heloName: String = "marina", timeout: Duration = .seconds(30)) {
-        guard let colon = relay.lastIndex(of: ":"), let port = Int(relay[relay.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        guard let colon = relay.lastIndex(of: ":"), let port = Int(relay[relay.index(after: colon)...]), (1...65535).contains(port) else {
+            return nil
+        }
         var host = String(relay[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, !host.contains(where: { $0 == " " || $0 == "/" }) else { return nil }
@@ -40,7 +43,8 @@ public struct SMTPClient: Sendable {
     public func send(from sender: String, to recipients: [String], message: [UInt8]) async throws(Failure) -> String {
         let result: Result<String, Failure> = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: Result { () throws(Failure) -> String in try self.sendBlocking(from: sender, to: recipients, message: message) })
+                continuation.resume(
+                    returning: Result { () throws(Failure) -> String in try self.sendBlocking(from: sender, to: recipients, message: message) })
             }
         }
         return try result.get()
@@ -52,7 +56,7 @@ public struct SMTPClient: Sendable {
         try connection.expect(220, after: "connecting")
         do {
             try connection.command("EHLO \(heloName)", expect: 250)
-        } catch where !error.transient {
+        } catch  where !error.transient {
             try connection.command("HELO \(heloName)", expect: 250)
         }
         try connection.command("MAIL FROM:<\(sender)>", expect: 250)
@@ -104,7 +108,11 @@ public struct SMTPClient: Sendable {
                 candidate = info.pointee.ai_next
                 let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
                 guard fd >= 0 else { lastError = errno; continue }
-                if Self.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen, timeout: timeout) { connected = fd } else { lastError = errno; Glibc.close(fd) }
+                if Self.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen, timeout: timeout) {
+                    connected = fd
+                } else {
+                    lastError = errno; Glibc.close(fd)
+                }
             }
             guard connected >= 0 else {
                 throw Failure(transient: true, message: "cannot connect to the SMTP relay \(relay): \(String(cString: strerror(lastError)))")
@@ -162,7 +170,8 @@ public struct SMTPClient: Sendable {
             while true {
                 let line = try readLine()
                 guard line.count >= 3, let code = Int(line.prefix(3)) else {
-                    throw Failure(transient: true, message: "the SMTP relay \(relay) answered \(step) with a line that is not SMTP: \(line.prefix(120))")
+                    throw Failure(
+                        transient: true, message: "the SMTP relay \(relay) answered \(step) with a line that is not SMTP: \(line.prefix(120))")
                 }
                 text.append(String(line.dropFirst(4)))
                 if line.count > 3 && line[line.index(line.startIndex, offsetBy: 3)] == "-" { continue }
@@ -185,7 +194,9 @@ public struct SMTPClient: Sendable {
                 let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else {
-                    throw Failure(transient: true, message: n == 0 ? "the SMTP relay \(relay) closed the connection" : "no answer from the SMTP relay \(relay) in time")
+                    throw Failure(
+                        transient: true,
+                        message: n == 0 ? "the SMTP relay \(relay) closed the connection" : "no answer from the SMTP relay \(relay) in time")
                 }
                 buffer += chunk[..<n]
             }

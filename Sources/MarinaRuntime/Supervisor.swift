@@ -83,9 +83,11 @@ public actor Supervisor: Service {
     public let tokenRefreshAge: TimeInterval
     private var entries: [String: Entry] = [:]
 
-    public init(driver: any RuntimeDriver, client: InstanceClient = InstanceClient(), logger: Logger = Logger(label: "marina.supervisor"),
-                startTimeout: Duration = .seconds(30), idleCheckInterval: Duration = .seconds(1), maxCrashes: Int = 5, crashWindow: TimeInterval = 120,
-                failedRetryDelay: TimeInterval = 60, tokenRefreshAge: TimeInterval = 12 * 3600) {
+    public init(
+        driver: any RuntimeDriver, client: InstanceClient = InstanceClient(), logger: Logger = Logger(label: "marina.supervisor"),
+        startTimeout: Duration = .seconds(30), idleCheckInterval: Duration = .seconds(1), maxCrashes: Int = 5, crashWindow: TimeInterval = 120,
+        failedRetryDelay: TimeInterval = 60, tokenRefreshAge: TimeInterval = 12 * 3600
+    ) {
         self.failedRetryDelay = failedRetryDelay
         self.tokenRefreshAge = tokenRefreshAge
         self.driver = driver
@@ -102,12 +104,16 @@ public actor Supervisor: Service {
     /// counted from here, so a start that takes longer than the idle timeout is not undone.
     /// `launchEnvironment` adds variables minted at each wake (the app token); it is called only
     /// when the instance starts.
-    public func use(_ spec: InstanceSpec, launchEnvironment: @escaping @Sendable () async throws -> [String: String] = { [:] }) async throws -> InstanceLease {
-        let entry = entries[spec.id] ?? {
-            let e = Entry(spec: spec, log: InstanceLog())
-            entries[spec.id] = e
-            return e
-        }()
+    public func use(
+        _ spec: InstanceSpec, launchEnvironment: @escaping @Sendable () async throws -> [String: String] = { [:] }
+    ) async throws -> InstanceLease {
+        let entry =
+            entries[spec.id]
+            ?? {
+                let e = Entry(spec: spec, log: InstanceLog())
+                entries[spec.id] = e
+                return e
+            }()
         entry.usage.begin()
         do {
             return InstanceLease(socket: try await socket(for: entry, spec: spec, launchEnvironment: launchEnvironment), usage: entry.usage)
@@ -119,13 +125,17 @@ public actor Supervisor: Service {
 
     /// The socket of a ready instance for `spec`, starting it if needed; a call of no duration
     /// (`use` with the lease ended at once).
-    public func socket(for spec: InstanceSpec, launchEnvironment: @escaping @Sendable () async throws -> [String: String] = { [:] }) async throws -> String {
+    public func socket(
+        for spec: InstanceSpec, launchEnvironment: @escaping @Sendable () async throws -> [String: String] = { [:] }
+    ) async throws -> String {
         let lease = try await use(spec, launchEnvironment: launchEnvironment)
         lease.end()
         return lease.socket
     }
 
-    private func socket(for entry: Entry, spec: InstanceSpec, launchEnvironment: @escaping @Sendable () async throws -> [String: String]) async throws -> String {
+    private func socket(
+        for entry: Entry, spec: InstanceSpec, launchEnvironment: @escaping @Sendable () async throws -> [String: String]
+    ) async throws -> String {
         while let stopping = entry.stopTask { await stopping.value }
         if entry.spec != spec {
             // Same instance key, new spec (e.g. a refreshed token): restart with it.
@@ -140,7 +150,8 @@ public actor Supervisor: Service {
         }
         if entry.state == .failed {
             if let retryAfter = entry.retryAfter, Date() < retryAfter {
-                throw RuntimeError(.failed, (entry.lastError ?? "the instance failed") + "\n(the next start is tried from \(Self.timeText(retryAfter)))")
+                throw RuntimeError(
+                    .failed, (entry.lastError ?? "the instance failed") + "\n(the next start is tried from \(Self.timeText(retryAfter)))")
             }
             entry.move(to: .sleeping)
         }
@@ -253,7 +264,8 @@ public actor Supervisor: Service {
         // The SDKs serve the canonical form, which may be larger than a manifest file may be.
         let limits = DocumentLimits.canonicalForm
         let reply = try await client.send(socket: socket, method: .GET, path: "/manifest", timeout: .seconds(5), maxBody: limits.maxBytes)
-        let report = ManifestLoader.load(bytes: reply.body, fileName: reply.contentType?.contains("yaml") == true ? "manifest.yaml" : nil, limits: limits)
+        let report = ManifestLoader.load(
+            bytes: reply.body, fileName: reply.contentType?.contains("yaml") == true ? "manifest.yaml" : nil, limits: limits)
         guard reply.status == 200, let hash = report.hash else {
             throw RuntimeError(.manifestMismatch, "GET /manifest did not return a valid manifest (status \(reply.status))")
         }
@@ -265,14 +277,19 @@ public actor Supervisor: Service {
     /// Polls `GET /health` on one socket until it answers 200 (true), or the deadline passes, the
     /// process ends, or the wait is cancelled (false). Most apps are up within a few milliseconds:
     /// it polls every 2 ms for the first second, then every 20 ms.
-    private static func pollHealth(_ socket: String, client: InstanceClient, running: RunningInstance, until deadline: ContinuousClock.Instant) async -> Bool {
+    private static func pollHealth(
+        _ socket: String, client: InstanceClient, running: RunningInstance, until deadline: ContinuousClock.Instant
+    ) async -> Bool {
         let started = ContinuousClock.now
         while ContinuousClock.now < deadline, running.isRunning, !Task.isCancelled {
             if FileManager.default.fileExists(atPath: socket),
-               let reply = try? await client.send(socket: socket, method: .GET, path: "/health", timeout: .seconds(2)), reply.status == 200 {
+                let reply = try? await client.send(socket: socket, method: .GET, path: "/health", timeout: .seconds(2)), reply.status == 200
+            {
                 return true
             }
-            do { try await Task.sleep(for: ContinuousClock.now - started < .seconds(1) ? .milliseconds(2) : .milliseconds(20)) } catch { return false }
+            do { try await Task.sleep(for: ContinuousClock.now - started < .seconds(1) ? .milliseconds(2) : .milliseconds(20)) } catch {
+                return false
+            }
         }
         return false
     }
@@ -350,10 +367,11 @@ public actor Supervisor: Service {
 
     public func status() -> [InstanceStatus] {
         entries.values.map { e in
-            InstanceStatus(id: e.spec.id, tenant: e.spec.tenant, app: e.spec.app, version: e.spec.version, state: e.state.rawValue,
-                           pid: e.running?.pid, uptimeSeconds: e.running.map { Date().timeIntervalSince($0.startedAt) },
-                           memoryBytes: e.running.flatMap { driver.memoryUsage(of: $0) },
-                           restarts: e.restarts, lastError: e.lastError, limits: e.running?.limits)
+            InstanceStatus(
+                id: e.spec.id, tenant: e.spec.tenant, app: e.spec.app, version: e.spec.version, state: e.state.rawValue,
+                pid: e.running?.pid, uptimeSeconds: e.running.map { Date().timeIntervalSince($0.startedAt) },
+                memoryBytes: e.running.flatMap { driver.memoryUsage(of: $0) },
+                restarts: e.restarts, lastError: e.lastError, limits: e.running?.limits)
         }.sorted { ($0.tenant, $0.app, $0.version) < ($1.tenant, $1.app, $1.version) }
     }
 

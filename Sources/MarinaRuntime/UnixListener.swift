@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,8 +37,10 @@ public final class UnixListener: Sendable {
     /// Serves `path`, calling `accept` for each connection on its event loop (its result: the
     /// connection's pipeline is ready). A connection starts with `autoRead` off: `accept` turns it
     /// on once its handlers are in place. Blocks until the socket is bound: call it off event loops.
-    public init(path: String, uid: UInt32, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxConnections: Int,
-                accept: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>) throws {
+    public init(
+        path: String, uid: UInt32, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, maxConnections: Int,
+        accept: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+    ) throws {
         let open = Connections(limit: maxConnections)
         unlink(path)
         do {
@@ -76,7 +79,9 @@ public final class UnixListener: Sendable {
 
     /// The platform's end of an instance's way to its API (`MARINA_URL`): each connection is joined
     /// to `127.0.0.1:port()` on this host.
-    public static func forwarding(path: String, uid: UInt32, to port: @escaping @Sendable () -> Int?, maxConnections: Int = 256) throws -> UnixListener {
+    public static func forwarding(
+        path: String, uid: UInt32, to port: @escaping @Sendable () -> Int?, maxConnections: Int = 256
+    ) throws -> UnixListener {
         try UnixListener(path: path, uid: uid, maxConnections: maxConnections) { client in
             guard let target = port(), let address = try? SocketAddress(ipAddress: "127.0.0.1", port: target) else { return client.close() }
             return ChannelJoin().connect(client, to: address, timeout: .seconds(5)).flatMapError { _ in client.close() }

@@ -21,8 +21,10 @@ public struct ChildProcess: Sendable {
     /// Starts `command` (looked up on PATH) in `directory` with `environment` (nil: this process's),
     /// reading the descriptor `input`, its standard output written to `output` and its standard
     /// error to `error` (each nil: inherited).
-    public static func start(_ command: [String], environment: [String: String]? = nil, directory: String? = nil,
-                             input: Int32? = nil, output: Int32? = nil, error: Int32? = nil, ownGroup: Bool = false) throws(SpawnError) -> ChildProcess {
+    public static func start(
+        _ command: [String], environment: [String: String]? = nil, directory: String? = nil,
+        input: Int32? = nil, output: Int32? = nil, error: Int32? = nil, ownGroup: Bool = false
+    ) throws(SpawnError) -> ChildProcess {
         guard let program = command.first else { throw SpawnError(command: "", reason: "no command") }
         var everything = sigset_t()
         sigfillset(&everything)
@@ -69,7 +71,9 @@ public struct ChildProcess: Sendable {
 
     /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), which Swift's Glibc module does not export.
     private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-    private static let addChdir: AddChdir? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
+    private static let addChdir: AddChdir? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np").map {
+        unsafeBitCast($0, to: AddChdir.self)
+    }
 
     static func resolve(_ program: String, path: String?) -> String {
         guard !program.contains("/"), let path else { return program }

@@ -26,7 +26,9 @@ public enum InternalCommand {
                 try parsed.finish(name)
                 return Relay.run(socketPath: socket, port: port, forwards: forwards, command: parsed.command)
             }
-            guard let uid = UInt32(try parsed.single("uid")), let gid = UInt32(try parsed.single("gid")) else { throw Problem("--uid and --gid take numbers") }
+            guard let uid = UInt32(try parsed.single("uid")), let gid = UInt32(try parsed.single("gid")) else {
+                throw Problem("--uid and --gid take numbers")
+            }
             var options = SandboxLauncher.Options(uid: uid, gid: gid, argv: [])
             options.cgroupProcFiles = try parsed.take("cgroup-procs")
             options.addressSpaceBytes = try parsed.optionalNumber("rlimit-as")

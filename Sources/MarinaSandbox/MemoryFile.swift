@@ -7,7 +7,9 @@ import Glibc
 /// environment of an instance, its seccomp program) reach bubblewrap (`--args FD`, `--seccomp FD`).
 public enum MemoryFile {
     private typealias MemfdCreate = @convention(c) (UnsafePointer<CChar>, UInt32) -> Int32
-    private static let memfdCreate: MemfdCreate? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "memfd_create").map { unsafeBitCast($0, to: MemfdCreate.self) }
+    private static let memfdCreate: MemfdCreate? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "memfd_create").map {
+        unsafeBitCast($0, to: MemfdCreate.self)
+    }
 
     /// A descriptor holding `bytes`, read from the start; -1 when none could be made.
     /// `closeOnExec` false: the descriptor is meant for the program exec'd next.

@@ -69,10 +69,10 @@ public enum SeccompFilter {
         guard arch != 0 else { return nil }
         var p: [(code: UInt16, jt: UInt8, jf: UInt8, k: UInt32)] = []
         let ldW: UInt16 = 0x20, jeq: UInt16 = 0x15, jge: UInt16 = 0x35, ret: UInt16 = 0x06
-        p.append((ldW, 0, 0, 4))                 // A = arch
-        p.append((jeq, 1, 0, arch))              // native: skip the kill
+        p.append((ldW, 0, 0, 4))  // A = arch
+        p.append((jeq, 1, 0, arch))  // native: skip the kill
         p.append((ret, 0, 0, retKillProcess))
-        p.append((ldW, 0, 0, 0))                 // A = syscall number
+        p.append((ldW, 0, 0, 0))  // A = syscall number
         if let x32Bit {
             p.append((jge, 0, 1, x32Bit))
             p.append((ret, 0, 0, retKillProcess))

@@ -1,5 +1,6 @@
 import Foundation
 import MarinaCore
+
 #if canImport(Glibc)
 import Glibc
 #endif

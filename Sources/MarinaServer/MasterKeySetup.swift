@@ -3,6 +3,7 @@ import MarinaPlatform
 import MarinaRuntime
 import MarinaStore
 import MarinaVault
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,16 +20,21 @@ public struct MasterKeySetup: Sendable {
     public let previous: [LocalMasterKey]
     public let dataDirectory: DataDirectory
 
-    public static func resolve(_ dataDirectory: DataDirectory, store: Store, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> MasterKeySetup {
+    public static func resolve(
+        _ dataDirectory: DataDirectory, store: Store, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> MasterKeySetup {
         if let text = environment["MARINA_MASTER_KEY"], !text.isEmpty {
             let current = try LocalMasterKey(base64: text)
-            let previous = try environment["MARINA_MASTER_KEY_PREVIOUS"].flatMap { $0.isEmpty ? nil : $0 }.map { [try LocalMasterKey(base64: $0)] } ?? []
+            let previous =
+                try environment["MARINA_MASTER_KEY_PREVIOUS"].flatMap { $0.isEmpty ? nil : $0 }.map { [try LocalMasterKey(base64: $0)] } ?? []
             return MasterKeySetup(source: .environment, current: current, previous: previous, dataDirectory: dataDirectory)
         }
         let file = dataDirectory.masterKey
         if !FileManager.default.fileExists(atPath: file.path) {
             if try await Vault.holdsWrappedKeys(store) {
-                throw VaultError.masterKeyFile("the database holds secrets and signing keys encrypted with a master key, but \(file.path) does not exist and MARINA_MASTER_KEY is not set; restore the key (nothing was changed)")
+                throw VaultError.masterKeyFile(
+                    "the database holds secrets and signing keys encrypted with a master key, but \(file.path) does not exist and MARINA_MASTER_KEY is not set; restore the key (nothing was changed)"
+                )
             }
             try MasterKeyFile.create(file, bytes: LocalMasterKey.generate())
         }
@@ -59,7 +65,10 @@ public struct MasterKeySetup: Sendable {
     /// which left the database's keys unreadable.
     public func rotate(_ vault: Vault) async throws -> (String, Int) {
         guard source == .file else {
-            throw PlatformError(.conflict, "master_key_from_environment", "the master key comes from MARINA_MASTER_KEY: to rotate it, start every server with the new key in MARINA_MASTER_KEY and the old one in MARINA_MASTER_KEY_PREVIOUS; they re-wrap at start")
+            throw PlatformError(
+                .conflict, "master_key_from_environment",
+                "the master key comes from MARINA_MASTER_KEY: to rotate it, start every server with the new key in MARINA_MASTER_KEY and the old one in MARINA_MASTER_KEY_PREVIOUS; they re-wrap at start"
+            )
         }
         return try await Self.rotations.run {
             let lock = dataDirectory.url.appendingPathComponent("master.key.lock").path
@@ -67,7 +76,9 @@ public struct MasterKeySetup: Sendable {
             guard fd >= 0 else { throw VaultError.masterKeyFile("cannot open \(lock): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
             // Another process's rotation takes seconds at most: wait for it off the event loops.
-            try await Offload.run { while flock(fd, LOCK_EX) != 0 { guard errno == EINTR else { throw VaultError.masterKeyFile("cannot lock \(lock)") } } }
+            try await Offload.run {
+                while flock(fd, LOCK_EX) != 0 { guard errno == EINTR else { throw VaultError.masterKeyFile("cannot lock \(lock)") } }
+            }
             return try await rotateLocked(vault)
         }
     }
@@ -79,7 +90,9 @@ public struct MasterKeySetup: Sendable {
         let key = try MasterKeyFile.load(next)
         let count = try await vault.rotateMaster(to: key)
         guard rename(next.path, dataDirectory.masterKey.path) == 0 else {
-            throw VaultError.masterKeyFile("the keys were re-wrapped, but \(next.path) could not replace \(dataDirectory.masterKey.path): \(String(cString: strerror(errno))); the next start resolves it")
+            throw VaultError.masterKeyFile(
+                "the keys were re-wrapped, but \(next.path) could not replace \(dataDirectory.masterKey.path): \(String(cString: strerror(errno))); the next start resolves it"
+            )
         }
         return (key.keyId, count)
     }

@@ -116,12 +116,15 @@ public struct Platform: Sendable {
     public static func build(_ setup: Setup) async throws -> Platform {
         let (store, env, logger, options, paths) = (setup.store, setup.env, setup.logger, setup.options, setup.runtime)
         let audit = AuditLog(store: store, env: env, logger: logger)
-        let egress = EgressProxy(allowPrivateAddresses: options.egressAllowPrivate, hostOverrides: options.egressHostOverrides,
-                                 recorder: EgressAudit(audit: audit, env: env, logger: logger))
+        let egress = EgressProxy(
+            allowPrivateAddresses: options.egressAllowPrivate, hostOverrides: options.egressHostOverrides,
+            recorder: EgressAudit(audit: audit, env: env, logger: logger))
         let port = PlatformPort()
-        let driver = try setup.driver?(egress, port)
-            ?? LocalDriver(sandboxed: options.sandboxed, marinaBinary: paths.marinaBinary, runRoot: paths.runRoot, platformPort: port, egress: egress,
-                           allowSharedUser: options.allowSharedUser, dataQuota: paths.dataQuota, logger: logger)
+        let driver =
+            try setup.driver?(egress, port)
+            ?? LocalDriver(
+                sandboxed: options.sandboxed, marinaBinary: paths.marinaBinary, runRoot: paths.runRoot, platformPort: port, egress: egress,
+                allowSharedUser: options.allowSharedUser, dataQuota: paths.dataQuota, logger: logger)
         let supervisor = Supervisor(driver: driver, logger: logger, startTimeout: options.startTimeout)
 
         let vault = Vault(store: store, master: setup.keys.current, previous: setup.keys.previous, now: { env.millis }, newId: { env.id($0) })
@@ -133,32 +136,45 @@ public struct Platform: Sendable {
         let tenants = TenantService(store: store, env: env)
         let secrets = SecretsService(store: store, vault: vault, tenants: tenants, audit: audit, env: env)
         let uids = InstanceUIDs(directory: paths.instancesRoot.appendingPathComponent("uids", isDirectory: true), base: options.uidBase)
-        let provisioner = InstanceProvisioner(configuration: .init(root: paths.instancesRoot, platformURL: paths.platformURL,
-                                                                   idleTimeoutOverride: options.idleTimeout, uids: uids),
-                                              bundles: setup.bundles, signer: signer, env: env)
-        let dispatcher = Dispatcher(store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor, audit: audit, secrets: secrets, env: env, logger: logger)
+        let provisioner = InstanceProvisioner(
+            configuration: .init(
+                root: paths.instancesRoot, platformURL: paths.platformURL,
+                idleTimeoutOverride: options.idleTimeout, uids: uids),
+            bundles: setup.bundles, signer: signer, env: env)
+        let dispatcher = Dispatcher(
+            store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor, audit: audit, secrets: secrets, env: env, logger: logger
+        )
         let events = EventQueue(store: store, dispatcher: dispatcher, env: env, maxAttempts: options.eventRetries, logger: logger)
-        let installs = InstallService(store: store, env: env, tenants: tenants, events: events, supervisor: supervisor, secrets: secrets,
-                                      dataRoot: paths.instancesRoot, retention: options.retention, logger: logger)
-        let registry = RegistryService(store: store, bundles: setup.bundles, env: env, validation: ValidationContext(catalog: options.catalog), logger: logger,
-                                       afterCurrentMoved: { app in try await installs.currentChanged(appSlug: app) })
-        let runtime = RuntimeServices(installs: installs, dispatcher: dispatcher, events: events,
-                                      instances: InstanceService(store: store, supervisor: supervisor, tenants: tenants, dispatcher: dispatcher))
+        let installs = InstallService(
+            store: store, env: env, tenants: tenants, events: events, supervisor: supervisor, secrets: secrets,
+            dataRoot: paths.instancesRoot, retention: options.retention, logger: logger)
+        let registry = RegistryService(
+            store: store, bundles: setup.bundles, env: env, validation: ValidationContext(catalog: options.catalog), logger: logger,
+            afterCurrentMoved: { app in try await installs.currentChanged(appSlug: app) })
+        let runtime = RuntimeServices(
+            installs: installs, dispatcher: dispatcher, events: events,
+            instances: InstanceService(store: store, supervisor: supervisor, tenants: tenants, dispatcher: dispatcher))
         let tools = PlatformTools(store: store, env: env, operatorTools: options.operatorTools)
-        let gateway = ToolGateway(store: store, signer: signer, audit: audit, secrets: secrets, tools: tools, limiter: RateLimiter(options.rateLimits),
-                                  dispatcher: dispatcher, egress: egress, env: env, refusalWindow: options.refusalWindow)
+        let gateway = ToolGateway(
+            store: store, signer: signer, audit: audit, secrets: secrets, tools: tools, limiter: RateLimiter(options.rateLimits),
+            dispatcher: dispatcher, egress: egress, env: env, refusalWindow: options.refusalWindow)
         let rotate = setup.keys.rotate
         let keys = KeyRotationService(store: store, signer: signer, vault: vault, tenants: tenants, env: env) { try await rotate(vault) }
-        let services = PlatformServices(store: store, access: access, tenants: tenants, registry: registry, runtime: runtime, secrets: secrets,
-                                        keys: keys, gateway: gateway, jwks: { await signer.jwks() })
+        let services = PlatformServices(
+            store: store, access: access, tenants: tenants, registry: registry, runtime: runtime, secrets: secrets,
+            keys: keys, gateway: gateway, jwks: { await signer.jwks() })
 
-        var background: [any Service] = [supervisor, events, BundleJanitor(registry: registry, logger: logger),
-                                         InstallReaper(installs: installs, grace: options.reaperGrace, logger: logger),
-                                         KVPurger(tools: tools, logger: logger), gateway.refusals]
+        var background: [any Service] = [
+            supervisor, events, BundleJanitor(registry: registry, logger: logger),
+            InstallReaper(installs: installs, grace: options.reaperGrace, logger: logger),
+            KVPurger(tools: tools, logger: logger), gateway.refusals,
+        ]
         if let mail = options.mail {
-            background.append(MailDrainer(store: store, client: mail.relay, audit: audit, env: env, configuration: .init(sender: mail.sender), logger: logger))
+            background.append(
+                MailDrainer(store: store, client: mail.relay, audit: audit, env: env, configuration: .init(sender: mail.sender), logger: logger))
         }
-        return Platform(services: services, audit: audit, signer: signer, vault: vault, supervisor: supervisor, driver: driver, egress: egress, tools: tools,
-                        port: port, background: background)
+        return Platform(
+            services: services, audit: audit, signer: signer, vault: vault, supervisor: supervisor, driver: driver, egress: egress, tools: tools,
+            port: port, background: background)
     }
 }

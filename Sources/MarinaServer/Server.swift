@@ -61,11 +61,15 @@ public struct Server: Sendable {
             throw ServerError("cannot open the database \(storeConfiguration.redacted): \(error)")
         }
         if configuration.sqliteSynchronous == .normal, storeConfiguration.dialect == .sqlite {
-            logger.notice("SQLite commits do not wait for the disk (--sqlite-synchronous normal): about the last quarter second of acknowledged writes, audit records included, may be lost to a power cut or kernel crash")
+            logger.notice(
+                "SQLite commits do not wait for the disk (--sqlite-synchronous normal): about the last quarter second of acknowledged writes, audit records included, may be lost to a power cut or kernel crash"
+            )
         }
         do {
             let platform = try await compose(configuration, store: store, logger: logger)
-            return Server(configuration: configuration, platform: platform, store: store, storeConfiguration: storeConfiguration, metrics: metrics, logger: logger)
+            return Server(
+                configuration: configuration, platform: platform, store: store, storeConfiguration: storeConfiguration, metrics: metrics,
+                logger: logger)
         } catch {
             // A store's pools must be shut down before they go.
             await store.close()
@@ -86,12 +90,14 @@ public struct Server: Sendable {
         let masterKey: MasterKeySetup
         do { masterKey = try await MasterKeySetup.resolve(data, store: store) } catch { throw ServerError("cannot open the secrets vault: \(error)") }
         let instancesRoot = data.url.appendingPathComponent("instances")
-        var runtime = Platform.Runtime(marinaBinary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), instancesRoot: instancesRoot,
-                                       runRoot: try data.runDirectory(),
-                                       platformURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)")
+        var runtime = Platform.Runtime(
+            marinaBinary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), instancesRoot: instancesRoot,
+            runRoot: try data.runDirectory(),
+            platformURL: configuration.publicURL ?? "http://\(configuration.host):\(configuration.port)")
         do { runtime.dataQuota = try configuration.instanceDiskMB.map { try DataQuota(megabytes: $0) } } catch { throw ServerError("\(error)") }
-        var setup = Platform.Setup(store: store, bundles: bundles, keys: .init(current: masterKey.current, previous: masterKey.previous) { try await masterKey.rotate($0) },
-                                   runtime: runtime)
+        var setup = Platform.Setup(
+            store: store, bundles: bundles, keys: .init(current: masterKey.current, previous: masterKey.previous) { try await masterKey.rotate($0) },
+            runtime: runtime)
         setup.options = configuration.options
         setup.logger = logger
         let platform: Platform
@@ -102,10 +108,14 @@ public struct Server: Sendable {
 
         if let driver = platform.driver as? LocalDriver {
             if driver.sharedUser {
-                logger.warning("serve is not root: every app instance runs as serve's own user (--allow-shared-uid); instances are sandboxed but not separated by user")
+                logger.warning(
+                    "serve is not root: every app instance runs as serve's own user (--allow-shared-uid); instances are sandboxed but not separated by user"
+                )
             }
             if driver.helperBinary == driver.marinaBinary {
-                logger.notice("no marina-sandbox beside \(driver.marinaBinary.path): instances start through marina itself, about 20 ms slower per wake (scripts/marina builds both)")
+                logger.notice(
+                    "no marina-sandbox beside \(driver.marinaBinary.path): instances start through marina itself, about 20 ms slower per wake (scripts/marina builds both)"
+                )
             }
             // Instances a previous, killed serve left behind die with it (bubblewrap's die-with-parent);
             // whatever still sits in their cgroups goes now.
@@ -124,11 +134,17 @@ public struct Server: Sendable {
     /// directory under a path others may not traverse.
     static func checkSandbox(_ configuration: ServerConfiguration, logger: Logger) throws {
         if !configuration.options.sandboxed {
-            logger.critical("RUNNING APP INSTANCES WITHOUT A SANDBOX (--unsandboxed): partner code runs as this user with full access to this machine and its network")
+            logger.critical(
+                "RUNNING APP INSTANCES WITHOUT A SANDBOX (--unsandboxed): partner code runs as this user with full access to this machine and its network"
+            )
         } else if LocalDriver.findBubblewrap() == nil {
-            throw ServerError("bubblewrap (bwrap) is not installed, so app instances cannot be sandboxed; install Debian's bubblewrap package (scripts/install-deps does), or pass --unsandboxed to run them without isolation")
+            throw ServerError(
+                "bubblewrap (bwrap) is not installed, so app instances cannot be sandboxed; install Debian's bubblewrap package (scripts/install-deps does), or pass --unsandboxed to run them without isolation"
+            )
         } else if let closed = LocalDriver.untraversableAncestor(of: configuration.data.url) {
-            throw ServerError("app instances run as unprivileged users and could not reach \(configuration.data.url.path): \(closed.path) has mode \(String(closed.mode, radix: 8)) (others may not traverse it); run `chmod o+x \(closed.path)` or choose a --data directory under paths others may traverse")
+            throw ServerError(
+                "app instances run as unprivileged users and could not reach \(configuration.data.url.path): \(closed.path) has mode \(String(closed.mode, radix: 8)) (others may not traverse it); run `chmod o+x \(closed.path)` or choose a --data directory under paths others may traverse"
+            )
         }
     }
 
@@ -155,11 +171,15 @@ public struct Server: Sendable {
         var services: [any Service] = platform.background + [app]
         if let parentPid = configuration.parentPid { services.append(ParentWatch(pid: parentPid, logger: logger)) }
         if let (host, metricsPort) = configuration.metricsAddress {
-            services.append(Application(router: APIRouter.metricsOnly(metrics),
-                                        configuration: .init(address: .hostname(host, port: metricsPort), serverName: "marina-metrics"),
-                                        onServerRunning: { channel in
-                                            logger.notice("serving /metrics without a key", metadata: ["url": .string("http://\(host):\(channel.localAddress?.port ?? metricsPort)/metrics")])
-                                        }, logger: logger))
+            services.append(
+                Application(
+                    router: APIRouter.metricsOnly(metrics),
+                    configuration: .init(address: .hostname(host, port: metricsPort), serverName: "marina-metrics"),
+                    onServerRunning: { channel in
+                        logger.notice(
+                            "serving /metrics without a key",
+                            metadata: ["url": .string("http://\(host):\(channel.localAddress?.port ?? metricsPort)/metrics")])
+                    }, logger: logger))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

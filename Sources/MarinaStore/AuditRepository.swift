@@ -8,12 +8,17 @@ public struct AuditRepository: Sendable {
     /// The newest record's sequence number and hash, or nil for an empty log.
     public func last(in db: any SQLDatabase) async throws -> (seq: Int64, hash: String)? {
         struct Row: Decodable { var seq: Int64; var hash: String }
-        guard let row = try await db.select().columns("seq", "hash").from("audit_records").orderBy("seq", .descending).limit(1).first(decoding: Row.self) else { return nil }
+        guard
+            let row = try await db.select().columns("seq", "hash").from("audit_records").orderBy("seq", .descending).limit(1).first(
+                decoding: Row.self)
+        else { return nil }
         return (row.seq, row.hash)
     }
 
-    static let columns = ["seq", "id", "at", "actor", "tenant", "app", "version", "kind", "name", "decision", "status", "duration_ms",
-                          "request_id", "summary", "cost_micros", "prev_hash", "hash"]
+    static let columns = [
+        "seq", "id", "at", "actor", "tenant", "app", "version", "kind", "name", "decision", "status", "duration_ms",
+        "request_id", "summary", "cost_micros", "prev_hash", "hash",
+    ]
 
     /// Inserts records in statements of a few hundred rows (SQLite caps bound parameters).
     public func append(_ records: [AuditRecord], in db: any SQLDatabase) async throws {
@@ -38,8 +43,12 @@ public struct AuditRepository: Sendable {
 
     /// A record's values, in the order of `columns`.
     static func values(_ r: AuditRecord) -> [SQLiteDirectConnection.Value] {
-        [.integer(r.seq), .text(r.id), .integer(r.at), .text(r.actor), .init(r.tenant), .init(r.app), .init(r.version), .text(r.kind), .text(r.name),
-         .text(r.decision), .text(r.status), .integer(r.durationMs), .init(r.requestId), .text(r.summary), .integer(r.costMicros), .text(r.prevHash), .text(r.hash)]
+        [
+            .integer(r.seq), .text(r.id), .integer(r.at), .text(r.actor), .init(r.tenant), .init(r.app), .init(r.version), .text(r.kind),
+            .text(r.name),
+            .text(r.decision), .text(r.status), .integer(r.durationMs), .init(r.requestId), .text(r.summary), .integer(r.costMicros),
+            .text(r.prevHash), .text(r.hash),
+        ]
     }
 
     /// `last(in:)` on the store's direct SQLite connection (the audit log's writes through `Store.submitDirect`).
@@ -98,7 +107,9 @@ public struct AuditRepository: Sendable {
 }
 
 extension AuditRepository {
-    static let textColumns = ["id", "actor", "tenant", "app", "version", "kind", "name", "decision", "status", "request_id", "summary", "prev_hash", "hash"]
+    static let textColumns = [
+        "id", "actor", "tenant", "app", "version", "kind", "name", "decision", "status", "request_id", "summary", "prev_hash", "hash",
+    ]
 
     /// SQLite only: record `seq` with its text columns read byte for byte. SQLite stores text
     /// with a NUL whole but hands it back cut at the NUL; records written before the audit log
@@ -111,8 +122,12 @@ extension AuditRepository {
             var id: String, actor: String, tenant: String?, app: String?, version: String?, kind: String, name: String
             var decision: String, status: String, request_id: String?, summary: String, prev_hash: String, hash: String
         }
-        guard let r = try await db.raw(SQLQueryString("SELECT seq, at, duration_ms, cost_micros, \(unsafeRaw: texts) FROM audit_records WHERE seq = \(bind: seq)"))
-            .first(decoding: Row.self) else { return nil }
+        guard
+            let r = try await db.raw(
+                SQLQueryString("SELECT seq, at, duration_ms, cost_micros, \(unsafeRaw: texts) FROM audit_records WHERE seq = \(bind: seq)")
+            )
+            .first(decoding: Row.self)
+        else { return nil }
         func text(_ hex: String) -> String {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(hex.utf8.count / 2)
@@ -123,9 +138,11 @@ extension AuditRepository {
             }
             return String(decoding: bytes, as: UTF8.self)
         }
-        return AuditRecord(seq: r.seq, id: text(r.id), at: r.at, actor: text(r.actor), tenant: r.tenant.map(text), app: r.app.map(text), version: r.version.map(text),
-                           kind: text(r.kind), name: text(r.name), decision: text(r.decision), status: text(r.status), durationMs: r.duration_ms,
-                           requestId: r.request_id.map(text), summary: text(r.summary), costMicros: r.cost_micros, prevHash: text(r.prev_hash), hash: text(r.hash))
+        return AuditRecord(
+            seq: r.seq, id: text(r.id), at: r.at, actor: text(r.actor), tenant: r.tenant.map(text), app: r.app.map(text),
+            version: r.version.map(text),
+            kind: text(r.kind), name: text(r.name), decision: text(r.decision), status: text(r.status), durationMs: r.duration_ms,
+            requestId: r.request_id.map(text), summary: text(r.summary), costMicros: r.cost_micros, prevHash: text(r.prev_hash), hash: text(r.hash))
     }
 }
 

@@ -1,6 +1,6 @@
 import Crypto
-import MarinaCore
 import Foundation
+import MarinaCore
 
 /// Content-addressed storage of bundles on disk: `bundles/sha256/ab/cdef….tar.gz`. A bundle is
 /// written once (identical uploads share a file), renamed into place only after it has been
@@ -35,7 +35,8 @@ public struct BundleStore: Sendable {
 
         init(url: URL, limit: Int) throws {
             guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                  let handle = FileHandle(forWritingAtPath: url.path) else { throw Failure.io("cannot create \(url.path)") }
+                let handle = FileHandle(forWritingAtPath: url.path)
+            else { throw Failure.io("cannot create \(url.path)") }
             self.url = url
             self.handle = handle
             self.limit = limit
@@ -134,7 +135,8 @@ public struct BundleStore: Sendable {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: incoming.path)) ?? [] {
             let url = incoming.appendingPathComponent(name)
             if let date = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date,
-               now.timeIntervalSince(date) > olderThan {
+                now.timeIntervalSince(date) > olderThan
+            {
                 try? FileManager.default.removeItem(at: url)
             }
         }

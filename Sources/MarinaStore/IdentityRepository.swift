@@ -23,7 +23,8 @@ public struct IdentityRepository: Sendable {
     /// The key with this hash and its identity, if the key exists (revoked or not).
     public func key(hash: String, in db: any SQLDatabase) async throws -> (APIKeyRecord, IdentityRecord)? {
         guard let key = try await db.select().column("*").from("api_keys").where("key_hash", .equal, hash).row(APIKeyRecord.self),
-              let identity = try await identity(id: key.identityId, in: db) else { return nil }
+            let identity = try await identity(id: key.identityId, in: db)
+        else { return nil }
         return (key, identity)
     }
 
@@ -59,9 +60,10 @@ public struct IdentityRepository: Sendable {
     /// Records a one-time fact; returns false when it was recorded before (by anyone).
     public func recordFact(_ name: String, value: String, at time: Int64, in db: any SQLDatabase) async throws -> Bool {
         do {
-            try await db.insert(into: "platform_facts").columns("name", "value", "recorded_at").values(SQLBind(name), SQLBind(value), SQLBind(time)).run()
+            try await db.insert(into: "platform_facts").columns("name", "value", "recorded_at").values(SQLBind(name), SQLBind(value), SQLBind(time))
+                .run()
             return true
-        } catch where StoreError.isUniqueViolation(error) {
+        } catch  where StoreError.isUniqueViolation(error) {
             return false
         }
     }

@@ -8,7 +8,7 @@ public struct InstallRepository: Sendable {
     public func insert(_ install: InstallRecord, in db: any SQLDatabase) async throws {
         do {
             try await db.insert(install, into: "installs")
-        } catch where StoreError.isUniqueViolation(error) {
+        } catch  where StoreError.isUniqueViolation(error) {
             throw StoreError.conflict("the app is already installed in this tenant")
         }
     }
@@ -30,7 +30,9 @@ public struct InstallRepository: Sendable {
     }
 
     public func uninstalledDue(before time: Int64, in db: any SQLDatabase) async throws -> [InstallRecord] {
-        try await db.select().column("*").from("installs").where("state", .equal, InstallState.uninstalled.rawValue).where("purge_after", .lessThanOrEqual, time).rows(InstallRecord.self)
+        try await db.select().column("*").from("installs").where("state", .equal, InstallState.uninstalled.rawValue).where(
+            "purge_after", .lessThanOrEqual, time
+        ).rows(InstallRecord.self)
     }
 
     public func update(_ install: InstallRecord, in db: any SQLDatabase) async throws {
@@ -53,7 +55,8 @@ public struct InstallRepository: Sendable {
 
     /// Attempts still `started` that began before `time` — left half-way by a crash.
     public func staleAttempts(startedBefore time: Int64, in db: any SQLDatabase) async throws -> [InstallAttemptRecord] {
-        try await db.select().column("*").from("install_attempts").where("state", .equal, "started").where("started_at", .lessThan, time).rows(InstallAttemptRecord.self)
+        try await db.select().column("*").from("install_attempts").where("state", .equal, "started").where("started_at", .lessThan, time).rows(
+            InstallAttemptRecord.self)
     }
 
     public func insert(_ delivery: EventDeliveryRecord, in db: any SQLDatabase) async throws {
@@ -65,19 +68,24 @@ public struct InstallRepository: Sendable {
     }
 
     public func deliveries(installId: String, in db: any SQLDatabase) async throws -> [EventDeliveryRecord] {
-        try await db.select().column("*").from("event_deliveries").where("install_id", .equal, installId).orderBy("created_at").rows(EventDeliveryRecord.self)
+        try await db.select().column("*").from("event_deliveries").where("install_id", .equal, installId).orderBy("created_at").rows(
+            EventDeliveryRecord.self)
     }
 
     /// Claims up to `limit` due deliveries: each is leased until `leaseUntil` (another worker or
     /// replica skips it meanwhile) and its attempt counted. An `UPDATE … WHERE` per row makes the
     /// claim safe on both databases without `SKIP LOCKED`.
     public func claimDue(now: Int64, leaseUntil: Int64, limit: Int, in db: any SQLDatabase) async throws -> [EventDeliveryRecord] {
-        let due = try await db.select().column("*").from("event_deliveries").where("state", .equal, EventDeliveryState.pending.rawValue).where("next_attempt_at", .lessThanOrEqual, now)
-            .orderBy("next_attempt_at").limit(limit).rows(EventDeliveryRecord.self)
+        let due = try await db.select().column("*").from("event_deliveries").where("state", .equal, EventDeliveryState.pending.rawValue).where(
+            "next_attempt_at", .lessThanOrEqual, now
+        )
+        .orderBy("next_attempt_at").limit(limit).rows(EventDeliveryRecord.self)
         var claimed: [EventDeliveryRecord] = []
         for d in due {
             let rows = try await db.update("event_deliveries").set("next_attempt_at", to: leaseUntil).set("attempts", to: d.attempts + 1)
-                .where("id", .equal, d.id).where("state", .equal, EventDeliveryState.pending.rawValue).where("next_attempt_at", .equal, d.nextAttemptAt)
+                .where("id", .equal, d.id).where("state", .equal, EventDeliveryState.pending.rawValue).where(
+                    "next_attempt_at", .equal, d.nextAttemptAt
+                )
                 .returning("id").all()
             if !rows.isEmpty {
                 var c = d
@@ -89,9 +97,13 @@ public struct InstallRepository: Sendable {
         return claimed
     }
 
-    public func finishDelivery(id: String, state: EventDeliveryState, nextAttemptAt: Int64, error: String?, deliveredAt: Int64?, in db: any SQLDatabase) async throws {
-        try await db.update("event_deliveries").set("state", to: state.rawValue).set("next_attempt_at", to: nextAttemptAt).set("last_error", to: error)
-            .set("delivered_at", to: deliveredAt).where("id", .equal, id).run()
+    public func finishDelivery(
+        id: String, state: EventDeliveryState, nextAttemptAt: Int64, error: String?, deliveredAt: Int64?, in db: any SQLDatabase
+    ) async throws {
+        try await db.update("event_deliveries").set("state", to: state.rawValue).set("next_attempt_at", to: nextAttemptAt).set(
+            "last_error", to: error
+        )
+        .set("delivered_at", to: deliveredAt).where("id", .equal, id).run()
     }
 
     /// Deletes the event deliveries of an install (their payloads hold its settings); returns how many.

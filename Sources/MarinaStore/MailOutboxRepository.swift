@@ -26,8 +26,10 @@ public struct MailOutboxRepository: Sendable {
     public func claimDue(now: Int64, staleBefore: Int64, limit: Int, in db: any SQLDatabase) async throws -> [Mail] {
         struct Candidate: Decodable { var id: String; var state: String; var claimedAt: Int64? }
         let candidates = try await db.select().columns("id", "state", "claimed_at").from("mail_outbox")
-            .where { $0.where { $0.where("state", .equal, State.queued.rawValue).where("next_attempt_at", .lessThanOrEqual, now) }
-                .orWhere { $0.where("state", .equal, State.sending.rawValue).where("claimed_at", .lessThan, staleBefore) } }
+            .where {
+                $0.where { $0.where("state", .equal, State.queued.rawValue).where("next_attempt_at", .lessThanOrEqual, now) }
+                    .orWhere { $0.where("state", .equal, State.sending.rawValue).where("claimed_at", .lessThan, staleBefore) }
+            }
             .orderBy("created_at").limit(limit).rows(Candidate.self)
         var claimed: [String] = []
         for candidate in candidates {
@@ -51,8 +53,10 @@ public struct MailOutboxRepository: Sendable {
     /// Records one attempt's outcome. Only the claim this drainer holds is settled: a drainer
     /// whose claim was taken over (it was too slow) leaves the mail to the one that took it.
     @discardableResult
-    public func settle(id: String, claimedAt: Int64, state: State, attempts: Int, nextAttemptAt: Int64, error: String?, sentAt: Int64?,
-                       in db: any SQLDatabase) async throws -> Bool {
+    public func settle(
+        id: String, claimedAt: Int64, state: State, attempts: Int, nextAttemptAt: Int64, error: String?, sentAt: Int64?,
+        in db: any SQLDatabase
+    ) async throws -> Bool {
         try await !db.update("mail_outbox").set("state", to: state.rawValue).set("attempts", to: attempts).set("next_attempt_at", to: nextAttemptAt)
             .set("last_error", to: error).set("sent_at", to: sentAt).set("claimed_at", to: SQLLiteral.null)
             .where("id", .equal, id).where("state", .equal, State.sending.rawValue).where("claimed_at", .equal, claimedAt)
@@ -70,7 +74,9 @@ public struct MailOutboxRepository: Sendable {
     }
 
     public func status(id: String, in db: any SQLDatabase) async throws -> Status? {
-        try await db.select().columns("id", "state", "attempts", "last_error", "sent_at", "next_attempt_at").from("mail_outbox").where("id", .equal, id).row(Status.self)
+        try await db.select().columns("id", "state", "attempts", "last_error", "sent_at", "next_attempt_at").from("mail_outbox").where(
+            "id", .equal, id
+        ).row(Status.self)
     }
 
     /// Counts of mails by state (the drainer's start-up notice; operators' dashboards).

@@ -36,7 +36,10 @@ public struct APIKeyRecord: Codable, Sendable, Equatable {
     public var createdAt: Int64
     public var lastUsedAt: Int64?
     public var revokedAt: Int64?
-    public init(id: String, identityId: String, name: String, hint: String, keyHash: String, createdAt: Int64, lastUsedAt: Int64? = nil, revokedAt: Int64? = nil) {
+    public init(
+        id: String, identityId: String, name: String, hint: String, keyHash: String, createdAt: Int64, lastUsedAt: Int64? = nil,
+        revokedAt: Int64? = nil
+    ) {
         (self.id, self.identityId, self.name, self.hint, self.keyHash) = (id, identityId, name, hint, keyHash)
         (self.createdAt, self.lastUsedAt, self.revokedAt) = (createdAt, lastUsedAt, revokedAt)
     }
@@ -64,10 +67,14 @@ public struct VersionRecord: Codable, Sendable, Equatable {
     public var bundleSize: Int64
     public var publisherId: String
     public var publishedAt: Int64
-    public init(id: String, appId: String, version: String, manifestJson: String, manifestHash: String, manifestFormat: String,
-                bundleHash: String, bundleSize: Int64, publisherId: String, publishedAt: Int64) {
+    public init(
+        id: String, appId: String, version: String, manifestJson: String, manifestHash: String, manifestFormat: String,
+        bundleHash: String, bundleSize: Int64, publisherId: String, publishedAt: Int64
+    ) {
         (self.id, self.appId, self.version, self.manifestJson, self.manifestHash) = (id, appId, version, manifestJson, manifestHash)
-        (self.manifestFormat, self.bundleHash, self.bundleSize, self.publisherId, self.publishedAt) = (manifestFormat, bundleHash, bundleSize, publisherId, publishedAt)
+        (self.manifestFormat, self.bundleHash, self.bundleSize, self.publisherId, self.publishedAt) = (
+            manifestFormat, bundleHash, bundleSize, publisherId, publishedAt
+        )
     }
 }
 
@@ -91,7 +98,9 @@ public struct ChannelMoveRecord: Codable, Sendable, Equatable {
     public var actorId: String
     public var movedAt: Int64
     public init(id: String, appId: String, channel: String, fromVersionId: String?, toVersionId: String, actorId: String, movedAt: Int64) {
-        (self.id, self.appId, self.channel, self.fromVersionId, self.toVersionId, self.actorId, self.movedAt) = (id, appId, channel, fromVersionId, toVersionId, actorId, movedAt)
+        (self.id, self.appId, self.channel, self.fromVersionId, self.toVersionId, self.actorId, self.movedAt) = (
+            id, appId, channel, fromVersionId, toVersionId, actorId, movedAt
+        )
     }
 }
 
@@ -118,8 +127,10 @@ public struct InstallRecord: Codable, Sendable, Equatable {
 
     /// `grantedScopes` decoded (empty if it is not a JSON array of strings).
     public var granted: [String] { (try? JSONDecoder().decode([String].self, from: Data(grantedScopes.utf8))) ?? [] }
-    public init(id: String, tenantId: String, appId: String, versionId: String, state: InstallState, policy: String, grantedScopes: String, settings: String,
-                needsConsent: Bool, failure: String?, createdBy: String, createdAt: Int64, updatedAt: Int64, purgeAfter: Int64?) {
+    public init(
+        id: String, tenantId: String, appId: String, versionId: String, state: InstallState, policy: String, grantedScopes: String, settings: String,
+        needsConsent: Bool, failure: String?, createdBy: String, createdAt: Int64, updatedAt: Int64, purgeAfter: Int64?
+    ) {
         (self.id, self.tenantId, self.appId, self.versionId, self.state, self.policy) = (id, tenantId, appId, versionId, state, policy)
         (self.grantedScopes, self.settings, self.needsConsent, self.failure) = (grantedScopes, settings, needsConsent, failure)
         (self.createdBy, self.createdAt, self.updatedAt, self.purgeAfter) = (createdBy, createdAt, updatedAt, purgeAfter)
@@ -136,7 +147,9 @@ public struct InstallAttemptRecord: Codable, Sendable, Equatable {
     public var finishedAt: Int64?
     public var error: String?
     public init(id: String, installId: String, kind: String, state: String, startedAt: Int64, finishedAt: Int64? = nil, error: String? = nil) {
-        (self.id, self.installId, self.kind, self.state, self.startedAt, self.finishedAt, self.error) = (id, installId, kind, state, startedAt, finishedAt, error)
+        (self.id, self.installId, self.kind, self.state, self.startedAt, self.finishedAt, self.error) = (
+            id, installId, kind, state, startedAt, finishedAt, error
+        )
     }
 }
 
@@ -154,10 +167,15 @@ public struct EventDeliveryRecord: Codable, Sendable, Equatable {
     public var deliveredAt: Int64?
     /// The identity that sent the event through the events route; nil: the platform itself.
     public var sentBy: String?
-    public init(id: String, installId: String, versionId: String, type: String, payload: String, state: EventDeliveryState, attempts: Int64, nextAttemptAt: Int64,
-                lastError: String?, createdAt: Int64, deliveredAt: Int64?, sentBy: String? = nil) {
+    public init(
+        id: String, installId: String, versionId: String, type: String, payload: String, state: EventDeliveryState, attempts: Int64,
+        nextAttemptAt: Int64,
+        lastError: String?, createdAt: Int64, deliveredAt: Int64?, sentBy: String? = nil
+    ) {
         (self.id, self.installId, self.versionId, self.type, self.payload, self.state) = (id, installId, versionId, type, payload, state)
-        (self.attempts, self.nextAttemptAt, self.lastError, self.createdAt, self.deliveredAt, self.sentBy) = (attempts, nextAttemptAt, lastError, createdAt, deliveredAt, sentBy)
+        (self.attempts, self.nextAttemptAt, self.lastError, self.createdAt, self.deliveredAt, self.sentBy) = (
+            attempts, nextAttemptAt, lastError, createdAt, deliveredAt, sentBy
+        )
     }
 }
 
@@ -169,7 +187,9 @@ public struct SigningKeyRecord: Codable, Sendable, Equatable {
     public var createdAt: Int64
     public var retiredAt: Int64?
     public init(kid: String, algorithm: String, publicKey: String, privateKey: String, createdAt: Int64, retiredAt: Int64?) {
-        (self.kid, self.algorithm, self.publicKey, self.privateKey, self.createdAt, self.retiredAt) = (kid, algorithm, publicKey, privateKey, createdAt, retiredAt)
+        (self.kid, self.algorithm, self.publicKey, self.privateKey, self.createdAt, self.retiredAt) = (
+            kid, algorithm, publicKey, privateKey, createdAt, retiredAt
+        )
     }
 }
 
@@ -201,8 +221,10 @@ public struct AuditRecord: Codable, Sendable, Equatable {
         case durationMs = "duration_ms", requestId = "request_id", costMicros = "cost_micros", prevHash = "prev_hash"
     }
 
-    public init(seq: Int64, id: String, at: Int64, actor: String, tenant: String?, app: String?, version: String?, kind: String, name: String,
-                decision: String, status: String, durationMs: Int64, requestId: String?, summary: String, costMicros: Int64, prevHash: String, hash: String) {
+    public init(
+        seq: Int64, id: String, at: Int64, actor: String, tenant: String?, app: String?, version: String?, kind: String, name: String,
+        decision: String, status: String, durationMs: Int64, requestId: String?, summary: String, costMicros: Int64, prevHash: String, hash: String
+    ) {
         (self.seq, self.id, self.at, self.actor, self.tenant, self.app, self.version) = (seq, id, at, actor, tenant, app, version)
         (self.kind, self.name, self.decision, self.status, self.durationMs, self.requestId) = (kind, name, decision, status, durationMs, requestId)
         (self.summary, self.costMicros, self.prevHash, self.hash) = (summary, costMicros, prevHash, hash)
@@ -220,7 +242,9 @@ public struct DataKeyRecord: Codable, Sendable, Equatable {
     public var state: String
     public var createdAt: Int64
     public init(id: String, owner: String, generation: Int64, wrapped: String, masterKeyId: String, state: String, createdAt: Int64) {
-        (self.id, self.owner, self.generation, self.wrapped, self.masterKeyId, self.state, self.createdAt) = (id, owner, generation, wrapped, masterKeyId, state, createdAt)
+        (self.id, self.owner, self.generation, self.wrapped, self.masterKeyId, self.state, self.createdAt) = (
+            id, owner, generation, wrapped, masterKeyId, state, createdAt
+        )
     }
 }
 
@@ -237,9 +261,13 @@ public struct SecretRecord: Codable, Sendable, Equatable {
     public var ciphertext: String
     public var updatedBy: String
     public var updatedAt: Int64
-    public init(id: String, appId: String, tenantId: String?, keyName: String, description: String, keyVersion: Int64, dataKeyId: String,
-                nonce: String, ciphertext: String, updatedBy: String, updatedAt: Int64) {
-        (self.id, self.appId, self.tenantId, self.keyName, self.description, self.keyVersion) = (id, appId, tenantId, keyName, description, keyVersion)
+    public init(
+        id: String, appId: String, tenantId: String?, keyName: String, description: String, keyVersion: Int64, dataKeyId: String,
+        nonce: String, ciphertext: String, updatedBy: String, updatedAt: Int64
+    ) {
+        (self.id, self.appId, self.tenantId, self.keyName, self.description, self.keyVersion) = (
+            id, appId, tenantId, keyName, description, keyVersion
+        )
         (self.dataKeyId, self.nonce, self.ciphertext, self.updatedBy, self.updatedAt) = (dataKeyId, nonce, ciphertext, updatedBy, updatedAt)
     }
 }

@@ -7,7 +7,7 @@ public struct RegistryRepository: Sendable {
     public func insert(_ app: AppRecord, in db: any SQLDatabase) async throws {
         do {
             try await db.insert(app, into: "apps")
-        } catch where StoreError.isUniqueViolation(error) {
+        } catch  where StoreError.isUniqueViolation(error) {
             throw StoreError.conflict("the app \(app.slug) exists")
         }
     }
@@ -35,14 +35,15 @@ public struct RegistryRepository: Sendable {
     public func insert(_ version: VersionRecord, in db: any SQLDatabase) async throws {
         do {
             try await db.insert(version, into: "versions")
-        } catch where StoreError.isUniqueViolation(error) {
+        } catch  where StoreError.isUniqueViolation(error) {
             throw StoreError.conflict("version \(version.version) exists")
         }
     }
 
     /// Every version of the app, in publication order.
     public func versions(appId: String, in db: any SQLDatabase) async throws -> [VersionRecord] {
-        try await db.select().column("*").from("versions").where("app_id", .equal, appId).orderBy("published_at").orderBy("id").rows(VersionRecord.self)
+        try await db.select().column("*").from("versions").where("app_id", .equal, appId).orderBy("published_at").orderBy("id").rows(
+            VersionRecord.self)
     }
 
     public func version(appId: String, version: String, in db: any SQLDatabase) async throws -> VersionRecord? {
@@ -66,13 +67,19 @@ public struct RegistryRepository: Sendable {
     public func moveChannel(_ move: ChannelMoveRecord, in db: any SQLDatabase) async throws {
         try await db.insert(move, into: "channel_moves")
         try await db.insert(into: "channels")
-            .model(ChannelRecord(appId: move.appId, channel: move.channel, versionId: move.toVersionId, movedBy: move.actorId, movedAt: move.movedAt),
-                   keyEncodingStrategy: .convertToSnakeCase)
-            .onConflict(with: ["app_id", "channel"]) { $0.set(excludedValueOf: "version_id").set(excludedValueOf: "moved_by").set(excludedValueOf: "moved_at") }
+            .model(
+                ChannelRecord(appId: move.appId, channel: move.channel, versionId: move.toVersionId, movedBy: move.actorId, movedAt: move.movedAt),
+                keyEncodingStrategy: .convertToSnakeCase
+            )
+            .onConflict(with: ["app_id", "channel"]) {
+                $0.set(excludedValueOf: "version_id").set(excludedValueOf: "moved_by").set(excludedValueOf: "moved_at")
+            }
             .run()
     }
 
     public func channelMoves(appId: String, in db: any SQLDatabase) async throws -> [ChannelMoveRecord] {
-        try await db.select().column("*").from("channel_moves").where("app_id", .equal, appId).orderBy("moved_at", .descending).orderBy("id", .descending).rows(ChannelMoveRecord.self)
+        try await db.select().column("*").from("channel_moves").where("app_id", .equal, appId).orderBy("moved_at", .descending).orderBy(
+            "id", .descending
+        ).rows(ChannelMoveRecord.self)
     }
 }

@@ -47,7 +47,9 @@ public struct SecretRepository: Sendable {
     }
 
     /// Secrets of an app: defaults (`tenantId` nil and `defaultsOnly`), one tenant's overrides, or all.
-    public func secrets(appId: String? = nil, tenantId: String? = nil, defaultsOnly: Bool = false, in db: any SQLDatabase) async throws -> [SecretRecord] {
+    public func secrets(
+        appId: String? = nil, tenantId: String? = nil, defaultsOnly: Bool = false, in db: any SQLDatabase
+    ) async throws -> [SecretRecord] {
         var query = db.select().column("*").from("secrets")
         if let appId { query = query.where("app_id", .equal, appId) }
         if let tenantId { query = query.where("tenant_id", .equal, tenantId) }
@@ -74,9 +76,11 @@ public struct SecretRepository: Sendable {
     /// must never write an older value over a concurrent set); answers whether it did.
     public func reencrypt(_ secret: SecretRecord, wasKey dataKeyId: String, in db: any SQLDatabase) async throws -> Bool {
         struct Row: Decodable { var id: String }
-        let updated = try await db.update("secrets").set("data_key_id", to: secret.dataKeyId).set("nonce", to: secret.nonce).set("ciphertext", to: secret.ciphertext)
-            .where("id", .equal, secret.id).where("key_version", .equal, secret.keyVersion).where("data_key_id", .equal, dataKeyId)
-            .returning("id").all(decoding: Row.self)
+        let updated = try await db.update("secrets").set("data_key_id", to: secret.dataKeyId).set("nonce", to: secret.nonce).set(
+            "ciphertext", to: secret.ciphertext
+        )
+        .where("id", .equal, secret.id).where("key_version", .equal, secret.keyVersion).where("data_key_id", .equal, dataKeyId)
+        .returning("id").all(decoding: Row.self)
         return !updated.isEmpty
     }
 

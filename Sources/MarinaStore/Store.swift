@@ -21,8 +21,10 @@ public final class Store: Sendable {
     /// Opens the pool (connections are made lazily) — call `migrate()` before use. `sqliteSynchronous`
     /// and `checkpointInterval` (how often the WAL is copied back into the database file, see
     /// `WALCheckpointer`) apply to SQLite only.
-    public init(_ configuration: StoreConfiguration, sqliteSynchronous: SQLiteSynchronous = .full, checkpointInterval: Duration = .milliseconds(250),
-                logger: Logger = Logger(label: "marina.store"), eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+    public init(
+        _ configuration: StoreConfiguration, sqliteSynchronous: SQLiteSynchronous = .full, checkpointInterval: Duration = .milliseconds(250),
+        logger: Logger = Logger(label: "marina.store"), eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         switch configuration {
@@ -30,7 +32,8 @@ public final class Store: Sendable {
             let threads = NIOThreadPool(numberOfThreads: 4)
             threads.start()
             let source = SQLiteTunedSource(path: path, threadPool: threads, synchronous: sqliteSynchronous)
-            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 2, requestTimeout: .seconds(30), logger: logger, on: eventLoopGroup)
+            let pool = EventLoopGroupConnectionPool(
+                source: source, maxConnectionsPerEventLoop: 2, requestTimeout: .seconds(30), logger: logger, on: eventLoopGroup)
             backend = PooledBackend(pool: pool, logger: logger, threadPool: threads) { $0.sql() }
             let lock = WriterLock()
             writerLock = lock
@@ -38,7 +41,8 @@ public final class Store: Sendable {
             checkpointer = WALCheckpointer(path: path, interval: checkpointInterval, logger: logger)
         case .postgres(let url):
             let source = PostgresConnectionSource(sqlConfiguration: try SQLPostgresConfiguration(url: url))
-            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 4, requestTimeout: .seconds(30), logger: logger, on: eventLoopGroup)
+            let pool = EventLoopGroupConnectionPool(
+                source: source, maxConnectionsPerEventLoop: 4, requestTimeout: .seconds(30), logger: logger, on: eventLoopGroup)
             backend = PooledBackend(pool: pool, logger: logger, threadPool: nil) { $0.sql() }
             writerLock = nil
             direct = nil
@@ -124,7 +128,10 @@ final class PooledBackend<Source: ConnectionPoolSource>: StoreBackend, @unchecke
     let threadPool: NIOThreadPool?
     let sql: @Sendable (Source.Connection) -> any SQLDatabase
 
-    init(pool: EventLoopGroupConnectionPool<Source>, logger: Logger, threadPool: NIOThreadPool?, sql: @escaping @Sendable (Source.Connection) -> any SQLDatabase) {
+    init(
+        pool: EventLoopGroupConnectionPool<Source>, logger: Logger, threadPool: NIOThreadPool?,
+        sql: @escaping @Sendable (Source.Connection) -> any SQLDatabase
+    ) {
         self.pool = pool
         self.logger = logger
         self.threadPool = threadPool

@@ -13,7 +13,10 @@ public enum StoreError: Error, Sendable, Equatable {
     /// Whether `error` is a unique-constraint violation, on either database.
     public static func isUniqueViolation(_ error: any Error) -> Bool {
         if let e = error as? PSQLError, let state = e.serverInfo?[.sqlState] { return state == "23505" }
-        if let e = error as? SQLiteError { return e.reason == .constraint && e.message.contains("UNIQUE") || e.reason == .constraintUniqueFailed || e.reason == .constraintPrimaryKeyFailed }
+        if let e = error as? SQLiteError {
+            return e.reason == .constraint && e.message.contains("UNIQUE") || e.reason == .constraintUniqueFailed
+                || e.reason == .constraintPrimaryKeyFailed
+        }
         return false
     }
 }

@@ -7,7 +7,7 @@ public struct TenantRepository: Sendable {
     public func insert(_ tenant: TenantRecord, in db: any SQLDatabase) async throws {
         do {
             try await db.insert(tenant, into: "tenants")
-        } catch where StoreError.isUniqueViolation(error) {
+        } catch  where StoreError.isUniqueViolation(error) {
             throw StoreError.conflict("a tenant named \(tenant.slug) exists")
         }
     }

@@ -57,7 +57,9 @@ final class WALCheckpointer: Sendable {
             } catch {
                 // Said once per distinct failure, not four times a second.
                 let failure = "\(error)"
-                if failure != lastFailure { logger.warning("WAL checkpoint failed; SQLite's own checkpoint remains", metadata: ["error": "\(failure)"]) }
+                if failure != lastFailure {
+                    logger.warning("WAL checkpoint failed; SQLite's own checkpoint remains", metadata: ["error": "\(failure)"])
+                }
                 lastFailure = failure
                 db?.close()
                 db = nil

@@ -61,7 +61,8 @@ public struct LocalMasterKey: MasterKeyProvider {
 
     public func unwrap(_ wrapped: String, context: String) throws -> [UInt8] {
         guard wrapped.hasPrefix("v1."), let data = Data(base64Encoded: String(wrapped.dropFirst(3))),
-              let box = try? AES.GCM.SealedBox(combined: data) else { throw VaultError.decryptionFailed("the wrapped key is malformed") }
+            let box = try? AES.GCM.SealedBox(combined: data)
+        else { throw VaultError.decryptionFailed("the wrapped key is malformed") }
         do { return Array(try AES.GCM.open(box, using: key, authenticating: Array(context.utf8))) } catch {
             throw VaultError.decryptionFailed("the wrapped key does not open with master key \(keyId)")
         }
@@ -75,10 +76,15 @@ public enum MasterKeyFile {
         var info = stat()
         guard stat(url.path, &info) == 0 else { throw VaultError.masterKeyFile("cannot read the master key file \(url.path)") }
         guard info.st_mode & 0o077 == 0 else {
-            throw VaultError.masterKeyFile(String(format: "the master key file %@ has mode %o; it must be readable by its owner only (chmod 600 %@)", url.path, Int(info.st_mode & 0o777), url.path))
+            throw VaultError.masterKeyFile(
+                String(
+                    format: "the master key file %@ has mode %o; it must be readable by its owner only (chmod 600 %@)", url.path,
+                    Int(info.st_mode & 0o777), url.path))
         }
         guard info.st_uid == geteuid() else { throw VaultError.masterKeyFile("the master key file \(url.path) belongs to another user") }
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw VaultError.masterKeyFile("cannot read the master key file \(url.path)") }
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw VaultError.masterKeyFile("cannot read the master key file \(url.path)")
+        }
         do { return try LocalMasterKey(base64: text) } catch { throw VaultError.masterKeyFile("\(url.path): \(error)") }
     }
 

@@ -55,7 +55,9 @@ public actor TokenSigner {
         }
         keys = [:]
         for r in records {
-            guard let publicData = Data(base64Encoded: r.publicKey), let pub = try? Curve25519.Signing.PublicKey(rawRepresentation: publicData) else { continue }
+            guard let publicData = Data(base64Encoded: r.publicKey), let pub = try? Curve25519.Signing.PublicKey(rawRepresentation: publicData) else {
+                continue
+            }
             let raw = try? await vault.unwrapSigningKey(r.privateKey, kid: r.kid)
             let priv = raw.flatMap { try? Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
             keys[r.kid] = Key(kid: r.kid, privateKey: r.retiredAt == nil ? priv : nil, publicKey: pub)
@@ -68,8 +70,9 @@ public actor TokenSigner {
     public func rotate(now: Int64) async throws -> String {
         let key = Curve25519.Signing.PrivateKey()
         let kid = "k" + String(now, radix: 36) + Base64URL.encode(Array(SHA256.hash(data: key.publicKey.rawRepresentation).prefix(6)))
-        let record = SigningKeyRecord(kid: kid, algorithm: "EdDSA", publicKey: key.publicKey.rawRepresentation.base64EncodedString(),
-                                      privateKey: try await vault.wrapSigningKey(Array(key.rawRepresentation), kid: kid), createdAt: now, retiredAt: nil)
+        let record = SigningKeyRecord(
+            kid: kid, algorithm: "EdDSA", publicKey: key.publicKey.rawRepresentation.base64EncodedString(),
+            privateKey: try await vault.wrapSigningKey(Array(key.rawRepresentation), kid: kid), createdAt: now, retiredAt: nil)
         try await store.transaction { db in try await self.repository.insert(record, in: db) }
         keys[kid] = Key(kid: kid, privateKey: key, publicKey: key.publicKey)
         signingKid = kid
@@ -97,8 +100,11 @@ public actor TokenSigner {
     public func verify(_ token: String) throws -> JSONValue {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])), let claimBytes = Base64URL.decode(String(parts[1])),
-              let signature = Base64URL.decode(String(parts[2])) else { throw TokenError.malformed }
-        guard let header = try? JSONParser.parse(headerBytes), header["alg"] == "EdDSA", let kid = header["kid"]?.stringValue else { throw TokenError.malformed }
+            let signature = Base64URL.decode(String(parts[2]))
+        else { throw TokenError.malformed }
+        guard let header = try? JSONParser.parse(headerBytes), header["alg"] == "EdDSA", let kid = header["kid"]?.stringValue else {
+            throw TokenError.malformed
+        }
         guard let key = keys[kid] else { throw TokenError.unknownKey }
         guard key.publicKey.isValidSignature(signature, for: Data((parts[0] + "." + parts[1]).utf8)) else { throw TokenError.badSignature }
         guard let claims = try? JSONParser.parse(claimBytes), case .object = claims else { throw TokenError.malformed }
@@ -107,9 +113,19 @@ public actor TokenSigner {
 
     /// The public keys as a JWK set (for apps and SDKs that verify tokens).
     public func jwks() -> JSONValue {
-        .object(JSONObject([("keys", .array(keys.values.sorted { $0.kid < $1.kid }.map { key in
-            ["kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": .string(key.kid), "x": .string(Base64URL.encode(Array(key.publicKey.rawRepresentation)))]
-        }))]))
+        .object(
+            JSONObject([
+                (
+                    "keys",
+                    .array(
+                        keys.values.sorted { $0.kid < $1.kid }.map { key in
+                            [
+                                "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": .string(key.kid),
+                                "x": .string(Base64URL.encode(Array(key.publicKey.rawRepresentation))),
+                            ]
+                        })
+                )
+            ]))
     }
 }
 

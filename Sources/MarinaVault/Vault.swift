@@ -22,8 +22,10 @@ public actor Vault {
     let newId: @Sendable (String) -> String
     private var cache: [String: SymmetricKey] = [:]
 
-    public init(store: Store, master: any MasterKeyProvider, previous: [any MasterKeyProvider] = [],
-                now: @escaping @Sendable () -> Int64, newId: @escaping @Sendable (String) -> String) {
+    public init(
+        store: Store, master: any MasterKeyProvider, previous: [any MasterKeyProvider] = [],
+        now: @escaping @Sendable () -> Int64, newId: @escaping @Sendable (String) -> String
+    ) {
         self.store = store
         self.master = master
         self.previous = previous
@@ -48,11 +50,15 @@ public actor Vault {
     /// every key opens.
     public func unlock() async throws {
         let known = [master] + previous
-        let (dataKeys, signingKeys) = try await store.read { db in (try await self.repository.dataKeys(in: db), try await self.repository.signingKeys(in: db)) }
+        let (dataKeys, signingKeys) = try await store.read { db in
+            (try await self.repository.dataKeys(in: db), try await self.repository.signingKeys(in: db))
+        }
         var dataRewraps: [(String, String)] = []
         for key in dataKeys {
             guard let provider = known.first(where: { $0.keyId == key.masterKeyId }) else {
-                throw VaultError.wrongMasterKey("the database's secrets are encrypted with master key \(key.masterKeyId), and this server was given \(master.keyId); start it with the master key it was set up with (the file master.key of its data directory, or MARINA_MASTER_KEY)")
+                throw VaultError.wrongMasterKey(
+                    "the database's secrets are encrypted with master key \(key.masterKeyId), and this server was given \(master.keyId); start it with the master key it was set up with (the file master.key of its data directory, or MARINA_MASTER_KEY)"
+                )
             }
             let raw = try provider.unwrap(key.wrapped, context: Self.dataKeyContext(key))
             if provider.keyId != master.keyId { dataRewraps.append((key.id, try master.wrap(raw, context: Self.dataKeyContext(key)))) }
@@ -62,7 +68,9 @@ public actor Vault {
         for key in signingKeys {
             if let id = SigningKeyWrap.masterKeyId(of: key.privateKey) {
                 guard let provider = known.first(where: { $0.keyId == id }) else {
-                    throw VaultError.wrongMasterKey("the token signing keys are encrypted with master key \(id), and this server was given \(master.keyId); start it with the master key it was set up with")
+                    throw VaultError.wrongMasterKey(
+                        "the token signing keys are encrypted with master key \(id), and this server was given \(master.keyId); start it with the master key it was set up with"
+                    )
                 }
                 let raw = try SigningKeyWrap.unwrap(key.privateKey, kid: key.kid, with: provider)
                 if id != master.keyId { signingRewraps.append((key.kid, try SigningKeyWrap.wrap(raw, kid: key.kid, with: master))) }
@@ -95,9 +103,12 @@ public actor Vault {
 
     /// Encrypts a value for its row, under the owner's active data key (made on first use, in
     /// the caller's transaction).
-    public func seal(_ plaintext: [UInt8], owner: String, appId: String, tenantId: String?, key: String, version: Int64, in db: any SQLDatabase) async throws -> Sealed {
+    public func seal(
+        _ plaintext: [UInt8], owner: String, appId: String, tenantId: String?, key: String, version: Int64, in db: any SQLDatabase
+    ) async throws -> Sealed {
         let (id, dataKey) = try await activeKey(owner: owner, in: db)
-        return try Self.seal(plaintext, under: dataKey, id: id, context: Self.valueContext(appId: appId, tenantId: tenantId, key: key, version: version))
+        return try Self.seal(
+            plaintext, under: dataKey, id: id, context: Self.valueContext(appId: appId, tenantId: tenantId, key: key, version: version))
     }
 
     /// AES-256-GCM with a random 96-bit nonce; stored as base64 nonce and base64 ciphertext‖tag.
@@ -112,12 +123,17 @@ public actor Vault {
     public func open(_ secret: SecretRecord, in db: (any SQLDatabase)? = nil) async throws -> [UInt8] {
         let key = try await dataKey(id: secret.dataKeyId, in: db)
         guard let nonceData = Data(base64Encoded: secret.nonce), let nonce = try? AES.GCM.Nonce(data: nonceData),
-              let combined = Data(base64Encoded: secret.ciphertext), combined.count >= 16 else {
+            let combined = Data(base64Encoded: secret.ciphertext), combined.count >= 16
+        else {
             throw VaultError.decryptionFailed("the stored value of \(secret.keyName) is malformed")
         }
         do {
             let box = try AES.GCM.SealedBox(nonce: nonce, ciphertext: combined.dropLast(16), tag: combined.suffix(16))
-            return Array(try AES.GCM.open(box, using: key, authenticating: Self.valueContext(appId: secret.appId, tenantId: secret.tenantId, key: secret.keyName, version: secret.keyVersion)))
+            return Array(
+                try AES.GCM.open(
+                    box, using: key,
+                    authenticating: Self.valueContext(appId: secret.appId, tenantId: secret.tenantId, key: secret.keyName, version: secret.keyVersion)
+                ))
         } catch {
             throw VaultError.decryptionFailed("the stored value of \(secret.keyName) does not authenticate (it was altered or moved)")
         }
@@ -133,7 +149,8 @@ public actor Vault {
     func newDataKey(owner: String, in db: any SQLDatabase) async throws -> (String, SymmetricKey) {
         let raw = SymmetricKey(size: .bits256)
         let generation = try await repository.newestGeneration(owner: owner, in: db) + 1
-        var record = DataKeyRecord(id: newId("dk"), owner: owner, generation: generation, wrapped: "", masterKeyId: master.keyId, state: "active", createdAt: now())
+        var record = DataKeyRecord(
+            id: newId("dk"), owner: owner, generation: generation, wrapped: "", masterKeyId: master.keyId, state: "active", createdAt: now())
         record.wrapped = try master.wrap(raw.withUnsafeBytes { Array($0) }, context: Self.dataKeyContext(record))
         try await repository.insert(record, in: db)
         cache[record.id] = raw
@@ -144,7 +161,11 @@ public actor Vault {
         if let key = cache[id] { return key }
         let repository = self.repository
         let found: DataKeyRecord?
-        if let db { found = try await repository.dataKey(id: id, in: db) } else { found = try await store.read { db in try await repository.dataKey(id: id, in: db) } }
+        if let db {
+            found = try await repository.dataKey(id: id, in: db)
+        } else {
+            found = try await store.read { db in try await repository.dataKey(id: id, in: db) }
+        }
         guard let record = found else { throw VaultError.decryptionFailed("the data key \(id) is gone") }
         return try await dataKey(record)
     }
@@ -168,8 +189,9 @@ public actor Vault {
             var count = 0
             for key in try await self.repository.dataKeys(in: db) {
                 let raw = try await self.dataKey(key)
-                try await self.repository.rewrap(id: key.id, wrapped: try newMaster.wrap(raw.withUnsafeBytes { Array($0) }, context: Self.dataKeyContext(key)),
-                                                 masterKeyId: newMaster.keyId, in: db)
+                try await self.repository.rewrap(
+                    id: key.id, wrapped: try newMaster.wrap(raw.withUnsafeBytes { Array($0) }, context: Self.dataKeyContext(key)),
+                    masterKeyId: newMaster.keyId, in: db)
                 count += 1
             }
             for key in try await self.repository.signingKeys(in: db) {
@@ -200,8 +222,9 @@ public actor Vault {
                     let rows = try await self.repository.secrets(dataKeyId: oldId, limit: batch, in: db)
                     for var row in rows {
                         let plaintext = try await self.open(row, in: db)
-                        let sealed = try Self.seal(plaintext, under: try await self.dataKey(id: newId, in: db), id: newId,
-                                                   context: Self.valueContext(appId: row.appId, tenantId: row.tenantId, key: row.keyName, version: row.keyVersion))
+                        let sealed = try Self.seal(
+                            plaintext, under: try await self.dataKey(id: newId, in: db), id: newId,
+                            context: Self.valueContext(appId: row.appId, tenantId: row.tenantId, key: row.keyName, version: row.keyVersion))
                         (row.dataKeyId, row.nonce, row.ciphertext) = (sealed.dataKeyId, sealed.nonce, sealed.ciphertext)
                         // A set that landed since the read wins; its row is under the new key
                         // already or is picked up by the next batch.

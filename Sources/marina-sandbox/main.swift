@@ -1,7 +1,8 @@
+import MarinaSandbox
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import MarinaSandbox
 
 // The two steps of an instance start that run as processes of their own (`sandbox-exec` outside
 // the sandbox, `relay` inside it), in a binary that starts in a few milliseconds. `marina serve`

@@ -9,7 +9,8 @@ struct Marina: AsyncParsableCommand {
         commandName: "marina",
         abstract: "Marina runs partner apps for the tenants of a SaaS.",
         subcommands: [
-            ServeCommand.self, InitCommand.self, DevCommand.self, ValidateCommand.self, ManifestCommand.self, ScopesCommand.self, PublishCommand.self, DeployCommand.self,
+            ServeCommand.self, InitCommand.self, DevCommand.self, ValidateCommand.self, ManifestCommand.self, ScopesCommand.self, PublishCommand.self,
+            DeployCommand.self,
             AppsCommand.self, VersionsCommand.self, TenantsCommand.self, KeysCommand.self, WhoamiCommand.self,
             InstallCommand.self, UninstallCommand.self, UpgradeCommand.self, InvokeCommand.self, EventCommand.self,
             InstancesCommand.self, LogsCommand.self, SecretsCommand.self, AuditCommand.self, ConformanceCommand.self, BenchAuditCommand.self,

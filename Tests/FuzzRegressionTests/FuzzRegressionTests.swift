@@ -27,20 +27,23 @@ struct FuzzRegressionTests {
         Array(try Data(contentsOf: root.appendingPathComponent(relative)))
     }
 
-    @Test("the manifest loader passes its fuzz checks on each manifest regression and seed",
-          arguments: files("Fuzz/regressions/manifest") + files("Fuzz/corpus/manifest"))
+    @Test(
+        "the manifest loader passes its fuzz checks on each manifest regression and seed",
+        arguments: files("Fuzz/regressions/manifest") + files("Fuzz/corpus/manifest"))
     func manifestInput(path: String) throws {
         try ManifestCheck.run(try Self.bytes(path))
     }
 
-    @Test("the manifest loader passes its fuzz checks on each conformance manifest, read as the file it is",
-          arguments: files("conformance/manifests", extensions: ["yaml", "json"]).filter { $0.split(separator: "/").count > 3 })
+    @Test(
+        "the manifest loader passes its fuzz checks on each conformance manifest, read as the file it is",
+        arguments: files("conformance/manifests", extensions: ["yaml", "json"]).filter { $0.split(separator: "/").count > 3 })
     func conformanceManifest(path: String) throws {
         try ManifestCheck.check(try Self.bytes(path), fileName: (path as NSString).lastPathComponent)
     }
 
-    @Test("the bundle reader and extractor pass their fuzz checks on each bundle regression and seed",
-          arguments: files("Fuzz/regressions/bundle") + files("Fuzz/corpus/bundle"))
+    @Test(
+        "the bundle reader and extractor pass their fuzz checks on each bundle regression and seed",
+        arguments: files("Fuzz/regressions/bundle") + files("Fuzz/corpus/bundle"))
     func bundleInput(path: String) throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("marina-fuzz-regression-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)

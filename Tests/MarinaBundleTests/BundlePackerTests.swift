@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MarinaBundle
 
 #if canImport(Glibc)
@@ -154,7 +155,9 @@ struct BundlePackerTests {
         let app = try TempDir()
         let out = try TempDir()
         defer { app.cleanUp(); out.cleanUp() }
-        try app.write(".marinaignore", """
+        try app.write(
+            ".marinaignore",
+            """
             # comment: this line is not a pattern
             *.log
             !keep.log
@@ -263,9 +266,10 @@ struct BundlePackerTests {
         defer { app.cleanUp(); out.cleanUp() }
         try app.symlink("current", to: "releases/42")
         let result = try BundlePacker.pack(app.url, to: out.path("app.tar.gz"))
-        #expect(try BundleReader.inspect(result.url, files: []).entries == [
-            TarEntry(path: "current", kind: .symlink(target: "releases/42"), size: 0, mode: 0o777),
-        ])
+        #expect(
+            try BundleReader.inspect(result.url, files: []).entries == [
+                TarEntry(path: "current", kind: .symlink(target: "releases/42"), size: 0, mode: 0o777)
+            ])
     }
 
     @Test("file names with spaces, unicode and tar-special characters survive")
@@ -273,7 +277,9 @@ struct BundlePackerTests {
         let app = try TempDir()
         let out = try TempDir()
         defer { app.cleanUp(); out.cleanUp() }
-        let names = ["with space.txt", "ünïcödé/文件.txt", "-dash", "quote\"s", "back\\slash", "é-nfc", "e\u{301}-nfd-" + String(repeating: "x", count: 120)]
+        let names = [
+            "with space.txt", "ünïcödé/文件.txt", "-dash", "quote\"s", "back\\slash", "é-nfc", "e\u{301}-nfd-" + String(repeating: "x", count: 120),
+        ]
         for name in names { try app.write(name, name) }
         let result = try BundlePacker.pack(app.url, to: out.path("app.tar.gz"))
         let summary = try BundleReader.inspect(result.url, files: Set(names))

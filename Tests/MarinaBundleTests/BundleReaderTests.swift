@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MarinaBundle
 
 /// Hostile archives, crafted byte by byte, must be refused with the right code.
@@ -22,11 +23,13 @@ struct BundleReaderTests {
 
     // MARK: Paths
 
-    @Test("paths that leave the bundle are refused", arguments: [
-        "../evil", "/etc/passwd", "a/../../x", "a/../b", "./../x", "..", "a/b/../../../x", "//etc/passwd",
-        // "/" + U+0301 is a single Character: the check must be on bytes, not Characters.
-        "/\u{301}etc/passwd",
-    ])
+    @Test(
+        "paths that leave the bundle are refused",
+        arguments: [
+            "../evil", "/etc/passwd", "a/../../x", "a/../b", "./../x", "..", "a/b/../../../x", "//etc/passwd",
+            // "/" + U+0301 is a single Character: the check must be on bytes, not Characters.
+            "/\u{301}etc/passwd",
+        ])
     func unsafePath(path: String) throws {
         expectRefusal(.unsafePath, "\(path.debugDescription)") {
             try inspectTar { tar in
@@ -60,9 +63,11 @@ struct BundleReaderTests {
         }
     }
 
-    @Test("an entry listed twice is refused, however its path is spelled", arguments: [
-        ("app.js", "app.js"), ("app.js", "./app.js"), ("a/b", "a//b"), ("dir/", "dir"),
-    ])
+    @Test(
+        "an entry listed twice is refused, however its path is spelled",
+        arguments: [
+            ("app.js", "app.js"), ("app.js", "./app.js"), ("a/b", "a//b"), ("dir/", "dir"),
+        ])
     func duplicate(first: String, second: String) throws {
         expectRefusal(.unsafePath, "\(first) then \(second)") {
             try inspectTar { tar in
@@ -85,12 +90,14 @@ struct BundleReaderTests {
 
     // MARK: Links
 
-    @Test("symlinks pointing out of the bundle are refused", arguments: [
-        ("etc", "/etc"), ("link", "../.."), ("link", ".."), ("a/b/link", "../../../x"), ("link", "//etc"),
-        ("link", "/\u{301}etc"),
-        // "x/.." is not a no-op when x is itself a link; such targets are refused.
-        ("link", "sub/../.."), ("link", "sub/d/../.."),
-    ])
+    @Test(
+        "symlinks pointing out of the bundle are refused",
+        arguments: [
+            ("etc", "/etc"), ("link", "../.."), ("link", ".."), ("a/b/link", "../../../x"), ("link", "//etc"),
+            ("link", "/\u{301}etc"),
+            // "x/.." is not a no-op when x is itself a link; such targets are refused.
+            ("link", "sub/../.."), ("link", "sub/d/../.."),
+        ])
     func symlinkOut(path: String, target: String) throws {
         expectRefusal(.unsafeLink, "\(path) -> \(target)") {
             try inspectTar { tar in

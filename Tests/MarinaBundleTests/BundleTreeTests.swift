@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import MarinaBundle
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -173,7 +175,9 @@ struct BundleTreeTests {
 }
 
 /// `expectRefusal` of a tar archive of `build`'s members (the end-of-archive marker added).
-func expectRefusedTar(_ code: BundleErrorCode, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation, _ build: (inout TarBuilder) -> Void) {
+func expectRefusedTar(
+    _ code: BundleErrorCode, _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation, _ build: (inout TarBuilder) -> Void
+) {
     expectRefusal(code, comment, sourceLocation: sourceLocation) {
         _ = try inspectTar { tar in
             build(&tar)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MarinaBundle
 
 /// Bundles made by GNU tar (`/usr/bin/tar czf`), as a partner might upload them.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MarinaBundle
 
 @Suite("Tar parser")
@@ -21,15 +22,16 @@ struct TarParserTests {
     @Test("members, kinds, sizes, modes and data come out as written")
     func readsMembers() throws {
         let events = try parseAll(Self.sampleTar(), chunk: 1 << 20)
-        #expect(events == [
-            .begin(TarEntry(path: "app", kind: .directory, size: 0, mode: 0o755)), .end,
-            .begin(TarEntry(path: "app/main.sh", kind: .file, size: 18, mode: 0o755)), .data(Array("#!/bin/sh\necho hi\n".utf8)), .end,
-            .begin(TarEntry(path: "app/empty", kind: .file, size: 0, mode: 0o644)), .end,
-            .begin(TarEntry(path: "app/blob", kind: .file, size: 1500, mode: 0o644)), .data(pseudoRandomBytes(1500)), .end,
-            .begin(TarEntry(path: "app/current", kind: .symlink(target: "main.sh"), size: 0, mode: 0o777)), .end,
-            .begin(TarEntry(path: "app/again", kind: .hardlink(target: "app/main.sh"), size: 0, mode: 0o644)), .end,
-            .begin(TarEntry(path: "app/dotted/x", kind: .file, size: 1, mode: 0o644)), .data([UInt8(ascii: "x")]), .end,
-        ])
+        #expect(
+            events == [
+                .begin(TarEntry(path: "app", kind: .directory, size: 0, mode: 0o755)), .end,
+                .begin(TarEntry(path: "app/main.sh", kind: .file, size: 18, mode: 0o755)), .data(Array("#!/bin/sh\necho hi\n".utf8)), .end,
+                .begin(TarEntry(path: "app/empty", kind: .file, size: 0, mode: 0o644)), .end,
+                .begin(TarEntry(path: "app/blob", kind: .file, size: 1500, mode: 0o644)), .data(pseudoRandomBytes(1500)), .end,
+                .begin(TarEntry(path: "app/current", kind: .symlink(target: "main.sh"), size: 0, mode: 0o777)), .end,
+                .begin(TarEntry(path: "app/again", kind: .hardlink(target: "app/main.sh"), size: 0, mode: 0o644)), .end,
+                .begin(TarEntry(path: "app/dotted/x", kind: .file, size: 1, mode: 0o644)), .data([UInt8(ascii: "x")]), .end,
+            ])
     }
 
     @Test("the chunking of the input does not change the events", arguments: [1, 3, 100, 511, 512, 513, 4096])
@@ -54,11 +56,12 @@ struct TarParserTests {
         tar.raw(Array("abc".utf8) + TarBuilder.pad(3))
         tar.end()
         let events = try parseAll(tar.bytes, chunk: 512)
-        #expect(events == [
-            .begin(TarEntry(path: longPath, kind: .file, size: 7, mode: 0o644)), .data(Array("content".utf8)), .end,
-            .begin(TarEntry(path: "ln", kind: .symlink(target: longTarget), size: 0, mode: 0o777)), .end,
-            .begin(TarEntry(path: "sized", kind: .file, size: 3, mode: 0o644)), .data(Array("abc".utf8)), .end,
-        ])
+        #expect(
+            events == [
+                .begin(TarEntry(path: longPath, kind: .file, size: 7, mode: 0o644)), .data(Array("content".utf8)), .end,
+                .begin(TarEntry(path: "ln", kind: .symlink(target: longTarget), size: 0, mode: 0o777)), .end,
+                .begin(TarEntry(path: "sized", kind: .file, size: 3, mode: 0o644)), .data(Array("abc".utf8)), .end,
+            ])
     }
 
     @Test("GNU long names ('L') and long link targets ('K')")
@@ -73,10 +76,11 @@ struct TarParserTests {
         tar.raw(TarBuilder.header(name: "ignored", type: UInt8(ascii: "2"), mode: 0o777, link: String(longTarget.prefix(100)), magic: .gnu))
         tar.end()
         let events = try parseAll(tar.bytes, chunk: 700)
-        #expect(events == [
-            .begin(TarEntry(path: longPath, kind: .file, size: 2, mode: 0o644)), .data(Array("ok".utf8)), .end,
-            .begin(TarEntry(path: "link-" + longPath, kind: .symlink(target: longTarget), size: 0, mode: 0o777)), .end,
-        ])
+        #expect(
+            events == [
+                .begin(TarEntry(path: longPath, kind: .file, size: 2, mode: 0o644)), .data(Array("ok".utf8)), .end,
+                .begin(TarEntry(path: "link-" + longPath, kind: .symlink(target: longTarget), size: 0, mode: 0o777)), .end,
+            ])
     }
 
     @Test("a POSIX ustar prefix is joined to the name")
@@ -84,20 +88,24 @@ struct TarParserTests {
         var tar = TarBuilder()
         tar.raw(TarBuilder.header(name: "file.txt", size: 0, prefix: "some/prefix/dir"))
         tar.end()
-        #expect(try parseAll(tar.bytes, chunk: 512) == [
-            .begin(TarEntry(path: "some/prefix/dir/file.txt", kind: .file, size: 0, mode: 0o644)), .end,
-        ])
+        #expect(
+            try parseAll(tar.bytes, chunk: 512) == [
+                .begin(TarEntry(path: "some/prefix/dir/file.txt", kind: .file, size: 0, mode: 0o644)), .end,
+            ])
     }
 
     @Test("a GNU header's atime/ctime (where ustar keeps its prefix) is not read as a prefix")
     func gnuHeaderHasNoPrefix() throws {
         var tar = TarBuilder()
         // GNU tar --incremental writes atime and ctime at offsets 345 and 357.
-        tar.raw(TarBuilder.header(name: "file.txt", size: 0, magic: .gnu, extra: [(345, Array("14712345670\0".utf8)), (357, Array("14712345670\0".utf8))]))
+        tar.raw(
+            TarBuilder.header(
+                name: "file.txt", size: 0, magic: .gnu, extra: [(345, Array("14712345670\0".utf8)), (357, Array("14712345670\0".utf8))]))
         tar.end()
-        #expect(try parseAll(tar.bytes, chunk: 512) == [
-            .begin(TarEntry(path: "file.txt", kind: .file, size: 0, mode: 0o644)), .end,
-        ])
+        #expect(
+            try parseAll(tar.bytes, chunk: 512) == [
+                .begin(TarEntry(path: "file.txt", kind: .file, size: 0, mode: 0o644)), .end,
+            ])
     }
 
     @Test("a GNU base-256 size field is read")
@@ -114,9 +122,10 @@ struct TarParserTests {
         var tar = TarBuilder()
         tar.raw(header + Array("12345".utf8) + TarBuilder.pad(5))
         tar.end()
-        #expect(try parseAll(tar.bytes, chunk: 512) == [
-            .begin(TarEntry(path: "big", kind: .file, size: 5, mode: 0o644)), .data(Array("12345".utf8)), .end,
-        ])
+        #expect(
+            try parseAll(tar.bytes, chunk: 512) == [
+                .begin(TarEntry(path: "big", kind: .file, size: 5, mode: 0o644)), .data(Array("12345".utf8)), .end,
+            ])
     }
 
     @Test("extra zero blocks after the end (tar's record padding) are fine")
@@ -159,9 +168,11 @@ struct TarParserTests {
         expectRefusal(.corrupt) { _ = try parseAll(tar.bytes, chunk: 512) }
     }
 
-    @Test("malformed pax records are refused, not trapped on", arguments: [
-        "1 x", "2 a=b\n", "5 a=b\n", "9999 a=b\n", "x a=b\n", "0 a=b\n", "6 a=bc", "-6 a=b\n", "7 a=b\n1 ",
-    ])
+    @Test(
+        "malformed pax records are refused, not trapped on",
+        arguments: [
+            "1 x", "2 a=b\n", "5 a=b\n", "9999 a=b\n", "x a=b\n", "0 a=b\n", "6 a=bc", "-6 a=b\n", "7 a=b\n1 ",
+        ])
     func malformedPax(record: String) throws {
         var tar = TarBuilder()
         tar.paxRaw(Array(record.utf8))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import MarinaBundle
 
 /// Runs `body` and checks that it throws a `BundleError` with `code`.

@@ -61,7 +61,9 @@ import Testing
         let output = { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
         let devInfo = app.appendingPathComponent(".marina/dev.json")
         func deployedVersion() -> String? {
-            guard let data = try? Data(contentsOf: devInfo), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+            guard let data = try? Data(contentsOf: devInfo), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                return nil
+            }
             return object["version"] as? String
         }
         func waitFor(_ what: String, seconds: Double = 120, _ condition: () -> Bool) async throws {
@@ -83,7 +85,8 @@ import Testing
         #expect(try hello() as NSDictionary == ["greeting": "Hello, Ada!", "count": 1])
 
         let source = app.appendingPathComponent("app.py")
-        try (try String(contentsOf: source, encoding: .utf8)).replacingOccurrences(of: "Hello, ", with: "Howdy, ").write(to: source, atomically: true, encoding: .utf8)
+        try (try String(contentsOf: source, encoding: .utf8)).replacingOccurrences(of: "Hello, ", with: "Howdy, ").write(
+            to: source, atomically: true, encoding: .utf8)
         try await waitFor("the redeploy") { deployedVersion().map { $0 != first } ?? false }
         let second = try #require(deployedVersion())
         #expect(try hello() as NSDictionary == ["greeting": "Howdy, Ada!", "count": 2])
@@ -122,7 +125,9 @@ import Testing
         let info = app.appendingPathComponent(".marina/serve.json")
         var servePid: Int32?
         for _ in 0..<600 where servePid == nil {
-            if let data = try? Data(contentsOf: info), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] { servePid = (object["pid"] as? Int).map(Int32.init) }
+            if let data = try? Data(contentsOf: info), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                servePid = (object["pid"] as? Int).map(Int32.init)
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         kill(dev.processIdentifier, SIGKILL)
@@ -144,7 +149,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let app = dir.appendingPathComponent("hello-swift")
         try FileManager.default.createDirectory(at: app.appendingPathComponent("bin"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: CLI.root.appendingPathComponent("examples/hello-swift/marina.app.yaml"), to: app.appendingPathComponent("marina.app.yaml"))
+        try FileManager.default.copyItem(
+            at: CLI.root.appendingPathComponent("examples/hello-swift/marina.app.yaml"), to: app.appendingPathComponent("marina.app.yaml"))
         try FileManager.default.copyItem(at: binary, to: app.appendingPathComponent("bin/hello-swift"))
         let serve = try ServeProcess(data: dir.appendingPathComponent(".marina"))
         defer { serve.stop() }
@@ -156,7 +162,9 @@ import Testing
             let installed = try run(["install", "hello-swift", "--tenant", tenant, "--grant-all"])
             #expect(installed.status == 0, "\(installed.stderr)")
         }
-        func greet(_ tenant: String, _ args: String) throws -> CLI.Result { try run(["invoke", "hello-swift", "greet", "--tenant", tenant, "--args", args, "--json"]) }
+        func greet(_ tenant: String, _ args: String) throws -> CLI.Result {
+            try run(["invoke", "hello-swift", "greet", "--tenant", tenant, "--args", args, "--json"])
+        }
         #expect(try greet("acme", #"{"name": "Ada"}"#).stdout.contains(#""count":1"#))
         #expect(try greet("acme", #"{"name": "Bob"}"#).stdout.contains(#""count":2"#))
         // Each tenant's kv is its own; MarinaKit decoded the arguments (the platform checked the schema first).

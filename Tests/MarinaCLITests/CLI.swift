@@ -19,7 +19,9 @@ enum CLI {
     /// The `marina-sandbox` helper built beside it.
     static var helper: URL { binary.deletingLastPathComponent().appendingPathComponent("marina-sandbox") }
 
-    static func run(_ arguments: [String], in directory: URL? = nil, stdin: Data? = nil, environment: [String: String] = [:], executable: URL? = nil) throws -> Result {
+    static func run(
+        _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil, environment: [String: String] = [:], executable: URL? = nil
+    ) throws -> Result {
         let process = Process()
         process.executableURL = executable ?? binary
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
@@ -35,7 +37,8 @@ enum CLI {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
     static func temporaryDirectory() throws -> URL {

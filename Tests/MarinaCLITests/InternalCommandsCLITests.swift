@@ -12,7 +12,10 @@ import Testing
         let cases: [([String], String)] = [
             (["relay", "--port", "8080", "--", "true"], "marina relay: --socket is required"),
             (["relay", "--socket", "/tmp/x.sock", "--port", "eighty", "--", "true"], "marina relay: --port takes a number"),
-            (["relay", "--socket", "/tmp/x.sock", "--socket", "/tmp/y.sock", "--port", "1", "--", "true"], "marina relay: --socket is given more than once"),
+            (
+                ["relay", "--socket", "/tmp/x.sock", "--socket", "/tmp/y.sock", "--port", "1", "--", "true"],
+                "marina relay: --socket is given more than once"
+            ),
             (["relay", "--socket", "/tmp/x.sock", "--port", "1"], "marina relay: relay needs a command after --"),
             (["relay", "--socket", "/tmp/x.sock", "--port", "1", "--forward", "9000", "--", "true"], "marina relay: --forward takes PORT=PATH"),
             (["relay", "--socket", "/tmp/x.sock", "--port", "1", "--colour", "red", "--", "true"], "marina relay: unknown option --colour"),
@@ -34,7 +37,8 @@ import Testing
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let socket = dir.appendingPathComponent("r.sock").path
-        let result = try CLI.run(["relay", "--socket", socket, "--port", "1", "--", "sh", "-c", "test -S '\(socket)' && echo listening; exit 7"], executable: binary)
+        let result = try CLI.run(
+            ["relay", "--socket", socket, "--port", "1", "--", "sh", "-c", "test -S '\(socket)' && echo listening; exit 7"], executable: binary)
         #expect(result.status == 7, "\(result.stderr)")
         #expect(result.stdout.contains("listening"))
     }
@@ -56,9 +60,12 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["relay", "--socket", dir.appendingPathComponent("r.sock").path, "--port", "1", "--",
-                             "python3", "-c", "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(42)); open(sys.argv[1], 'w').close(); time.sleep(30)",
-                             dir.appendingPathComponent("ready").path]
+        process.arguments = [
+            "relay", "--socket", dir.appendingPathComponent("r.sock").path, "--port", "1", "--",
+            "python3", "-c",
+            "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *a: sys.exit(42)); open(sys.argv[1], 'w').close(); time.sleep(30)",
+            dir.appendingPathComponent("ready").path,
+        ]
         try process.run()
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("ready").path) && Date() < deadline { usleep(20_000) }
@@ -76,10 +83,12 @@ import Testing
         let socketPath = dir.appendingPathComponent("r.sock").path
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["relay", "--socket", socketPath, "--port", String(port), "--", "python3", "-c",
-                             "import socket, sys, time; time.sleep(0.4); s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); "
-                                 + "c, _ = s.accept(); c.sendall(c.recv(64).upper()); c.close()",
-                             String(port)]
+        process.arguments = [
+            "relay", "--socket", socketPath, "--port", String(port), "--", "python3", "-c",
+            "import socket, sys, time; time.sleep(0.4); s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); "
+                + "c, _ = s.accept(); c.sendall(c.recv(64).upper()); c.close()",
+            String(port),
+        ]
         try process.run()
         defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
         let deadline = Date().addingTimeInterval(10)
@@ -110,12 +119,16 @@ import Testing
         let process = Process()
         process.executableURL = binary
         process.environment = ["MARINA_SOCKET": appSocket, "PATH": "/usr/bin:/bin"]
-        process.arguments = ["relay", "--socket", socketPath, "--port", String(port), "--", "python3", "-c",
-                             "import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(30)", appSocket]
+        process.arguments = [
+            "relay", "--socket", socketPath, "--port", String(port), "--", "python3", "-c",
+            "import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(30)", appSocket,
+        ]
         try process.run()
         defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
         let deadline = Date().addingTimeInterval(10)
-        while !(FileManager.default.fileExists(atPath: socketPath) && FileManager.default.fileExists(atPath: appSocket)) && Date() < deadline { usleep(2_000) }
+        while !(FileManager.default.fileExists(atPath: socketPath) && FileManager.default.fileExists(atPath: appSocket)) && Date() < deadline {
+            usleep(2_000)
+        }
         let fd = Sockets.connectUnix(socketPath)
         try #require(fd >= 0)
         defer { close(fd) }

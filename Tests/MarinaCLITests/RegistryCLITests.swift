@@ -12,7 +12,8 @@ import Testing
         let app = dir.appendingPathComponent("hello-\(version)")
         try FileManager.default.copyItem(at: CLI.root.appendingPathComponent("examples/hello-python"), to: app)
         let manifest = app.appendingPathComponent("marina.app.json")
-        let text = try String(contentsOf: manifest, encoding: .utf8).replacingOccurrences(of: "\"version\": \"1.0.0\"", with: "\"version\": \"\(version)\"")
+        let text = try String(contentsOf: manifest, encoding: .utf8).replacingOccurrences(
+            of: "\"version\": \"1.0.0\"", with: "\"version\": \"\(version)\"")
         try text.write(to: manifest, atomically: true, encoding: .utf8)
         return app
     }
@@ -21,8 +22,9 @@ import Testing
     /// retrying the refused connection for 90 s (`timeout 45` turns a regression into a failure).
     @Test func aCommandWithNoServerListeningFailsSayingSo() throws {
         let port = try #require(Sockets.freePort())
-        let result = try CLI.run(["45", CLI.binary.path, "apps", "--server", "http://127.0.0.1:\(port)", "--api-key", "mk_unused"],
-                                 executable: URL(fileURLWithPath: "/usr/bin/timeout"))
+        let result = try CLI.run(
+            ["45", CLI.binary.path, "apps", "--server", "http://127.0.0.1:\(port)", "--api-key", "mk_unused"],
+            executable: URL(fileURLWithPath: "/usr/bin/timeout"))
         #expect(result.status == 1)
         #expect(result.stderr.contains("cannot reach marina at http://127.0.0.1:\(port)"))
         #expect(result.stderr.contains("is `marina serve` running?"))
@@ -45,11 +47,14 @@ import Testing
         #expect(!installed.stderr.contains("was not found"))
 
         let key = try CLI.run(["keys", "create", "--role", "tenant_admin", "--tenant", "acme", "--json"], in: dir)
-        let tenantKey = try #require((try JSONSerialization.jsonObject(with: Data(key.stdout.utf8)) as? [String: Any])?["key"] as? String, "\(key.stdout) \(key.stderr)")
+        let tenantKey = try #require(
+            (try JSONSerialization.jsonObject(with: Data(key.stdout.utf8)) as? [String: Any])?["key"] as? String, "\(key.stdout) \(key.stderr)")
         let hidden = try CLI.run(["install", "hello-python", "--tenant", "acme", "--api-key", tenantKey], in: dir)
         let missing = try CLI.run(["install", "no-such-app", "--tenant", "acme", "--api-key", tenantKey], in: dir)
         #expect(hidden.status == 1 && hidden.stderr.contains("marina deploy"), "\(hidden.stderr)")
-        #expect(hidden.stderr.replacingOccurrences(of: "hello-python", with: "APP") == missing.stderr.replacingOccurrences(of: "no-such-app", with: "APP"))
+        #expect(
+            hidden.stderr.replacingOccurrences(of: "hello-python", with: "APP") == missing.stderr.replacingOccurrences(of: "no-such-app", with: "APP")
+        )
     }
 
     @Test func publishListRefuseALowerVersionDeployAndRollBack() throws {
@@ -167,7 +172,10 @@ import Testing
         let versions = try CLI.run(["versions", "--json"], in: dir)
         #expect(versions.status == 0)
         #expect(versions.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
-        let stored = FileManager.default.enumerator(atPath: data.appendingPathComponent("bundles/sha256").path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".tar.gz") } ?? []
+        let stored =
+            FileManager.default.enumerator(atPath: data.appendingPathComponent("bundles/sha256").path)?.compactMap { $0 as? String }.filter {
+                $0.hasSuffix(".tar.gz")
+            } ?? []
         #expect(stored.isEmpty)
         // And the platform works on: a real publish after the crash succeeds.
         #expect(try CLI.run(["publish", CLI.root.appendingPathComponent("examples/hello-python").path], in: dir).status == 0)
@@ -185,7 +193,9 @@ import Testing
         defer { b.stop() }
         #expect(a.url != b.url)
         let key = a.adminKey
-        #expect(try CLI.run(["publish", "--server", a.url, "--api-key", key, CLI.root.appendingPathComponent("examples/hello-python").path], in: dir).status == 0)
+        #expect(
+            try CLI.run(["publish", "--server", a.url, "--api-key", key, CLI.root.appendingPathComponent("examples/hello-python").path], in: dir)
+                .status == 0)
         let viaB = try CLI.run(["versions", "--server", b.url, "--api-key", key], in: dir)
         #expect(viaB.stdout.contains("1.0.0"))
         #expect(try CLI.run(["deploy", "--server", b.url, "--api-key", key, "--app", "hello-python", "--version", "1.0.0"], in: dir).status == 0)

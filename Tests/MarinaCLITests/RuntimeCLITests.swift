@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import Synchronization
 import NIOCore
+import Synchronization
 import Testing
 
 /// Installs, sandboxed instances and dispatch through a real `marina serve`.
@@ -77,16 +77,24 @@ import Testing
         for id in ["probe-a", "probe-b"] { #expect(try p.run(["install", id, "--tenant", "acme", "--grant-all"]).status == 0) }
         func reply(_ r: CLI.Result) -> [String: Any] { p.object(r)["reply"] as? [String: Any] ?? [:] }
         // a → b: the other app's tool answers.
-        let direct = reply(try p.invoke("probe-a", "callback", tenant: "acme",
-                                        #"{"tool": "apps_invoke", "args": {"app": "probe-b", "tool": "echo", "args": {"text": "hi"}}}"#))
+        let direct = reply(
+            try p.invoke(
+                "probe-a", "callback", tenant: "acme",
+                #"{"tool": "apps_invoke", "args": {"app": "probe-b", "tool": "echo", "args": {"text": "hi"}}}"#))
         #expect(((direct["result"] as? [String: Any])?["echo"] as? [String: Any])?["text"] as? String == "hi", "\(direct)")
         // a → a and a → b → a are cycles, refused (b does not pass the request id back).
-        let itself = reply(try p.invoke("probe-a", "callback", tenant: "acme", #"{"tool": "apps_invoke", "args": {"app": "probe-a", "tool": "echo", "args": {"text": "x"}}}"#))
+        let itself = reply(
+            try p.invoke(
+                "probe-a", "callback", tenant: "acme", #"{"tool": "apps_invoke", "args": {"app": "probe-a", "tool": "echo", "args": {"text": "x"}}}"#)
+        )
         let message = (itself["error"] as? [String: Any])?["message"] as? String ?? ""
         #expect(message.contains("cycle"), "\(itself)")
-        let around = reply(try p.invoke("probe-a", "callback", tenant: "acme", #"""
-            {"tool": "apps_invoke", "args": {"app": "probe-b", "tool": "callback", "args": {"tool": "apps_invoke", "args": {"app": "probe-a", "tool": "echo", "args": {"text": "x"}}}}}
-            """#))
+        let around = reply(
+            try p.invoke(
+                "probe-a", "callback", tenant: "acme",
+                #"""
+                {"tool": "apps_invoke", "args": {"app": "probe-b", "tool": "callback", "args": {"tool": "apps_invoke", "args": {"app": "probe-a", "tool": "echo", "args": {"text": "x"}}}}}
+                """#))
         let inner = ((around["result"] as? [String: Any])?["reply"] as? [String: Any])?["error"] as? [String: Any]
         #expect((inner?["message"] as? String)?.contains("probe-a → probe-b → probe-a") == true, "\(around)")
     }
@@ -103,24 +111,33 @@ import Testing
         for id in ["probe-a", "probe-b", "probe-c"] { #expect(try p.run(["install", id, "--tenant", "acme", "--grant-all"]).status == 0) }
         func reply(_ r: CLI.Result) -> [String: Any] { p.object(r)["reply"] as? [String: Any] ?? [:] }
         // b → c: c learns the request id of that call (chain b → c), and echoes it.
-        let first = reply(try p.invoke("probe-b", "callback", tenant: "acme",
-                                       #"{"tool": "apps_invoke", "args": {"app": "probe-c", "tool": "echo", "args": {"text": "x"}}}"#))
+        let first = reply(
+            try p.invoke(
+                "probe-b", "callback", tenant: "acme",
+                #"{"tool": "apps_invoke", "args": {"app": "probe-c", "tool": "echo", "args": {"text": "x"}}}"#))
         let issued = try #require(((first["result"] as? [String: Any])?["request_id"] as? String), "\(first)")
         // a → b → a, with b claiming to handle that other request: still the cycle it is.
         for claimed in [issued, "req_made_up"] {
-            let around = reply(try p.invoke("probe-a", "callback", tenant: "acme", """
-                {"tool": "apps_invoke", "args": {"app": "probe-b", "tool": "callback", "args": {"tool": "apps_invoke", "as_request": "\(claimed)", "args": {"app": "probe-a", "tool": "echo", "args": {"text": "y"}}}}}
-                """))
+            let around = reply(
+                try p.invoke(
+                    "probe-a", "callback", tenant: "acme",
+                    """
+                    {"tool": "apps_invoke", "args": {"app": "probe-b", "tool": "callback", "args": {"tool": "apps_invoke", "as_request": "\(claimed)", "args": {"app": "probe-a", "tool": "echo", "args": {"text": "y"}}}}}
+                    """))
             let inner = ((around["result"] as? [String: Any])?["reply"] as? [String: Any])
             #expect(inner?["ok"] as? Bool == false, "\(claimed): \(around)")
-            #expect(((inner?["error"] as? [String: Any])?["message"] as? String)?.contains("probe-a → probe-b → probe-a") == true, "\(claimed): \(around)")
+            #expect(
+                ((inner?["error"] as? [String: Any])?["message"] as? String)?.contains("probe-a → probe-b → probe-a") == true, "\(claimed): \(around)"
+            )
         }
     }
 
     /// Every process's command line on this host.
     static func commandLines() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
-            (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self) }
+            (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map {
+                String(decoding: $0.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            }
         }
     }
 
@@ -166,8 +183,13 @@ import Testing
         let tokenHead = a["token_head"] as? String ?? ""
         #expect(tokenHead.count == 48 && a["token_file"] as? String == tokenHead)
         #expect(Self.commandLines().filter { $0.contains(tokenHead) }.isEmpty)
-        #expect(Set(a["env"] as? [String] ?? []) == ["PORT", "MARINA_URL", "MARINA_APP_TOKEN", "MARINA_APP_TOKEN_FILE", "MARINA_TENANT", "MARINA_APP", "MARINA_VERSION", "MARINA_INSTALL_ID", "MARINA_JWKS",
-                                                    "MARINA_SOCKET", "NO_PROXY", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "MODE", "HOME", "PATH", "TMPDIR", "LANG", "PWD"])
+        #expect(
+            Set(a["env"] as? [String] ?? []) == [
+                "PORT", "MARINA_URL", "MARINA_APP_TOKEN", "MARINA_APP_TOKEN_FILE", "MARINA_TENANT", "MARINA_APP", "MARINA_VERSION",
+                "MARINA_INSTALL_ID", "MARINA_JWKS",
+                "MARINA_SOCKET", "NO_PROXY", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "MODE", "HOME", "PATH", "TMPDIR",
+                "LANG", "PWD",
+            ])
         // The install event arrived, with an id and an invocation token.
         let events = a["events"] as? [[String: Any]] ?? []
         #expect(events.first?["type"] as? String == "install" && (events.first?["id"] as? String)?.hasPrefix("evt_") == true)
@@ -183,7 +205,8 @@ import Testing
             #expect(["cgroup-v1", "cgroup-v2", "rlimit"].contains(limits?["mechanism"] as? String ?? ""))
         }
         // A tenant's identity sees only its own tenant's instance and cannot call into the other.
-        let member = try p.run(["keys", "create", "--role", "tenant_member", "--tenant", "acme"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let member = try p.run(["keys", "create", "--role", "tenant_member", "--tenant", "acme"]).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         #expect((try p.json(["instances", "--api-key", member]) as? [[String: Any]])?.count == 1)
         let foreign = try p.run(["invoke", "probe", "echo", "--tenant", "globex", "--args", #"{"text":"hi"}"#, "--api-key", member])
         #expect(foreign.status == 1 && foreign.stderr.contains("not_found"))
@@ -200,8 +223,10 @@ import Testing
         #expect((ok["echo"] as? [String: Any])?["text"] as? String == "hello")
         #expect((ok["request_id"] as? String)?.hasPrefix("req_") == true && ok["bearer"] as? Bool == true)
         for (tool, args, code) in [
-            ("echo", #"{"text": 5}"#, "invalid_args"), ("echo", #"{"text":"way too long for the schema"}"#, "invalid_args"), ("echo", "{}", "invalid_args"),
-            ("nope", "{}", "unknown_tool"), ("garbage", "{}", "output_invalid"), ("big", "{}", "output_invalid"), ("fail", "{}", "app_error"), ("hang", "{}", "tool_timeout"),
+            ("echo", #"{"text": 5}"#, "invalid_args"), ("echo", #"{"text":"way too long for the schema"}"#, "invalid_args"),
+            ("echo", "{}", "invalid_args"),
+            ("nope", "{}", "unknown_tool"), ("garbage", "{}", "output_invalid"), ("big", "{}", "output_invalid"), ("fail", "{}", "app_error"),
+            ("hang", "{}", "tool_timeout"),
         ] {
             let r = try p.invoke("probe", tool, tenant: "acme", args)
             #expect(r.status == 1, "\(tool)")
@@ -210,7 +235,10 @@ import Testing
         }
         #expect(try p.invoke("probe", "echo", tenant: "acme", #"{"text":"still fine"}"#).status == 0)
         // The HTTP statuses: 400 before the app, 502 for what the app got wrong, 504 for silence.
-        for (tool, args, status) in [("echo", "{}", 400), ("fail", "{}", 502), ("garbage", "{}", 502), ("hang", "{}", 504), ("nope", "{}", 404), ("echo", #"{"text":"ok"}"#, 200)] {
+        for (tool, args, status) in [
+            ("echo", "{}", 400), ("fail", "{}", 502), ("garbage", "{}", 502), ("hang", "{}", 504), ("nope", "{}", 404),
+            ("echo", #"{"text":"ok"}"#, 200),
+        ] {
             var request = HTTPClientRequest(url: p.serve.url + "/api/v1/tenants/acme/apps/probe/tools/" + tool)
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer " + p.serve.adminKey)
@@ -262,8 +290,11 @@ import Testing
         let p = try Platform(["--event-retries", "2", "--start-timeout", "4"])
         defer { p.serve.stop() }
         try p.run(["tenants", "create", "acme"])
-        for (id, mode, expected) in [("sick", "never-healthy", "instance_unhealthy"), ("quitter", "exit", "refusing to start"), ("liar", "wrong-manifest", "instance_manifest_mismatch"),
-                                     ("grumpy", "fail-install", "cannot take installs")] {
+        for (id, mode, expected) in [
+            ("sick", "never-healthy", "instance_unhealthy"), ("quitter", "exit", "refusing to start"),
+            ("liar", "wrong-manifest", "instance_manifest_mismatch"),
+            ("grumpy", "fail-install", "cannot take installs"),
+        ] {
             try p.ship(try ProbeApp.make(id: id, mode: mode, in: p.dir), id: id)
             let r = try p.run(["install", id, "--tenant", "acme"])
             #expect(r.status == 1, "\(id)")
@@ -434,7 +465,9 @@ import Testing
             (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
         }
         #expect(!records.isEmpty)
-        #expect(records.filter { $0["name"] as? String == "uninstall" && $0["kind"] as? String == "admin" }.count == 1, "\(records.map { $0["name"] ?? "" })")
+        #expect(
+            records.filter { $0["name"] as? String == "uninstall" && $0["kind"] as? String == "admin" }.count == 1,
+            "\(records.map { $0["name"] ?? "" })")
     }
 
     @Test func unsandboxedInstancesStillWorkAndSaySoInTheirLimits() throws {

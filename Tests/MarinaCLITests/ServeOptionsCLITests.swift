@@ -8,8 +8,11 @@ import Testing
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data").path
-        for (options, message) in [(["--smtp-relay", "mail.internal"], "--smtp-relay takes HOST:PORT"), (["--smtp-relay", "mail:0"], "--smtp-relay takes HOST:PORT"),
-                                   (["--smtp-from", "not an address"], "--smtp-from takes a mail address"), (["--smtp-from", "a@b\r\nBcc: x@y"], "--smtp-from takes a mail address")] {
+        for (options, message) in [
+            (["--smtp-relay", "mail.internal"], "--smtp-relay takes HOST:PORT"), (["--smtp-relay", "mail:0"], "--smtp-relay takes HOST:PORT"),
+            (["--smtp-from", "not an address"], "--smtp-from takes a mail address"),
+            (["--smtp-from", "a@b\r\nBcc: x@y"], "--smtp-from takes a mail address"),
+        ] {
             let result = try CLI.run(["serve", "--data", data, "--listen", "127.0.0.1:0"] + options)
             #expect(result.status == 2, "\(options): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(options): \(result.stderr)")
@@ -23,7 +26,9 @@ import Testing
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         for address in ["0.0.0.0:9464", "192.168.1.5:9464", "[::]:9464", "example.com:9464", "9464"] {
-            let result = try CLI.run(["serve", "--data", dir.appendingPathComponent("refused").path, "--listen", "127.0.0.1:0", "--metrics-listen", address])
+            let result = try CLI.run([
+                "serve", "--data", dir.appendingPathComponent("refused").path, "--listen", "127.0.0.1:0", "--metrics-listen", address,
+            ])
             #expect(result.status == 2, "\(address): \(result.stderr)")
             #expect(result.stderr.contains("--metrics-listen"), "\(address): \(result.stderr)")
         }
@@ -62,8 +67,10 @@ import Testing
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let data = dir.appendingPathComponent("data").path
-        for (options, message) in [(["--sqlite-synchronous", "off"], "--sqlite-synchronous takes full or normal"),
-                                   (["--sqlite-synchronous", "normal", "--database", "postgres://u:p@127.0.0.1:1/db"], "applies to an SQLite database only")] {
+        for (options, message) in [
+            (["--sqlite-synchronous", "off"], "--sqlite-synchronous takes full or normal"),
+            (["--sqlite-synchronous", "normal", "--database", "postgres://u:p@127.0.0.1:1/db"], "applies to an SQLite database only"),
+        ] {
             let result = try CLI.run(["serve", "--data", data, "--listen", "127.0.0.1:0"] + options)
             #expect(result.status == 2, "\(options): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(options): \(result.stderr)")

@@ -25,8 +25,9 @@ final class ServeProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if let info = try? Data(contentsOf: data.appendingPathComponent("serve.json")),
-               let object = try? JSONSerialization.jsonObject(with: info) as? [String: Any],
-               let url = object["url"] as? String, (object["pid"] as? Int).map({ Int32($0) == process.processIdentifier }) == true {
+                let object = try? JSONSerialization.jsonObject(with: info) as? [String: Any],
+                let url = object["url"] as? String, (object["pid"] as? Int).map({ Int32($0) == process.processIdentifier }) == true
+            {
                 self.url = url
                 return
             }
@@ -38,7 +39,9 @@ final class ServeProcess: @unchecked Sendable {
         throw ServeError(message: "marina serve did not start: \(output)")
     }
 
-    var adminKey: String { ((try? String(contentsOf: data.appendingPathComponent("admin.key"), encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+    var adminKey: String {
+        ((try? String(contentsOf: data.appendingPathComponent("admin.key"), encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
     /// SIGTERM, then wait; returns the exit status.

@@ -24,14 +24,16 @@ import Testing
 
     @Test func anInvalidManifestPrintsOneLinePerErrorAndExitsOne() throws {
         let dir = try CLI.temporaryDirectory()
-        try "apiVersion: marina/v1\napp: {id: X, name: Hi, version: 1.0.0, colour: red}\n".write(to: dir.appendingPathComponent("marina.app.yaml"), atomically: true, encoding: .utf8)
+        try "apiVersion: marina/v1\napp: {id: X, name: Hi, version: 1.0.0, colour: red}\n".write(
+            to: dir.appendingPathComponent("marina.app.yaml"), atomically: true, encoding: .utf8)
         let r = try CLI.run(["validate", dir.path])
         #expect(r.status == 1)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(Set(lines) == [
-            "/app/id: \"X\" is not a valid app id: 3–64 characters of a-z, 0-9 and '-', starting with a letter [invalid_value]",
-            "/app/colour: unknown field \"colour\" [unknown_field]",
-        ])
+        #expect(
+            Set(lines) == [
+                "/app/id: \"X\" is not a valid app id: 3–64 characters of a-z, 0-9 and '-', starting with a letter [invalid_value]",
+                "/app/colour: unknown field \"colour\" [unknown_field]",
+            ])
         let json = try CLI.run(["validate", "--json", dir.path])
         #expect(json.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -63,7 +65,8 @@ import Testing
 
     @Test func convertPrintsNativeYAMLThatValidatesToTheSameHash() throws {
         let dir = try CLI.temporaryDirectory()
-        let source = "apiVersion: linkworld.ai/v2\napp_id: crm-sync\nversion: 1.0.0\nname: CRM\nruntime: {image: acme/crm}\nrequired_scopes: [kv.read]\n"
+        let source =
+            "apiVersion: linkworld.ai/v2\napp_id: crm-sync\nversion: 1.0.0\nname: CRM\nruntime: {image: acme/crm}\nrequired_scopes: [kv.read]\n"
         try source.write(to: dir.appendingPathComponent("linkworld.app.yaml"), atomically: true, encoding: .utf8)
         let converted = try CLI.run(["manifest", "convert", dir.path])
         #expect(converted.status == 0)
@@ -81,18 +84,21 @@ import Testing
     @Test func conversionNotesArePrintedAfterTheVerdict() throws {
         let dir = try CLI.temporaryDirectory()
         let manifest = """
-        {"manifest_schema_version": "2025-02", "app": {"id": "com.example.web", "name": "Web", "slug": "web-app", "version": "1.0.0"},
-         "compatibility": {"studio": {"min": "3.0.0"}, "manifest_schema": "2025-02", "runtime_api": "^1.0"},
-         "surfaces": [], "state": {"model": "stateless"}, "listing": {"visibility": "public"},
-         "billing": {"ai_compute": {"payer": "creator"}, "general_compute": {"payer": "platform"}, "platform_fee": {"model": "free"}},
-         "compute": {"containers": [{"name": "web", "image": "acme/web:1", "primary": true, "env": {"PORT": "3000"}}]}}
-        """
+            {"manifest_schema_version": "2025-02", "app": {"id": "com.example.web", "name": "Web", "slug": "web-app", "version": "1.0.0"},
+             "compatibility": {"studio": {"min": "3.0.0"}, "manifest_schema": "2025-02", "runtime_api": "^1.0"},
+             "surfaces": [], "state": {"model": "stateless"}, "listing": {"visibility": "public"},
+             "billing": {"ai_compute": {"payer": "creator"}, "general_compute": {"payer": "platform"}, "platform_fee": {"model": "free"}},
+             "compute": {"containers": [{"name": "web", "image": "acme/web:1", "primary": true, "env": {"PORT": "3000"}}]}}
+            """
         try manifest.write(to: dir.appendingPathComponent("app.manifest.json"), atomically: true, encoding: .utf8)
         let r = try CLI.run(["validate", dir.path])
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("valid opensail/2025-02 manifest: web-app 1.0.0 sha256:") == true)
-        #expect(lines.dropFirst().first == "note: /compute/containers/0/env/PORT: PORT is the platform's to set: runtime.port is 3000, and the platform sets PORT=3000 for the app [port_from_env]")
+        #expect(
+            lines.dropFirst().first
+                == "note: /compute/containers/0/env/PORT: PORT is the platform's to set: runtime.port is 3000, and the platform sets PORT=3000 for the app [port_from_env]"
+        )
         let json = try CLI.run(["validate", "--json", dir.path])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let notes = try #require(object["notes"] as? [[String: String]])
@@ -104,8 +110,10 @@ import Testing
 
     @Test func anOperatorScopeCatalogIsHonoured() throws {
         let dir = try CLI.temporaryDirectory()
-        try "scopes: [{name: crm.read, description: Read CRM, tools: [crm_lookup]}]\n".write(to: dir.appendingPathComponent("scopes.yaml"), atomically: true, encoding: .utf8)
-        try "apiVersion: marina/v1\napp: {id: crm-app, name: CRM, version: 1.0.0}\nscopes: [crm.read]\n".write(to: dir.appendingPathComponent("marina.app.yaml"), atomically: true, encoding: .utf8)
+        try "scopes: [{name: crm.read, description: Read CRM, tools: [crm_lookup]}]\n".write(
+            to: dir.appendingPathComponent("scopes.yaml"), atomically: true, encoding: .utf8)
+        try "apiVersion: marina/v1\napp: {id: crm-app, name: CRM, version: 1.0.0}\nscopes: [crm.read]\n".write(
+            to: dir.appendingPathComponent("marina.app.yaml"), atomically: true, encoding: .utf8)
         #expect(try CLI.run(["validate", dir.path]).status == 1)
         #expect(try CLI.run(["validate", "--scopes", dir.appendingPathComponent("scopes.yaml").path, dir.path]).status == 0)
         let listed = try CLI.run(["scopes", "--scopes", dir.appendingPathComponent("scopes.yaml").path])

@@ -44,7 +44,9 @@ import Testing
         #expect(badKey.status == 1 && badKey.stderr.contains("invalid_secret_key"))
         #expect(try run(["secrets", "set", "BIG=-", "--app", "hello-python"], stdin: String(repeating: "x", count: 70_000)).status == 1)
 
-        #expect(try run(["secrets", "set", "API_KEY=-", "--app", "hello-python", "--description", "upstream key"], stdin: defaultValue + "\n").status == 0)
+        #expect(
+            try run(["secrets", "set", "API_KEY=-", "--app", "hello-python", "--description", "upstream key"], stdin: defaultValue + "\n").status == 0
+        )
         #expect(try run(["secrets", "set", "API_KEY=\(overrideValue)", "--app", "hello-python", "--tenant", "acme"]).status == 0)
         let installed = try run(["install", "hello-python", "--tenant", "acme", "--grant-all"])
         #expect(installed.status == 0, "\(installed.stderr)")
@@ -91,7 +93,9 @@ import Testing
         // Nothing the platform wrote or said holds a value, in any common encoding.
         var haystack = said.joined(separator: "\n") + serve.output
         for file in (try? FileManager.default.subpathsOfDirectory(atPath: data.path)) ?? [] where !file.hasPrefix("instances/bundles") {
-            if let bytes = FileManager.default.contents(atPath: data.appendingPathComponent(file).path) { haystack += String(decoding: bytes, as: UTF8.self) }
+            if let bytes = FileManager.default.contents(atPath: data.appendingPathComponent(file).path) {
+                haystack += String(decoding: bytes, as: UTF8.self)
+            }
         }
         for log in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where log.hasSuffix(".log") {
             haystack += (try? String(contentsOf: dir.appendingPathComponent(log), encoding: .utf8)) ?? ""
@@ -110,7 +114,8 @@ import Testing
         let loose = try serveOnce(data)
         #expect(loose.status == 1 && loose.stderr.contains("readable by its owner only"))
         chmod(keyFile.path, 0o600)
-        let wrong = try serveOnce(data, environment: ["MARINA_MASTER_KEY": Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()])
+        let wrong = try serveOnce(
+            data, environment: ["MARINA_MASTER_KEY": Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()])
         #expect(wrong.status == 1 && wrong.stderr.contains("encrypted with master key"))
         try FileManager.default.moveItem(at: keyFile, to: dir.appendingPathComponent("kept.key"))
         let gone = try serveOnce(data)

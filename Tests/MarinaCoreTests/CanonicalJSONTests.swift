@@ -33,7 +33,9 @@ import Testing
 
     @Test func sameManifestInYAMLAndJSONWithKeysInAnyOrderHashesTheSame() throws {
         let yaml = load(minimalNative, fileName: "marina.app.yaml")
-        let json = load(#"{"runtime": {"command": ["python3", "server.py"]}, "app": {"version": "1.0.0", "name": "Hello", "id": "hello-app"}, "apiVersion": "marina/v1"}"#, fileName: "marina.app.json")
+        let json = load(
+            #"{"runtime": {"command": ["python3", "server.py"]}, "app": {"version": "1.0.0", "name": "Hello", "id": "hello-app"}, "apiVersion": "marina/v1"}"#,
+            fileName: "marina.app.json")
         #expect(yaml.isValid && json.isValid)
         #expect(yaml.hash == json.hash)
         #expect(yaml.hash?.hasPrefix("sha256:") == true)

@@ -46,7 +46,10 @@ import Testing
         let root = Repo.url(Self.directory)
         let onDisk = FileManager.default.enumerator(atPath: root.path)!.compactMap { $0 as? String }
             .filter { !$0.hasSuffix("expectations.json") && !$0.hasSuffix(".md") }
-            .filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path, isDirectory: &d) && !d.boolValue }
+            .filter {
+                var d: ObjCBool = false;
+                return FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path, isDirectory: &d) && !d.boolValue
+            }
         #expect(Set(onDisk) == Set(listed), "unlisted: \(Set(onDisk).subtracting(listed)), missing: \(Set(listed).subtracting(onDisk))")
     }
 
@@ -61,7 +64,10 @@ import Testing
         } else {
             let actual = Set(report.diagnostics.map { Expectations.Problem(code: $0.code.rawValue, path: $0.path) })
             let wanted = Set(expected.errors ?? [])
-            #expect(actual == wanted, "unexpected: \(actual.subtracting(wanted).map { "\($0.code) \($0.path)" }), missing: \(wanted.subtracting(actual).map { "\($0.code) \($0.path)" }); messages: \(report.diagnostics.map(\.description))")
+            #expect(
+                actual == wanted,
+                "unexpected: \(actual.subtracting(wanted).map { "\($0.code) \($0.path)" }), missing: \(wanted.subtracting(actual).map { "\($0.code) \($0.path)" }); messages: \(report.diagnostics.map(\.description))"
+            )
         }
         let notes = Set(report.notes.map { Expectations.Problem(code: $0.code.rawValue, path: $0.path) })
         #expect(notes == Set(expected.notes ?? []), "notes: \(report.notes.map(\.description))")

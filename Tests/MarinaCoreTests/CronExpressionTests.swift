@@ -6,7 +6,10 @@ import Testing
     @Test(arguments: ["* * * * *", "0 2 * * *", "*/15 9-17 * * MON-FRI", "0 0 1,15 * *", "5 4 * jan sun", "0 0 * * 7", "0-30/10 * * * *"])
     func valid(_ text: String) throws { _ = try CronExpression(text) }
 
-    @Test(arguments: ["* * * *", "* * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *", "5-1 * * * *", "a * * * *", "@daily", "1,,2 * * * *", "? * * * *"])
+    @Test(arguments: [
+        "* * * *", "* * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *", "5-1 * * * *", "a * * * *",
+        "@daily", "1,,2 * * * *", "? * * * *",
+    ])
     func invalid(_ text: String) {
         #expect(throws: CronExpression.ParseError.self) { try CronExpression(text) }
     }

@@ -34,12 +34,12 @@ import Testing
 
     @Test func modestAnchorsAndAliasesAreAccepted() {
         let yaml = """
-        apiVersion: marina/v1
-        app: {id: hello-app, name: Hello, version: 1.0.0}
-        tools:
-          - {name: a, input_schema: &schema {type: object, properties: {text: {type: string}}}}
-          - {name: b, input_schema: *schema}
-        """
+            apiVersion: marina/v1
+            app: {id: hello-app, name: Hello, version: 1.0.0}
+            tools:
+              - {name: a, input_schema: &schema {type: object, properties: {text: {type: string}}}}
+              - {name: b, input_schema: *schema}
+            """
         let report = load(yaml)
         #expect(report.isValid, "\(report.diagnostics)")
         #expect(report.manifest?.tools[0].inputSchema == report.manifest?.tools[1].inputSchema)

@@ -17,20 +17,20 @@ import Testing
         let long = String(repeating: "x", count: 4096)
         func list(_ alias: String) -> String { "[" + Array(repeating: "*" + alias, count: 10).joined(separator: ", ") + "]" }
         return """
-        apiVersion: marina/v1
-        app: {id: hello-app, name: Hello, version: 1.0.0}
-        tools:
-          - name: t
-            input_schema:
-              type: object
-              examples:
-                - &s \(long)
-                - &a \(list("s"))
-                - &b \(list("a"))
-                - &c \(list("b"))
-                - \(list("c"))
+            apiVersion: marina/v1
+            app: {id: hello-app, name: Hello, version: 1.0.0}
+            tools:
+              - name: t
+                input_schema:
+                  type: object
+                  examples:
+                    - &s \(long)
+                    - &a \(list("s"))
+                    - &b \(list("a"))
+                    - &c \(list("b"))
+                    - \(list("c"))
 
-        """
+            """
     }
 
     @Test func aLongStringAliasedManyTimesIsRefusedWhereTheTextRunsOut() throws {
@@ -49,8 +49,11 @@ import Testing
         let yaml = "k: &k \(long)\nm: [" + Array(repeating: "{*k : 1}", count: 600).joined(separator: ", ") + "]\n"
         // 1 + 4,096 + 1 bytes, then 4,096 per mapping: the 511th (index 510) passes 2,097,152.
         let error = #expect(throws: DocumentError.self) { try ManifestLoader.parseDocument(Array(yaml.utf8), fileName: "m.yaml") }
-        #expect(error == DocumentError(.documentTooLarge, JSONPointer.root / "m" / 510,
-                                       "the document expands to more than 2097152 bytes of text (aliases count each time they are used)"))
+        #expect(
+            error
+                == DocumentError(
+                    .documentTooLarge, JSONPointer.root / "m" / 510,
+                    "the document expands to more than 2097152 bytes of text (aliases count each time they are used)"))
     }
 
     @Test func anAliasedMappingCountsItsKeysToo() {
@@ -76,15 +79,15 @@ import Testing
     /// but canonical JSON writes each character as `\u0001`, 12 MB in all.
     @Test func aCanonicalFormOverTheLimitIsRefused() {
         let yaml = """
-        apiVersion: marina/v1
-        app: {id: hello-app, name: Hello, version: 1.0.0}
-        tools:
-          - name: t
-            input_schema:
-              type: object
-              examples: [&s "\(String(repeating: "\\x01", count: 1000))", \(Array(repeating: "*s", count: 1999).joined(separator: ", "))]
+            apiVersion: marina/v1
+            app: {id: hello-app, name: Hello, version: 1.0.0}
+            tools:
+              - name: t
+                input_schema:
+                  type: object
+                  examples: [&s "\(String(repeating: "\\x01", count: 1000))", \(Array(repeating: "*s", count: 1999).joined(separator: ", "))]
 
-        """
+            """
         let report = load(yaml, fileName: "m.yaml")
         #expect(report.format == .native)
         #expect(problems(report) == ["document_too_large "])

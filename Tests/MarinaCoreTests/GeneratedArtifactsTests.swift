@@ -12,9 +12,10 @@ import Testing
 
     @Test func theScopeCatalogFileMatchesTheDefaultCatalog() throws {
         let committed = try ManifestLoader.parseDocument(try Repo.bytes("schemas/scope-catalog.json"), fileName: "scope-catalog.json")
-        let expected = JSONValue.array(ScopeCatalog.default.scopes.map {
-            ["name": .string($0.name), "description": .string($0.description), "tools": .array($0.tools.map(JSONValue.string))]
-        })
+        let expected = JSONValue.array(
+            ScopeCatalog.default.scopes.map {
+                ["name": .string($0.name), "description": .string($0.description), "tools": .array($0.tools.map(JSONValue.string))]
+            })
         #expect(committed == expected, "regenerate: marina scopes --json > schemas/scope-catalog.json")
     }
 
@@ -23,7 +24,9 @@ import Testing
         let begin = try #require(doc.range(of: ManifestReference.beginMarker))
         let end = try #require(doc.range(of: ManifestReference.endMarker))
         let block = doc[begin.upperBound..<end.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(block == ManifestReference.markdown().trimmingCharacters(in: .whitespacesAndNewlines), "regenerate the block with: marina manifest reference")
+        #expect(
+            block == ManifestReference.markdown().trimmingCharacters(in: .whitespacesAndNewlines),
+            "regenerate the block with: marina manifest reference")
     }
 
     @Test func everyValidNativeFixtureUsesOnlyFieldsTheSchemaNames() throws {

@@ -10,7 +10,8 @@ import Testing
             #expect(Hex.string(bytes) == bytes.map { String(format: "%02x", $0) }.joined())
             // A plain sequence takes the element-by-element path; both spell the same text.
             #expect(Hex.string(bytes.lazy.map { $0 }) == Hex.string(bytes))
-            let foundation = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let foundation = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
             #expect(Base64URL.encode(bytes) == foundation)
             #expect(Base64URL.decode(foundation) == bytes)
         }

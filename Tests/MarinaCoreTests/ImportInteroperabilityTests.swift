@@ -27,10 +27,11 @@ import Testing
 
     @Test func anOpenSailPortThatIsNotAPortIsRefusedWhereItIsWritten() throws {
         let report = try Self.fixture("opensail/invalid-port-in-env.json")
-        #expect(Set(problems(report)) == [
-            "invalid_value /compute/containers/0/env/PORT", "invalid_value /compute/containers/1/env/PORT",
-            "invalid_value /compute/containers/2/env/PORT", "invalid_type /compute/containers/3/env/PORT",
-        ])
+        #expect(
+            Set(problems(report)) == [
+                "invalid_value /compute/containers/0/env/PORT", "invalid_value /compute/containers/1/env/PORT",
+                "invalid_value /compute/containers/2/env/PORT", "invalid_type /compute/containers/3/env/PORT",
+            ])
         #expect(report.notes.isEmpty)
         // The primary container's PORT is runtime.port, which starts at 1024.
         let low = try Self.fixture("opensail/invalid-container-env.json")
@@ -58,39 +59,43 @@ import Testing
         #expect(heartbeats[0]["schedule_type"] == "interval")  // the default, filled in
         #expect(kept["emits"] == ["ticket_opened", "ticket_closed"])
         #expect(kept["subscribes_to"]?.arrayValue?.last?["target_heartbeat"] == "sweep")
-        #expect(notes(report) == [
-            "port_from_env /runtime/env/PORT", "not_acted_on /install_settings/0/type", "not_acted_on /workflows",
-            "not_acted_on /http_routes", "not_acted_on /agents", "not_acted_on /emits", "not_acted_on /subscribes_to",
-        ])
+        #expect(
+            notes(report) == [
+                "port_from_env /runtime/env/PORT", "not_acted_on /install_settings/0/type", "not_acted_on /workflows",
+                "not_acted_on /http_routes", "not_acted_on /agents", "not_acted_on /emits", "not_acted_on /subscribes_to",
+            ])
         // Its native form, written by hand, is the same manifest.
         #expect(try Self.fixture("native/valid-equivalent-linkworld-documented-fields.yaml").hash == report.hash)
     }
 
     @Test func linkworldsOwnRulesAreEnforced() throws {
         let report = try Self.fixture("linkworld/invalid-subscriptions-and-events.yaml")
-        #expect(Set(problems(report)).isSuperset(of: [
-            "invalid_value /subscribes_to/0/target_agent", "invalid_value /subscribes_to/1/target_heartbeat",
-            "invalid_value /emits", "invalid_value /emits/2", "unknown_field /subscribes_to/4/priority",
-        ]))
+        #expect(
+            Set(problems(report)).isSuperset(of: [
+                "invalid_value /subscribes_to/0/target_agent", "invalid_value /subscribes_to/1/target_heartbeat",
+                "invalid_value /emits", "invalid_value /emits/2", "unknown_field /subscribes_to/4/priority",
+            ]))
         let heartbeats = try Self.fixture("linkworld/invalid-agents-and-heartbeats.yaml")
-        #expect(Set(problems(heartbeats)).isSuperset(of: [
-            "invalid_value /agents/0/heartbeats/0/interval_minutes", "invalid_value /agents/0/heartbeats/1/day_of_week",
-            "invalid_value /agents/0/heartbeats/1/time_of_day", "invalid_cron /agents/0/heartbeats/2/cron_expression",
-            "missing_field /agents/0/heartbeats/5/cron_expression", "duplicate_name /agents/1/id",
-        ]))
+        #expect(
+            Set(problems(heartbeats)).isSuperset(of: [
+                "invalid_value /agents/0/heartbeats/0/interval_minutes", "invalid_value /agents/0/heartbeats/1/day_of_week",
+                "invalid_value /agents/0/heartbeats/1/time_of_day", "invalid_cron /agents/0/heartbeats/2/cron_expression",
+                "missing_field /agents/0/heartbeats/5/cron_expression", "duplicate_name /agents/1/id",
+            ]))
         // A field linkworld does not document is still unknown.
         #expect(problems(try Self.fixture("linkworld/invalid-workflows-routes-settings.yaml")).contains("unknown_field /widgets"))
     }
 
     @Test func linkworldPortMustAgreeWithRuntimePort() throws {
         #expect(problems(try Self.fixture("linkworld/invalid-port-in-env.yaml")) == ["invalid_value /runtime/env/PORT"])
-        let same = load("""
-        apiVersion: linkworld.ai/v2
-        app_id: support-desk
-        version: 2.1.0
-        name: Support Desk
-        runtime: {image: "acme/desk:1", port: 3000, env: {PORT: "3000"}}
-        """)
+        let same = load(
+            """
+            apiVersion: linkworld.ai/v2
+            app_id: support-desk
+            version: 2.1.0
+            name: Support Desk
+            runtime: {image: "acme/desk:1", port: 3000, env: {PORT: "3000"}}
+            """)
         #expect(same.manifest?.runtime.port == 3000, "\(same.diagnostics)")
         #expect(notes(same) == ["port_from_env /runtime/env/PORT"])
     }

@@ -33,12 +33,16 @@ import Testing
         var result: [Case] = []
         for group in groups {
             guard let name = group["description"]?.stringValue, let schema = group["schema"],
-                  let tests = group["tests"]?.arrayValue else { throw FixtureError("malformed group \(group)") }
+                let tests = group["tests"]?.arrayValue
+            else { throw FixtureError("malformed group \(group)") }
             for test in tests {
                 guard let description = test["description"]?.stringValue, let data = test["data"],
-                      let valid = test["valid"]?.boolValue else { throw FixtureError("malformed test in \(name)") }
-                result.append(Case(group: name, description: description, schema: schema, data: data, valid: valid,
-                                   errors: test["errors"]?.arrayValue ?? []))
+                    let valid = test["valid"]?.boolValue
+                else { throw FixtureError("malformed test in \(name)") }
+                result.append(
+                    Case(
+                        group: name, description: description, schema: schema, data: data, valid: valid,
+                        errors: test["errors"]?.arrayValue ?? []))
             }
         }
         return result
@@ -77,10 +81,12 @@ import Testing
             walk(c.schema)
             if case .bool = c.schema { booleanSchemas = true }
         }
-        let keywords = ["type", "properties", "required", "additionalProperties", "items", "prefixItems", "minItems",
-                        "maxItems", "uniqueItems", "enum", "const", "minimum", "maximum", "exclusiveMinimum",
-                        "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern", "minProperties",
-                        "maxProperties", "allOf", "anyOf", "oneOf", "not", "$ref", "$defs", "definitions"]
+        let keywords = [
+            "type", "properties", "required", "additionalProperties", "items", "prefixItems", "minItems",
+            "maxItems", "uniqueItems", "enum", "const", "minimum", "maximum", "exclusiveMinimum",
+            "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern", "minProperties",
+            "maxProperties", "allOf", "anyOf", "oneOf", "not", "$ref", "$defs", "definitions",
+        ]
         for keyword in keywords { #expect(seen.contains(keyword), "no case uses \(keyword)") }
         #expect(booleanSchemas)
     }
@@ -92,7 +98,9 @@ import Testing
         #expect(violations.isEmpty == c.valid, "verdict; violations: \(violations.map(\.description))")
         let actual = Set(violations.map { Problem(path: $0.path, keyword: $0.keyword) })
         let wanted = Set(c.errors.map { Problem(path: $0["path"]?.stringValue ?? "?", keyword: $0["keyword"]?.stringValue ?? "?") })
-        #expect(actual == wanted, "unexpected: \(actual.subtracting(wanted)), missing: \(wanted.subtracting(actual)); messages: \(violations.map(\.description))")
+        #expect(
+            actual == wanted,
+            "unexpected: \(actual.subtracting(wanted)), missing: \(wanted.subtracting(actual)); messages: \(violations.map(\.description))")
         #expect(actual.count == violations.count, "a violation is reported twice: \(violations.map(\.description))")
         for v in violations { #expect(!v.message.isEmpty) }
     }
@@ -219,8 +227,14 @@ import Testing
         // The default budget is ample for ordinary work: 3,000 items, each tried
         // against three alternatives.
         let items: JSONValue = .array((0..<3_000).map { .object(JSONObject([("id", .number(Double($0))), ("kind", "c")])) })
-        let union: JSONValue = ["items": ["anyOf": [["properties": ["kind": ["const": "a"]]], ["properties": ["kind": ["const": "b"]]],
-                                                     ["properties": ["kind": ["const": "c"]], "required": ["id"]]]]]
+        let union: JSONValue = [
+            "items": [
+                "anyOf": [
+                    ["properties": ["kind": ["const": "a"]]], ["properties": ["kind": ["const": "b"]]],
+                    ["properties": ["kind": ["const": "c"]], "required": ["id"]],
+                ]
+            ]
+        ]
         #expect(try JSONSchemaValidator(schema: union).validate(items).isEmpty)
     }
 

@@ -18,7 +18,9 @@ import Testing
     }
 
     @Test func anEventIsDeliveredOrFailsOnce() {
-        #expect(EventDeliveryState.pending.canMove(to: .pending) && EventDeliveryState.pending.canMove(to: .delivered) && EventDeliveryState.pending.canMove(to: .failed))
+        #expect(
+            EventDeliveryState.pending.canMove(to: .pending) && EventDeliveryState.pending.canMove(to: .delivered)
+                && EventDeliveryState.pending.canMove(to: .failed))
         #expect(EventDeliveryState.delivered.isFinal && EventDeliveryState.failed.isFinal)
     }
 

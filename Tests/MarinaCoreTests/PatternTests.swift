@@ -90,8 +90,10 @@ import Testing
     }
 
     @Test func syntaxOutsideECMA262OrReadDifferentlyIsRefused() {
-        let refused = ["(?i)abc", "a{2,1}", "a{,3}", "x{", "a**", "a++", "*a", "(", "a)", "[z-a]", "[\\d-z]", "[abc",
-                       "\\p{Script=Greek}", "\\p{Nonsense}", "\\q", "\\a", "[[:alpha:]]", "\\01", "\\c1", "\\x4", "\\u{110000}", "^*"]
+        let refused = [
+            "(?i)abc", "a{2,1}", "a{,3}", "x{", "a**", "a++", "*a", "(", "a)", "[z-a]", "[\\d-z]", "[abc",
+            "\\p{Script=Greek}", "\\p{Nonsense}", "\\q", "\\a", "[[:alpha:]]", "\\01", "\\c1", "\\x4", "\\u{110000}", "^*",
+        ]
         for source in refused { #expect(refusal(source) != nil, "\(source) should be refused") }
     }
 

@@ -18,40 +18,79 @@ enum RandomManifest {
 
     static func make(seed: Int) -> JSONValue {
         var rng = SplitMix(state: UInt64(bitPattern: Int64(seed)))
-        func word() -> String { String((0..<Int.random(in: 3...10, using: &rng)).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement(using: &rng)! }) }
+        func word() -> String {
+            String((0..<Int.random(in: 3...10, using: &rng)).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement(using: &rng)! })
+        }
         let scopes = Array(ScopeCatalog.default.scopes.map(\.name).shuffled(using: &rng).prefix(Int.random(in: 0...5, using: &rng)))
         var tools: [JSONValue] = []
         for i in 0..<Int.random(in: 0...4, using: &rng) {
             var props = JSONObject()
-            for _ in 0..<Int.random(in: 0...3, using: &rng) { props[word()] = ["type": .string(["string", "integer", "boolean"].randomElement(using: &rng)!)] }
-            tools.append(.object(JSONObject([
-                ("name", .string("t\(i)_" + word())),
-                ("description", .string(word() + " \"quoted\" ü " + word())),
-                ("input_schema", ["type": "object", "properties": .object(props)]),
-                ("scopes", .array(scopes.filter { _ in Bool.random(using: &rng) }.map(JSONValue.string))),
-                ("timeout_s", .number(Double(Int.random(in: 1...900, using: &rng)))),
-                ("agent_visible", .bool(Bool.random(using: &rng))),
-            ])))
+            for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                props[word()] = ["type": .string(["string", "integer", "boolean"].randomElement(using: &rng)!)]
+            }
+            tools.append(
+                .object(
+                    JSONObject([
+                        ("name", .string("t\(i)_" + word())),
+                        ("description", .string(word() + " \"quoted\" ü " + word())),
+                        ("input_schema", ["type": "object", "properties": .object(props)]),
+                        ("scopes", .array(scopes.filter { _ in Bool.random(using: &rng) }.map(JSONValue.string))),
+                        ("timeout_s", .number(Double(Int.random(in: 1...900, using: &rng)))),
+                        ("agent_visible", .bool(Bool.random(using: &rng))),
+                    ])))
         }
-        return .object(JSONObject([
-            ("apiVersion", "marina/v1"),
-            ("app", .object(JSONObject([
-                ("id", .string("a" + word())), ("name", .string(word().capitalized + ": yes")),
-                ("version", .string("\(Int.random(in: 0...20, using: &rng)).\(Int.random(in: 0...20, using: &rng)).\(Int.random(in: 0...20, using: &rng))")),
-                ("forkable", .string(["yes", "no", "restricted"].randomElement(using: &rng)!)),
-            ]))),
-            ("runtime", .object(JSONObject([
-                ("command", ["python3", .string(word() + ".py")]),
-                ("port", .number(Double(Int.random(in: 1024...65535, using: &rng)))),
-                ("resources", ["memory_mb": .number(Double(Int.random(in: 64...4096, using: &rng))), "cpu_cores": .number(Double(Int.random(in: 1...40, using: &rng)) / 10)]),
-                ("env", .object(JSONObject([("MODE", .string(["no", "on", "1.0", "~", "a: b", "#x"].randomElement(using: &rng)!)), ("KEY", "${secret:API_KEY}")]))),
-            ]))),
-            ("network", ["egress_hosts": .array((0..<Int.random(in: 0...3, using: &rng)).map { i in .string("h\(i).\(word()).example") })]),
-            ("scopes", .array(scopes.map(JSONValue.string))),
-            ("tools", .array(tools)),
-            ("events", .array(["install", "uninstall", "inbound", "user_added"].filter { _ in Bool.random(using: &rng) }.map(JSONValue.string))),
-            ("schedules", .array((0..<Int.random(in: 0...2, using: &rng)).map { i in ["name": .string("s\(i)"), "cron": .string("\(Int.random(in: 0...59, using: &rng)) */2 * * *")] })),
-        ]))
+        return .object(
+            JSONObject([
+                ("apiVersion", "marina/v1"),
+                (
+                    "app",
+                    .object(
+                        JSONObject([
+                            ("id", .string("a" + word())), ("name", .string(word().capitalized + ": yes")),
+                            (
+                                "version",
+                                .string(
+                                    "\(Int.random(in: 0...20, using: &rng)).\(Int.random(in: 0...20, using: &rng)).\(Int.random(in: 0...20, using: &rng))"
+                                )
+                            ),
+                            ("forkable", .string(["yes", "no", "restricted"].randomElement(using: &rng)!)),
+                        ]))
+                ),
+                (
+                    "runtime",
+                    .object(
+                        JSONObject([
+                            ("command", ["python3", .string(word() + ".py")]),
+                            ("port", .number(Double(Int.random(in: 1024...65535, using: &rng)))),
+                            (
+                                "resources",
+                                [
+                                    "memory_mb": .number(Double(Int.random(in: 64...4096, using: &rng))),
+                                    "cpu_cores": .number(Double(Int.random(in: 1...40, using: &rng)) / 10),
+                                ]
+                            ),
+                            (
+                                "env",
+                                .object(
+                                    JSONObject([
+                                        ("MODE", .string(["no", "on", "1.0", "~", "a: b", "#x"].randomElement(using: &rng)!)),
+                                        ("KEY", "${secret:API_KEY}"),
+                                    ]))
+                            ),
+                        ]))
+                ),
+                ("network", ["egress_hosts": .array((0..<Int.random(in: 0...3, using: &rng)).map { i in .string("h\(i).\(word()).example") })]),
+                ("scopes", .array(scopes.map(JSONValue.string))),
+                ("tools", .array(tools)),
+                ("events", .array(["install", "uninstall", "inbound", "user_added"].filter { _ in Bool.random(using: &rng) }.map(JSONValue.string))),
+                (
+                    "schedules",
+                    .array(
+                        (0..<Int.random(in: 0...2, using: &rng)).map { i in
+                            ["name": .string("s\(i)"), "cron": .string("\(Int.random(in: 0...59, using: &rng)) */2 * * *")]
+                        })
+                ),
+            ]))
     }
 
     /// The same value with every object's keys in a random order.

@@ -18,11 +18,11 @@ func problems(_ report: ManifestReport) -> [String] {
 }
 
 let minimalNative = """
-apiVersion: marina/v1
-app:
-  id: hello-app
-  name: Hello
-  version: 1.0.0
-runtime:
-  command: [python3, server.py]
-"""
+    apiVersion: marina/v1
+    app:
+      id: hello-app
+      name: Hello
+      version: 1.0.0
+    runtime:
+      command: [python3, server.py]
+    """

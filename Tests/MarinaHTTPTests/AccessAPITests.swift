@@ -73,14 +73,18 @@ import Testing
             #expect(try await client.call(.post, "/api/v1/tenants", key: acmeAdmin, json: ["slug": "mine"]).status == .forbidden)
 
             // A tenant admin makes keys for its own tenant only, and sees only its tenant's keys.
-            #expect(try await client.call(.post, "/api/v1/keys", key: acmeAdmin, json: ["role": "tenant_member", "tenant": "acme"]).status == .created)
-            #expect(try await client.call(.post, "/api/v1/keys", key: acmeAdmin, json: ["role": "tenant_member", "tenant": "globex"]).status == .notFound)
+            #expect(
+                try await client.call(.post, "/api/v1/keys", key: acmeAdmin, json: ["role": "tenant_member", "tenant": "acme"]).status == .created)
+            #expect(
+                try await client.call(.post, "/api/v1/keys", key: acmeAdmin, json: ["role": "tenant_member", "tenant": "globex"]).status == .notFound)
             #expect(try await client.call(.post, "/api/v1/keys", key: acmeAdmin, json: ["role": "developer"]).status == .forbidden)
             let keys = try await client.call(.get, "/api/v1/keys", key: acmeAdmin).json.arrayValue ?? []
             #expect(keys.count == 2 && keys.allSatisfy { $0["identity"]?["tenant"] == "acme" })
             let globexKeyId = try #require(try await client.call(.get, "/api/v1/keys", key: globexMember).json.arrayValue?.first?["id"]?.stringValue)
             #expect(try await client.call(.delete, "/api/v1/keys/\(globexKeyId)", key: acmeAdmin).status == .notFound)
-            #expect(try await client.call(.post, "/api/v1/keys", key: globexMember, json: ["role": "tenant_member", "tenant": "globex"]).status == .forbidden)
+            #expect(
+                try await client.call(.post, "/api/v1/keys", key: globexMember, json: ["role": "tenant_member", "tenant": "globex"]).status
+                    == .forbidden)
         }
     }
 
@@ -95,7 +99,9 @@ import Testing
             #expect(try await client.call(.get, "/metrics", key: h.adminKey).status == .ok)
             let unknown = try await client.call(.get, "/api/v1/no-such-thing", key: h.adminKey)
             #expect(unknown.status == .notFound && unknown.errorCode == "not_found")
-            let badJSON = try await client.execute(uri: "/api/v1/tenants", method: .post, headers: auth(h.adminKey, [.contentType: "application/json"]), body: ByteBuffer(string: "{nope"))
+            let badJSON = try await client.execute(
+                uri: "/api/v1/tenants", method: .post, headers: auth(h.adminKey, [.contentType: "application/json"]),
+                body: ByteBuffer(string: "{nope"))
             #expect(badJSON.status == .badRequest && badJSON.errorCode != nil)
         }
     }

@@ -39,8 +39,10 @@ import Testing
             let reply = try await TrustBoundaryTests.tool(client, token, sent)
             #expect(reply.status == .ok, "\(String(buffer: reply.body))")
             #expect(reply.json["error"]?["decision"] == "unknown_tool")
-            try await h.audit.record(AuditEntry(at: 1_700_000_000_000, actor: "instance:x", tenant: "acme", app: "notes", kind: .egress,
-                                                name: "evil.net\u{0}.example.com:80", decision: "deny:host_not_allowed", input: ["host": "evil.net\u{0}.example.com"]))
+            try await h.audit.record(
+                AuditEntry(
+                    at: 1_700_000_000_000, actor: "instance:x", tenant: "acme", app: "notes", kind: .egress,
+                    name: "evil.net\u{0}.example.com:80", decision: "deny:host_not_allowed", input: ["host": "evil.net\u{0}.example.com"]))
             let names = try await TrustBoundaryTests.records(client, h.adminKey).compactMap { $0["name"]?.stringValue }
             #expect(names.contains(#"kv_get\u{0}hidden\u{202e}"#), "\(names)")
             #expect(names.contains(#"evil.net\u{0}.example.com:80"#), "\(names)")
@@ -63,9 +65,10 @@ import Testing
             try await h.services.store.transaction { db in
                 let repository = AuditRepository()
                 let last = try await repository.last(in: db)!
-                var record = AuditRecord(seq: last.seq + 1, id: "aud_legacy", at: 1_700_000_000_000, actor: "app:ins_x", tenant: "acme", app: "notes", version: "1.0.0",
-                                         kind: "app_call", name: "kv_get\u{0}hidden", decision: "deny:unknown_tool", status: "unknown_tool", durationMs: 1,
-                                         requestId: "req_x", summary: "", costMicros: 0, prevHash: last.hash, hash: "")
+                var record = AuditRecord(
+                    seq: last.seq + 1, id: "aud_legacy", at: 1_700_000_000_000, actor: "app:ins_x", tenant: "acme", app: "notes", version: "1.0.0",
+                    kind: "app_call", name: "kv_get\u{0}hidden", decision: "deny:unknown_tool", status: "unknown_tool", durationMs: 1,
+                    requestId: "req_x", summary: "", costMicros: 0, prevHash: last.hash, hash: "")
                 record.hash = AuditChain.link(previous: last.hash, seq: record.seq, content: AuditChain.contentHash(record))
                 try await repository.append([record], in: db)
             }

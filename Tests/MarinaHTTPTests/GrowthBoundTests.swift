@@ -40,14 +40,16 @@ import Testing
         defer { Task { await h.drop() } }
         try await h.test { client in
             try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
-            try await TrustBoundaryTests.installed(client, admin: h.adminKey, tenant: "acme", app: "notes", scopes: ["kv.read", "files.read"], grant: ["kv.read"])
+            try await TrustBoundaryTests.installed(
+                client, admin: h.adminKey, tenant: "acme", app: "notes", scopes: ["kv.read", "files.read"], grant: ["kv.read"])
             let token = try await TrustBoundaryTests.appToken(h, tenant: "acme", app: "notes")
             // Three refusals (not granted, unknown, bad arguments) use up the burst of three.
             #expect(try await TrustBoundaryTests.tool(client, token, "files_read", ["path": "a"]).json["error"]?["decision"] == "scope_denied")
             #expect(try await TrustBoundaryTests.tool(client, token, "no_such_tool").json["error"]?["decision"] == "unknown_tool")
             #expect(try await TrustBoundaryTests.tool(client, token, "kv_get", ["key": ""]).json["error"]?["decision"] == "invalid_args")
             #expect(try await TrustBoundaryTests.tool(client, token, "kv_list").json["error"]?["decision"] == "rate_limited")
-            let secret = try await client.execute(uri: "/api/mcp/app-secrets", method: .post, headers: [.authorization: "Bearer " + token], body: jsonBody(["key": "API_KEY"]))
+            let secret = try await client.execute(
+                uri: "/api/mcp/app-secrets", method: .post, headers: [.authorization: "Bearer " + token], body: jsonBody(["key": "API_KEY"]))
             #expect(secret.status == .tooManyRequests && secret.errorCode == "rate_limited", "\(String(buffer: secret.body))")
             #expect(secret.headers[.retryAfter] == "1")
             // Rate-limited calls are counted like refused tokens: one record now, one with the rest later.
@@ -68,14 +70,17 @@ import Testing
         try await h.test { client in
             try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
             for app in ["notes", "other"] {
-                try await TrustBoundaryTests.installed(client, admin: h.adminKey, tenant: "acme", app: app, scopes: ["kv.read", "kv.write"], grant: ["kv.read", "kv.write"])
+                try await TrustBoundaryTests.installed(
+                    client, admin: h.adminKey, tenant: "acme", app: app, scopes: ["kv.read", "kv.write"], grant: ["kv.read", "kv.write"])
             }
             struct Ids: Decodable { var tenant: String; var app: String }
             let store = h.services.store
             let past = Int64(Date().timeIntervalSince1970 * 1000) - 1000
             for (app, expired) in [("notes", 250), ("other", 1200)] {
                 let ids = try await store.read { db in
-                    try await db.raw("SELECT tenants.id AS tenant, apps.id AS app FROM tenants, apps WHERE tenants.slug = 'acme' AND apps.slug = \(bind: app)").first(decoding: Ids.self)!
+                    try await db.raw(
+                        "SELECT tenants.id AS tenant, apps.id AS app FROM tenants, apps WHERE tenants.slug = 'acme' AND apps.slug = \(bind: app)"
+                    ).first(decoding: Ids.self)!
                 }
                 try await store.transaction { db in
                     for i in 0..<expired {
@@ -85,7 +90,9 @@ import Testing
                 }
             }
             struct Count: Decodable { var n: Int }
-            func rows() async throws -> Int { try await store.read { db in try await db.raw("SELECT COUNT(*) AS n FROM kv_entries").first(decoding: Count.self)!.n } }
+            func rows() async throws -> Int {
+                try await store.read { db in try await db.raw("SELECT COUNT(*) AS n FROM kv_entries").first(decoding: Count.self)!.n }
+            }
             #expect(try await rows() == 1450)
             let token = try await TrustBoundaryTests.appToken(h, tenant: "acme", app: "notes")
             #expect(try await TrustBoundaryTests.tool(client, token, "kv_set", ["key": "live", "value": 1]).json["ok"] == true)

@@ -7,10 +7,10 @@ import MarinaCore
 import MarinaHTTP
 import MarinaPlatform
 import MarinaRuntime
-import MarinaStore
 import MarinaServer
-import MarinaVault
+import MarinaStore
 import MarinaTestSupport
+import MarinaVault
 import NIOCore
 
 /// A platform with a fresh database and bundle store, an admin key, and the router.
@@ -24,13 +24,16 @@ struct Harness {
     let bundleRoot: URL
     let drop: @Sendable () async -> Void
 
-    static func make(_ kind: TestDatabase, maxBundleBytes: Int = 10 * 1024 * 1024, limits: RateLimiter.Limits = RateLimiter.Limits(),
-                     operatorTools: OperatorTools? = nil, refusalWindow: Int64 = 3_600_000) async throws -> Harness {
+    static func make(
+        _ kind: TestDatabase, maxBundleBytes: Int = 10 * 1024 * 1024, limits: RateLimiter.Limits = RateLimiter.Limits(),
+        operatorTools: OperatorTools? = nil, refusalWindow: Int64 = 3_600_000
+    ) async throws -> Harness {
         let (store, drop) = try await kind.make()
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("marina-bundles-\(UUID().uuidString)")
         // The runtime's routes exist; no instance is started by these tests.
-        let runtime = Platform.Runtime(marinaBinary: URL(fileURLWithPath: "/bin/false"), instancesRoot: root.appendingPathComponent("instances"),
-                                       runRoot: root.appendingPathComponent("run"), platformURL: "http://127.0.0.1:1")
+        let runtime = Platform.Runtime(
+            marinaBinary: URL(fileURLWithPath: "/bin/false"), instancesRoot: root.appendingPathComponent("instances"),
+            runRoot: root.appendingPathComponent("run"), platformURL: "http://127.0.0.1:1")
         let keys = Platform.MasterKeys(current: try LocalMasterKey(bytes: LocalMasterKey.generate())) { vault in
             let next = try LocalMasterKey(bytes: LocalMasterKey.generate())
             return (next.keyId, try await vault.rotateMaster(to: next))
@@ -44,8 +47,11 @@ struct Harness {
         setup.options.egressHostOverrides = ["api.example.test": "127.0.0.1"]
         let platform = try await Platform.build(setup)
         let key = try await platform.services.access.bootstrapAdmin()!
-        return Harness(services: platform.services, signer: platform.signer, vault: platform.vault, audit: platform.audit, adminKey: key, bundleRoot: root,
-                       drop: { await drop(); try? FileManager.default.removeItem(at: root) })
+        return Harness(
+            services: platform.services, signer: platform.signer, vault: platform.vault, audit: platform.audit, adminKey: key, bundleRoot: root,
+            drop: {
+                await drop(); try? FileManager.default.removeItem(at: root)
+            })
     }
 
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
@@ -55,7 +61,9 @@ struct Harness {
 
     /// Files stored in the bundle store (uploads and committed bundles).
     var storedFiles: [String] {
-        (FileManager.default.enumerator(atPath: bundleRoot.path)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".tar.gz") || $0.hasSuffix(".part") }
+        (FileManager.default.enumerator(atPath: bundleRoot.path)?.compactMap { $0 as? String } ?? []).filter {
+            $0.hasSuffix(".tar.gz") || $0.hasSuffix(".part")
+        }
     }
 }
 
@@ -89,7 +97,9 @@ extension TestClientProtocol {
         return key
     }
 
-    func publish(_ bundle: [UInt8], app: String, key: String, manifestHash: String? = nil, contentType: String = "application/gzip") async throws -> TestResponse {
+    func publish(
+        _ bundle: [UInt8], app: String, key: String, manifestHash: String? = nil, contentType: String = "application/gzip"
+    ) async throws -> TestResponse {
         var headers = auth(key)
         headers[.contentType] = contentType
         if let manifestHash { headers[HTTPField.Name("X-Marina-Manifest-Hash")!] = manifestHash }

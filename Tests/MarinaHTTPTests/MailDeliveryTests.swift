@@ -25,8 +25,9 @@ import Testing
         let token: String
 
         func drainer(_ configuration: MailDrainer.Configuration = .init(sender: "marina@test.example")) -> MailDrainer {
-            MailDrainer(store: h.services.store, client: SMTPClient(host: "127.0.0.1", port: relay.port, timeout: .seconds(5)), audit: h.audit,
-                        env: PlatformEnvironment(now: clock.now), configuration: configuration)
+            MailDrainer(
+                store: h.services.store, client: SMTPClient(host: "127.0.0.1", port: relay.port, timeout: .seconds(5)), audit: h.audit,
+                env: PlatformEnvironment(now: clock.now), configuration: configuration)
         }
 
         func status(_ id: String) async throws -> MailOutboxRepository.Status {
@@ -41,13 +42,17 @@ import Testing
         defer { relay.stop(); Task { await h.drop() } }
         try await h.test { client in
             try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
-            try await TrustBoundaryTests.installed(client, admin: h.adminKey, tenant: "acme", app: "mailer", scopes: ["mail.send"], grant: ["mail.send"])
+            try await TrustBoundaryTests.installed(
+                client, admin: h.adminKey, tenant: "acme", app: "mailer", scopes: ["mail.send"], grant: ["mail.send"])
             let token = try await TrustBoundaryTests.appToken(h, tenant: "acme", app: "mailer")
             try await body(Setup(h: h, relay: relay, token: token), client)
         }
     }
 
-    static func queue(_ client: any TestClientProtocol, _ token: String, to: [String] = ["ap@acme.example"], subject: String = "Invoice 42", text: String = "Triaged.") async throws -> String {
+    static func queue(
+        _ client: any TestClientProtocol, _ token: String, to: [String] = ["ap@acme.example"], subject: String = "Invoice 42",
+        text: String = "Triaged."
+    ) async throws -> String {
         let args: JSONValue = ["to": .array(to.map(JSONValue.string)), "subject": .string(subject), "text": .string(text)]
         let answer = try await TrustBoundaryTests.tool(client, token, "mail_send", args).json
         return try #require(answer["result"]?["id"]?.stringValue, "\(answer)")
@@ -71,7 +76,9 @@ import Testing
     @Test(arguments: TestDatabase.available) func aQueuedMailArrivesAsTheAppWroteItAndNamesItsSender(_ kind: TestDatabase) async throws {
         try await Self.withMailer(kind) { s, client in
             let text = ".a line that starts with a dot\nGrüße ✓\n"
-            let id = try await Self.queue(client, s.token, to: ["ap@acme.example", "cfo@acme.example"], subject: "Rechnung 42 — Grüße ✓ aus der Buchhaltung, bitte prüfen", text: text)
+            let id = try await Self.queue(
+                client, s.token, to: ["ap@acme.example", "cfo@acme.example"], subject: "Rechnung 42 — Grüße ✓ aus der Buchhaltung, bitte prüfen",
+                text: text)
             #expect(try await s.drainer().drainOnce() == 1)
             try #require(s.relay.messages.count == 1)
             let message = s.relay.messages[0]
@@ -124,7 +131,9 @@ import Testing
             s.clock.advance(7200)
             #expect(try await drainer.drainOnce() == 0)
 
-            let statuses = try await TrustBoundaryTests.records(client, s.h.adminKey, "&kind=egress&name=smtp").compactMap { $0["status"]?.stringValue }
+            let statuses = try await TrustBoundaryTests.records(client, s.h.adminKey, "&kind=egress&name=smtp").compactMap {
+                $0["status"]?.stringValue
+            }
             #expect(statuses == ["smtp_failed", "ok", "smtp_retry"])
         }
     }
@@ -170,7 +179,8 @@ import Testing
             let abandoned = try await Self.queue(client, s.token, subject: "abandoned")
             let now = Int64((s.clock.now().timeIntervalSince1970 * 1000).rounded())
             try await s.h.services.store.transaction { db in
-                try await db.update("mail_outbox").set("state", to: "sending").set("claimed_at", to: now - 60_000).where("id", .equal, abandoned).run()
+                try await db.update("mail_outbox").set("state", to: "sending").set("claimed_at", to: now - 60_000).where("id", .equal, abandoned)
+                    .run()
             }
             #expect(try await a.drainOnce() == 0)
             s.clock.advance(300)

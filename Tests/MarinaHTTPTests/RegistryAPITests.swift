@@ -46,13 +46,17 @@ import Testing
         let h = try await Harness.make(kind)
         defer { Task { await h.drop() } }
         try await h.test { client in
-            #expect(try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: "2.0.0")), app: "hello-app", key: h.adminKey).status == .created)
+            #expect(
+                try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: "2.0.0")), app: "hello-app", key: h.adminKey).status
+                    == .created)
             for version in ["2.0.0", "1.9.9", "2.0.0-rc.1", "2.0.0+build.7"] {
                 let r = try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: version)), app: "hello-app", key: h.adminKey)
                 #expect(r.status == .conflict, "\(version)")
                 #expect(r.errorCode == "version_not_increasing")
             }
-            #expect(try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: "2.0.1")), app: "hello-app", key: h.adminKey).status == .created)
+            #expect(
+                try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: "2.0.1")), app: "hello-app", key: h.adminKey).status
+                    == .created)
         }
     }
 
@@ -82,17 +86,44 @@ import Testing
             ("wrong content type", good, "application/json", nil, .unsupportedMediaType, "unsupported_media_type"),
             ("not gzip", Array("hello".utf8), "application/gzip", nil, .badRequest, "bundle_corrupt"),
             ("truncated", Array(good.prefix(good.count / 2)), "application/gzip", nil, .badRequest, "bundle_truncated"),
-            ("dot-dot entry", try Bundles.raw([("marina.app.yaml", .file, manifest), ("../evil", .file, "x")]), "application/gzip", nil, .badRequest, "bundle_unsafe_path"),
-            ("absolute entry", try Bundles.raw([("marina.app.yaml", .file, manifest), ("/etc/cron.d/x", .file, "x")]), "application/gzip", nil, .badRequest, "bundle_unsafe_path"),
-            ("link out", try Bundles.raw([("marina.app.yaml", .file, manifest), ("up", .symlink(target: "../../etc"), "")]), "application/gzip", nil, .badRequest, "bundle_unsafe_link"),
+            (
+                "dot-dot entry", try Bundles.raw([("marina.app.yaml", .file, manifest), ("../evil", .file, "x")]), "application/gzip", nil,
+                .badRequest, "bundle_unsafe_path"
+            ),
+            (
+                "absolute entry", try Bundles.raw([("marina.app.yaml", .file, manifest), ("/etc/cron.d/x", .file, "x")]), "application/gzip", nil,
+                .badRequest, "bundle_unsafe_path"
+            ),
+            (
+                "link out", try Bundles.raw([("marina.app.yaml", .file, manifest), ("up", .symlink(target: "../../etc"), "")]), "application/gzip",
+                nil, .badRequest, "bundle_unsafe_link"
+            ),
             ("no manifest", try Bundles.raw([("server.py", .file, "x")]), "application/gzip", nil, .unprocessableContent, "bundle_no_manifest"),
-            ("invalid manifest", try Bundles.pack(manifest: Bundles.manifest(extra: "colour: red")), "application/gzip", nil, .unprocessableContent, "manifest_invalid"),
-            ("other app", try Bundles.pack(manifest: Bundles.manifest(app: "other-app")), "application/gzip", nil, .unprocessableContent, "app_mismatch"),
-            ("unusable schema", try Bundles.pack(manifest: Bundles.manifest().replacingOccurrences(of: "tools: [{name: greet}]", with: "tools: [{name: greet, input_schema: {type: object, properties: {a: {type: string, pattern: \"(\"}}}}]")),
-             "application/gzip", nil, .unprocessableContent, "manifest_invalid"),
+            (
+                "invalid manifest", try Bundles.pack(manifest: Bundles.manifest(extra: "colour: red")), "application/gzip", nil,
+                .unprocessableContent, "manifest_invalid"
+            ),
+            (
+                "other app", try Bundles.pack(manifest: Bundles.manifest(app: "other-app")), "application/gzip", nil, .unprocessableContent,
+                "app_mismatch"
+            ),
+            (
+                "unusable schema",
+                try Bundles.pack(
+                    manifest: Bundles.manifest().replacingOccurrences(
+                        of: "tools: [{name: greet}]",
+                        with: "tools: [{name: greet, input_schema: {type: object, properties: {a: {type: string, pattern: \"(\"}}}}]")),
+                "application/gzip", nil, .unprocessableContent, "manifest_invalid"
+            ),
             ("manifest differs", good, "application/gzip", "sha256:" + String(repeating: "0", count: 64), .unprocessableContent, "manifest_mismatch"),
-            ("oversize", try Bundles.pack(manifest: manifest, files: ["blob.bin": String((0..<200_000).map { _ in Character(Unicode.Scalar(UInt8.random(in: 97...122, using: &randomBytes))) })]),
-             "application/gzip", nil, .contentTooLarge, "bundle_too_large"),
+            (
+                "oversize",
+                try Bundles.pack(
+                    manifest: manifest,
+                    files: ["blob.bin": String((0..<200_000).map { _ in Character(Unicode.Scalar(UInt8.random(in: 97...122, using: &randomBytes))) })]
+                ),
+                "application/gzip", nil, .contentTooLarge, "bundle_too_large"
+            ),
         ]
         try await h.test { client in
             for (name, bytes, contentType, expectedHash, status, code) in cases {
@@ -101,7 +132,8 @@ import Testing
                 #expect(r.errorCode == code, "\(name)")
                 #expect(r.json["error"]?["message"]?.stringValue?.isEmpty == false)
             }
-            let invalid = try await client.publish(try Bundles.pack(manifest: Bundles.manifest(extra: "colour: red")), app: "hello-app", key: h.adminKey)
+            let invalid = try await client.publish(
+                try Bundles.pack(manifest: Bundles.manifest(extra: "colour: red")), app: "hello-app", key: h.adminKey)
             #expect(invalid.json["error"]?["details"]?.arrayValue?.first?["path"] == "/colour")
             #expect(h.storedFiles.isEmpty, "\(h.storedFiles)")
             #expect(try await client.call(.get, "/api/v1/apps", key: h.adminKey).json == [])
@@ -115,7 +147,9 @@ import Testing
             let dev = try await client.createKey(admin: h.adminKey, role: "developer", name: "ada")
             for (version, minimum) in [("1.0.0", nil), ("1.1.0", nil), ("2.0.0", "1.1.0")] as [(String, String?)] {
                 let extra = minimum.map { "listing: {minimum_rollback_version: \($0)}" } ?? ""
-                #expect(try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: version, extra: extra)), app: "hello-app", key: dev).status == .created)
+                #expect(
+                    try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: version, extra: extra)), app: "hello-app", key: dev)
+                        .status == .created)
             }
             func deploy(_ version: String, _ channel: String = "current") async throws -> TestResponse {
                 try await client.call(.put, "/api/v1/apps/hello-app/channels/\(channel)", key: dev, json: ["version": .string(version)])
@@ -147,9 +181,15 @@ import Testing
             _ = try await client.call(.post, "/api/v1/tenants", key: h.adminKey, json: ["slug": "acme"])
             let member = try await client.createKey(admin: h.adminKey, role: "tenant_member", tenant: "acme")
             #expect(try await client.publish(try Bundles.pack(manifest: Bundles.manifest()), app: "hello-app", key: ada).status == .created)
-            #expect(try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: "1.1.0")), app: "hello-app", key: ada).status == .created)
-            #expect(try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: "2.0.0")), app: "hello-app", key: bob).errorCode == "not_app_owner")
-            #expect(try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: "2.0.0")), app: "hello-app", key: member).status == .forbidden)
+            #expect(
+                try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: "1.1.0")), app: "hello-app", key: ada).status
+                    == .created)
+            #expect(
+                try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: "2.0.0")), app: "hello-app", key: bob).errorCode
+                    == "not_app_owner")
+            #expect(
+                try await client.publish(try Bundles.pack(manifest: Bundles.manifest(version: "2.0.0")), app: "hello-app", key: member).status
+                    == .forbidden)
             #expect(try await client.call(.put, "/api/v1/apps/hello-app/channels/current", key: bob, json: ["version": "1.0.0"]).status == .notFound)
             // Nothing deployed yet: invisible to tenants and other developers.
             #expect(try await client.call(.get, "/api/v1/apps/hello-app/versions", key: member).status == .notFound)
@@ -158,7 +198,9 @@ import Testing
             let seen = try await client.call(.get, "/api/v1/apps/hello-app/versions", key: member)
             #expect(seen.json.arrayValue?.map { $0["version"]?.stringValue } == ["1.0.0"])
             #expect(try await client.call(.get, "/api/v1/apps/hello-app/versions/1.1.0", key: member).status == .notFound)
-            #expect(try await client.execute(uri: "/api/v1/apps/hello-app/versions/1.0.0/bundle", method: .get, headers: auth(member)).status == .notFound)
+            #expect(
+                try await client.execute(uri: "/api/v1/apps/hello-app/versions/1.0.0/bundle", method: .get, headers: auth(member)).status == .notFound
+            )
         }
     }
 }

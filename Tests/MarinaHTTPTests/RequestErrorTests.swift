@@ -31,20 +31,23 @@ import Glibc
                 (.post, "/api/v1/tenants"), (.post, "/api/v1/keys"), (.put, "/api/v1/apps/notes/channels/current"),
                 (.put, "/api/v1/tenants/acme/installs/notes"), (.post, "/api/v1/tenants/acme/installs/notes/upgrade"),
                 (.post, "/api/v1/tenants/acme/apps/notes/tools/greet"), (.post, "/api/v1/tenants/acme/apps/notes/events/install"),
-                (.put, "/api/v1/apps/notes/secrets/API_KEY"), (.put, "/api/v1/tenants/acme/apps/notes/secrets/API_KEY"), (.post, "/api/v1/keys/rotate"),
+                (.put, "/api/v1/apps/notes/secrets/API_KEY"), (.put, "/api/v1/tenants/acme/apps/notes/secrets/API_KEY"),
+                (.post, "/api/v1/keys/rotate"),
             ]
             var cases = admin.map { ($0.0, $0.1, h.adminKey, oneMiB + 1) }
             cases.append((.post, "/api/mcp/app-tools", token, oneMiB + 1))
             cases.append((.post, "/api/mcp/app-secrets", token, 16 * 1024 + 1))
             for (method, uri, key, size) in cases {
-                let response = try await client.execute(uri: uri, method: method, headers: [.authorization: "Bearer " + key, .contentType: "application/json"],
-                                                        body: Self.body(size))
+                let response = try await client.execute(
+                    uri: uri, method: method, headers: [.authorization: "Bearer " + key, .contentType: "application/json"],
+                    body: Self.body(size))
                 #expect(response.status == .contentTooLarge, "\(method) \(uri): \(response.status) \(String(buffer: response.body))")
                 #expect(response.errorCode == "payload_too_large", "\(method) \(uri)")
             }
             // At the limit, the body is read (and answered as it deserves).
-            let atLimit = try await client.execute(uri: "/api/mcp/app-secrets", method: .post, headers: [.authorization: "Bearer " + token],
-                                                   body: Self.body(16 * 1024))
+            let atLimit = try await client.execute(
+                uri: "/api/mcp/app-secrets", method: .post, headers: [.authorization: "Bearer " + token],
+                body: Self.body(16 * 1024))
             #expect(atLimit.status == .badRequest, "\(atLimit.status) \(String(buffer: atLimit.body))")
         }
     }
@@ -54,11 +57,13 @@ import Glibc
     @Test func aMalformedChunkedBodyIsABadRequest() async throws {
         let h = try await Harness.make(.sqlite)
         defer { Task { await h.drop() } }
-        let app = Application(router: APIRouter.build(h.services), server: .http1OnConnectionLoop(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(
+            router: APIRouter.build(h.services), server: .http1OnConnectionLoop(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let port = try #require(client.port)
             for path in ["/api/v1/tenants", "/api/v1/tenants/acme/apps/notes/tools/greet"] {
-                let request = "POST \(path) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(h.adminKey)\r\nContent-Type: application/json\r\n"
+                let request =
+                    "POST \(path) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(h.adminKey)\r\nContent-Type: application/json\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\nzz\r\n"
                 let answer = try RawHTTP.exchange(port: port, Array(request.utf8))
                 #expect(answer.hasPrefix("HTTP/1.1 400 "), "\(path): \(answer.prefix(200))")

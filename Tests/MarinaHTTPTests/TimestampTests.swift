@@ -1,6 +1,7 @@
 import Foundation
-@testable import MarinaPlatform
 import Testing
+
+@testable import MarinaPlatform
 
 /// The hand-written ISO 8601 times of the API views agree with Foundation's formatter.
 @Suite struct TimestampTests {

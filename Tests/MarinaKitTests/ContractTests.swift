@@ -2,6 +2,7 @@ import Foundation
 import MarinaCore
 import Synchronization
 import Testing
+
 @testable import MarinaKit
 
 /// The HTTP contract as `MarinaApp.handle` answers it (no server: `LiveServerTests` adds one).
@@ -32,7 +33,9 @@ import Testing
     }
 
     @Test func toolsAreRoutedAndErrorsKeepTheShape() async throws {
-        let app = try app(mock: ["tools": ["mail_send": ["error": ["decision": "scope_denied", "message": "not granted", "needed_scopes": ["mail.send"]]]]])
+        let app = try app(mock: [
+            "tools": ["mail_send": ["error": ["decision": "scope_denied", "message": "not granted", "needed_scopes": ["mail.send"]]]]
+        ])
         try app.tool("echo") { ctx, args in ["args": args, "tenant": .string(ctx.tenant ?? ""), "request": .string(ctx.requestId ?? "")] }
         try app.tool("remember") { _, args in
             guard args["value"] != nil else { throw AppError("missing_value", "give a value\nsecond line") }
@@ -56,7 +59,8 @@ import Testing
         let refused = await post(app, "/tool/send")
         #expect(refused.status == 502 && json(refused)["error"]?["code"] == "scope_denied")
 
-        let garbage = await app.handle(method: "POST", path: "/tool/echo", headers: ["authorization": "Bearer " + issuer.token()], body: Array("{nope".utf8))
+        let garbage = await app.handle(
+            method: "POST", path: "/tool/echo", headers: ["authorization": "Bearer " + issuer.token()], body: Array("{nope".utf8))
         #expect(garbage.status == 400 && json(garbage)["error"]?["code"] == "invalid_json")
         let wrongMethod = await app.handle(method: "GET", path: "/tool/echo", headers: ["authorization": "Bearer " + issuer.token()], body: [])
         #expect(wrongMethod.status == 405)
@@ -94,7 +98,9 @@ import Testing
         let app = try app()
         let runs = Mutex(0)
         try app.schedule("nightly") { _, _ in
-            let n = runs.withLock { $0 += 1; return $0 }
+            let n = runs.withLock {
+                $0 += 1; return $0
+            }
             if n == 1 { throw AppError("busy", "try later", status: 503) }
             return ["done": true]
         }

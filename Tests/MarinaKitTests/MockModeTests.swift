@@ -2,14 +2,18 @@ import Foundation
 import MarinaCore
 import MarinaTestSupport
 import Testing
+
 @testable import MarinaKit
 
 @Suite struct MockModeTests {
     @Test func toolsSecretsAndKVComeFromTheMockDocument() async throws {
-        let mock = try MockPlatform(document: ["secrets": ["API_KEY": "test-key"], "tools": [
-            "mail_send": ["queued": true, "id": "mail_1"],
-            "http_fetch": ["error": ["decision": "scope_denied", "message": "not granted", "needed_scopes": ["http.fetch"]]],
-        ]])
+        let mock = try MockPlatform(document: [
+            "secrets": ["API_KEY": "test-key"],
+            "tools": [
+                "mail_send": ["queued": true, "id": "mail_1"],
+                "http_fetch": ["error": ["decision": "scope_denied", "message": "not granted", "needed_scopes": ["http.fetch"]]],
+            ],
+        ])
         let app = try MarinaApp(manifest: fixtureManifest, environment: [:], mock: mock)
         let ctx = app.context()
         #expect(ctx.tenant == nil && ctx.app == "kit-probe" && ctx.version == "2.1.0")
@@ -55,16 +59,21 @@ import Testing
     }
 
     @Test func callsToThePlatformCarryTheRequestTheyAreMadeFor() async throws {
-        let platform = LoopbackHTTPServer { _ in ("200 OK", "application/json", #"{"ok": true, "result": {"found": false, "value": null}, "value": "s3cret"}"#) }
+        let platform = LoopbackHTTPServer { _ in
+            ("200 OK", "application/json", #"{"ok": true, "result": {"found": false, "value": null}, "value": "s3cret"}"#)
+        }
         defer { platform.stop() }
-        let app = try MarinaApp(manifest: fixtureManifest, environment: [:], platform: HTTPPlatform(url: "http://127.0.0.1:\(platform.port)", token: "tok"))
+        let app = try MarinaApp(
+            manifest: fixtureManifest, environment: [:], platform: HTTPPlatform(url: "http://127.0.0.1:\(platform.port)", token: "tok"))
         let ctx = app.context(requestId: "req_chain_7")
         _ = try await ctx.tools.call("kv_get", ["key": "a"])
         #expect(await ctx.secrets.get("K") == "s3cret")
         _ = try await app.context().tools.call("kv_get", ["key": "a"])
         let requests = platform.requests
         #expect(requests.count == 3)
-        #expect(requests.prefix(2).allSatisfy { $0.contains("\r\nX-Marina-Request-Id: req_chain_7\r\n") && $0.contains("Authorization: Bearer tok") }, "\(requests)")
+        #expect(
+            requests.prefix(2).allSatisfy { $0.contains("\r\nX-Marina-Request-Id: req_chain_7\r\n") && $0.contains("Authorization: Bearer tok") },
+            "\(requests)")
         #expect(!(requests.last ?? "").lowercased().contains("x-marina-request-id"))
     }
 
@@ -75,13 +84,19 @@ import Testing
         defer { platform.stop() }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("app-token-\(UUID().uuidString)")
         try "rotated-token\n".write(to: file, atomically: true, encoding: .utf8)
-        let app = try MarinaApp(manifest: fixtureManifest, environment: ["MARINA_URL": "http://127.0.0.1:\(platform.port)", "MARINA_APP_TOKEN": "first-token",
-                                                                          "MARINA_APP_TOKEN_FILE": file.path])
+        let app = try MarinaApp(
+            manifest: fixtureManifest,
+            environment: [
+                "MARINA_URL": "http://127.0.0.1:\(platform.port)", "MARINA_APP_TOKEN": "first-token",
+                "MARINA_APP_TOKEN_FILE": file.path,
+            ])
         _ = try await app.context().tools.call("kv_get", ["key": "a"])
         try FileManager.default.removeItem(at: file)
         _ = try await app.context().tools.call("kv_get", ["key": "a"])
         let requests = platform.requests
         #expect(requests.count == 2)
-        #expect(requests.first?.contains("Authorization: Bearer rotated-token\r\n") == true && requests.last?.contains("Authorization: Bearer first-token\r\n") == true)
+        #expect(
+            requests.first?.contains("Authorization: Bearer rotated-token\r\n") == true
+                && requests.last?.contains("Authorization: Bearer first-token\r\n") == true)
     }
 }

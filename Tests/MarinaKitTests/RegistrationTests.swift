@@ -1,6 +1,7 @@
 import Foundation
 import MarinaCore
 import Testing
+
 @testable import MarinaKit
 
 @Suite struct RegistrationTests {
@@ -33,7 +34,8 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try "apiVersion: marina/v1\napp: {id: X, name: x, version: 1}\nruntime: {command: [a]}\nbogus: 1\n".write(to: dir.appendingPathComponent("marina.app.yaml"), atomically: true, encoding: .utf8)
+        try "apiVersion: marina/v1\napp: {id: X, name: x, version: 1}\nruntime: {command: [a]}\nbogus: 1\n".write(
+            to: dir.appendingPathComponent("marina.app.yaml"), atomically: true, encoding: .utf8)
         do {
             _ = try MarinaApp(manifest: dir.path, environment: [:])
             Issue.record("an invalid manifest was accepted")

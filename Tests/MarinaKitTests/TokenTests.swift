@@ -2,6 +2,7 @@ import Foundation
 import MarinaCore
 import Synchronization
 import Testing
+
 @testable import MarinaKit
 
 @Suite struct TokenTests {
@@ -9,8 +10,9 @@ import Testing
     let now = 1_800_000_000.0
 
     func verifier(fetch: InvocationTokenVerifier.Fetch? = nil, jwks: JSONValue? = nil, installId: String? = "ins_1") -> InvocationTokenVerifier {
-        InvocationTokenVerifier(jwks: jwks ?? issuer.jwks, installId: installId, tenant: "acme", app: "kit-probe",
-                                marinaURL: "http://platform", clock: { [now] in now }, fetch: fetch)
+        InvocationTokenVerifier(
+            jwks: jwks ?? issuer.jwks, installId: installId, tenant: "acme", app: "kit-probe",
+            marinaURL: "http://platform", clock: { [now] in now }, fetch: fetch)
     }
 
     func refusal(_ token: String, _ v: InvocationTokenVerifier? = nil) async -> String? {
@@ -49,11 +51,12 @@ import Testing
     @Test func anUnknownKidFetchesThePlatformKeysAtMostOnceAMinute() async throws {
         let rotated = TestIssuer(kid: "rotated-key")
         let fetches = Mutex(0)
-        let v = verifier(fetch: { url in
-            #expect(url == "http://platform")
-            fetches.withLock { $0 += 1 }
-            return rotated.jwks
-        }, jwks: ["keys": []])
+        let v = verifier(
+            fetch: { url in
+                #expect(url == "http://platform")
+                fetches.withLock { $0 += 1 }
+                return rotated.jwks
+            }, jwks: ["keys": []])
         _ = try await v.verify(rotated.token(now: now))
         #expect(await refusal(issuer.token(now: now), v) == "the token is signed with an unknown key")
         _ = try await v.verify(rotated.token(now: now))

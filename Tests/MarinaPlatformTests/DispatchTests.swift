@@ -8,11 +8,14 @@ import Testing
 /// Tool calls through the platform's services (no HTTP, no processes): the dispatcher, the
 /// supervisor and the instance client over the memory driver, on SQLite and PostgreSQL.
 @Suite struct DispatchTests {
-    static let manifest = Bundles.manifest(app: "echo", extra: """
-        tools:
-          - name: greet
-            input_schema: {type: object, properties: {name: {type: string}}, required: [name]}
-        """).replacingOccurrences(of: "tools: [{name: greet}]\n", with: "")
+    static let manifest = Bundles.manifest(
+        app: "echo",
+        extra: """
+            tools:
+              - name: greet
+                input_schema: {type: object, properties: {name: {type: string}}, required: [name]}
+            """
+    ).replacingOccurrences(of: "tools: [{name: greet}]\n", with: "")
 
     @Test(arguments: TestDatabase.available)
     func aToolCallWakesTheInstanceOnceAndIsAudited(_ kind: TestDatabase) async throws {
@@ -39,7 +42,9 @@ import Testing
         defer { Task { await f.drop() } }
         try await f.installed(Self.manifest)
 
-        await #expect { try await f.dispatcher.invokeTool(f.admin, tenant: "acme", app: "echo", tool: "greet", arguments: Array(#"{"name":5}"#.utf8)) } throws: {
+        await #expect {
+            try await f.dispatcher.invokeTool(f.admin, tenant: "acme", app: "echo", tool: "greet", arguments: Array(#"{"name":5}"#.utf8))
+        } throws: {
             ($0 as? PlatformError)?.code == "invalid_args"
         }
         let states = await f.platform.supervisor.status().map(\.state)
@@ -53,7 +58,9 @@ import Testing
         let f = try await PlatformFixture.make(kind)
         defer { Task { await f.drop() } }
         try await f.installed(Self.manifest)
-        let call = { try await f.dispatcher.invokeTool(f.admin, tenant: "acme", app: "echo", tool: "greet", arguments: Array(#"{"name":"Ada"}"#.utf8)) }
+        let call = {
+            try await f.dispatcher.invokeTool(f.admin, tenant: "acme", app: "echo", tool: "greet", arguments: Array(#"{"name":"Ada"}"#.utf8))
+        }
 
         _ = try await call()
         let id = try #require(await f.platform.supervisor.status().first?.id)

@@ -11,8 +11,10 @@ import Testing
 /// audit fails closed for egress as for every other record.
 @Suite struct EgressAuditTests {
     static func spec(_ root: URL) -> InstanceSpec {
-        InstanceSpec(id: "egress-audit", tenant: "acme", app: "fetcher", version: "1.0.0", bundleDirectory: root, dataDirectory: root, command: ["true"], port: 8080,
-                     environment: [:], memoryMB: 64, cpuCores: 1, maxProcesses: 8, idleTimeout: .seconds(60), manifestHash: "", uid: getuid())
+        InstanceSpec(
+            id: "egress-audit", tenant: "acme", app: "fetcher", version: "1.0.0", bundleDirectory: root, dataDirectory: root, command: ["true"],
+            port: 8080,
+            environment: [:], memoryMB: 64, cpuCores: 1, maxProcesses: 8, idleTimeout: .seconds(60), manifestHash: "", uid: getuid())
     }
 
     /// Makes every insert into the audit table fail, as a full disk or a lost database would.
@@ -21,8 +23,11 @@ import Testing
         switch (kind, refuse) {
         case (.sqlite, true): statements = ["CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_records BEGIN SELECT RAISE(ABORT, 'refused'); END"]
         case (.sqlite, false): statements = ["DROP TRIGGER refuse_audit"]
-        case (.postgres, true): statements = ["CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql",
-                                              "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION refuse_audit()"]
+        case (.postgres, true):
+            statements = [
+                "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+            ]
         case (.postgres, false): statements = ["DROP TRIGGER refuse_audit ON audit_records", "DROP FUNCTION refuse_audit()"]
         }
         try await store.transaction { db in
@@ -37,7 +42,8 @@ import Testing
         let origin = LoopbackHTTPServer { _ in ("200 OK", "text/plain", "fetched") }
         defer { origin.stop() }
         try FileManager.default.createDirectory(at: f.root, withIntermediateDirectories: true)
-        let proxy = try f.platform.egress.serve(path: f.root.appendingPathComponent("egress.sock").path, spec: Self.spec(f.root), allowed: ["api.example.test"])
+        let proxy = try f.platform.egress.serve(
+            path: f.root.appendingPathComponent("egress.sock").path, spec: Self.spec(f.root), allowed: ["api.example.test"])
         defer { proxy.stop() }
         let request = "GET http://api.example.test:\(origin.port)/ HTTP/1.1\r\nHost: api.example.test\r\n\r\n"
 

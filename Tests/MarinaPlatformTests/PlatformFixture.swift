@@ -27,21 +27,25 @@ struct PlatformFixture {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("marina-platform-\(UUID().uuidString.prefix(8))")
         let app = EchoApp()
         let driver = MemoryDriver(runRoot: root.appendingPathComponent("run")) { _ in app }
-        let runtime = Platform.Runtime(marinaBinary: URL(fileURLWithPath: "/bin/false"), instancesRoot: root.appendingPathComponent("instances"),
-                                       runRoot: root.appendingPathComponent("run"), platformURL: "http://127.0.0.1:1")
-        var setup = Platform.Setup(store: store, bundles: try BundleStore(root: root.appendingPathComponent("bundles"), maxBytes: 1 << 20),
-                                   keys: .init(current: try LocalMasterKey(bytes: LocalMasterKey.generate())) { _ in ("", 0) }, runtime: runtime)
+        let runtime = Platform.Runtime(
+            marinaBinary: URL(fileURLWithPath: "/bin/false"), instancesRoot: root.appendingPathComponent("instances"),
+            runRoot: root.appendingPathComponent("run"), platformURL: "http://127.0.0.1:1")
+        var setup = Platform.Setup(
+            store: store, bundles: try BundleStore(root: root.appendingPathComponent("bundles"), maxBytes: 1 << 20),
+            keys: .init(current: try LocalMasterKey(bytes: LocalMasterKey.generate())) { _ in ("", 0) }, runtime: runtime)
         setup.driver = { _, _ in driver }
         setup.options.egressAllowPrivate = true
         setup.options.egressHostOverrides = ["api.example.test": "127.0.0.1"]
         let platform = try await Platform.build(setup)
         let key = try await platform.services.access.bootstrapAdmin()!
         let admin = try await platform.services.access.authenticate(key)
-        return PlatformFixture(platform: platform, driver: driver, app: app, admin: admin, root: root, drop: {
-            await platform.supervisor.stopAll()
-            await drop()
-            try? FileManager.default.removeItem(at: root)
-        })
+        return PlatformFixture(
+            platform: platform, driver: driver, app: app, admin: admin, root: root,
+            drop: {
+                await platform.supervisor.stopAll()
+                await drop()
+                try? FileManager.default.removeItem(at: root)
+            })
     }
 
     /// Publishes `manifest` (with the EchoApp's manifest served back to the supervisor), makes it

@@ -1,10 +1,11 @@
 import Foundation
 import MarinaRuntime
 import MarinaSandbox
-import NIOCore
 import MarinaTestSupport
+import NIOCore
 import Synchronization
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,8 +34,11 @@ import Glibc
     static func ask(_ path: String, _ request: String) async -> String { await UnixSocketExchange.send(request, to: path) }
 
     static func spec() -> InstanceSpec {
-        InstanceSpec(id: "egress-test", tenant: "acme", app: "fetcher", version: "1.0.0", bundleDirectory: URL(fileURLWithPath: "/tmp"), dataDirectory: URL(fileURLWithPath: "/tmp"),
-                     command: ["true"], port: 8080, environment: [:], memoryMB: 64, cpuCores: 1, maxProcesses: 8, idleTimeout: .seconds(60), manifestHash: "", uid: getuid())
+        InstanceSpec(
+            id: "egress-test", tenant: "acme", app: "fetcher", version: "1.0.0", bundleDirectory: URL(fileURLWithPath: "/tmp"),
+            dataDirectory: URL(fileURLWithPath: "/tmp"),
+            command: ["true"], port: 8080, environment: [:], memoryMB: 64, cpuCores: 1, maxProcesses: 8, idleTimeout: .seconds(60), manifestHash: "",
+            uid: getuid())
     }
 
     @Test func onlyAllowedNamesOnPublicAddressesGetThrough() async throws {
@@ -60,7 +64,8 @@ import Glibc
         #expect(await Self.ask(a.path, "CONNECT api.example.test:\(port) HTTP/1.1\r\n\r\n").contains("deny:private_address"))
         #expect(await Self.ask(a.path, "HELLO\r\n\r\n").hasPrefix("HTTP/1.1 400"))
         // Allowed (private addresses let through for this test): plain HTTP is forwarded in origin form.
-        let fetched = await Self.ask(b.path, "GET http://api.example.test:\(port)/x?y=1 HTTP/1.1\r\nHost: api.example.test\r\nProxy-Authorization: secret\r\n\r\n")
+        let fetched = await Self.ask(
+            b.path, "GET http://api.example.test:\(port)/x?y=1 HTTP/1.1\r\nHost: api.example.test\r\nProxy-Authorization: secret\r\n\r\n")
         #expect(fetched.hasPrefix("HTTP/1.1 200 OK") && fetched.hasSuffix("ok"))
         #expect(await Self.ask(b.path, "GET http://evil.cdn.example.test.attacker.test:\(port)/ HTTP/1.1\r\n\r\n").contains("deny:host_not_allowed"))
 
@@ -71,7 +76,8 @@ import Glibc
         #expect(reports.list.filter { $0.decision == "allow" }.map(\.host) == ["api.example.test"])
         // The allowed connection's end: what it carried each way.
         let end = reports.ended.first
-        #expect(reports.ended.count == 1 && end?.host == "api.example.test" && end?.status == "ok" && (end?.bytesIn ?? 0) > 0 && (end?.bytesOut ?? 0) > 0)
+        #expect(
+            reports.ended.count == 1 && end?.host == "api.example.test" && end?.status == "ok" && (end?.bytesIn ?? 0) > 0 && (end?.bytesOut ?? 0) > 0)
     }
 
     /// The audit fails closed here too: a connection whose decision cannot be recorded is refused
@@ -80,7 +86,8 @@ import Glibc
     @Test func aConnectionWhoseRecordCannotBeWrittenIsRefused() async throws {
         let origin = LoopbackHTTPServer { _ in ("200 OK", "text/plain", "ok") }
         defer { origin.stop() }
-        let (listener, reports, dir) = try Self.proxy(["api.example.test"], overrides: ["api.example.test": "127.0.0.1"], recorder: Reports(failing: true))
+        let (listener, reports, dir) = try Self.proxy(
+            ["api.example.test"], overrides: ["api.example.test": "127.0.0.1"], recorder: Reports(failing: true))
         defer { listener.stop(); try? FileManager.default.removeItem(at: dir) }
         let answer = await Self.ask(listener.path, "GET http://api.example.test:\(origin.port)/ HTTP/1.1\r\nHost: api.example.test\r\n\r\n")
         #expect(answer.hasPrefix("HTTP/1.1 503") && answer.contains("deny:audit_unavailable"), "\(answer)")
@@ -88,8 +95,9 @@ import Glibc
         #expect(tunnel.hasPrefix("HTTP/1.1 503"), "\(tunnel)")
         let proxy = EgressProxy(allowPrivateAddresses: true, hostOverrides: ["api.example.test": "127.0.0.1"], recorder: Reports(failing: true))
         do {
-            _ = try await proxy.fetch(spec: Self.spec(), allowed: ["api.example.test"], url: "http://api.example.test:\(origin.port)/", method: "GET",
-                                      headers: [], body: [], maxBytes: 1 << 20)
+            _ = try await proxy.fetch(
+                spec: Self.spec(), allowed: ["api.example.test"], url: "http://api.example.test:\(origin.port)/", method: "GET",
+                headers: [], body: [], maxBytes: 1 << 20)
             Issue.record("http_fetch went out without its record")
         } catch { #expect(error.reason == "audit_unavailable" && error.status == 503) }
         try await Task.sleep(for: .milliseconds(200))
@@ -98,12 +106,16 @@ import Glibc
     }
 
     /// A proxy over a socket in a fresh directory, its reports, and a way to stop it all.
-    static func proxy(_ allowed: [String], overrides: [String: String], allowPrivate: Bool = true, maxConnections: Int = 128,
-                      headTimeout: TimeAmount = .seconds(10), recorder: Reports = Reports()) throws -> (UnixListener, Reports, URL) {
+    static func proxy(
+        _ allowed: [String], overrides: [String: String], allowPrivate: Bool = true, maxConnections: Int = 128,
+        headTimeout: TimeAmount = .seconds(10), recorder: Reports = Reports()
+    ) throws -> (UnixListener, Reports, URL) {
         let reports = recorder
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("egress-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let proxy = EgressProxy(allowPrivateAddresses: allowPrivate, hostOverrides: overrides, maxConnections: maxConnections, headTimeout: headTimeout, recorder: reports)
+        let proxy = EgressProxy(
+            allowPrivateAddresses: allowPrivate, hostOverrides: overrides, maxConnections: maxConnections, headTimeout: headTimeout, recorder: reports
+        )
         return (try proxy.serve(path: dir.appendingPathComponent("e.sock").path, spec: Self.spec(), allowed: allowed), reports, dir)
     }
 
@@ -112,7 +124,8 @@ import Glibc
         let allowedOrigin = LoopbackHTTPServer { _ in ("200 OK", "text/plain", "allowed") }
         let victim = LoopbackHTTPServer { _ in ("200 OK", "text/plain", "victim") }
         defer { allowedOrigin.stop(); victim.stop() }
-        let (listener, reports, dir) = try Self.proxy(["api.example.test", "*.example.test"], overrides: ["api.example.test": "127.0.0.1", "evil.test": "127.0.0.1"])
+        let (listener, reports, dir) = try Self.proxy(
+            ["api.example.test", "*.example.test"], overrides: ["api.example.test": "127.0.0.1", "evil.test": "127.0.0.1"])
         defer { listener.stop(); try? FileManager.default.removeItem(at: dir) }
         let v = victim.port
         let attempts = [
@@ -140,8 +153,10 @@ import Glibc
         // Plain HTTP: the client's Host is replaced by the URL's, and only one request goes upstream
         // (a second one pipelined behind it, with a Host of the app's choosing, is dropped).
         let a = allowedOrigin.port
-        let answer = await Self.ask(listener.path, "GET http://api.example.test:\(a)/one HTTP/1.1\r\nHost: evil.test\r\nConnection: keep-alive\r\n\r\n"
-                                 + "GET /two HTTP/1.1\r\nHost: evil.test\r\n\r\n")
+        let answer = await Self.ask(
+            listener.path,
+            "GET http://api.example.test:\(a)/one HTTP/1.1\r\nHost: evil.test\r\nConnection: keep-alive\r\n\r\n"
+                + "GET /two HTTP/1.1\r\nHost: evil.test\r\n\r\n")
         #expect(answer.hasPrefix("HTTP/1.1 200") && answer.hasSuffix("allowed"))
         try await Task.sleep(for: .milliseconds(200))
         #expect(allowedOrigin.requests.count == 1)
@@ -180,7 +195,9 @@ import Glibc
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
         return fd
     }
 
@@ -200,18 +217,24 @@ import Glibc
         static func send(_ fd: Int32, _ text: String) { Sockets.writeAll(fd, Array(text.utf8)) }
     }
 
-    func fetch(_ server: RawServer, timeout: TimeAmount = .seconds(5), maxBytes: Int = 1 << 20) async -> Result<EgressProxy.FetchResult, EgressProxy.Refusal> {
+    func fetch(
+        _ server: RawServer, timeout: TimeAmount = .seconds(5), maxBytes: Int = 1 << 20
+    ) async -> Result<EgressProxy.FetchResult, EgressProxy.Refusal> {
         let proxy = EgressProxy(allowPrivateAddresses: true, hostOverrides: ["up.example.test": "127.0.0.1"], recorder: Reports())
         do throws(EgressProxy.Refusal) {
-            return .success(try await proxy.fetch(spec: Self.spec(), allowed: ["up.example.test"], url: "http://up.example.test:\(server.port)/", method: "GET",
-                                                  headers: [], body: [], maxBytes: maxBytes, timeout: timeout))
+            return .success(
+                try await proxy.fetch(
+                    spec: Self.spec(), allowed: ["up.example.test"], url: "http://up.example.test:\(server.port)/", method: "GET",
+                    headers: [], body: [], maxBytes: maxBytes, timeout: timeout))
         } catch { return .failure(error) }
     }
 
     @Test func hostileAnswersToHttpFetchFailCleanly() async throws {
         // A chunk size that overflows 64 bits (it trapped serve before), garbage sizes, an endless body.
         let overflow = RawServer { RawServer.send($0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nabc\r\n0\r\n\r\n") }
-        let hugeHex = RawServer { RawServer.send($0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\nabc\r\n0\r\n\r\n") }
+        let hugeHex = RawServer {
+            RawServer.send($0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\nabc\r\n0\r\n\r\n")
+        }
         let garbage = RawServer { RawServer.send($0, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nabc\r\n0\r\n\r\n") }
         let endless = RawServer { fd in
             RawServer.send(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -232,7 +255,9 @@ import Glibc
         #expect(tooLarge.reason == "too_large")
         guard case .success(let ok) = await fetch(fine) else { Issue.record("a well-formed chunked answer was refused"); return }
         #expect(ok.status == 200 && String(decoding: ok.body, as: UTF8.self) == "hello world")
-        guard case .failure(let slow) = await fetch(trickle, timeout: .seconds(1)) else { Issue.record("a trickling answer outlived the timeout"); return }
+        guard case .failure(let slow) = await fetch(trickle, timeout: .seconds(1)) else {
+            Issue.record("a trickling answer outlived the timeout"); return
+        }
         #expect(slow.reason == "timeout")
     }
 }

@@ -13,7 +13,9 @@ import Testing
         #expect(reason { try .httpURL("http://evil.net%00.example.com/") } == "bad_request")
         #expect(reason { try .httpURL("http://evil.net%2eexample.com/") } == "bad_request")
         // Other control characters, spaces, backslashes, Unicode (IDNs must come as xn--).
-        for host in ["evil\t.example.com", "evil .example.com", "evil\\.example.com", "ex\u{0430}mple.com", "bücher.example.com", "a\u{200B}.example.com"] {
+        for host in [
+            "evil\t.example.com", "evil .example.com", "evil\\.example.com", "ex\u{0430}mple.com", "bücher.example.com", "a\u{200B}.example.com",
+        ] {
             #expect(reason { try .authority("\(host):443") } == "bad_request", "\(host)")
         }
         #expect((try? EgressTarget.authority("xn--bcher-kva.example.com:443"))?.host == "xn--bcher-kva.example.com")
@@ -21,12 +23,17 @@ import Testing
         #expect(reason { try .httpURL("http://api.example.com@evil.net/") } == "userinfo")
         #expect(reason { try .httpURL("http://evil.net:80@api.example.com/") } == "userinfo")
         // IP literals in every spelling.
-        for literal in ["[::1]:80", "[::ffff:127.0.0.1]:80", "[0:0:0:0:0:ffff:7f00:1]:80", "127.0.0.1:80", "2130706433:80", "0x7f.1:80", "0x7F000001:80", "017700000001:80", "127.1:80"] {
+        for literal in [
+            "[::1]:80", "[::ffff:127.0.0.1]:80", "[0:0:0:0:0:ffff:7f00:1]:80", "127.0.0.1:80", "2130706433:80", "0x7f.1:80", "0x7F000001:80",
+            "017700000001:80", "127.1:80",
+        ] {
             #expect(reason { try .authority(literal) } == "ip_literal", "\(literal)")
         }
         // Malformed names and ports.
-        for authority in ["-evil.example.com:80", "evil-.example.com:80", "a..example.com:80", ".example.com:80", "example.com:0", "example.com:65536",
-                          "example.com:", "example.com:+80", "example.com", String(repeating: "a", count: 64) + ".example.com:80"] {
+        for authority in [
+            "-evil.example.com:80", "evil-.example.com:80", "a..example.com:80", ".example.com:80", "example.com:0", "example.com:65536",
+            "example.com:", "example.com:+80", "example.com", String(repeating: "a", count: 64) + ".example.com:80",
+        ] {
             #expect(reason { try .authority(authority) } == "bad_request", "\(authority)")
         }
         #expect(reason { try .httpURL("https://api.example.com/") } == "bad_request")

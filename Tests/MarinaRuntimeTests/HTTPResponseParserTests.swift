@@ -1,5 +1,6 @@
 import PropertyBased
 import Testing
+
 @testable import MarinaRuntime
 
 /// The instance client's response reader: any split of the bytes gives the same response, every
@@ -21,8 +22,9 @@ import Testing
 
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-    static let chunked = bytes("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\ncontent-TYPE:  application/json \r\n\r\n"
-        + "4;ext=1\r\n{\"a\"\r\nA\r\n:[1,2,3,4]\r\n1\r\n}\r\n0\r\nX-Trailer: yes\r\n\r\n")
+    static let chunked = bytes(
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\ncontent-TYPE:  application/json \r\n\r\n"
+            + "4;ext=1\r\n{\"a\"\r\nA\r\n:[1,2,3,4]\r\n1\r\n}\r\n0\r\nX-Trailer: yes\r\n\r\n")
     static let chunkedBody = bytes("{\"a\":[1,2,3,4]}")
 
     @Test func aResponseSplitAnywhereParsesTheSame() throws {
@@ -127,9 +129,11 @@ import Testing
     /// Transfer-Encoding overrides Content-Length wherever each stands, and a message with both
     /// does not keep its connection.
     @Test func transferEncodingWinsOverContentLength() throws {
-        let chunkedAndLength = try #require(try Self.parse([Self.bytes("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")]))
+        let chunkedAndLength = try #require(
+            try Self.parse([Self.bytes("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")]))
         #expect(chunkedAndLength.body == Self.bytes("ok") && !chunkedAndLength.keepAlive)
-        let gzipThenLength = try Self.parse([Self.bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nabcdef")], closeAtEnd: true)
+        let gzipThenLength = try Self.parse(
+            [Self.bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 2\r\n\r\nabcdef")], closeAtEnd: true)
         #expect(gzipThenLength?.body == Self.bytes("abcdef") && gzipThenLength?.keepAlive == false)
     }
 

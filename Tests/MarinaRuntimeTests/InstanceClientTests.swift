@@ -1,10 +1,12 @@
 import Foundation
+import MarinaSandbox
 import NIOCore
 import NIOPosix
-@testable import MarinaRuntime
-import MarinaSandbox
 import Synchronization
 import Testing
+
+@testable import MarinaRuntime
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,7 +21,8 @@ import Glibc
 
     @Test func aLengthDelimitedAnswerComesBackWhole() async throws {
         let body = #"{"ok":true}"#
-        let server = try Self.server(Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
+        let server = try Self.server(
+            Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
         let socket = server.socket
         defer { withExtendedLifetime(server) {} }
         let client = InstanceClient(pool: InstanceConnectionPool(idleLimit: Self.noIdleExpiry))
@@ -105,7 +108,9 @@ import Glibc
             guard fd >= 0, Sockets.bindUnix(fd, socket), listen(fd, 64) == 0 else { throw POSIXError(.EADDRINUSE) }
             let counts = self.counts
             Sockets.acceptEach(fd) { client in
-                let number = counts.value.withLock { c in c.open += 1; c.most = max(c.most, c.open); c.total += 1; return c.total }
+                let number = counts.value.withLock { c in
+                    c.open += 1; c.most = max(c.most, c.open); c.total += 1; return c.total
+                }
                 defer { counts.value.withLock { $0.open -= 1 }; close(client) }
                 var buffer = [UInt8](repeating: 0, count: 65536)
                 var pending: [UInt8] = []
@@ -116,7 +121,10 @@ import Glibc
                     pending += buffer[..<n]
                     guard let end = pending.firstRange(of: Array("\r\n\r\n".utf8)) else { continue }
                     let head = String(decoding: pending[..<end.lowerBound], as: UTF8.self).lowercased()
-                    let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }.flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
+                    let length =
+                        head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }.flatMap {
+                            Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces))
+                        } ?? 0
                     guard pending.count >= end.upperBound + length else { continue }
                     pending.removeFirst(end.upperBound + length)
                     served += 1
@@ -137,7 +145,9 @@ import Glibc
     /// Runs `body` with a pool on a group of two event loops and a way to lease a connection from
     /// a task running on one of them (as serve's handlers do), against a server that answers every
     /// request; returns how many connections the server saw.
-    static func onTwoLoops(_ body: (InstanceConnectionPool, [any EventLoop], (any EventLoop) async throws -> InstanceConnection) async throws -> Void) async throws -> Int {
+    static func onTwoLoops(
+        _ body: (InstanceConnectionPool, [any EventLoop], (any EventLoop) async throws -> InstanceConnection) async throws -> Void
+    ) async throws -> Int {
         let server = try Server { _, _ in (Self.ok("{}"), false) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         try await { () async throws in
@@ -196,11 +206,15 @@ import Glibc
     /// The pool opens at most its limit of connections to one socket (the relay spends a thread
     /// on each); the requests beyond it wait their turn and all go through.
     @Test func requestsBeyondThePoolsLimitWaitForAConnection() async throws {
-        let server = try Server { _, _ in usleep(20_000); return (Self.ok("{}"), false) }
+        let server = try Server { _, _ in
+            usleep(20_000); return (Self.ok("{}"), false)
+        }
         let client = InstanceClient(pool: InstanceConnectionPool(limit: 2, idleLimit: Self.noIdleExpiry))
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<8 {
-                group.addTask { try await client.send(socket: server.socket, method: .POST, path: "/tool/x", body: Array("{}".utf8), timeout: .seconds(20)).status }
+                group.addTask {
+                    try await client.send(socket: server.socket, method: .POST, path: "/tool/x", body: Array("{}".utf8), timeout: .seconds(20)).status
+                }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -281,7 +295,9 @@ import Glibc
         let server = try Self.server(nil)
         let socket = server.socket
         defer { withExtendedLifetime(server) {} }
-        let error = try await Self.errorWhenCancelled { try await InstanceClient().send(socket: socket, method: .GET, path: "/health", timeout: .seconds(60)) }
+        let error = try await Self.errorWhenCancelled {
+            try await InstanceClient().send(socket: socket, method: .GET, path: "/health", timeout: .seconds(60))
+        }
         #expect(error.map { $0 as? InstanceClient.Failure != .timeout } == true, "\(String(describing: error))")
     }
 
@@ -292,7 +308,9 @@ import Glibc
         let client = InstanceClient(pool: InstanceConnectionPool(limit: 1))
         async let held = client.send(socket: server.socket, method: .GET, path: "/held", timeout: .seconds(60))
         try await gate.waitForArrival()
-        let error = try await Self.errorWhenCancelled { try await client.send(socket: server.socket, method: .GET, path: "/waits", timeout: .seconds(60)) }
+        let error = try await Self.errorWhenCancelled {
+            try await client.send(socket: server.socket, method: .GET, path: "/waits", timeout: .seconds(60))
+        }
         #expect(error is CancellationError, "\(String(describing: error))")
         gate.open.store(true, ordering: .sequentiallyConsistent)
         #expect(try await held.status == 200)
@@ -326,19 +344,28 @@ import Glibc
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marina-ic-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let encoded = try InstanceClient.encode(method: .POST, path: "/tool/echo", headers: [("X-Marina-Request-Id", "req_1")], body: Array("{}".utf8))
-        #expect(String(decoding: encoded, as: UTF8.self) == "POST /tool/echo HTTP/1.1\r\nHost: localhost\r\nX-Marina-Request-Id: req_1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+        let encoded = try InstanceClient.encode(
+            method: .POST, path: "/tool/echo", headers: [("X-Marina-Request-Id", "req_1")], body: Array("{}".utf8))
+        #expect(
+            String(decoding: encoded, as: UTF8.self)
+                == "POST /tool/echo HTTP/1.1\r\nHost: localhost\r\nX-Marina-Request-Id: req_1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+        )
         let empty = try InstanceClient.encode(method: .POST, path: "/event/x", headers: [], body: nil)
         #expect(String(decoding: empty, as: UTF8.self).hasSuffix("Content-Length: 0\r\n\r\n"))
-        for (headers, path) in [([("X-Marina-Request-Id", "a\r\nX-Evil: 1")], "/tool/x"), ([("Bad Name", "v")], "/tool/x"), ([], "/tool/x y"), ([], "tool")] {
+        for (headers, path) in [
+            ([("X-Marina-Request-Id", "a\r\nX-Evil: 1")], "/tool/x"), ([("Bad Name", "v")], "/tool/x"), ([], "/tool/x y"), ([], "tool"),
+        ] {
             do {
-                _ = try await InstanceClient().send(socket: dir.appendingPathComponent("none.sock").path, method: .POST, path: path, headers: headers, body: [], timeout: .seconds(5))
+                _ = try await InstanceClient().send(
+                    socket: dir.appendingPathComponent("none.sock").path, method: .POST, path: path, headers: headers, body: [], timeout: .seconds(5))
                 Issue.record("\(headers) \(path) was sent")
             } catch InstanceClient.Failure.invalidRequest {
             } catch {
                 Issue.record("\(headers) \(path): \(error), not refused before connecting")
             }
-            do { _ = try InstanceClient.encode(method: .POST, path: path, headers: headers, body: nil); Issue.record("\(headers) \(path) encoded") } catch {
+            do {
+                _ = try InstanceClient.encode(method: .POST, path: path, headers: headers, body: nil); Issue.record("\(headers) \(path) encoded")
+            } catch {
                 guard case .invalidRequest = error else { Issue.record("\(error)"); continue }
             }
         }

@@ -2,6 +2,7 @@ import Foundation
 import MarinaRuntime
 import MarinaSandbox
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -11,7 +11,8 @@ import Testing
     @Test(arguments: TestDatabase.available) func tokensVerifyAcrossRotationAndRefuseUnknownKeysAndTampering(_ kind: TestDatabase) async throws {
         let (store, drop) = try await kind.make()
         defer { Task { await drop() } }
-        let vault = Vault(store: store, master: try LocalMasterKey(bytes: LocalMasterKey.generate()), now: { 1000 }, newId: { $0 + "_" + UUID().uuidString })
+        let vault = Vault(
+            store: store, master: try LocalMasterKey(bytes: LocalMasterKey.generate()), now: { 1000 }, newId: { $0 + "_" + UUID().uuidString })
         try await vault.unlock()
         let signer = TokenSigner(store: store, vault: vault)
         try await signer.load(now: 1000)
@@ -26,7 +27,9 @@ import Testing
         let replica = TokenSigner(store: store, vault: vault)
         // The private keys are stored wrapped by the master key, never as they are.
         struct Stored: Decodable { var private_key: String }
-        let stored = try await store.read { db in try await db.raw("SELECT private_key FROM signing_keys").all(decoding: Stored.self).map(\.private_key) }
+        let stored = try await store.read { db in
+            try await db.raw("SELECT private_key FROM signing_keys").all(decoding: Stored.self).map(\.private_key)
+        }
         #expect(stored.allSatisfy { $0.contains("mk_") })
         try await replica.load(now: 3000)
         #expect(try await replica.verify(new) == claims)
@@ -86,7 +89,9 @@ import Testing
         _ = try BundlePacker.pack(app, to: bundle)
         let out = dir.appendingPathComponent("out")
         try BundleExtractor.extract(bundle, to: out)
-        let mode = { (p: String) in (try? FileManager.default.attributesOfItem(atPath: out.appendingPathComponent(p).path)[.posixPermissions] as? Int) ?? -1 }
+        let mode = { (p: String) in
+            (try? FileManager.default.attributesOfItem(atPath: out.appendingPathComponent(p).path)[.posixPermissions] as? Int) ?? -1
+        }
         #expect(mode("bin/run") == 0o755)
         #expect(mode("file.txt") == 0o644)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: out.appendingPathComponent("link").path) == "file.txt")
@@ -94,7 +99,9 @@ import Testing
         // Extracting again is a no-op; a corrupt bundle leaves nothing behind.
         try BundleExtractor.extract(bundle, to: out)
         try Data("nope".utf8).write(to: dir.appendingPathComponent("bad.tar.gz"))
-        #expect(throws: BundleError.self) { try BundleExtractor.extract(dir.appendingPathComponent("bad.tar.gz"), to: dir.appendingPathComponent("bad")) }
+        #expect(throws: BundleError.self) {
+            try BundleExtractor.extract(dir.appendingPathComponent("bad.tar.gz"), to: dir.appendingPathComponent("bad"))
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["app", "b.tar.gz", "bad.tar.gz", "out"])
     }
 }

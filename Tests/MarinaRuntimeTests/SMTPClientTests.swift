@@ -24,11 +24,15 @@ import Testing
             #expect(error.transient && error.message.contains("451"))
         }
         relay.answer(.rejectRecipients)
-        do { _ = try await client.send(from: "m@x", to: ["a@example.com"], message: Array("x".utf8)); Issue.record("a refused recipient was accepted") } catch {
+        do {
+            _ = try await client.send(from: "m@x", to: ["a@example.com"], message: Array("x".utf8)); Issue.record("a refused recipient was accepted")
+        } catch {
             #expect(!error.transient && error.message.contains("550") && error.message.contains("RCPT TO:<a@example.com>"))
         }
         relay.answer(.hangUp)
-        do { _ = try await client.send(from: "m@x", to: ["a@example.com"], message: Array("x".utf8)); Issue.record("a silent relay was accepted") } catch {
+        do {
+            _ = try await client.send(from: "m@x", to: ["a@example.com"], message: Array("x".utf8)); Issue.record("a silent relay was accepted")
+        } catch {
             #expect(error.transient && error.message.contains("closed the connection"))
         }
         #expect(relay.messages.isEmpty)

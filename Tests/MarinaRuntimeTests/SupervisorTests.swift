@@ -7,13 +7,16 @@ import Testing
 /// path is exercised end to end by the CLI suites).
 @Suite(.serialized) struct SupervisorTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static var marina: URL { URL(fileURLWithPath: ProcessInfo.processInfo.environment["MARINA_BIN"] ?? root.appendingPathComponent(".build/debug/marina").path) }
+    static var marina: URL {
+        URL(fileURLWithPath: ProcessInfo.processInfo.environment["MARINA_BIN"] ?? root.appendingPathComponent(".build/debug/marina").path)
+    }
 
     /// An app that serves its manifest and health, then exits with a message after `lifetime` seconds.
     func app(lifetime: Double) throws -> (InstanceSpec, URL) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marina-sup-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let manifest = #"{"apiVersion":"marina/v1","app":{"id":"crashy","name":"Crashy","version":"1.0.0"},"runtime":{"command":["python3","app.py"]}}"#
+        let manifest =
+            #"{"apiVersion":"marina/v1","app":{"id":"crashy","name":"Crashy","version":"1.0.0"},"runtime":{"command":["python3","app.py"]}}"#
         try manifest.write(to: dir.appendingPathComponent("m.json"), atomically: true, encoding: .utf8)
         try """
         import os, sys, threading, time
@@ -31,9 +34,10 @@ import Testing
         """.write(to: dir.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
         let hash = ManifestLoader.load(text: manifest, fileName: "m.json").hash!
         let port = 20_000 + Int.random(in: 0..<20_000)
-        let spec = InstanceSpec(id: "s" + UUID().uuidString.prefix(8).lowercased(), tenant: "t", app: "crashy", version: "1.0.0", bundleDirectory: dir,
-                                dataDirectory: dir.appendingPathComponent("data"), command: ["python3", "app.py"], port: port, environment: ["PORT": String(port)],
-                                memoryMB: 128, cpuCores: 1, maxProcesses: 32, idleTimeout: .seconds(600), manifestHash: hash, uid: 70_123)
+        let spec = InstanceSpec(
+            id: "s" + UUID().uuidString.prefix(8).lowercased(), tenant: "t", app: "crashy", version: "1.0.0", bundleDirectory: dir,
+            dataDirectory: dir.appendingPathComponent("data"), command: ["python3", "app.py"], port: port, environment: ["PORT": String(port)],
+            memoryMB: 128, cpuCores: 1, maxProcesses: 32, idleTimeout: .seconds(600), manifestHash: hash, uid: 70_123)
         return (spec, dir)
     }
 
@@ -128,7 +132,11 @@ import Testing
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var count = 0
-        func next() -> Int { lock.withLock { count += 1; return count } }
+        func next() -> Int {
+            lock.withLock {
+                count += 1; return count
+            }
+        }
     }
 
     final class Flag: @unchecked Sendable {
@@ -148,7 +156,9 @@ import Testing
     @Test func anExitIsSeenWhileALeftoverProcessHoldsTheOutputOpen() async throws {
         var (spec, dir) = try app(lifetime: 600)
         defer { try? FileManager.default.removeItem(at: dir) }
-        spec.command = ["/bin/sh", "-c", "echo out-line; echo err-line >&2; python3 -c 'import os, time; os.closerange(3, 65536); time.sleep(30)' & exit 7"]
+        spec.command = [
+            "/bin/sh", "-c", "echo out-line; echo err-line >&2; python3 -c 'import os, time; os.closerange(3, 65536); time.sleep(30)' & exit 7",
+        ]
         let driver = try LocalDriver(sandboxed: false, marinaBinary: Self.marina, runRoot: dir.appendingPathComponent("run"))
         let log = InstanceLog()
         let running = try driver.start(spec, log: log)
@@ -248,11 +258,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let termSeen = dir.appendingPathComponent("term-seen").path
         let script = try String(contentsOf: dir.appendingPathComponent("app.py"), encoding: .utf8)
-        try script.replacingOccurrences(of: "import os, sys, threading, time\n", with: """
-            import os, signal, sys, threading, time
-            signal.signal(signal.SIGTERM, lambda *a: open("\(termSeen)", "w").close())
+        try script.replacingOccurrences(
+            of: "import os, sys, threading, time\n",
+            with: """
+                import os, signal, sys, threading, time
+                signal.signal(signal.SIGTERM, lambda *a: open("\(termSeen)", "w").close())
 
-            """).write(to: dir.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
+                """
+        ).write(to: dir.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
         spec.id += "t"
         let driver = try LocalDriver(sandboxed: false, marinaBinary: Self.marina, runRoot: dir.appendingPathComponent("run"))
         let supervisor = Supervisor(driver: driver)

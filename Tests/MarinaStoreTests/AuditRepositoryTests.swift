@@ -1,8 +1,9 @@
 import Foundation
 import MarinaCore
-@testable import MarinaStore
 import MarinaTestSupport
 import Testing
+
+@testable import MarinaStore
 
 /// Rows come back exactly as they were appended, across the statement boundaries of the insert
 /// (full statements of `rowsPerStatement` rows and a shorter last one) and with null fields.
@@ -57,9 +58,11 @@ import Testing
         let version: String? = n % 2 == 0 ? nil : "1.0.\(n)"
         let requestId: String? = n % 6 == 0 ? nil : "req_\(n)"
         let summary = "{\"key\":\"k\(n)\",\"note\":\"Grüße ✓ \\\"quoted\\\"\\n\"}"
-        return AuditRecord(seq: Int64(n), id: "aud_\(n)", at: 1_700_000_000_000 + Int64(n), actor: n % 5 == 0 ? "platform" : "app:ins_\(n % 7)",
-                           tenant: tenant, app: app, version: version, kind: "app_call", name: "kv_set", decision: n % 11 == 0 ? "deny:no_scope" : "allow",
-                           status: "ok", durationMs: Int64(n % 50), requestId: requestId, summary: summary, costMicros: Int64(n) * 1_000_000_000,
-                           prevHash: String(repeating: "0", count: 64), hash: String(repeating: "f", count: 60) + String(n % 10_000).padding(toLength: 4, withPad: "0", startingAt: 0))
+        return AuditRecord(
+            seq: Int64(n), id: "aud_\(n)", at: 1_700_000_000_000 + Int64(n), actor: n % 5 == 0 ? "platform" : "app:ins_\(n % 7)",
+            tenant: tenant, app: app, version: version, kind: "app_call", name: "kv_set", decision: n % 11 == 0 ? "deny:no_scope" : "allow",
+            status: "ok", durationMs: Int64(n % 50), requestId: requestId, summary: summary, costMicros: Int64(n) * 1_000_000_000,
+            prevHash: String(repeating: "0", count: 64),
+            hash: String(repeating: "f", count: 60) + String(n % 10_000).padding(toLength: 4, withPad: "0", startingAt: 0))
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import MarinaStore
 import MarinaTestSupport
 import SQLKit
 import Testing
+
+@testable import MarinaStore
 
 /// The store's SQLite writer thread (`Store.submitDirect`) and its WAL checkpoints.
 @Suite struct DirectWriterTests {
@@ -14,7 +15,10 @@ import Testing
         /// Called on the writer thread once inserted (an audit flush submits the next batch there).
         let afterInsert: @Sendable () -> Void
 
-        init(_ value: Int64, failAfterInsert: Bool = false, finished: AsyncStream<String>.Continuation, afterInsert: @escaping @Sendable () -> Void = {}) {
+        init(
+            _ value: Int64, failAfterInsert: Bool = false, finished: AsyncStream<String>.Continuation,
+            afterInsert: @escaping @Sendable () -> Void = {}
+        ) {
             (self.value, self.failAfterInsert, self.finished, self.afterInsert) = (value, failAfterInsert, finished, afterInsert)
         }
 
@@ -41,7 +45,9 @@ import Testing
 
     /// Holds the writer lock in a pooled transaction (which runs `body` first) until `release` is
     /// called; returns once the lock is held.
-    func holdWriterLock(_ store: Store, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Void = { _ in }) async -> (release: @Sendable () -> Void, holder: Task<Void, any Error>) {
+    func holdWriterLock(
+        _ store: Store, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Void = { _ in }
+    ) async -> (release: @Sendable () -> Void, holder: Task<Void, any Error>) {
         let (holding, holdingNow) = AsyncStream<Void>.makeStream()
         let (release, releaseNow) = AsyncStream<Void>.makeStream()
         let holder = Task {

@@ -1,8 +1,9 @@
 import Foundation
-@testable import MarinaStore
 import MarinaTestSupport
 import SQLKit
 import Testing
+
+@testable import MarinaStore
 
 /// The store's behaviour, run against SQLite always and PostgreSQL when configured.
 @Suite struct StoreTests {
@@ -12,8 +13,9 @@ import Testing
         let identities = IdentityRepository(), registry = RegistryRepository()
         let dev = IdentityRecord(id: "idn_dev", role: "developer", name: "dev", tenantId: nil, createdBy: nil, createdAt: 1)
         let app = AppRecord(id: "app_1", slug: "hello-app", ownerId: dev.id, createdAt: 2)
-        let version = VersionRecord(id: "ver_1", appId: app.id, version: "1.0.0", manifestJson: "{}", manifestHash: "sha256:a", manifestFormat: "marina/v1",
-                                    bundleHash: "sha256:b", bundleSize: 10, publisherId: dev.id, publishedAt: 3)
+        let version = VersionRecord(
+            id: "ver_1", appId: app.id, version: "1.0.0", manifestJson: "{}", manifestHash: "sha256:a", manifestFormat: "marina/v1",
+            bundleHash: "sha256:b", bundleSize: 10, publisherId: dev.id, publishedAt: 3)
         try await store.transaction { db in
             try await identities.insert(dev, in: db)
             try await registry.insert(app, in: db)
@@ -37,7 +39,9 @@ import Testing
         defer { Task { await drop() } }
         _ = try await seed(store)
         await #expect(throws: (any Error).self) {
-            try await store.transaction { db in try await db.update("versions").set("manifest_json", to: "{\"x\":1}").where("id", .equal, "ver_1").run() }
+            try await store.transaction { db in
+                try await db.update("versions").set("manifest_json", to: "{\"x\":1}").where("id", .equal, "ver_1").run()
+            }
         }
         await #expect(throws: (any Error).self) {
             try await store.transaction { db in try await db.delete(from: "versions").where("id", .equal, "ver_1").run() }
@@ -53,8 +57,9 @@ import Testing
         let results = await withTaskGroup(of: Bool.self) { group in
             for i in 0..<8 {
                 group.addTask {
-                    let v = VersionRecord(id: "ver_race_\(i)", appId: app.id, version: "2.0.0", manifestJson: "{}", manifestHash: "h", manifestFormat: "marina/v1",
-                                          bundleHash: "b", bundleSize: 1, publisherId: dev.id, publishedAt: 10)
+                    let v = VersionRecord(
+                        id: "ver_race_\(i)", appId: app.id, version: "2.0.0", manifestJson: "{}", manifestHash: "h", manifestFormat: "marina/v1",
+                        bundleHash: "b", bundleSize: 1, publisherId: dev.id, publishedAt: 10)
                     do {
                         try await store.transaction { db in try await RegistryRepository().insert(v, in: db) }
                         return true
@@ -73,9 +78,13 @@ import Testing
         let (store, drop) = try await kind.make()
         defer { Task { await drop() } }
         let repo = TenantRepository()
-        try await store.transaction { db in try await repo.insert(TenantRecord(id: "ten_1", slug: "acme", name: "Acme", staging: false, createdAt: 1), in: db) }
+        try await store.transaction { db in
+            try await repo.insert(TenantRecord(id: "ten_1", slug: "acme", name: "Acme", staging: false, createdAt: 1), in: db)
+        }
         await #expect(throws: StoreError.conflict("a tenant named acme exists")) {
-            try await store.transaction { db in try await repo.insert(TenantRecord(id: "ten_2", slug: "acme", name: "Other", staging: true, createdAt: 2), in: db) }
+            try await store.transaction { db in
+                try await repo.insert(TenantRecord(id: "ten_2", slug: "acme", name: "Other", staging: true, createdAt: 2), in: db)
+            }
         }
         let all = try await store.read { db in try await repo.all(in: db) }
         #expect(all.map(\.name) == ["Acme"])
@@ -104,12 +113,17 @@ import Testing
         defer { Task { await drop() } }
         let (dev, app, v1) = try await seed(store)
         let repo = RegistryRepository()
-        let v2 = VersionRecord(id: "ver_2", appId: app.id, version: "1.1.0", manifestJson: "{}", manifestHash: "h", manifestFormat: "marina/v1",
-                               bundleHash: "b", bundleSize: 1, publisherId: dev.id, publishedAt: 20)
+        let v2 = VersionRecord(
+            id: "ver_2", appId: app.id, version: "1.1.0", manifestJson: "{}", manifestHash: "h", manifestFormat: "marina/v1",
+            bundleHash: "b", bundleSize: 1, publisherId: dev.id, publishedAt: 20)
         try await store.transaction { db in
             try await repo.insert(v2, in: db)
-            try await repo.moveChannel(ChannelMoveRecord(id: "mv_1", appId: app.id, channel: "current", fromVersionId: nil, toVersionId: v1.id, actorId: dev.id, movedAt: 30), in: db)
-            try await repo.moveChannel(ChannelMoveRecord(id: "mv_2", appId: app.id, channel: "current", fromVersionId: v1.id, toVersionId: v2.id, actorId: dev.id, movedAt: 40), in: db)
+            try await repo.moveChannel(
+                ChannelMoveRecord(
+                    id: "mv_1", appId: app.id, channel: "current", fromVersionId: nil, toVersionId: v1.id, actorId: dev.id, movedAt: 30), in: db)
+            try await repo.moveChannel(
+                ChannelMoveRecord(
+                    id: "mv_2", appId: app.id, channel: "current", fromVersionId: v1.id, toVersionId: v2.id, actorId: dev.id, movedAt: 40), in: db)
         }
         let channels = try await store.read { db in try await repo.channels(appId: app.id, in: db) }
         #expect(channels.map(\.versionId) == ["ver_2"])
@@ -150,7 +164,9 @@ import Testing
                 try db.query("PRAGMA synchronous", []) { value = $0.integer(0) }
                 return value
             }
-            #expect(pooled.map { Int64($0.synchronous) } == expected && direct == expected, "\(String(describing: choice)): pool \(String(describing: pooled)), direct \(direct)")
+            #expect(
+                pooled.map { Int64($0.synchronous) } == expected && direct == expected,
+                "\(String(describing: choice)): pool \(String(describing: pooled)), direct \(direct)")
             await store.close()
         }
     }

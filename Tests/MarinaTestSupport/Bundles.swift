@@ -15,7 +15,9 @@ public enum Bundles {
         """
     }
 
-    public static func pack(manifest: String, fileName: String = "marina.app.yaml", files: [String: String] = ["server.py": "print('hi')\n"]) throws -> [UInt8] {
+    public static func pack(
+        manifest: String, fileName: String = "marina.app.yaml", files: [String: String] = ["server.py": "print('hi')\n"]
+    ) throws -> [UInt8] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("marina-app-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

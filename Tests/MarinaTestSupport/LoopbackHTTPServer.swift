@@ -1,6 +1,7 @@
 import Foundation
 import MarinaSandbox
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,7 +49,8 @@ public final class LoopbackHTTPServer: Sendable {
             data += buffer[0..<n]
             let text = String(decoding: data, as: UTF8.self)
             guard let split = text.range(of: "\r\n\r\n") else { continue }
-            let declared = text[..<split.lowerBound].lowercased().components(separatedBy: "\r\n")
+            let declared =
+                text[..<split.lowerBound].lowercased().components(separatedBy: "\r\n")
                 .first { $0.hasPrefix("content-length:") }.flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
             if text[split.upperBound...].utf8.count >= declared { break }
         }
@@ -64,7 +66,9 @@ extension LoopbackHTTPServer {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
         listen(fd, 16)
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }

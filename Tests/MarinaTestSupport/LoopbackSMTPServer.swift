@@ -1,6 +1,7 @@
 import Foundation
 import MarinaSandbox
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,7 +41,9 @@ public final class LoopbackSMTPServer: Sendable {
 
     private func converse(_ fd: Int32) {
         defer { close(fd) }
-        let answer = state.withLock { s -> Answer in s.connections += 1; return s.answer }
+        let answer = state.withLock { s -> Answer in
+            s.connections += 1; return s.answer
+        }
         if answer == .hangUp { return }
         var reader = LineReader(fd: fd)
         func reply(_ text: String) { let bytes = Array((text + "\r\n").utf8); _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }

@@ -24,7 +24,12 @@ public enum TestDatabase: String, Sendable, CaseIterable, CustomStringConvertibl
         let configuration = try await freshConfiguration()
         let store = try Store(configuration, logger: Logger(label: "test.store"))
         try await store.migrate()
-        return (store, { await store.close(); await drop(configuration) })
+        return (
+            store,
+            {
+                await store.close(); await drop(configuration)
+            }
+        )
     }
 
     /// A configuration naming a new empty database (created here, not migrated).

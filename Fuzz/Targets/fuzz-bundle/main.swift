@@ -17,7 +17,9 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-do { try FileManager.default.createDirectory(atPath: Scratch.path, withIntermediateDirectories: true) } catch { fatalError("cannot create \(Scratch.path): \(error)") }
+do { try FileManager.default.createDirectory(atPath: Scratch.path, withIntermediateDirectories: true) } catch {
+    fatalError("cannot create \(Scratch.path): \(error)")
+}
 atexit { try? FileManager.default.removeItem(atPath: Scratch.path) }
 
 // `LLVMFuzzerTestOneInput` above is what libFuzzer's own `main` calls, were the linker to pick it;

@@ -13,7 +13,9 @@ public enum AuditRedaction {
         }
     }
 
-    static let needles: [[UInt8]] = ["password", "passwd", "token", "secret", "key", "authorization", "cookie", "credential", "signature"].map { Array($0.utf8) }
+    static let needles: [[UInt8]] = ["password", "passwd", "token", "secret", "key", "authorization", "cookie", "credential", "signature"].map {
+        Array($0.utf8)
+    }
 
     /// The masked value: every value under a sensitive name is replaced, at any depth.
     public static func redact(_ value: JSONValue) -> JSONValue {

@@ -32,7 +32,8 @@ public struct DocumentLimits: Sendable {
     /// `GET /manifest` (the SDKs serve it), what `marina manifest convert` prints: as large as a
     /// canonical form may be, so that every valid manifest's own form reads back (the default
     /// 1 MiB would refuse the 1.9 MB canonical form of a valid 1 MiB OpenSail manifest).
-    public static let canonicalForm = DocumentLimits(maxBytes: DocumentLimits.default.maxCanonicalBytes, maxDepth: DocumentLimits.default.maxDepth,
-                                                     maxNodes: 4 * DocumentLimits.default.maxNodes, maxTextBytes: DocumentLimits.default.maxCanonicalBytes,
-                                                     maxCanonicalBytes: DocumentLimits.default.maxCanonicalBytes)
+    public static let canonicalForm = DocumentLimits(
+        maxBytes: DocumentLimits.default.maxCanonicalBytes, maxDepth: DocumentLimits.default.maxDepth,
+        maxNodes: 4 * DocumentLimits.default.maxNodes, maxTextBytes: DocumentLimits.default.maxCanonicalBytes,
+        maxCanonicalBytes: DocumentLimits.default.maxCanonicalBytes)
 }

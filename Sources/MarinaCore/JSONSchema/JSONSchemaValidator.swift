@@ -59,8 +59,11 @@ public struct JSONSchemaValidator: Sendable {
     /// Every way in which `instance` fails the schema, in a stable order; empty when it is valid.
     public func validate(_ instance: JSONValue) -> [JSONSchemaViolation] {
         if let deep = SchemaEvaluator.firstTooDeep(instance, limit: Self.maxInstanceDepth) {
-            return [JSONSchemaViolation(path: deep.description, keyword: "depth",
-                                        message: "the value nests deeper than \(Self.maxInstanceDepth) levels")]
+            return [
+                JSONSchemaViolation(
+                    path: deep.description, keyword: "depth",
+                    message: "the value nests deeper than \(Self.maxInstanceDepth) levels")
+            ]
         }
         var evaluator = SchemaEvaluator(refs: refs, stepBudget: stepBudget, patternStepBudget: patternStepBudget)
         var violations: [JSONSchemaViolation] = []

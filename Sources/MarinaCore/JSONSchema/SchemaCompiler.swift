@@ -204,7 +204,8 @@ struct SchemaCompiler {
                 k.prefixItems = try nodes(value, at: here, depth: depth)
             case "items":
                 if case .array = value {
-                    throw JSONSchemaError(here, "expected a schema; an array of schemas is the draft 2019 tuple form (use \"prefixItems\" in draft 2020-12)")
+                    throw JSONSchemaError(
+                        here, "expected a schema; an array of schemas is the draft 2019 tuple form (use \"prefixItems\" in draft 2020-12)")
                 }
                 k.items = try node(value, at: here, depth: depth + 1)
             case "uniqueItems":
@@ -234,7 +235,7 @@ struct SchemaCompiler {
             case "oneOf": k.oneOf = try nodes(value, at: here, depth: depth)
             case "not": k.not = try node(value, at: here, depth: depth + 1)
             default:
-                continue // annotations and unsupported keywords are ignored
+                continue  // annotations and unsupported keywords are ignored
             }
         }
         return k
@@ -277,13 +278,15 @@ struct SchemaCompiler {
     private mutating func reference(_ value: JSONValue, at path: JSONPointer) throws(JSONSchemaError) -> Int {
         guard case .string(let ref) = value else { throw JSONSchemaError(path, "expected a string, got \(describe(value))") }
         guard ref.hasPrefix("#") else {
-            throw JSONSchemaError(path, "cannot resolve \(SchemaText.render(value)): only references inside the schema (\"#/$defs/...\") are supported")
+            throw JSONSchemaError(
+                path, "cannot resolve \(SchemaText.render(value)): only references inside the schema (\"#/$defs/...\") are supported")
         }
         guard let fragment = String(ref.dropFirst()).removingPercentEncoding else {
             throw JSONSchemaError(path, "\(SchemaText.render(value)) is not a valid URI fragment")
         }
         guard let pointer = JSONPointer(parsing: fragment) else {
-            throw JSONSchemaError(path, "cannot resolve \(SchemaText.render(value)): anchors are not supported; use a JSON Pointer such as \"#/$defs/name\"")
+            throw JSONSchemaError(
+                path, "cannot resolve \(SchemaText.render(value)): anchors are not supported; use a JSON Pointer such as \"#/$defs/name\"")
         }
         let target = pointer.description
         if let known = wantedIndex[target] { return known }

@@ -81,7 +81,8 @@ struct SchemaEvaluator {
         stop(path, "$ref", "more than \(JSONSchemaValidator.maxSchemaDepth) references followed without moving into the value (a recursive $ref?)")
     }
 
-    private mutating func apply(_ k: CompiledKeywords, _ value: JSONValue, _ path: JSONPointer, refDepth: Int, into out: inout [JSONSchemaViolation]) {
+    private mutating func apply(_ k: CompiledKeywords, _ value: JSONValue, _ path: JSONPointer, refDepth: Int, into out: inout [JSONSchemaViolation])
+    {
         if let ref = k.ref {
             guard refDepth < JSONSchemaValidator.maxSchemaDepth else { return stopReference(path) }
             evaluate(refs[ref], value, path, refDepth: refDepth + 1, into: &out)
@@ -152,8 +153,10 @@ struct SchemaEvaluator {
     }
 
     /// `anyOf` (at least one alternative matches) or `oneOf` (exactly one does).
-    private mutating func alternatives(_ subschemas: [SchemaNode], exactlyOne: Bool, _ value: JSONValue, _ path: JSONPointer,
-                                       refDepth: Int, into out: inout [JSONSchemaViolation]) {
+    private mutating func alternatives(
+        _ subschemas: [SchemaNode], exactlyOne: Bool, _ value: JSONValue, _ path: JSONPointer,
+        refDepth: Int, into out: inout [JSONSchemaViolation]
+    ) {
         var closest: Closest?
         var matches: [Int] = []
         for (i, sub) in subschemas.enumerated() {
@@ -377,7 +380,7 @@ enum DecimalMultiple {
         var scaled = b
         for _ in 0..<(eb - ea) {
             let (next, overflow) = scaled.multipliedReportingOverflow(by: 10)
-            if overflow { return false } // the divisor's magnitude exceeds the value's
+            if overflow { return false }  // the divisor's magnitude exceeds the value's
             scaled = next
         }
         return a % scaled == 0

@@ -6,78 +6,112 @@
 enum LinkworldFormat: ImportedFormat {
     static let apiVersion = "linkworld.ai/v2"
 
-    static let tool = ObjectShape("LinkworldTool", [
-        .required("name", .string(.toolName)),
-        FieldSpec("description", .string(maxLength: 4000)),
-        FieldSpec("scopes_required", .array(.string(.scope)), default: []),
-        FieldSpec("agent_visible", .boolean, default: true),
-        FieldSpec("input_schema", .jsonSchema),
-        FieldSpec("output_schema", .jsonSchema),
-    ])
+    static let tool = ObjectShape(
+        "LinkworldTool",
+        [
+            .required("name", .string(.toolName)),
+            FieldSpec("description", .string(maxLength: 4000)),
+            FieldSpec("scopes_required", .array(.string(.scope)), default: []),
+            FieldSpec("agent_visible", .boolean, default: true),
+            FieldSpec("input_schema", .jsonSchema),
+            FieldSpec("output_schema", .jsonSchema),
+        ])
 
-    static let pricing = ObjectShape("LinkworldPricing", [
-        .required("model", .enumeration(["free", "one_time", "subscription", "per_invocation"])),
-        FieldSpec("price_usd", .number(min: 0)),
-        FieldSpec("billing_period", .nullable(.enumeration(["monthly", "yearly"]))),
-        FieldSpec("trial_days", .integer(min: 0), default: 0),
-    ])
+    static let pricing = ObjectShape(
+        "LinkworldPricing",
+        [
+            .required("model", .enumeration(["free", "one_time", "subscription", "per_invocation"])),
+            FieldSpec("price_usd", .number(min: 0)),
+            FieldSpec("billing_period", .nullable(.enumeration(["monthly", "yearly"]))),
+            FieldSpec("trial_days", .integer(min: 0), default: 0),
+        ])
 
     /// An install setting as linkworld writes it: `key` is another spelling of `id`, `help` of
     /// `description`.
-    static let setting = ObjectShape("LinkworldSetting", [
-        FieldSpec("id", .string(.settingId)),
-        FieldSpec("key", .string(.settingId)),
-        .required("type", .enumeration(NativeShape.settingTypes)),
-        FieldSpec("label", .string(maxLength: 120)),
-        FieldSpec("description", .string(maxLength: 1000)),
-        FieldSpec("help", .string(maxLength: 1000)),
-        FieldSpec("required", .boolean, default: false),
-        FieldSpec("default", .any),
-        FieldSpec("options", .array(.either([.string(maxLength: 256), .object(NativeShape.settingOption)]), maxItems: 500)),
-        FieldSpec("min", .number()),
-        FieldSpec("max", .number()),
-    ])
+    static let setting = ObjectShape(
+        "LinkworldSetting",
+        [
+            FieldSpec("id", .string(.settingId)),
+            FieldSpec("key", .string(.settingId)),
+            .required("type", .enumeration(NativeShape.settingTypes)),
+            FieldSpec("label", .string(maxLength: 120)),
+            FieldSpec("description", .string(maxLength: 1000)),
+            FieldSpec("help", .string(maxLength: 1000)),
+            FieldSpec("required", .boolean, default: false),
+            FieldSpec("default", .any),
+            FieldSpec("options", .array(.either([.string(maxLength: 256), .object(NativeShape.settingOption)]), maxItems: 500)),
+            FieldSpec("min", .number()),
+            FieldSpec("max", .number()),
+        ])
 
-    static let shape = ObjectShape("LinkworldManifest", [
-        .required("apiVersion", .enumeration([apiVersion])),
-        .required("app_id", .string(.slug)),
-        .required("version", .string(.semver)),
-        .required("name", .string(minLength: 1, maxLength: 120)),
-        FieldSpec("description", .string(maxLength: 4000)),
-        FieldSpec("icon", .string(maxLength: 2048)),
-        FieldSpec("category", .string(maxLength: 64)),
-        .required("runtime", .object(ObjectShape("LinkworldRuntime", [
-            .required("image", .string(.image, maxLength: 512)),
-            FieldSpec("port", .integer(min: 1024, max: 65535), default: 8080),
-            FieldSpec("resources", .object(ObjectShape("LinkworldResources", [
-                FieldSpec("memory_mb", .integer(min: 64, max: 4096), default: 256),
-                FieldSpec("cpu_cores", .number(min: 0.1, max: 4), default: 1),
-            ])), default: [:]),
-            FieldSpec("env", .map(.string(.envValue, maxLength: 32768), keyFormat: .importedEnvName), default: [:]),
-        ]))),
-        FieldSpec("network", .object(ObjectShape("LinkworldNetwork", [
-            FieldSpec("egress_hosts", .array(.string(.hostname), maxItems: 100), default: []),
-        ])), default: [:]),
-        FieldSpec("required_scopes", .array(.string(.scope)), default: []),
-        FieldSpec("tools", .array(.object(tool), maxItems: 256), default: []),
-        FieldSpec("lifecycle", .object(ObjectShape("LinkworldLifecycle", [
-            FieldSpec("on_install", .boolean, default: false),
-            FieldSpec("on_uninstall", .boolean, default: false),
-            FieldSpec("on_inbound", .boolean, default: false),
-            FieldSpec("on_user_added", .boolean, default: false),
-            FieldSpec("schedules", .array(.object(ObjectShape("LinkworldSchedule", [
-                .required("name", .string(.eventName)),
-                .required("cron", .string(.cron)),
-            ])), maxItems: 64), default: []),
-        ])), default: [:]),
-        FieldSpec("install_settings", .array(.object(setting), maxItems: 128), default: []),
-        FieldSpec("pricing", .object(pricing)),
-        FieldSpec("workflows", .array(.object(NativeShape.linkworldWorkflow))),
-        FieldSpec("http_routes", .array(.object(NativeShape.linkworldHttpRoute))),
-        FieldSpec("agents", .array(.object(NativeShape.linkworldAgent))),
-        FieldSpec("emits", .array(.string(.linkworldEventName), maxItems: 30)),
-        FieldSpec("subscribes_to", .array(.object(NativeShape.linkworldSubscription))),
-    ])
+    static let shape = ObjectShape(
+        "LinkworldManifest",
+        [
+            .required("apiVersion", .enumeration([apiVersion])),
+            .required("app_id", .string(.slug)),
+            .required("version", .string(.semver)),
+            .required("name", .string(minLength: 1, maxLength: 120)),
+            FieldSpec("description", .string(maxLength: 4000)),
+            FieldSpec("icon", .string(maxLength: 2048)),
+            FieldSpec("category", .string(maxLength: 64)),
+            .required(
+                "runtime",
+                .object(
+                    ObjectShape(
+                        "LinkworldRuntime",
+                        [
+                            .required("image", .string(.image, maxLength: 512)),
+                            FieldSpec("port", .integer(min: 1024, max: 65535), default: 8080),
+                            FieldSpec(
+                                "resources",
+                                .object(
+                                    ObjectShape(
+                                        "LinkworldResources",
+                                        [
+                                            FieldSpec("memory_mb", .integer(min: 64, max: 4096), default: 256),
+                                            FieldSpec("cpu_cores", .number(min: 0.1, max: 4), default: 1),
+                                        ])), default: [:]),
+                            FieldSpec("env", .map(.string(.envValue, maxLength: 32768), keyFormat: .importedEnvName), default: [:]),
+                        ]))),
+            FieldSpec(
+                "network",
+                .object(
+                    ObjectShape(
+                        "LinkworldNetwork",
+                        [
+                            FieldSpec("egress_hosts", .array(.string(.hostname), maxItems: 100), default: [])
+                        ])), default: [:]),
+            FieldSpec("required_scopes", .array(.string(.scope)), default: []),
+            FieldSpec("tools", .array(.object(tool), maxItems: 256), default: []),
+            FieldSpec(
+                "lifecycle",
+                .object(
+                    ObjectShape(
+                        "LinkworldLifecycle",
+                        [
+                            FieldSpec("on_install", .boolean, default: false),
+                            FieldSpec("on_uninstall", .boolean, default: false),
+                            FieldSpec("on_inbound", .boolean, default: false),
+                            FieldSpec("on_user_added", .boolean, default: false),
+                            FieldSpec(
+                                "schedules",
+                                .array(
+                                    .object(
+                                        ObjectShape(
+                                            "LinkworldSchedule",
+                                            [
+                                                .required("name", .string(.eventName)),
+                                                .required("cron", .string(.cron)),
+                                            ])), maxItems: 64), default: []),
+                        ])), default: [:]),
+            FieldSpec("install_settings", .array(.object(setting), maxItems: 128), default: []),
+            FieldSpec("pricing", .object(pricing)),
+            FieldSpec("workflows", .array(.object(NativeShape.linkworldWorkflow))),
+            FieldSpec("http_routes", .array(.object(NativeShape.linkworldHttpRoute))),
+            FieldSpec("agents", .array(.object(NativeShape.linkworldAgent))),
+            FieldSpec("emits", .array(.string(.linkworldEventName), maxItems: 30)),
+            FieldSpec("subscribes_to", .array(.object(NativeShape.linkworldSubscription))),
+        ])
 
     /// What the conversion notes call each kept field.
     static let kept: [String: String] = [
@@ -115,17 +149,23 @@ enum LinkworldFormat: ImportedFormat {
     static func notes(_ source: JSONValue) -> [ManifestNote] {
         var out: [ManifestNote] = []
         if let port = PortVariable.number(source["runtime"]?["env"]?["PORT"]) {
-            out.append(ManifestNote(.portFromEnv, JSONPointer.root / "runtime" / "env" / "PORT",
-                                    "PORT is the platform's to set: runtime.port is \(port), and the platform sets PORT=\(port) for the app"))
+            out.append(
+                ManifestNote(
+                    .portFromEnv, JSONPointer.root / "runtime" / "env" / "PORT",
+                    "PORT is the platform's to set: runtime.port is \(port), and the platform sets PORT=\(port) for the app"))
         }
         for (i, setting) in NativeRules.items(source["install_settings"]) where setting["type"] == "project_picker" {
-            out.append(ManifestNote(.notActedOn, JSONPointer.root / "install_settings" / i / "type",
-                                    "project_picker is kept, but Marina has no project picker yet: the installer gives the project's id as text"))
+            out.append(
+                ManifestNote(
+                    .notActedOn, JSONPointer.root / "install_settings" / i / "type",
+                    "project_picker is kept, but Marina has no project picker yet: the installer gives the project's id as text"))
         }
         for name in NativeShape.linkworldFields {
             guard case .array(let list)? = source[name], !list.isEmpty else { continue }
-            out.append(ManifestNote(.notActedOn, JSONPointer.root / name,
-                                    "kept as linkworld.\(name) in the marina/v1 form; Marina does not act on \(kept[name]!) yet"))
+            out.append(
+                ManifestNote(
+                    .notActedOn, JSONPointer.root / name,
+                    "kept as linkworld.\(name) in the marina/v1 form; Marina does not act on \(kept[name]!) yet"))
         }
         return out
     }
@@ -139,8 +179,10 @@ enum LinkworldFormat: ImportedFormat {
         p.map(root / "apiVersion", root / "apiVersion")
 
         var app = JSONObject()
-        for (native, theirs) in [("id", "app_id"), ("name", "name"), ("version", "version"), ("description", "description"),
-                                 ("icon", "icon"), ("category", "category")] {
+        for (native, theirs) in [
+            ("id", "app_id"), ("name", "name"), ("version", "version"), ("description", "description"),
+            ("icon", "icon"), ("category", "category"),
+        ] {
             app[native] = src[theirs]
             p.map(root / "app" / native, root / theirs)
         }
@@ -165,13 +207,14 @@ enum LinkworldFormat: ImportedFormat {
         p.map(root / "scopes", root / "required_scopes")
 
         if case .array(let tools)? = src["tools"] {
-            out["tools"] = .array(tools.enumerated().map { i, tool in
-                guard case .object(var t) = tool else { return tool }
-                t["scopes"] = t["scopes_required"]
-                t["scopes_required"] = nil
-                p.map(root / "tools" / i / "scopes", root / "tools" / i / "scopes_required")
-                return .object(t)
-            })
+            out["tools"] = .array(
+                tools.enumerated().map { i, tool in
+                    guard case .object(var t) = tool else { return tool }
+                    t["scopes"] = t["scopes_required"]
+                    t["scopes_required"] = nil
+                    p.map(root / "tools" / i / "scopes", root / "tools" / i / "scopes_required")
+                    return .object(t)
+                })
         }
         p.map(root / "tools", root / "tools")
 
@@ -187,18 +230,19 @@ enum LinkworldFormat: ImportedFormat {
         p.map(root / "schedules", root / "lifecycle" / "schedules")
 
         if case .array(let settings)? = src["install_settings"] {
-            out["settings"] = .array(settings.enumerated().map { i, setting in
-                guard case .object(var s) = setting else { return setting }
-                for (name, other) in [("id", "key"), ("description", "help")] {
-                    let spelled = s[other]
-                    s[other] = nil
-                    if let spelled, s[name] == nil {
-                        s[name] = spelled
-                        p.map(root / "settings" / i / name, root / "install_settings" / i / other)
+            out["settings"] = .array(
+                settings.enumerated().map { i, setting in
+                    guard case .object(var s) = setting else { return setting }
+                    for (name, other) in [("id", "key"), ("description", "help")] {
+                        let spelled = s[other]
+                        s[other] = nil
+                        if let spelled, s[name] == nil {
+                            s[name] = spelled
+                            p.map(root / "settings" / i / name, root / "install_settings" / i / other)
+                        }
                     }
-                }
-                return .object(s)
-            })
+                    return .object(s)
+                })
         } else {
             out["settings"] = src["install_settings"]
         }

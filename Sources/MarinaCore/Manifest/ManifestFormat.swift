@@ -5,7 +5,9 @@ public enum ManifestFormat: String, Sendable, Codable, CaseIterable {
     case openSail = "opensail/2025-02"
 
     /// File names searched for, in order, when a directory is given.
-    public static let fileNames = ["marina.app.yaml", "marina.app.yml", "marina.app.json", "linkworld.app.yaml", "linkworld.app.yml", "app.manifest.json"]
+    public static let fileNames = [
+        "marina.app.yaml", "marina.app.yml", "marina.app.json", "linkworld.app.yaml", "linkworld.app.yml", "app.manifest.json",
+    ]
 }
 
 /// Where each field of a converted manifest came from, so that a rule broken in the native form

@@ -22,7 +22,9 @@ public struct ManifestReport: Sendable {
 public enum ManifestLoader {
     /// Parses and validates a manifest. `fileName` (if known) chooses JSON or YAML by extension;
     /// otherwise a document starting with `{` is read as JSON.
-    public static func load(bytes: [UInt8], fileName: String? = nil, context: ValidationContext = .init(), limits: DocumentLimits = .default) -> ManifestReport {
+    public static func load(
+        bytes: [UInt8], fileName: String? = nil, context: ValidationContext = .init(), limits: DocumentLimits = .default
+    ) -> ManifestReport {
         do {
             let document = try parseDocument(bytes, fileName: fileName, limits: limits)
             return load(document: document, context: context, limits: limits)
@@ -31,12 +33,15 @@ public enum ManifestLoader {
         }
     }
 
-    public static func load(text: String, fileName: String? = nil, context: ValidationContext = .init(), limits: DocumentLimits = .default) -> ManifestReport {
+    public static func load(
+        text: String, fileName: String? = nil, context: ValidationContext = .init(), limits: DocumentLimits = .default
+    ) -> ManifestReport {
         load(bytes: Array(text.utf8), fileName: fileName, context: context, limits: limits)
     }
 
     /// Reads bytes as one JSON or YAML document.
-    public static func parseDocument(_ bytes: [UInt8], fileName: String? = nil, limits: DocumentLimits = .default) throws(DocumentError) -> JSONValue {
+    public static func parseDocument(_ bytes: [UInt8], fileName: String? = nil, limits: DocumentLimits = .default) throws(DocumentError) -> JSONValue
+    {
         guard bytes.count <= limits.maxBytes else {
             throw DocumentError(.documentTooLarge, .root, "document is \(bytes.count) bytes; the limit is \(limits.maxBytes)")
         }
@@ -59,7 +64,8 @@ public enum ManifestLoader {
     /// its canonical JSON would exceed `limits.maxCanonicalBytes`).
     public static func load(document: JSONValue, context: ValidationContext = .init(), limits: DocumentLimits = .default) -> ManifestReport {
         guard case .object(let root) = document else {
-            return ManifestReport(format: nil, diagnostics: [ManifestDiagnostic(.invalidType, .root, "a manifest is an object (a mapping), not \(document.typeName)")])
+            return ManifestReport(
+                format: nil, diagnostics: [ManifestDiagnostic(.invalidType, .root, "a manifest is an object (a mapping), not \(document.typeName)")])
         }
         let format: ManifestFormat
         switch detect(root) {
@@ -115,14 +121,20 @@ public enum ManifestLoader {
         // The stored and hashed form is bounded whatever the input did to get there (aliases,
         // escapes that canonical JSON writes longer, values an importer copies to two places).
         if CanonicalJSON.byteCount(native, limit: limits.maxCanonicalBytes) > limits.maxCanonicalBytes {
-            return ManifestReport(format: format, diagnostics: [ManifestDiagnostic(.documentTooLarge, .root,
-                "the manifest's canonical form (marina/v1, defaults filled in) is over \(limits.maxCanonicalBytes) bytes")])
+            return ManifestReport(
+                format: format,
+                diagnostics: [
+                    ManifestDiagnostic(
+                        .documentTooLarge, .root,
+                        "the manifest's canonical form (marina/v1, defaults filled in) is over \(limits.maxCanonicalBytes) bytes")
+                ])
         }
         let canonical = CanonicalJSON.string(native)
         do {
             let manifest = try JSONDecoder().decode(Manifest.self, from: Data(canonical.utf8))
-            return ManifestReport(format: format, diagnostics: [], native: native, manifest: manifest,
-                                  canonicalJSON: canonical, hash: CanonicalJSON.hash(native))
+            return ManifestReport(
+                format: format, diagnostics: [], native: native, manifest: manifest,
+                canonicalJSON: canonical, hash: CanonicalJSON.hash(native))
         } catch {
             return ManifestReport(format: format, diagnostics: [ManifestDiagnostic(.invalidValue, .root, "the manifest could not be read: \(error)")])
         }
@@ -137,15 +149,21 @@ public enum ManifestLoader {
             switch s {
             case NativeShape.apiVersion: return .success(.native)
             case LinkworldFormat.apiVersion: return .success(.linkworld)
-            default: return .failure(ManifestDiagnostic(.unsupportedVersion, JSONPointer.root / "apiVersion", "apiVersion \"\(s)\" is not supported; \(supported)"))
+            default:
+                return .failure(
+                    ManifestDiagnostic(.unsupportedVersion, JSONPointer.root / "apiVersion", "apiVersion \"\(s)\" is not supported; \(supported)"))
             }
         }
         if let version = root["manifest_schema_version"] {
             if version == .string(OpenSailFormat.schemaVersion) { return .success(.openSail) }
             guard case .string(let s) = version else {
-                return .failure(ManifestDiagnostic(.invalidType, JSONPointer.root / "manifest_schema_version", "expected string, got \(version.typeName)"))
+                return .failure(
+                    ManifestDiagnostic(.invalidType, JSONPointer.root / "manifest_schema_version", "expected string, got \(version.typeName)"))
             }
-            return .failure(ManifestDiagnostic(.unsupportedVersion, JSONPointer.root / "manifest_schema_version", "manifest_schema_version \"\(s)\" is not supported; \(supported)"))
+            return .failure(
+                ManifestDiagnostic(
+                    .unsupportedVersion, JSONPointer.root / "manifest_schema_version",
+                    "manifest_schema_version \"\(s)\" is not supported; \(supported)"))
         }
         return .failure(ManifestDiagnostic(.missingField, JSONPointer.root / "apiVersion", "\"apiVersion\" is required (apiVersion: marina/v1)"))
     }

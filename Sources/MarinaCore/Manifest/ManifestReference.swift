@@ -19,7 +19,8 @@ public enum ManifestReference {
                 let path = location == "(top level)" ? field.name : location + "." + field.name
                 for nested in objects(in: field.shape) { queue.append((nested, path + (isArray(field.shape) ? "[]" : ""))) }
                 let defaultText = field.defaultValue.map { "`" + CanonicalJSON.string($0) + "`" } ?? ""
-                out += "| `\(field.name)` | \(typeName(field.shape)) | \(field.required ? "yes" : "") | \(defaultText) | \(rules(field.shape)) | \(field.doc.replacingOccurrences(of: "|", with: "\\|")) |\n"
+                out +=
+                    "| `\(field.name)` | \(typeName(field.shape)) | \(field.required ? "yes" : "") | \(defaultText) | \(rules(field.shape)) | \(field.doc.replacingOccurrences(of: "|", with: "\\|")) |\n"
             }
             out += "\n"
         }
@@ -67,7 +68,8 @@ public enum ManifestReference {
             if let allowed { return "one of " + allowed.map(String.init).joined(separator: ", ") }
             return [min.map { "≥ \($0)" }, max.map { "≤ \($0)" }].compactMap { $0 }.joined(separator: ", ")
         case .number(let min, let max):
-            return [min.map { "≥ \(CanonicalJSON.formatNumber($0))" }, max.map { "≤ \(CanonicalJSON.formatNumber($0))" }].compactMap { $0 }.joined(separator: ", ")
+            return [min.map { "≥ \(CanonicalJSON.formatNumber($0))" }, max.map { "≤ \(CanonicalJSON.formatNumber($0))" }].compactMap { $0 }.joined(
+                separator: ", ")
         case .enumeration(let values):
             return "one of " + values.map { "`\($0)`" }.joined(separator: ", ")
         case .array(let item, let minItems, let maxItems):
@@ -76,7 +78,8 @@ public enum ManifestReference {
             return (own + (inner.isEmpty ? [] : ["items: " + inner])).joined(separator: "; ")
         case .map(let v, let keyFormat):
             let inner = rules(v)
-            return ([keyFormat.map { "keys: format `\($0.rawValue)`" }] + [inner.isEmpty ? nil : "values: " + inner]).compactMap { $0 }.joined(separator: "; ")
+            return ([keyFormat.map { "keys: format `\($0.rawValue)`" }] + [inner.isEmpty ? nil : "values: " + inner]).compactMap { $0 }.joined(
+                separator: "; ")
         case .nullable(let inner): return rules(inner)
         default: return ""
         }

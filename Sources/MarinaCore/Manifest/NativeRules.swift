@@ -35,7 +35,8 @@ enum NativeRules {
         }
 
         if let minimum = root["listing"]?["minimum_rollback_version"]?.stringValue.flatMap(SemanticVersion.init),
-           let version = root["app"]?["version"]?.stringValue.flatMap(SemanticVersion.init), version < minimum {
+            let version = root["app"]?["version"]?.stringValue.flatMap(SemanticVersion.init), version < minimum
+        {
             d.add(.invalidValue, JSONPointer.root / "listing" / "minimum_rollback_version", "\(minimum) is above the app's own version \(version)")
         }
     }
@@ -103,7 +104,9 @@ enum NativeRules {
                 d.add(.invalidValue, JSONPointer.root / "containers", "exactly one container must be primary; none is")
             }
             for (i, _) in primaries.dropFirst() {
-                d.add(.invalidValue, JSONPointer.root / "containers" / i / "primary", "exactly one container must be primary; container \(primaries[0].0) already is")
+                d.add(
+                    .invalidValue, JSONPointer.root / "containers" / i / "primary",
+                    "exactly one container must be primary; container \(primaries[0].0) already is")
             }
         }
         let names = Set(containers.compactMap { $0.1["name"]?.stringValue }.map(ExactString.init))
@@ -117,7 +120,9 @@ enum NativeRules {
     }
 
     /// The fields each heartbeat `schedule_type` needs to say when it fires.
-    static let heartbeatNeeds: [String: [String]] = ["cron": ["cron_expression"], "daily": ["time_of_day"], "weekly": ["day_of_week", "time_of_day"]]
+    static let heartbeatNeeds: [String: [String]] = [
+        "cron": ["cron_expression"], "daily": ["time_of_day"], "weekly": ["day_of_week", "time_of_day"],
+    ]
 
     /// Agents are unique by id and their heartbeats by slug; each heartbeat has what its
     /// `schedule_type` needs; a subscription's `target_agent` names an agent of this app, and its

@@ -4,101 +4,168 @@
 enum OpenSailFormat: ImportedFormat {
     static let schemaVersion = "2025-02"
 
-    static let dimension = ObjectShape("OpenSailDimensionBilling", [
-        .required("payer", .enumeration(["creator", "platform", "installer", "byok"])),
-        FieldSpec("markup_pct", .number(min: 0), default: 0),
-        FieldSpec("cap_usd_per_session", .number(min: 0)),
-        FieldSpec("cap_usd_per_month_per_install", .number(min: 0)),
-        FieldSpec("on_cap", .enumeration(["pause", "degrade", "notify-only"]), default: "pause"),
-        FieldSpec("free_tier", .object(ObjectShape("OpenSailFreeTier", allowsUnknownFields: true, [
-            FieldSpec("cpu_seconds_per_month", .integer(min: 0)), FieldSpec("volume_gb", .number(min: 0)),
-        ]))),
-    ])
+    static let dimension = ObjectShape(
+        "OpenSailDimensionBilling",
+        [
+            .required("payer", .enumeration(["creator", "platform", "installer", "byok"])),
+            FieldSpec("markup_pct", .number(min: 0), default: 0),
+            FieldSpec("cap_usd_per_session", .number(min: 0)),
+            FieldSpec("cap_usd_per_month_per_install", .number(min: 0)),
+            FieldSpec("on_cap", .enumeration(["pause", "degrade", "notify-only"]), default: "pause"),
+            FieldSpec(
+                "free_tier",
+                .object(
+                    ObjectShape(
+                        "OpenSailFreeTier", allowsUnknownFields: true,
+                        [
+                            FieldSpec("cpu_seconds_per_month", .integer(min: 0)), FieldSpec("volume_gb", .number(min: 0)),
+                        ]))),
+        ])
 
-    static let container = ObjectShape("OpenSailContainer", allowsUnknownFields: true, [
-        .required("name", .string(minLength: 1, maxLength: 64)),
-        .required("image", .string(.image, maxLength: 512)),
-        FieldSpec("primary", .boolean, default: false),
-        FieldSpec("ports", .array(.integer(min: 1, max: 65535)), default: []),
-        FieldSpec("env", .map(.string(.openSailEnvValue, maxLength: 32768), keyFormat: .importedEnvName), default: [:]),
-        FieldSpec("startup_command", .string(.nonEmpty, maxLength: 8192)),
-        FieldSpec("resources", .map(.any, keyFormat: nil)),
-    ])
+    static let container = ObjectShape(
+        "OpenSailContainer", allowsUnknownFields: true,
+        [
+            .required("name", .string(minLength: 1, maxLength: 64)),
+            .required("image", .string(.image, maxLength: 512)),
+            FieldSpec("primary", .boolean, default: false),
+            FieldSpec("ports", .array(.integer(min: 1, max: 65535)), default: []),
+            FieldSpec("env", .map(.string(.openSailEnvValue, maxLength: 32768), keyFormat: .importedEnvName), default: [:]),
+            FieldSpec("startup_command", .string(.nonEmpty, maxLength: 8192)),
+            FieldSpec("resources", .map(.any, keyFormat: nil)),
+        ])
 
-    static let shape = ObjectShape("OpenSailManifest", [
-        .required("manifest_schema_version", .enumeration([schemaVersion])),
-        .required("app", .object(ObjectShape("OpenSailApp", [
-            .required("id", .string(.reverseDNS)),
-            .required("name", .string(minLength: 1, maxLength: 120)),
-            .required("slug", .string(.openSailSlug)),
-            FieldSpec("creator_id", .nullable(.string(.uuid))),
-            .required("version", .string(.semver)),
-            FieldSpec("description", .string(maxLength: 4000)),
-            FieldSpec("category", .string(maxLength: 64)),
-            FieldSpec("icon_ref", .nullable(.string(maxLength: 2048))),
-            FieldSpec("changelog", .string(maxLength: 8000)),
-            FieldSpec("forkable", .enumeration(["true", "restricted", "no"]), default: "restricted"),
-            FieldSpec("forked_from", .nullable(.string(.appRef))),
-        ]))),
-        FieldSpec("source_visibility", .object(ObjectShape("OpenSailSourceVisibility", [
-            FieldSpec("level", .enumeration(["public", "installers", "private"]), default: "installers"),
-            FieldSpec("excluded_paths", .array(.string), default: [".env*", "secrets/**", ".git/**", ".tesslate/internal/**"]),
-            FieldSpec("manifest_always_public", .boolean, default: true),
-        ]))),
-        .required("compatibility", .object(ObjectShape("OpenSailCompatibility", [
-            .required("studio", .object(ObjectShape("OpenSailStudio", [.required("min", .string), FieldSpec("max", .string)]))),
-            .required("manifest_schema", .enumeration([schemaVersion])),
-            .required("runtime_api", .string(maxLength: 64)),
-            FieldSpec("required_features", .array(.string), default: []),
-        ]))),
-        .required("surfaces", .array(.object(ObjectShape("OpenSailSurface", [
-            .required("kind", .enumeration(["ui", "chat", "scheduled", "triggered", "mcp-tool"])),
-            FieldSpec("entrypoint", .string(maxLength: 1024)),
-            FieldSpec("name", .string(maxLength: 120)),
-            FieldSpec("description", .string(maxLength: 4000)),
-            FieldSpec("tool_schema", .jsonSchema),
-        ])), maxItems: 256)),
-        FieldSpec("compute", .object(ObjectShape("OpenSailCompute", [
-            FieldSpec("tier", .integer(allowed: [0, 1, 2]), default: 0),
-            FieldSpec("model", .enumeration(["always-on", "job-only"]), default: "always-on"),
-            FieldSpec("compute_model", .enumeration(["per-invocation", "per-installer", "shared-singleton"]), default: "per-invocation"),
-            FieldSpec("containers", .array(.object(container), maxItems: 16)),
-            FieldSpec("connections", .array(.object(NativeShape.connection), maxItems: 64), default: []),
-            FieldSpec("hosted_agents", .array(.object(NativeShape.agent), maxItems: 32)),
-        ]))),
-        .required("state", .object(NativeShape.state)),
-        FieldSpec("connectors", .array(.object(NativeShape.connector), maxItems: 64)),
-        FieldSpec("schedules", .array(.object(ObjectShape("OpenSailSchedule", [
-            .required("name", .string(.eventName)),
-            FieldSpec("default_cron", .string(.cron)),
-            FieldSpec("entrypoint", .string(maxLength: 1024)),
-            FieldSpec("execution", .enumeration(["job", "http-post"]), default: "job"),
-            FieldSpec("trigger_kind", .enumeration(["cron", "webhook"]), default: "cron"),
-            FieldSpec("editable", .boolean, default: true),
-            FieldSpec("optional", .boolean, default: true),
-        ])), maxItems: 64)),
-        FieldSpec("migrations", .array(.object(NativeShape.migration))),
-        .required("billing", .object(ObjectShape("OpenSailBilling", [
-            .required("ai_compute", .object(dimension)),
-            .required("general_compute", .object(dimension)),
-            .required("platform_fee", .object(NativeShape.platformFee)),
-            FieldSpec("promotional_budget", .object(ObjectShape("OpenSailPromotionalBudget", [
-                FieldSpec("fund_usd", .number(min: 0), default: 0),
-                FieldSpec("covers", .array(.enumeration(["ai_compute", "general_compute", "platform_fee"]))),
-                FieldSpec("on_exhaust", .enumeration(["disable", "flip_to_installer", "degrade_to_free"]), default: "flip_to_installer"),
-            ]))),
-        ]))),
-        .required("listing", .object(ObjectShape("OpenSailListing", [
-            .required("visibility", .string(.visibility)),
-            FieldSpec("update_policy_default", .enumeration(["manual", "patch-auto", "minor-auto", "pinned"]), default: "manual"),
-            FieldSpec("minimum_rollback_version", .string(.semver)),
-        ]))),
-        FieldSpec("eval_scenarios", .array(.object(ObjectShape("OpenSailEvalScenario", [
-            .required("entrypoint", .string(minLength: 1, maxLength: 1024)),
-            .required("input", .any),
-            .required("expected_behavior", .string(minLength: 1, maxLength: 4000)),
-        ])), minItems: 3, maxItems: 200)),
-    ])
+    static let shape = ObjectShape(
+        "OpenSailManifest",
+        [
+            .required("manifest_schema_version", .enumeration([schemaVersion])),
+            .required(
+                "app",
+                .object(
+                    ObjectShape(
+                        "OpenSailApp",
+                        [
+                            .required("id", .string(.reverseDNS)),
+                            .required("name", .string(minLength: 1, maxLength: 120)),
+                            .required("slug", .string(.openSailSlug)),
+                            FieldSpec("creator_id", .nullable(.string(.uuid))),
+                            .required("version", .string(.semver)),
+                            FieldSpec("description", .string(maxLength: 4000)),
+                            FieldSpec("category", .string(maxLength: 64)),
+                            FieldSpec("icon_ref", .nullable(.string(maxLength: 2048))),
+                            FieldSpec("changelog", .string(maxLength: 8000)),
+                            FieldSpec("forkable", .enumeration(["true", "restricted", "no"]), default: "restricted"),
+                            FieldSpec("forked_from", .nullable(.string(.appRef))),
+                        ]))),
+            FieldSpec(
+                "source_visibility",
+                .object(
+                    ObjectShape(
+                        "OpenSailSourceVisibility",
+                        [
+                            FieldSpec("level", .enumeration(["public", "installers", "private"]), default: "installers"),
+                            FieldSpec("excluded_paths", .array(.string), default: [".env*", "secrets/**", ".git/**", ".tesslate/internal/**"]),
+                            FieldSpec("manifest_always_public", .boolean, default: true),
+                        ]))),
+            .required(
+                "compatibility",
+                .object(
+                    ObjectShape(
+                        "OpenSailCompatibility",
+                        [
+                            .required("studio", .object(ObjectShape("OpenSailStudio", [.required("min", .string), FieldSpec("max", .string)]))),
+                            .required("manifest_schema", .enumeration([schemaVersion])),
+                            .required("runtime_api", .string(maxLength: 64)),
+                            FieldSpec("required_features", .array(.string), default: []),
+                        ]))),
+            .required(
+                "surfaces",
+                .array(
+                    .object(
+                        ObjectShape(
+                            "OpenSailSurface",
+                            [
+                                .required("kind", .enumeration(["ui", "chat", "scheduled", "triggered", "mcp-tool"])),
+                                FieldSpec("entrypoint", .string(maxLength: 1024)),
+                                FieldSpec("name", .string(maxLength: 120)),
+                                FieldSpec("description", .string(maxLength: 4000)),
+                                FieldSpec("tool_schema", .jsonSchema),
+                            ])), maxItems: 256)),
+            FieldSpec(
+                "compute",
+                .object(
+                    ObjectShape(
+                        "OpenSailCompute",
+                        [
+                            FieldSpec("tier", .integer(allowed: [0, 1, 2]), default: 0),
+                            FieldSpec("model", .enumeration(["always-on", "job-only"]), default: "always-on"),
+                            FieldSpec(
+                                "compute_model", .enumeration(["per-invocation", "per-installer", "shared-singleton"]), default: "per-invocation"),
+                            FieldSpec("containers", .array(.object(container), maxItems: 16)),
+                            FieldSpec("connections", .array(.object(NativeShape.connection), maxItems: 64), default: []),
+                            FieldSpec("hosted_agents", .array(.object(NativeShape.agent), maxItems: 32)),
+                        ]))),
+            .required("state", .object(NativeShape.state)),
+            FieldSpec("connectors", .array(.object(NativeShape.connector), maxItems: 64)),
+            FieldSpec(
+                "schedules",
+                .array(
+                    .object(
+                        ObjectShape(
+                            "OpenSailSchedule",
+                            [
+                                .required("name", .string(.eventName)),
+                                FieldSpec("default_cron", .string(.cron)),
+                                FieldSpec("entrypoint", .string(maxLength: 1024)),
+                                FieldSpec("execution", .enumeration(["job", "http-post"]), default: "job"),
+                                FieldSpec("trigger_kind", .enumeration(["cron", "webhook"]), default: "cron"),
+                                FieldSpec("editable", .boolean, default: true),
+                                FieldSpec("optional", .boolean, default: true),
+                            ])), maxItems: 64)),
+            FieldSpec("migrations", .array(.object(NativeShape.migration))),
+            .required(
+                "billing",
+                .object(
+                    ObjectShape(
+                        "OpenSailBilling",
+                        [
+                            .required("ai_compute", .object(dimension)),
+                            .required("general_compute", .object(dimension)),
+                            .required("platform_fee", .object(NativeShape.platformFee)),
+                            FieldSpec(
+                                "promotional_budget",
+                                .object(
+                                    ObjectShape(
+                                        "OpenSailPromotionalBudget",
+                                        [
+                                            FieldSpec("fund_usd", .number(min: 0), default: 0),
+                                            FieldSpec("covers", .array(.enumeration(["ai_compute", "general_compute", "platform_fee"]))),
+                                            FieldSpec(
+                                                "on_exhaust", .enumeration(["disable", "flip_to_installer", "degrade_to_free"]),
+                                                default: "flip_to_installer"),
+                                        ]))),
+                        ]))),
+            .required(
+                "listing",
+                .object(
+                    ObjectShape(
+                        "OpenSailListing",
+                        [
+                            .required("visibility", .string(.visibility)),
+                            FieldSpec("update_policy_default", .enumeration(["manual", "patch-auto", "minor-auto", "pinned"]), default: "manual"),
+                            FieldSpec("minimum_rollback_version", .string(.semver)),
+                        ]))),
+            FieldSpec(
+                "eval_scenarios",
+                .array(
+                    .object(
+                        ObjectShape(
+                            "OpenSailEvalScenario",
+                            [
+                                .required("entrypoint", .string(minLength: 1, maxLength: 1024)),
+                                .required("input", .any),
+                                .required("expected_behavior", .string(minLength: 1, maxLength: 4000)),
+                            ])), minItems: 3, maxItems: 200)),
+        ])
 
     /// An `mcp-tool` surface becomes a tool, so it needs a tool's name.
     static func extraRules(_ root: JSONValue, _ d: inout Diagnostics) {
@@ -119,7 +186,9 @@ enum OpenSailFormat: ImportedFormat {
             let low = primary ? 1024 : 1
             if let port = PortVariable.number(.string(value)), (low...65535).contains(port) { continue }
             let what = primary ? "the primary container's PORT becomes runtime.port" : "PORT is the port the container listens on"
-            d.add(.invalidValue, JSONPointer.root / "compute" / "containers" / i / "env" / "PORT", "PORT \"\(value)\": \(what), a number from \(low) to 65535")
+            d.add(
+                .invalidValue, JSONPointer.root / "compute" / "containers" / i / "env" / "PORT",
+                "PORT \"\(value)\": \(what), a number from \(low) to 65535")
         }
     }
 
@@ -129,9 +198,15 @@ enum OpenSailFormat: ImportedFormat {
             guard let port = PortVariable.number(container["env"]?["PORT"]) else { continue }
             let path = JSONPointer.root / "compute" / "containers" / i / "env" / "PORT"
             if container["primary"] == true {
-                out.append(ManifestNote(.portFromEnv, path, "PORT is the platform's to set: runtime.port is \(port), and the platform sets PORT=\(port) for the app"))
+                out.append(
+                    ManifestNote(
+                        .portFromEnv, path, "PORT is the platform's to set: runtime.port is \(port), and the platform sets PORT=\(port) for the app"))
             } else {
-                out.append(ManifestNote(.portFromEnv, path, "kept as containers[\(i)].port; a container driver sets PORT=\(port) for it (the local driver runs only the primary container)"))
+                out.append(
+                    ManifestNote(
+                        .portFromEnv, path,
+                        "kept as containers[\(i)].port; a container driver sets PORT=\(port) for it (the local driver runs only the primary container)"
+                    ))
             }
         }
         return out
@@ -148,9 +223,11 @@ enum OpenSailFormat: ImportedFormat {
         let a = src["app"]
         var app = JSONObject()
         p.map(root / "app", root / "app")
-        for (native, theirs) in [("id", "slug"), ("name", "name"), ("version", "version"), ("description", "description"),
-                                 ("category", "category"), ("icon", "icon_ref"), ("changelog", "changelog"),
-                                 ("forked_from", "forked_from"), ("qualified_id", "id"), ("creator_id", "creator_id")] {
+        for (native, theirs) in [
+            ("id", "slug"), ("name", "name"), ("version", "version"), ("description", "description"),
+            ("category", "category"), ("icon", "icon_ref"), ("changelog", "changelog"),
+            ("forked_from", "forked_from"), ("qualified_id", "id"), ("creator_id", "creator_id"),
+        ] {
             guard let v = a?[theirs], v != .null else { continue }
             app[native] = v
             p.map(root / "app" / native, root / "app" / theirs)
@@ -168,7 +245,9 @@ enum OpenSailFormat: ImportedFormat {
             guard case .object(let s) = surface else { continue }
             if s["kind"] == "mcp-tool" {
                 var tool = JSONObject()
-                for (native, theirs) in [("name", "name"), ("description", "description"), ("input_schema", "tool_schema"), ("entrypoint", "entrypoint")] {
+                for (native, theirs) in [
+                    ("name", "name"), ("description", "description"), ("input_schema", "tool_schema"), ("entrypoint", "entrypoint"),
+                ] {
                     p.map(root / "tools" / tools.count / native, root / "surfaces" / i / theirs)
                     if let v = s[theirs] { tool[native] = v }
                 }
@@ -247,31 +326,38 @@ enum OpenSailFormat: ImportedFormat {
         }
         out["runtime"] = .object(runtime)
 
-        for (native, theirs) in [("state", "state"), ("connectors", "connectors"), ("migrations", "migrations"),
-                                 ("billing", "billing"), ("listing", "listing"), ("eval_scenarios", "eval_scenarios"), ("source", "source_visibility")] {
+        for (native, theirs) in [
+            ("state", "state"), ("connectors", "connectors"), ("migrations", "migrations"),
+            ("billing", "billing"), ("listing", "listing"), ("eval_scenarios", "eval_scenarios"), ("source", "source_visibility"),
+        ] {
             guard let v = src[theirs] else { continue }
             out[native] = v
             p.map(root / native, root / theirs)
         }
         if let compatibility = src["compatibility"] {
             var c = JSONObject()
-            if let studio = compatibility["studio"] { c["platform"] = studio; p.map(root / "compatibility" / "platform", root / "compatibility" / "studio") }
+            if let studio = compatibility["studio"] {
+                c["platform"] = studio; p.map(root / "compatibility" / "platform", root / "compatibility" / "studio")
+            }
             for key in ["runtime_api", "required_features"] { c[key] = compatibility[key] }
             out["compatibility"] = .object(c)
             p.map(root / "compatibility", root / "compatibility")
         }
         if case .array(let schedules)? = src["schedules"] {
-            out["schedules"] = .array(schedules.enumerated().map { i, item in
-                guard case .object(let s) = item else { return item }
-                var native = JSONObject()
-                p.map(root / "schedules" / i, root / "schedules" / i)
-                for (mine, theirs) in [("name", "name"), ("cron", "default_cron"), ("entrypoint", "entrypoint"), ("execution", "execution"),
-                                       ("trigger", "trigger_kind"), ("editable", "editable"), ("optional", "optional")] {
-                    p.map(root / "schedules" / i / mine, root / "schedules" / i / theirs)
-                    if let v = s[theirs] { native[mine] = v }
-                }
-                return .object(native)
-            })
+            out["schedules"] = .array(
+                schedules.enumerated().map { i, item in
+                    guard case .object(let s) = item else { return item }
+                    var native = JSONObject()
+                    p.map(root / "schedules" / i, root / "schedules" / i)
+                    for (mine, theirs) in [
+                        ("name", "name"), ("cron", "default_cron"), ("entrypoint", "entrypoint"), ("execution", "execution"),
+                        ("trigger", "trigger_kind"), ("editable", "editable"), ("optional", "optional"),
+                    ] {
+                        p.map(root / "schedules" / i / mine, root / "schedules" / i / theirs)
+                        if let v = s[theirs] { native[mine] = v }
+                    }
+                    return .object(native)
+                })
         }
         return (.object(out), p)
     }

@@ -33,8 +33,12 @@ struct ShapeValidator {
             if let max, n > Double(max) { diagnostics.add(.invalidValue, path, "\(CanonicalJSON.formatNumber(n)) is above the maximum \(max)") }
         case .number(let min, let max):
             guard case .number(let n) = value else { return typeMismatch("number", value, path) }
-            if let min, n < min { diagnostics.add(.invalidValue, path, "\(CanonicalJSON.formatNumber(n)) is below the minimum \(CanonicalJSON.formatNumber(min))") }
-            if let max, n > max { diagnostics.add(.invalidValue, path, "\(CanonicalJSON.formatNumber(n)) is above the maximum \(CanonicalJSON.formatNumber(max))") }
+            if let min, n < min {
+                diagnostics.add(.invalidValue, path, "\(CanonicalJSON.formatNumber(n)) is below the minimum \(CanonicalJSON.formatNumber(min))")
+            }
+            if let max, n > max {
+                diagnostics.add(.invalidValue, path, "\(CanonicalJSON.formatNumber(n)) is above the maximum \(CanonicalJSON.formatNumber(max))")
+            }
         case .boolean:
             guard case .bool = value else { return typeMismatch("boolean", value, path) }
         case .enumeration(let options):
@@ -133,7 +137,7 @@ struct ShapeValidator {
     static func accepts(_ shape: Shape, _ value: JSONValue) -> Bool {
         switch (shape, value) {
         case (.string, .string), (.enumeration, .string), (.boolean, .bool), (.number, .number), (.array, .array),
-             (.object, .object), (.map, .object), (.jsonSchema, .object), (.any, _), (.nullable, .null):
+            (.object, .object), (.map, .object), (.jsonSchema, .object), (.any, _), (.nullable, .null):
             return true
         case (.integer, .number(let n)): return n.rounded() == n
         case (.nullable(let inner), _): return accepts(inner, value)

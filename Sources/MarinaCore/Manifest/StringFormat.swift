@@ -41,30 +41,45 @@ public enum StringFormat: String, Sendable, CaseIterable {
     func check(_ value: String, context: ValidationContext) -> (ManifestErrorCode, String)? {
         switch self {
         case .slug:
-            return Slug.isValid(value) ? nil : (.invalidValue, "\"\(value)\" is not a valid app id: 3–64 characters of a-z, 0-9 and '-', starting with a letter")
+            return Slug.isValid(value)
+                ? nil : (.invalidValue, "\"\(value)\" is not a valid app id: 3–64 characters of a-z, 0-9 and '-', starting with a letter")
         case .semver:
-            return SemanticVersion(value) != nil ? nil : (.invalidValue, "\"\(value)\" is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.4.0 or 2.0.0-beta.1)")
+            return SemanticVersion(value) != nil
+                ? nil : (.invalidValue, "\"\(value)\" is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.4.0 or 2.0.0-beta.1)")
         case .cron:
-            do { _ = try CronExpression(value); return nil } catch { return (.invalidCron, "\"\(value)\" is not a valid cron expression: \(error.reason)") }
+            do { _ = try CronExpression(value); return nil } catch {
+                return (.invalidCron, "\"\(value)\" is not a valid cron expression: \(error.reason)")
+            }
         case .hostname:
             return HostName.problem(value).map { (.invalidValue, $0) }
         case .scope:
             guard value.wholeMatch(of: /[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+/) != nil else {
                 return (.unknownScope, "\"\(value)\" is not a scope name (like kv.read)")
             }
-            return context.catalog.contains(value) ? nil : (.unknownScope, "\"\(value)\" is not in the scope catalog\(context.catalog.suggestion(for: value).map { "; did you mean \"\($0)\"?" } ?? "")")
+            return context.catalog.contains(value)
+                ? nil
+                : (
+                    .unknownScope,
+                    "\"\(value)\" is not in the scope catalog\(context.catalog.suggestion(for: value).map { "; did you mean \"\($0)\"?" } ?? "")"
+                )
         case .toolName:
-            return value.wholeMatch(of: /[a-z][a-z0-9_]{0,63}/) != nil ? nil : (.invalidValue, "\"\(value)\" is not a valid tool name: a lowercase letter, then up to 63 of a-z, 0-9 and '_'")
+            return value.wholeMatch(of: /[a-z][a-z0-9_]{0,63}/) != nil
+                ? nil : (.invalidValue, "\"\(value)\" is not a valid tool name: a lowercase letter, then up to 63 of a-z, 0-9 and '_'")
         case .eventName:
-            return value.wholeMatch(of: /[a-z][a-z0-9_-]{0,63}/) != nil ? nil : (.invalidValue, "\"\(value)\" is not a valid name: a lowercase letter, then up to 63 of a-z, 0-9, '_' and '-'")
+            return value.wholeMatch(of: /[a-z][a-z0-9_-]{0,63}/) != nil
+                ? nil : (.invalidValue, "\"\(value)\" is not a valid name: a lowercase letter, then up to 63 of a-z, 0-9, '_' and '-'")
         case .secretKey:
-            return SecretReference.isValidKey(value) ? nil : (.invalidValue, "\"\(value)\" is not a valid secret key: an uppercase letter, then up to 63 of A-Z, 0-9 and '_'")
+            return SecretReference.isValidKey(value)
+                ? nil : (.invalidValue, "\"\(value)\" is not a valid secret key: an uppercase letter, then up to 63 of A-Z, 0-9 and '_'")
         case .settingId:
-            return value.wholeMatch(of: /[A-Za-z][A-Za-z0-9_]{0,63}/) != nil ? nil : (.invalidValue, "\"\(value)\" is not a valid setting id: a letter, then up to 63 letters, digits or '_'")
+            return value.wholeMatch(of: /[A-Za-z][A-Za-z0-9_]{0,63}/) != nil
+                ? nil : (.invalidValue, "\"\(value)\" is not a valid setting id: a letter, then up to 63 letters, digits or '_'")
         case .clockTime:
-            return value.wholeMatch(of: /([01][0-9]|2[0-3]):[0-5][0-9]/) != nil ? nil : (.invalidValue, "\"\(value)\" is not a time of day (HH:MM, from 00:00 to 23:59)")
+            return value.wholeMatch(of: /([01][0-9]|2[0-3]):[0-5][0-9]/) != nil
+                ? nil : (.invalidValue, "\"\(value)\" is not a time of day (HH:MM, from 00:00 to 23:59)")
         case .linkworldEventName:
-            return value.wholeMatch(of: /[a-z][a-z0-9_]*/) != nil ? nil : (.invalidValue, "\"\(value)\" is not a valid event name: a lowercase letter, then a-z, 0-9 and '_'")
+            return value.wholeMatch(of: /[a-z][a-z0-9_]*/) != nil
+                ? nil : (.invalidValue, "\"\(value)\" is not a valid event name: a lowercase letter, then a-z, 0-9 and '_'")
         case .envName, .importedEnvName:
             guard value.wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]{0,127}/) != nil else {
                 return (.invalidValue, "\"\(value)\" is not a valid environment variable name")
@@ -92,7 +107,8 @@ public enum StringFormat: String, Sendable, CaseIterable {
             guard value.wholeMatch(of: /[a-z0-9]+(-[a-z0-9]+)*/) != nil, (1...80).contains(value.count) else {
                 return (.invalidValue, "\"\(value)\" is not a valid slug")
             }
-            return Slug.isValid(value) ? nil : (.invalidValue, "\"\(value)\" is a valid OpenSail slug but not a Marina app id: 3–64 characters, starting with a letter")
+            return Slug.isValid(value)
+                ? nil : (.invalidValue, "\"\(value)\" is a valid OpenSail slug but not a Marina app id: 3–64 characters, starting with a letter")
         case .appRef:
             let parts = value.split(separator: "@", omittingEmptySubsequences: false)
             let id = parts.first.map(String.init) ?? ""
@@ -103,9 +119,11 @@ public enum StringFormat: String, Sendable, CaseIterable {
             return nil
         case .timezone:
             let shaped = value.wholeMatch(of: /[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*/) != nil
-            return shaped && TimeZone(identifier: value) != nil ? nil : (.invalidValue, "\"\(value)\" is not an IANA time zone (like UTC or Europe/Berlin)")
+            return shaped && TimeZone(identifier: value) != nil
+                ? nil : (.invalidValue, "\"\(value)\" is not an IANA time zone (like UTC or Europe/Berlin)")
         case .visibility:
-            return value.wholeMatch(of: /public|private|team:[0-9a-f-]{36}/) != nil ? nil : (.invalidValue, "\"\(value)\" is not a visibility (public, private or team:<uuid>)")
+            return value.wholeMatch(of: /public|private|team:[0-9a-f-]{36}/) != nil
+                ? nil : (.invalidValue, "\"\(value)\" is not a visibility (public, private or team:<uuid>)")
         }
     }
 
@@ -125,7 +143,9 @@ public enum StringFormat: String, Sendable, CaseIterable {
 enum PortVariable {
     /// The port `value` names: one to five decimal digits, else nil.
     static func number(_ value: JSONValue?) -> Int? {
-        guard let text = value?.stringValue, (1...5).contains(text.utf8.count), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        guard let text = value?.stringValue, (1...5).contains(text.utf8.count), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            return nil
+        }
         return Int(text)
     }
 }
@@ -190,7 +210,9 @@ public enum SecretReference {
             guard let close = after.firstIndex(of: "}") else { return "unterminated secret reference in \"\(value)\"; write ${secret:name/key}" }
             let body = String(after[..<close])
             let parts = body.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 2, parts[0].wholeMatch(of: /[a-zA-Z][a-zA-Z0-9_-]*/) != nil, parts[1].wholeMatch(of: /[a-zA-Z0-9][a-zA-Z0-9_-]*/) != nil else {
+            guard parts.count == 2, parts[0].wholeMatch(of: /[a-zA-Z][a-zA-Z0-9_-]*/) != nil,
+                parts[1].wholeMatch(of: /[a-zA-Z0-9][a-zA-Z0-9_-]*/) != nil
+            else {
                 return "\"${secret:\(body)}\" is not a well-formed secret reference; write ${secret:name/key}"
             }
             let key = nativeKey(openSailName: String(parts[0]), key: String(parts[1]))

@@ -42,16 +42,25 @@ public struct ScopeCatalog: Sendable {
 
     public static let `default` = ScopeCatalog([
         ScopeDefinition(name: "kv.read", description: "Read the app's private key-value store for this tenant", tools: ["kv_get", "kv_list"]),
-        ScopeDefinition(name: "kv.write", description: "Write and delete keys in the app's private key-value store for this tenant", tools: ["kv_set", "kv_delete"]),
+        ScopeDefinition(
+            name: "kv.write", description: "Write and delete keys in the app's private key-value store for this tenant",
+            tools: ["kv_set", "kv_delete"]),
         ScopeDefinition(name: "files.read", description: "Read and list files in the tenant's file area", tools: ["files_read", "files_list"]),
         ScopeDefinition(name: "files.write", description: "Create and replace files in the tenant's file area", tools: ["files_write"]),
         ScopeDefinition(name: "mail.read", description: "Read the tenant's mailbox", tools: ["mail_list", "mail_read"]),
         ScopeDefinition(name: "mail.send", description: "Send mail on the tenant's behalf through the platform's outbox", tools: ["mail_send"]),
         ScopeDefinition(name: "calendar.read", description: "Read the tenant's calendar events", tools: ["calendar_list_events"]),
-        ScopeDefinition(name: "calendar.write", description: "Create and change events in the tenant's calendar", tools: ["calendar_create_event", "calendar_update_event"]),
-        ScopeDefinition(name: "http.fetch", description: "Fetch URLs on the manifest's egress allow-list through the platform's egress proxy", tools: ["http_fetch"]),
-        ScopeDefinition(name: "apps.invoke", description: "Call agent-visible tools of other apps installed in the same tenant", tools: ["apps_invoke"]),
-        ScopeDefinition(name: "ai.complete", description: "Ask the platform's language model for a completion, billed to the payer of ai_compute", tools: ["ai_complete"]),
+        ScopeDefinition(
+            name: "calendar.write", description: "Create and change events in the tenant's calendar",
+            tools: ["calendar_create_event", "calendar_update_event"]),
+        ScopeDefinition(
+            name: "http.fetch", description: "Fetch URLs on the manifest's egress allow-list through the platform's egress proxy",
+            tools: ["http_fetch"]),
+        ScopeDefinition(
+            name: "apps.invoke", description: "Call agent-visible tools of other apps installed in the same tenant", tools: ["apps_invoke"]),
+        ScopeDefinition(
+            name: "ai.complete", description: "Ask the platform's language model for a completion, billed to the payer of ai_compute",
+            tools: ["ai_complete"]),
     ])
 }
 

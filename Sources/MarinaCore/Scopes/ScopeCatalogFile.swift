@@ -10,13 +10,21 @@
 /// Scopes and tools are added to the default catalog; redefining a scope or claiming a tool
 /// another scope already gates is an error, because each platform tool maps to exactly one scope.
 public enum ScopeCatalogFile {
-    static let shape = ObjectShape("ScopeCatalogFile", [
-        .required("scopes", .array(.object(ObjectShape("ScopeDefinition", [
-            .required("name", .string(.nonEmpty, maxLength: 128)),
-            .required("description", .string(minLength: 1, maxLength: 1000)),
-            FieldSpec("tools", .array(.string(.toolName)), default: []),
-        ])), maxItems: 1000)),
-    ])
+    static let shape = ObjectShape(
+        "ScopeCatalogFile",
+        [
+            .required(
+                "scopes",
+                .array(
+                    .object(
+                        ObjectShape(
+                            "ScopeDefinition",
+                            [
+                                .required("name", .string(.nonEmpty, maxLength: 128)),
+                                .required("description", .string(minLength: 1, maxLength: 1000)),
+                                FieldSpec("tools", .array(.string(.toolName)), default: []),
+                            ])), maxItems: 1000))
+        ])
 
     /// The catalog `base` extended by the file's scopes, or every problem found in the file.
     public static func extend(_ base: ScopeCatalog, with bytes: [UInt8], fileName: String? = nil) -> Result<ScopeCatalog, ScopeCatalogFileError> {

@@ -35,7 +35,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         dowRestricted = fields[4] != "*"
     }
 
-    private static func field(_ text: String, _ name: String, _ range: ClosedRange<Int>, names: [String], nameBase: Int = 0) throws(ParseError) -> Set<Int> {
+    private static func field(
+        _ text: String, _ name: String, _ range: ClosedRange<Int>, names: [String], nameBase: Int = 0
+    ) throws(ParseError) -> Set<Int> {
         var result = Set<Int>()
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard !part.isEmpty else { throw ParseError(reason: "empty list item in the \(name) field") }
@@ -64,7 +66,8 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         return result
     }
 
-    private static func value(_ text: Substring, _ name: String, _ range: ClosedRange<Int>, _ names: [String], _ base: Int) throws(ParseError) -> Int {
+    private static func value(_ text: Substring, _ name: String, _ range: ClosedRange<Int>, _ names: [String], _ base: Int) throws(ParseError) -> Int
+    {
         if let i = names.firstIndex(of: text.uppercased()) { return i + base }
         guard !text.isEmpty, text.allSatisfy({ ("0"..."9").contains($0) }), let n = Int(text) else {
             throw ParseError(reason: "\"\(text)\" is not a valid \(name)")

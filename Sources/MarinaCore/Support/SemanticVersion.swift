@@ -19,9 +19,11 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
         var prerelease: [String] = []
         if let dash = rest.firstIndex(of: "-") {
             prerelease = rest[rest.index(after: dash)...].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            guard prerelease.allSatisfy({ id in
-                !id.isEmpty && id.allSatisfy(Self.isIdentifierChar) && !(id.count > 1 && id.first == "0" && id.allSatisfy(\.isASCIIDigit))
-            }) else { return nil }
+            guard
+                prerelease.allSatisfy({ id in
+                    !id.isEmpty && id.allSatisfy(Self.isIdentifierChar) && !(id.count > 1 && id.first == "0" && id.allSatisfy(\.isASCIIDigit))
+                })
+            else { return nil }
             rest = rest[..<dash]
         }
         let core = rest.split(separator: ".", omittingEmptySubsequences: false)
@@ -39,7 +41,8 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
     private static func isIdentifierChar(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "-") }
 
     public var description: String {
-        "\(major).\(minor).\(patch)" + (prerelease.isEmpty ? "" : "-" + prerelease.joined(separator: ".")) + (build.isEmpty ? "" : "+" + build.joined(separator: "."))
+        "\(major).\(minor).\(patch)" + (prerelease.isEmpty ? "" : "-" + prerelease.joined(separator: "."))
+            + (build.isEmpty ? "" : "+" + build.joined(separator: "."))
     }
 
     public static func < (a: SemanticVersion, b: SemanticVersion) -> Bool {

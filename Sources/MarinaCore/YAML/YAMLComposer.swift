@@ -54,7 +54,10 @@ extension TextChecks {
         var line = 1, column = 1
         for scalar in text.unicodeScalars {
             if (0x80...0x9F).contains(scalar.value) && scalar.value != 0x85 {
-                throw DocumentError(.invalidEncoding, .root, "line \(line), column \(column): the control character U+00\(String(scalar.value, radix: 16, uppercase: true)) is not allowed in YAML")
+                throw DocumentError(
+                    .invalidEncoding, .root,
+                    "line \(line), column \(column): the control character U+00\(String(scalar.value, radix: 16, uppercase: true)) is not allowed in YAML"
+                )
             }
             if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
         }
@@ -122,16 +125,21 @@ private struct ComposerState {
     mutating func count(_ n: Int, bytes: Int = 0, _ path: JSONPointer) throws(DocumentError) {
         nodes += n
         if nodes > limits.maxNodes {
-            throw DocumentError(.documentTooLarge, path, "the document expands to more than \(limits.maxNodes) values (aliases count each time they are used)")
+            throw DocumentError(
+                .documentTooLarge, path, "the document expands to more than \(limits.maxNodes) values (aliases count each time they are used)")
         }
         textBytes += bytes
         if textBytes > limits.maxTextBytes {
-            throw DocumentError(.documentTooLarge, path, "the document expands to more than \(limits.maxTextBytes) bytes of text (aliases count each time they are used)")
+            throw DocumentError(
+                .documentTooLarge, path,
+                "the document expands to more than \(limits.maxTextBytes) bytes of text (aliases count each time they are used)")
         }
     }
 
     /// Returns the value, its node count, its text bytes and its depth.
-    mutating func node(_ event: Event, _ parser: inout yaml_parser_t, _ path: JSONPointer, depth: Int) throws(DocumentError) -> (JSONValue, Int, Int, Int) {
+    mutating func node(
+        _ event: Event, _ parser: inout yaml_parser_t, _ path: JSONPointer, depth: Int
+    ) throws(DocumentError) -> (JSONValue, Int, Int, Int) {
         switch event.type {
         case YAML_ALIAS_EVENT:
             let name = String(cString: event.raw.data.alias.anchor)

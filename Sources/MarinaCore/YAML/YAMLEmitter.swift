@@ -81,14 +81,20 @@ public enum YAMLEmitter {
     /// document was refused, or read back with the character folded away.
     static func doubleQuoted(_ s: String) -> String {
         var out = ""
-        CanonicalJSON.writeString(s, into: &out) { v in (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || v == 0xFEFF || v == 0xFFFE || v == 0xFFFF }
+        CanonicalJSON.writeString(s, into: &out) { v in
+            (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || v == 0xFEFF || v == 0xFFFE || v == 0xFFFF
+        }
         return out
     }
 
     private static func isPlainSafe(_ s: String) -> Bool {
         guard let first = s.unicodeScalars.first, !reserved.contains(s) else { return false }
         guard first.properties.isAlphabetic || first == "_" || first == "/" else { return false }
-        guard s.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-./@+ ".unicodeScalars.contains($0)) }) else {
+        guard
+            s.unicodeScalars.allSatisfy({
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_-./@+ ".unicodeScalars.contains($0))
+            })
+        else {
             return false
         }
         if s.hasSuffix(" ") || s.contains("  ") { return false }

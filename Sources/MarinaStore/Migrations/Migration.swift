@@ -1,6 +1,6 @@
 import Crypto
-import MarinaCore
 import Foundation
+import MarinaCore
 import SQLKit
 
 /// One step of the schema. Migrations are append-only: once landed, a migration is never
@@ -40,7 +40,10 @@ public struct Migration: Sendable {
 
 extension Store {
     /// Every migration, in order. Append only.
-    public static let migrations: [Migration] = [Migration0001.registry, Migration0002.runtime, Migration0003.trust, Migration0004.mailDelivery, Migration0005.eventSender, Migration0006.kvExpiry]
+    public static let migrations: [Migration] = [
+        Migration0001.registry, Migration0002.runtime, Migration0003.trust, Migration0004.mailDelivery, Migration0005.eventSender,
+        Migration0006.kvExpiry,
+    ]
 
     /// Brings the schema up to date, once, even when several `serve` processes start together.
     public func migrate(_ migrations: [Migration] = Store.migrations) async throws {
@@ -50,13 +53,18 @@ extension Store {
                 // Serialises concurrent migrators; released at commit.
                 try await db.execute(sql: SQLRaw("SELECT pg_advisory_xact_lock(7201001)")) { _ in }
             }
-            try await db.execute(sql: SQLRaw("CREATE TABLE IF NOT EXISTS marina_migrations (id BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)")) { _ in }
+            try await db.execute(
+                sql: SQLRaw(
+                    "CREATE TABLE IF NOT EXISTS marina_migrations (id BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+                )
+            ) { _ in }
             struct Applied: Decodable { var id: Int; var name: String; var checksum: String }
             let applied = try await db.select().columns("id", "name", "checksum").from("marina_migrations").orderBy("id").all(decoding: Applied.self)
             let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.id, $0) })
             for row in applied {
                 guard let migration = known[row.id] else {
-                    throw StoreError.schemaMismatch("the database has migration \(row.id) (\(row.name)), which this marina does not know: it was migrated by a newer version")
+                    throw StoreError.schemaMismatch(
+                        "the database has migration \(row.id) (\(row.name)), which this marina does not know: it was migrated by a newer version")
                 }
                 guard migration.checksum == row.checksum else {
                     throw StoreError.schemaMismatch("migration \(row.id) (\(row.name)) was edited after it ran; migrations are append-only")
@@ -69,7 +77,10 @@ extension Store {
                 }
                 try await db.insert(into: "marina_migrations")
                     .columns("id", "name", "checksum", "applied_at")
-                    .values(SQLBind(migration.id), SQLBind(migration.name), SQLBind(migration.checksum), SQLBind(Int64(Date().timeIntervalSince1970 * 1000)))
+                    .values(
+                        SQLBind(migration.id), SQLBind(migration.name), SQLBind(migration.checksum),
+                        SQLBind(Int64(Date().timeIntervalSince1970 * 1000))
+                    )
                     .run()
             }
         }

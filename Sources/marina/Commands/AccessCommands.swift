@@ -3,7 +3,8 @@ import Foundation
 import MarinaCore
 
 struct TenantsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tenants", abstract: "Create and list tenants.", subcommands: [Create.self, List.self], defaultSubcommand: List.self)
+    static let configuration = CommandConfiguration(
+        commandName: "tenants", abstract: "Create and list tenants.", subcommands: [Create.self, List.self], defaultSubcommand: List.self)
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a tenant (platform admin).")
@@ -31,7 +32,9 @@ struct TenantsCommand: AsyncParsableCommand {
             do throws(CLIError) {
                 let reply = try await global.client().send(.GET, "/api/v1/tenants")
                 if global.json { return printJSON(reply) }
-                let rows = (reply.arrayValue ?? []).map { [$0["slug"]?.text ?? "", $0["name"]?.text ?? "", $0["staging"]?.text ?? "", $0["created_at"]?.text ?? ""] }
+                let rows = (reply.arrayValue ?? []).map {
+                    [$0["slug"]?.text ?? "", $0["name"]?.text ?? "", $0["staging"]?.text ?? "", $0["created_at"]?.text ?? ""]
+                }
                 if rows.isEmpty { Output.line("no tenants") }
                 Table.print(["TENANT", "NAME", "STAGING", "CREATED"], rows)
             } catch { Output.exit(with: error) }
@@ -40,12 +43,15 @@ struct TenantsCommand: AsyncParsableCommand {
 }
 
 struct KeysCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Create, list and revoke API keys.", subcommands: [Create.self, List.self, Revoke.self, Rotate.self], defaultSubcommand: List.self)
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Create, list and revoke API keys.", subcommands: [Create.self, List.self, Revoke.self, Rotate.self],
+        defaultSubcommand: List.self)
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an API key, shown once.",
-            discussion: "Without --role the key is for yourself; with --role a new identity with that role is created (admin, developer, tenant_admin or tenant_member; tenant roles need --tenant)."
+            discussion:
+                "Without --role the key is for yourself; with --role a new identity with that role is created (admin, developer, tenant_admin or tenant_member; tenant roles need --tenant)."
         )
         @OptionGroup var global: GlobalOptions
         @Option(help: "A name for the key (and the new identity).") var name: String?
@@ -68,7 +74,9 @@ struct KeysCommand: AsyncParsableCommand {
                 if global.json { return printJSON(reply) }
                 let details = reply["details"]
                 Output.line(reply["key"]?.text ?? "")
-                Output.error("key \(details?["id"]?.text ?? "") for \(details?["identity"]?["role"]?.text ?? "") \(details?["identity"]?["name"]?.text ?? ""); it is shown only this once")
+                Output.error(
+                    "key \(details?["id"]?.text ?? "") for \(details?["identity"]?["role"]?.text ?? "") \(details?["identity"]?["name"]?.text ?? ""); it is shown only this once"
+                )
             } catch { Output.exit(with: error) }
         }
     }

@@ -32,21 +32,35 @@ struct ConformanceCommand: AsyncParsableCommand {
     static let tenant = "conformance"
 
     static func environment(appId: String) -> [String: String] {
-        let jwks: JSONValue = ["keys": [["kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": .string(kid),
-                                         "x": .string(Base64URL.encode(Array(key.publicKey.rawRepresentation)))]]]
-        return ["MARINA_JWKS": CanonicalJSON.string(jwks), "MARINA_INSTALL_ID": installId, "MARINA_TENANT": tenant, "MARINA_APP": appId,
-                "MARINA_VERSION": "0.0.0", "MARINA_URL": "http://127.0.0.1:9", "MARINA_APP_TOKEN": "conformance"]
+        let jwks: JSONValue = [
+            "keys": [
+                [
+                    "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": .string(kid),
+                    "x": .string(Base64URL.encode(Array(key.publicKey.rawRepresentation))),
+                ]
+            ]
+        ]
+        return [
+            "MARINA_JWKS": CanonicalJSON.string(jwks), "MARINA_INSTALL_ID": installId, "MARINA_TENANT": tenant, "MARINA_APP": appId,
+            "MARINA_VERSION": "0.0.0", "MARINA_URL": "http://127.0.0.1:9", "MARINA_APP_TOKEN": "conformance",
+        ]
     }
 
     func run() async throws {
         do throws(CLIError) {
-            let manifestPath = manifest ?? app.map { dir in
-                ManifestFormat.fileNames.map { URL(fileURLWithPath: dir).appendingPathComponent($0).path }.first { FileManager.default.fileExists(atPath: $0) } ?? dir
-            }
+            let manifestPath =
+                manifest
+                ?? app.map { dir in
+                    ManifestFormat.fileNames.map { URL(fileURLWithPath: dir).appendingPathComponent($0).path }.first {
+                        FileManager.default.fileExists(atPath: $0)
+                    } ?? dir
+                }
             guard let manifestPath else { throw .usage("give --app DIR, or --url URL with --manifest FILE") }
             guard let bytes = FileManager.default.contents(atPath: manifestPath) else { throw .failed("cannot read \(manifestPath)") }
             let report = ManifestLoader.load(bytes: Array(bytes), fileName: manifestPath)
-            guard let parsed = report.manifest, let hash = report.hash else { throw .failed("\(manifestPath) is not a valid manifest; run marina validate") }
+            guard let parsed = report.manifest, let hash = report.hash else {
+                throw .failed("\(manifestPath) is not a valid manifest; run marina validate")
+            }
             if printEnv {
                 for (k, v) in Self.environment(appId: parsed.app.id).sorted(by: { $0.key < $1.key }) { Output.line("\(k)='\(v)'") }
                 return
@@ -59,8 +73,14 @@ struct ConformanceCommand: AsyncParsableCommand {
                 guard let port = Sockets.freePort() else { throw .failed("no free TCP port on 127.0.0.1") }
                 let argv = command.map { $0.split(separator: " ").map(String.init) } ?? parsed.runtime.command ?? []
                 guard !argv.isEmpty else { throw .usage("the manifest has no runtime.command; give --command") }
-                let environment = ProcessInfo.processInfo.environment.merging(Self.environment(appId: parsed.app.id).merging(["PORT": String(port)]) { $1 }) { $1 }
-                do { child = try ChildProcess.start(argv, environment: environment, directory: app, output: FileHandle.standardError.fileDescriptor, error: FileHandle.standardError.fileDescriptor, ownGroup: true) } catch {
+                let environment = ProcessInfo.processInfo.environment.merging(
+                    Self.environment(appId: parsed.app.id).merging(["PORT": String(port)]) { $1 }
+                ) { $1 }
+                do {
+                    child = try ChildProcess.start(
+                        argv, environment: environment, directory: app, output: FileHandle.standardError.fileDescriptor,
+                        error: FileHandle.standardError.fileDescriptor, ownGroup: true)
+                } catch {
                     throw .failed("\(error)")
                 }
                 base = "http://127.0.0.1:\(port)"
@@ -72,10 +92,16 @@ struct ConformanceCommand: AsyncParsableCommand {
             if let child { await child.terminate(grace: .seconds(5)) }
             let failed = checks.filter { !$0.ok }
             if json {
-                printJSON(.object(JSONObject([("ok", .bool(failed.isEmpty)), ("checks", .array(checks.map { ["name": .string($0.name), "ok": .bool($0.ok), "detail": .string($0.detail)] }))])))
+                printJSON(
+                    .object(
+                        JSONObject([
+                            ("ok", .bool(failed.isEmpty)),
+                            ("checks", .array(checks.map { ["name": .string($0.name), "ok": .bool($0.ok), "detail": .string($0.detail)] })),
+                        ])))
             } else {
                 for c in checks { Output.line("\(c.ok ? "ok  " : "FAIL") \(c.name)\(c.detail.isEmpty ? "" : ": " + c.detail)") }
-                Output.line(failed.isEmpty ? "the app follows the contract (\(checks.count) checks)" : "\(failed.count) of \(checks.count) checks failed")
+                Output.line(
+                    failed.isEmpty ? "the app follows the contract (\(checks.count) checks)" : "\(failed.count) of \(checks.count) checks failed")
             }
             if !failed.isEmpty { throw .failed("the app does not follow the contract") }
         } catch { Output.exit(with: error) }
@@ -86,9 +112,12 @@ struct ConformanceCommand: AsyncParsableCommand {
     /// An invocation token the suite's key signs, as the platform would mint it.
     static func token(jti: String, app: String, audience: String = installId, age: Double = 0) -> String {
         let now = Date().timeIntervalSince1970.rounded(.down) - age
-        return sign(["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)],
-                    ["iss": "marina-conformance", "sub": "marina", "aud": .string(audience), "tenant": .string(tenant), "app": .string(app),
-                     "version": "0.0.0", "iat": .number(now), "exp": .number(now + 60), "jti": .string(jti), "typ": "invocation"])
+        return sign(
+            ["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)],
+            [
+                "iss": "marina-conformance", "sub": "marina", "aud": .string(audience), "tenant": .string(tenant), "app": .string(app),
+                "version": "0.0.0", "iat": .number(now), "exp": .number(now + 60), "jti": .string(jti), "typ": "invocation",
+            ])
     }
 
     static func sign(_ header: JSONValue, _ claims: JSONValue) -> String {
@@ -116,8 +145,10 @@ struct ConformanceCommand: AsyncParsableCommand {
     /// taken for its own.
     static func check(base: String, manifest: Manifest, hash: String, app: ChildProcess? = nil) async -> [Check] {
         var checks: [Check] = []
-        func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, token: String? = nil, headers: [(String, String)] = [],
-                  timeout: TimeAmount = .seconds(10)) async -> (Int, JSONValue?) {
+        func send(
+            _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, token: String? = nil, headers: [(String, String)] = [],
+            timeout: TimeAmount = .seconds(10)
+        ) async -> (Int, JSONValue?) {
             var request = HTTPClientRequest(url: base + path)
             request.method = method
             if let token { request.headers.add(name: "Authorization", value: "Bearer " + token) }
@@ -127,11 +158,14 @@ struct ConformanceCommand: AsyncParsableCommand {
                 request.body = .bytes(ByteBuffer(string: CanonicalJSON.string(body)))
             }
             guard let response = try? await APIClient.http.execute(request, timeout: timeout),
-                  let buffer = try? await response.body.collect(upTo: DocumentLimits.canonicalForm.maxBytes) else { return (0, nil) }
+                let buffer = try? await response.body.collect(upTo: DocumentLimits.canonicalForm.maxBytes)
+            else { return (0, nil) }
             return (Int(response.status.code), try? JSONParser.parse(Array(buffer.readableBytesView)))
         }
         func errorShape(_ v: JSONValue?) -> Bool { v?["error"]?["code"]?.stringValue != nil && v?["error"]?["message"]?.stringValue != nil }
-        func got(_ status: Int, _ body: JSONValue?) -> String { "got \(status)" + (status >= 400 && !errorShape(body) ? " without the error shape" : "") }
+        func got(_ status: Int, _ body: JSONValue?) -> String {
+            "got \(status)" + (status >= 400 && !errorShape(body) ? " without the error shape" : "")
+        }
 
         // One deadline for the whole wait, each probe short: a port that accepts and never answers
         // must not stretch the wait to a probe timeout per attempt.
@@ -150,37 +184,64 @@ struct ConformanceCommand: AsyncParsableCommand {
         guard healthy else { return checks }
 
         let (status, served) = await send(.GET, "/manifest")
-        let servedHash = served.flatMap { v in ManifestLoader.load(bytes: Array(CanonicalJSON.string(v).utf8), fileName: "manifest.json", limits: .canonicalForm).hash }
-        checks.append(Check(name: "GET /manifest hashes to the manifest", ok: status == 200 && servedHash == hash, detail: servedHash == hash ? "" : "served \(servedHash ?? "no valid manifest"), expected \(hash)"))
+        let servedHash = served.flatMap { v in
+            ManifestLoader.load(bytes: Array(CanonicalJSON.string(v).utf8), fileName: "manifest.json", limits: .canonicalForm).hash
+        }
+        checks.append(
+            Check(
+                name: "GET /manifest hashes to the manifest", ok: status == 200 && servedHash == hash,
+                detail: servedHash == hash ? "" : "served \(servedHash ?? "no valid manifest"), expected \(hash)"))
 
         let valid = { (jti: String) -> String in token(jti: jti, app: manifest.app.id) }
         if let tool = manifest.tools.first {
             let (noToken, body1) = await send(.POST, "/tool/" + tool.name, body: [:])
-            checks.append(Check(name: "a tool call without a token is refused (401 invalid_token)", ok: noToken == 401 && errorShape(body1), detail: got(noToken, body1)))
+            checks.append(
+                Check(
+                    name: "a tool call without a token is refused (401 invalid_token)", ok: noToken == 401 && errorShape(body1),
+                    detail: got(noToken, body1)))
             let good = valid("req_conf_1")
             let parts = good.split(separator: ".")
             let forged = parts[0] + "." + parts[1] + "." + Base64URL.encode(Array(repeating: 7, count: 64))
             let (badToken, body2) = await send(.POST, "/tool/" + tool.name, body: [:], token: String(forged))
-            checks.append(Check(name: "a tool call with a forged token is refused (401)", ok: badToken == 401 && errorShape(body2), detail: got(badToken, body2)))
-            let (wrongAudience, body5) = await send(.POST, "/tool/" + tool.name, body: [:], token: Self.token(jti: "req_conf_aud", app: manifest.app.id, audience: "ins_other"))
-            checks.append(Check(name: "a token for another install is refused (401)", ok: wrongAudience == 401 && errorShape(body5), detail: got(wrongAudience, body5)))
-            let (expired, body6) = await send(.POST, "/tool/" + tool.name, body: [:], token: Self.token(jti: "req_conf_old", app: manifest.app.id, age: 600))
+            checks.append(
+                Check(
+                    name: "a tool call with a forged token is refused (401)", ok: badToken == 401 && errorShape(body2), detail: got(badToken, body2)))
+            let (wrongAudience, body5) = await send(
+                .POST, "/tool/" + tool.name, body: [:], token: Self.token(jti: "req_conf_aud", app: manifest.app.id, audience: "ins_other"))
+            checks.append(
+                Check(
+                    name: "a token for another install is refused (401)", ok: wrongAudience == 401 && errorShape(body5),
+                    detail: got(wrongAudience, body5)))
+            let (expired, body6) = await send(
+                .POST, "/tool/" + tool.name, body: [:], token: Self.token(jti: "req_conf_old", app: manifest.app.id, age: 600))
             checks.append(Check(name: "an expired token is refused (401)", ok: expired == 401 && errorShape(body6), detail: got(expired, body6)))
-            let (routed, body3) = await send(.POST, "/tool/" + tool.name, body: sampleArguments(tool.inputSchema), token: good, headers: [("X-Marina-Request-Id", "req_conf_1")])
-            checks.append(Check(name: "a declared tool is routed (not 401/404)", ok: routed != 0 && routed != 401 && routed != 404 && (routed < 400 || errorShape(body3)),
-                                detail: got(routed, body3)))
+            let (routed, body3) = await send(
+                .POST, "/tool/" + tool.name, body: sampleArguments(tool.inputSchema), token: good, headers: [("X-Marina-Request-Id", "req_conf_1")])
+            checks.append(
+                Check(
+                    name: "a declared tool is routed (not 401/404)",
+                    ok: routed != 0 && routed != 401 && routed != 404 && (routed < 400 || errorShape(body3)),
+                    detail: got(routed, body3)))
         }
         let (unknown, body4) = await send(.POST, "/tool/marina_conformance_no_such_tool", body: [:], token: valid("req_conf_2"))
-        checks.append(Check(name: "an unknown tool is 404 with the error shape", ok: unknown == 404 && errorShape(body4), detail: got(unknown, body4)))
+        checks.append(
+            Check(name: "an unknown tool is 404 with the error shape", ok: unknown == 404 && errorShape(body4), detail: got(unknown, body4)))
         if let event = manifest.events.first {
-            let envelope: JSONValue = ["id": "evt_conformance_1", "type": .string(event), "tenant": .string(tenant), "app": .string(manifest.app.id), "version": "0.0.0", "payload": [:]]
-            let (first, firstBody) = await send(.POST, "/event/" + event, body: envelope, token: valid("evt_conformance_1"), headers: [("X-Marina-Event-Id", "evt_conformance_1")])
-            let (again, againBody) = await send(.POST, "/event/" + event, body: envelope, token: valid("evt_conformance_1"), headers: [("X-Marina-Event-Id", "evt_conformance_1")])
+            let envelope: JSONValue = [
+                "id": "evt_conformance_1", "type": .string(event), "tenant": .string(tenant), "app": .string(manifest.app.id), "version": "0.0.0",
+                "payload": [:],
+            ]
+            let (first, firstBody) = await send(
+                .POST, "/event/" + event, body: envelope, token: valid("evt_conformance_1"), headers: [("X-Marina-Event-Id", "evt_conformance_1")])
+            let (again, againBody) = await send(
+                .POST, "/event/" + event, body: envelope, token: valid("evt_conformance_1"), headers: [("X-Marina-Event-Id", "evt_conformance_1")])
             // The repeat is acknowledged as a duplicate, unless no handler took the event at all.
             let unhandled = firstBody?["handled"] == false && againBody?["handled"] == false
             let once = (200..<300).contains(first) && (200..<300).contains(again) && (againBody?["duplicate"] == true || unhandled)
-            checks.append(Check(name: "an event delivered twice with one id is handled once", ok: once,
-                                detail: "got \(first), then \(again) \(againBody.map(CanonicalJSON.string) ?? "")"))
+            checks.append(
+                Check(
+                    name: "an event delivered twice with one id is handled once", ok: once,
+                    detail: "got \(first), then \(again) \(againBody.map(CanonicalJSON.string) ?? "")"))
         }
         return checks
     }

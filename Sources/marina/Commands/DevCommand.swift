@@ -9,7 +9,8 @@ import MarinaRuntime
 /// scope granted, streams its log, prints the command to call each tool, and does it all again
 /// when a file changes. The CLI run in DIR finds that platform by itself (DIR/.marina/serve.json).
 struct DevCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dev", abstract: "Run the app in this directory against a local platform; rebuild and redeploy on every change.")
+    static let configuration = CommandConfiguration(
+        commandName: "dev", abstract: "Run the app in this directory against a local platform; rebuild and redeploy on every change.")
 
     @Argument(help: "The app directory.") var directory: String = "."
     @Option(help: "The tenant the app is installed in.") var tenant: String = "dev"
@@ -17,7 +18,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("poll"), help: "Seconds between looks for changed files.") var pollSeconds: Double = 1
     @Flag(name: .customLong("no-build"), help: "Do not run ./build before publishing.") var noBuild = false
     @Flag(help: "Deploy once, print the commands and exit, leaving nothing running.") var once = false
-    @Option(name: .customLong("scopes"), help: "An operator's scope catalog file that extends the default catalog (given to the platform too).") var scopeCatalog: String?
+    @Option(name: .customLong("scopes"), help: "An operator's scope catalog file that extends the default catalog (given to the platform too).")
+    var scopeCatalog: String?
 
     func run() async throws {
         do throws(CLIError) {
@@ -35,7 +37,8 @@ struct DevCommand: AsyncParsableCommand {
                 if !ok { throw .failed("the app was not deployed") }
                 return
             }
-            Output.line(ok ? "watching \(app.path) for changes (Ctrl-C stops)" : "fix the problem above; watching \(app.path) for changes (Ctrl-C stops)")
+            Output.line(
+                ok ? "watching \(app.path) for changes (Ctrl-C stops)" : "fix the problem above; watching \(app.path) for changes (Ctrl-C stops)")
             while !stop.requested {
                 try? await Task.sleep(for: .milliseconds(Int(pollSeconds * 1000)))
                 if let code = session.platform.poll() {

@@ -6,7 +6,8 @@ import MarinaCore
 /// handler, unit tests in mock mode, a `build` script and a `.marinaignore`. It passes the
 /// contract suite and publishes as it is.
 struct InitCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "init", abstract: "Scaffold a new app: manifest, handler, tests, build script, .marinaignore.")
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Scaffold a new app: manifest, handler, tests, build script, .marinaignore.")
     static let languages = ["python", "typescript", "swift"]
 
     @Argument(help: "The app's id (^[a-z][a-z0-9-]{2,63}$); also the directory created.") var slug: String
@@ -16,7 +17,9 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         do throws(CLIError) {
-            guard Slug.isValid(slug) else { throw .usage("\"\(slug)\" is not an app id: lower-case letters, digits and -, 3–64 characters, starting with a letter") }
+            guard Slug.isValid(slug) else {
+                throw .usage("\"\(slug)\" is not an app id: lower-case letters, digits and -, 3–64 characters, starting with a letter")
+            }
             guard Self.languages.contains(lang) else { throw .usage("--lang takes \(Self.languages.joined(separator: ", "))") }
             let home = try MarinaHome.locate()
             let target = URL(fileURLWithPath: directory ?? slug).standardizedFileURL
@@ -24,7 +27,10 @@ struct InitCommand: ParsableCommand {
                 throw .failed("\(target.path) exists and is not empty; nothing was written")
             }
             // SwiftPM names a path dependency after its directory.
-            let values = ["slug": slug, "name": name ?? Self.displayName(slug), "marina_home": home.url.path, "marina_package": home.url.lastPathComponent.lowercased()]
+            let values = [
+                "slug": slug, "name": name ?? Self.displayName(slug), "marina_home": home.url.path,
+                "marina_package": home.url.lastPathComponent.lowercased(),
+            ]
             let written = try Self.render(template: home.templates.appendingPathComponent(lang), into: target, values: values)
             Output.line("created \(slug) (\(lang)) in \(target.path): \(written.joined(separator: ", "))")
             Output.line("next:")

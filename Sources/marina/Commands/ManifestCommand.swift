@@ -32,7 +32,9 @@ struct ManifestCommand: ParsableCommand {
             for note in report.notes { Output.error("note: \(note.description)") }
             let text = output == .yaml ? YAMLEmitter.emit(native) : report.canonicalJSON! + "\n"
             if text.utf8.count > DocumentLimits.default.maxBytes {
-                Output.error("note: the converted manifest is \(text.utf8.count) bytes, over the \(DocumentLimits.default.maxBytes) a manifest file may have: validate and publish the original")
+                Output.error(
+                    "note: the converted manifest is \(text.utf8.count) bytes, over the \(DocumentLimits.default.maxBytes) a manifest file may have: validate and publish the original"
+                )
             }
             FileHandle.standardOutput.write(Data(text.utf8))
         }

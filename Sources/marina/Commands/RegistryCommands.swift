@@ -28,7 +28,9 @@ struct PublishCommand: AsyncParsableCommand {
     @Argument(help: "The app directory.")
     var directory: String = "."
 
-    @Option(name: .customLong("scopes"), help: "The operator's scope catalog file the platform runs with (serve --scopes), for manifests that ask for its scopes.")
+    @Option(
+        name: .customLong("scopes"),
+        help: "The operator's scope catalog file the platform runs with (serve --scopes), for manifests that ask for its scopes.")
     var scopeCatalog: String?
 
     func run() async throws {
@@ -113,7 +115,10 @@ struct AppsCommand: AsyncParsableCommand {
 
     static func row(_ app: JSONValue) -> [String] {
         let channels = app["channels"]
-        return [app["slug"]?.text ?? "", app["owner"]?.text ?? "", channels?["current"]?.text ?? "-", channels?["staging"]?.text ?? "-", app["latest_version"]?.text ?? "-"]
+        return [
+            app["slug"]?.text ?? "", app["owner"]?.text ?? "", channels?["current"]?.text ?? "-", channels?["staging"]?.text ?? "-",
+            app["latest_version"]?.text ?? "-",
+        ]
     }
 }
 

@@ -13,7 +13,8 @@ struct InstallCommand: AsyncParsableCommand {
     @Argument(help: "The app.") var app: String
     @Option(help: "The tenant.") var tenant: String
     @Option(help: "A version (default: the app's current channel).") var version: String?
-    @Option(name: .customLong("grant"), parsing: .upToNextOption, help: "Scopes to grant (each must be declared by the app).") var grant: [String] = []
+    @Option(name: .customLong("grant"), parsing: .upToNextOption, help: "Scopes to grant (each must be declared by the app).") var grant: [String] =
+        []
     @Flag(name: .customLong("grant-all"), help: "Grant every scope the app declares.") var grantAll = false
     @Option(help: "auto (follow the current channel), manual (move on `marina upgrade`) or pinned.") var policy: String = "auto"
     @Option(name: .customLong("setting"), help: "KEY=VALUE, repeatable.") var settings: [String] = []
@@ -26,7 +27,10 @@ struct InstallCommand: AsyncParsableCommand {
                 guard let eq = setting.firstIndex(of: "=") else { throw .usage("--setting takes KEY=VALUE") }
                 values[String(setting[..<eq])] = .string(String(setting[setting.index(after: eq)...]))
             }
-            var body = JSONObject([("policy", .string(policy)), ("grant", .array(grant.map(JSONValue.string))), ("grant_all", .bool(grantAll)), ("settings", .object(values))])
+            var body = JSONObject([
+                ("policy", .string(policy)), ("grant", .array(grant.map(JSONValue.string))), ("grant_all", .bool(grantAll)),
+                ("settings", .object(values)),
+            ])
             if let version { body["version"] = .string(version) }
             let client = try global.client()
             var reply = try await client.send(.PUT, "/api/v1/tenants/\(tenant)/installs/\(app)", json: .object(body))
@@ -39,8 +43,12 @@ struct InstallCommand: AsyncParsableCommand {
                 reply = try await client.send(.GET, "/api/v1/tenants/\(tenant)/installs/\(app)")
             }
             progress.finish("")
-            if global.json { printJSON(reply) } else {
-                Output.line("\(app) \(reply["version"]?.text ?? "") in \(tenant): \(reply["state"]?.text ?? "") (policy \(reply["policy"]?.text ?? ""), granted: \((reply["granted_scopes"]?.arrayValue ?? []).map(\.text).joined(separator: ", ")))")
+            if global.json {
+                printJSON(reply)
+            } else {
+                Output.line(
+                    "\(app) \(reply["version"]?.text ?? "") in \(tenant): \(reply["state"]?.text ?? "") (policy \(reply["policy"]?.text ?? ""), granted: \((reply["granted_scopes"]?.arrayValue ?? []).map(\.text).joined(separator: ", ")))"
+                )
             }
             if reply["state"] == "failed" { throw .failed("the install failed: \(reply["failure"]?.text ?? "")") }
         } catch { Output.exit(with: error) }
@@ -48,7 +56,9 @@ struct InstallCommand: AsyncParsableCommand {
 }
 
 struct UninstallCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "uninstall", abstract: "Uninstall an app from a tenant: delivers its uninstall event, stops its instance; its data is removed after the retention period.")
+    static let configuration = CommandConfiguration(
+        commandName: "uninstall",
+        abstract: "Uninstall an app from a tenant: delivers its uninstall event, stops its instance; its data is removed after the retention period.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The app.") var app: String
     @Option(help: "The tenant.") var tenant: String
@@ -63,7 +73,8 @@ struct UninstallCommand: AsyncParsableCommand {
 }
 
 struct UpgradeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "upgrade", abstract: "Move an install to the app's current version (or --version); grant new scopes with --grant.")
+    static let configuration = CommandConfiguration(
+        commandName: "upgrade", abstract: "Move an install to the app's current version (or --version); grant new scopes with --grant.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The app.") var app: String
     @Option(help: "The tenant.") var tenant: String
@@ -100,7 +111,11 @@ struct InvokeCommand: AsyncParsableCommand {
 }
 
 struct EventCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "event", abstract: "Send an event (inbound, user_added, schedule.NAME, webhook.NAME) to an installed app; install and uninstall are sent by the platform only.")
+    static let configuration = CommandConfiguration(
+        commandName: "event",
+        abstract:
+            "Send an event (inbound, user_added, schedule.NAME, webhook.NAME) to an installed app; install and uninstall are sent by the platform only."
+    )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The app.") var app: String
     @Argument(help: "The event type.") var type: String
@@ -118,7 +133,8 @@ struct EventCommand: AsyncParsableCommand {
 }
 
 struct InstancesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "instances", abstract: "List instances with state, pid, uptime, memory and the limits in force.")
+    static let configuration = CommandConfiguration(
+        commandName: "instances", abstract: "List instances with state, pid, uptime, memory and the limits in force.")
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -133,10 +149,16 @@ struct InstancesCommand: AsyncParsableCommand {
 
     static func row(_ i: JSONValue) -> [String] {
         let limits = i["limits"]
-        let limitText = limits.map { l in "\(l["memory_mb"]?.text ?? "?") MB, \(l["cpu_cores"]?.text ?? "-") cpu, \(l["max_processes"]?.text ?? "?") procs (\(l["mechanism"]?.text ?? ""))" } ?? "-"
+        let limitText =
+            limits.map { l in
+                "\(l["memory_mb"]?.text ?? "?") MB, \(l["cpu_cores"]?.text ?? "-") cpu, \(l["max_processes"]?.text ?? "?") procs (\(l["mechanism"]?.text ?? ""))"
+            } ?? "-"
         let uptime = i["uptime_s"]?.numberValue.map { String(format: "%.0fs", $0) } ?? "-"
         let memory = i["memory_bytes"]?.numberValue.map { ProgressLine.size(Int($0)) } ?? "-"
-        return [i["tenant"]?.text ?? "", i["app"]?.text ?? "", i["version"]?.text ?? "", i["state"]?.text ?? "", i["pid"]?.text ?? "-", uptime, memory, limitText]
+        return [
+            i["tenant"]?.text ?? "", i["app"]?.text ?? "", i["version"]?.text ?? "", i["state"]?.text ?? "", i["pid"]?.text ?? "-", uptime, memory,
+            limitText,
+        ]
     }
 }
 

@@ -17,14 +17,19 @@ struct ScopesCommand: ParsableCommand {
         let catalog: ScopeCatalog
         do { catalog = try ManifestFile.catalog(extendedBy: scopeCatalog) } catch { Output.exit(with: error) }
         if json {
-            Output.line(CanonicalJSON.string(.array(catalog.scopes.map {
-                ["name": .string($0.name), "description": .string($0.description), "tools": .array($0.tools.map(JSONValue.string))]
-            })))
+            Output.line(
+                CanonicalJSON.string(
+                    .array(
+                        catalog.scopes.map {
+                            ["name": .string($0.name), "description": .string($0.description), "tools": .array($0.tools.map(JSONValue.string))]
+                        })))
             return
         }
         let width = catalog.scopes.map(\.name.count).max() ?? 0
         for scope in catalog.scopes {
-            Output.line(scope.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + scope.description + " [" + scope.tools.joined(separator: ", ") + "]")
+            Output.line(
+                scope.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + scope.description + " [" + scope.tools.joined(separator: ", ")
+                    + "]")
         }
     }
 }

@@ -34,7 +34,8 @@ struct SecretsCommand: AsyncParsableCommand {
                 }
                 var body = JSONObject([("value", .string(value))])
                 if let description { body["description"] = .string(description) }
-                let reply = try await global.client().send(.PUT, SecretsCommand.path(app: app, tenant: tenant) + "/" + Percent.encode(key), json: .object(body))
+                let reply = try await global.client().send(
+                    .PUT, SecretsCommand.path(app: app, tenant: tenant) + "/" + Percent.encode(key), json: .object(body))
                 if global.json { return printJSON(reply) }
                 Output.line("set \(reply["key"]?.text ?? key) (\(reply["level"]?.text ?? ""), version \(reply["version"]?.text ?? ""))")
             } catch { Output.exit(with: error) }
@@ -51,7 +52,12 @@ struct SecretsCommand: AsyncParsableCommand {
             do throws(CLIError) {
                 let reply = try await global.client().send(.GET, SecretsCommand.path(app: app, tenant: tenant))
                 if global.json { return printJSON(reply) }
-                let rows = (reply.arrayValue ?? []).map { [$0["key"]?.text ?? "", $0["level"]?.text ?? "", $0["tenant"]?.text ?? "-", $0["description"]?.text ?? "", $0["updated_at"]?.text ?? ""] }
+                let rows = (reply.arrayValue ?? []).map {
+                    [
+                        $0["key"]?.text ?? "", $0["level"]?.text ?? "", $0["tenant"]?.text ?? "-", $0["description"]?.text ?? "",
+                        $0["updated_at"]?.text ?? "",
+                    ]
+                }
                 if rows.isEmpty { Output.line("no secrets") }
                 Table.print(["KEY", "LEVEL", "TENANT", "DESCRIPTION", "UPDATED"], rows)
             } catch { Output.exit(with: error) }
@@ -106,11 +112,13 @@ struct AuditCommand: AsyncParsableCommand {
 
     static func line(_ r: JSONValue) -> String {
         let who = [r["tenant"]?.text, r["app"]?.text, r["version"]?.text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "/")
-        return "\(r["seq"]?.text ?? "") \(r["at"]?.text ?? "") \(r["kind"]?.text ?? "") \(r["name"]?.text ?? "") \(r["decision"]?.text ?? "") \(r["status"]?.text ?? "") \(r["duration_ms"]?.text ?? "")ms \(who.isEmpty ? "-" : who) by \(r["actor"]?.text ?? "")"
+        return
+            "\(r["seq"]?.text ?? "") \(r["at"]?.text ?? "") \(r["kind"]?.text ?? "") \(r["name"]?.text ?? "") \(r["decision"]?.text ?? "") \(r["status"]?.text ?? "") \(r["duration_ms"]?.text ?? "")ms \(who.isEmpty ? "-" : who) by \(r["actor"]?.text ?? "")"
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the newest records, printed oldest first as tail does (--follow keeps printing new ones).")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show the newest records, printed oldest first as tail does (--follow keeps printing new ones).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var filters: Filters
         @Option(help: "How many records (1–1000).") var limit = 50
@@ -125,7 +133,8 @@ struct AuditCommand: AsyncParsableCommand {
                 guard follow else { return }
                 var after = records.last?["seq"]?.text ?? "0"
                 while true {
-                    let next = try await client.send(.GET, filters.path() + AuditCommand.queryString(filters.query + [("after", after), ("order", "asc"), ("limit", "1000")]))
+                    let next = try await client.send(
+                        .GET, filters.path() + AuditCommand.queryString(filters.query + [("after", after), ("order", "asc"), ("limit", "1000")]))
                     for r in next["records"]?.arrayValue ?? [] {
                         Output.line(global.json ? CanonicalJSON.string(r) : AuditCommand.line(r))
                         after = r["seq"]?.text ?? after
@@ -143,7 +152,9 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             do throws(CLIError) {
                 let reply = try await global.client().send(.GET, "/api/v1/audit/verify")
-                if global.json { printJSON(reply) } else if reply["ok"] == .bool(true) {
+                if global.json {
+                    printJSON(reply)
+                } else if reply["ok"] == .bool(true) {
                     Output.line("the audit chain is intact: \(reply["records"]?.text ?? "0") records, head \(reply["head_hash"]?.text ?? "-")")
                 } else {
                     Output.line("the audit chain is BROKEN at record \(reply["broken_at"]?.text ?? "?"): \(reply["reason"]?.text ?? "")")
@@ -170,7 +181,9 @@ extension KeysCommand {
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rotate a key (platform admin): the token signing key by default, the master key, or a tenant's data key.",
-            discussion: "Signing: tokens under the old key stay valid until they expire. --master re-wraps every data key and signing key. --tenant T re-encrypts that tenant's secrets under a new data key while reads go on.")
+            discussion:
+                "Signing: tokens under the old key stay valid until they expire. --master re-wraps every data key and signing key. --tenant T re-encrypts that tenant's secrets under a new data key while reads go on."
+        )
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Rotate the master key.") var master = false
         @Option(help: "Rotate this tenant's data key.") var tenant: String?
@@ -183,7 +196,8 @@ extension KeysCommand {
                 if !global.json { Output.error("rotating…") }
                 let reply = try await global.client().send(.POST, "/api/v1/keys/rotate", json: .object(body))
                 if global.json { return printJSON(reply) }
-                Output.line("rotated the \(reply["target"]?.text ?? "") key: \(reply["key"]?.text ?? "") (\(reply["reencrypted"]?.text ?? "0") re-encrypted)")
+                Output.line(
+                    "rotated the \(reply["target"]?.text ?? "") key: \(reply["key"]?.text ?? "") (\(reply["reencrypted"]?.text ?? "0") re-encrypted)")
             } catch { Output.exit(with: error) }
         }
     }

@@ -15,10 +15,10 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the platform (embedded default: data in ./.marina, listening on 127.0.0.1:7070).",
         discussion: """
-        On first start an admin API key is written to DATA/admin.key (mode 0600); the CLI on the same
-        machine finds it there. With --database postgres://… several serve processes may share one
-        database (give them the same bundle directory: --data on shared storage).
-        """
+            On first start an admin API key is written to DATA/admin.key (mode 0600); the CLI on the same
+            machine finds it there. With --database postgres://… several serve processes may share one
+            database (give them the same bundle directory: --data on shared storage).
+            """
     )
 
     @Option(help: "Data directory.")
@@ -30,10 +30,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Database: an SQLite file path (default DATA/marina.sqlite) or postgres://user:pass@host:port/db.")
     var database: String?
 
-    @Option(name: .customLong("sqlite-synchronous"), help: "When SQLite waits for the disk: full (an fsync at every commit; nothing acknowledged is lost, even to a power cut) or normal (an fsync only at checkpoints, which run in the background every quarter second: survives a crash of serve, but about the last quarter second of acknowledged writes, audit records included, may be lost to a power cut or kernel crash). SQLite only.")
+    @Option(
+        name: .customLong("sqlite-synchronous"),
+        help:
+            "When SQLite waits for the disk: full (an fsync at every commit; nothing acknowledged is lost, even to a power cut) or normal (an fsync only at checkpoints, which run in the background every quarter second: survives a crash of serve, but about the last quarter second of acknowledged writes, audit records included, may be lost to a power cut or kernel crash). SQLite only."
+    )
     var sqliteSynchronous: String = SQLiteSynchronous.full.rawValue
 
-    @Option(name: .customLong("metrics-listen"), help: "Also serve /metrics WITHOUT a key on this loopback address, HOST:PORT (127.0.0.1, ::1 or localhost), for a local Prometheus. On the main address /metrics needs the admin's API key.")
+    @Option(
+        name: .customLong("metrics-listen"),
+        help:
+            "Also serve /metrics WITHOUT a key on this loopback address, HOST:PORT (127.0.0.1, ::1 or localhost), for a local Prometheus. On the main address /metrics needs the admin's API key."
+    )
     var metricsListen: String?
 
     @Option(name: .customLong("public-url"), help: "The URL apps and users reach this platform at (default http://LISTEN).")
@@ -48,7 +56,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("scopes"), help: "An operator's scope catalog file that extends the default catalog.")
     var scopeCatalog: String?
 
-    @Option(name: .customLong("operator-tools"), help: "A YAML file of operator-defined platform tools (name, scope, input_schema, endpoint); requests to them are signed with DATA/operator-tools.key or MARINA_OPERATOR_KEY.")
+    @Option(
+        name: .customLong("operator-tools"),
+        help:
+            "A YAML file of operator-defined platform tools (name, scope, input_schema, endpoint); requests to them are signed with DATA/operator-tools.key or MARINA_OPERATOR_KEY."
+    )
     var operatorToolsFile: String?
 
     @Option(name: .customLong("rate-install"), help: "App → platform calls per second per install (the burst is twice this).")
@@ -60,16 +72,27 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Run app instances WITHOUT a sandbox (no isolation at all; only for machines without bubblewrap).")
     var unsandboxed = false
 
-    @Option(name: .customLong("instance-disk-mb"), help: "Give each instance's /data a file system of its own of this many MB (an ext4 image mounted while it is awake; needs root, loop devices and mkfs.ext4). Without it /data shares serve's disk.")
+    @Option(
+        name: .customLong("instance-disk-mb"),
+        help:
+            "Give each instance's /data a file system of its own of this many MB (an ext4 image mounted while it is awake; needs root, loop devices and mkfs.ext4). Without it /data shares serve's disk."
+    )
     var instanceDiskMB: Int?
 
-    @Option(name: .customLong("instance-uid-base"), help: "The first of the million host uids instances are given (default 70000). Two platforms on one host need ranges that do not overlap.")
+    @Option(
+        name: .customLong("instance-uid-base"),
+        help: "The first of the million host uids instances are given (default 70000). Two platforms on one host need ranges that do not overlap.")
     var instanceUIDBase: UInt32 = 70_000
 
-    @Flag(name: .customLong("allow-shared-uid"), help: "When serve is not root: sandbox instances anyway, all as serve's own user (not separated from each other or from serve's files by user; development only). Without it a non-root serve refuses to start sandboxed.")
+    @Flag(
+        name: .customLong("allow-shared-uid"),
+        help:
+            "When serve is not root: sandbox instances anyway, all as serve's own user (not separated from each other or from serve's files by user; development only). Without it a non-root serve refuses to start sandboxed."
+    )
     var allowSharedUID = false
 
-    @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle instance sleeps, for every app (default: each manifest's idle_timeout_s).")
+    @Option(
+        name: .customLong("idle-timeout"), help: "Seconds before an idle instance sleeps, for every app (default: each manifest's idle_timeout_s).")
     var idleTimeout: Int?
 
     @Option(name: .customLong("reaper-grace"), help: "Seconds after which an install or uninstall a crash left half-way is finished by the reaper.")
@@ -81,10 +104,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("event-retries"), help: "Delivery attempts of an event before it (and an install waiting for it) fails.")
     var eventRetries: Int = 6
 
-    @Flag(name: .customLong("egress-allow-private"), help: "Let the egress proxy reach allowed hosts on loopback and private addresses (development and tests only).")
+    @Flag(
+        name: .customLong("egress-allow-private"),
+        help: "Let the egress proxy reach allowed hosts on loopback and private addresses (development and tests only).")
     var egressAllowPrivate = false
 
-    @Option(name: .customLong("smtp-relay"), help: "Deliver the mail apps send (mail_send) to this SMTP relay, HOST:PORT: plain SMTP without TLS or AUTH, such as a Postfix on loopback. Without it mail stays queued.")
+    @Option(
+        name: .customLong("smtp-relay"),
+        help:
+            "Deliver the mail apps send (mail_send) to this SMTP relay, HOST:PORT: plain SMTP without TLS or AUTH, such as a Postfix on loopback. Without it mail stays queued."
+    )
     var smtpRelay: String?
 
     @Option(name: .customLong("smtp-from"), help: "The sender (envelope and From:) of delivered mail.")
@@ -119,7 +148,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.metricsAddress = try metricsListen.map { text -> (String, Int) in
             guard let (host, port) = Self.parseListen(text) else { throw ValidationError("--metrics-listen takes HOST:PORT, e.g. 127.0.0.1:9464") }
             guard Self.isLoopback(host) else {
-                throw ValidationError("--metrics-listen serves metrics without a key, so it takes a loopback address (127.0.0.1, ::1, localhost), not \(host)")
+                throw ValidationError(
+                    "--metrics-listen serves metrics without a key, so it takes a loopback address (127.0.0.1, ::1, localhost), not \(host)")
             }
             return (host, port)
         }
@@ -131,7 +161,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--sqlite-synchronous applies to an SQLite database only")
         }
         configuration.sqliteSynchronous = synchronous
-        guard smtpFrom.wholeMatch(of: #/[^@\s<>]+@[^@\s<>]+/#) != nil else { throw ValidationError("--smtp-from takes a mail address, e.g. marina@example.com") }
+        guard smtpFrom.wholeMatch(of: #/[^@\s<>]+@[^@\s<>]+/#) != nil else {
+            throw ValidationError("--smtp-from takes a mail address, e.g. marina@example.com")
+        }
         if let smtpRelay {
             guard let client = SMTPClient(relay: smtpRelay) else { throw ValidationError("--smtp-relay takes HOST:PORT, e.g. 127.0.0.1:25") }
             configuration.options.mail = Platform.Mail(relay: client, sender: smtpFrom)
@@ -140,7 +172,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let operatorToolsFile {
             // Their signing key may be made in the data directory.
             do { try configuration.data.create() } catch { Output.exit(with: .failed("cannot create \(data): \(error.localizedDescription)")) }
-            do { configuration.options.operatorTools = try Self.loadOperatorTools(operatorToolsFile, catalog: configuration.options.catalog, data: configuration.data) } catch {
+            do {
+                configuration.options.operatorTools = try Self.loadOperatorTools(
+                    operatorToolsFile, catalog: configuration.options.catalog, data: configuration.data)
+            } catch {
                 Output.exit(with: .failed("\(error)"))
             }
         }
@@ -168,7 +203,10 @@ struct ServeCommand: AsyncParsableCommand {
         let tools: [OperatorTool]
         switch OperatorToolsFile.load(Array(bytes), fileName: path, catalog: catalog, reserved: PlatformTools.builtIn) {
         case .success(let t): tools = t
-        case .failure(let error): throw CLIError.failed("\(path): " + error.problems.map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message) [\($0.code.rawValue)]" }.joined(separator: "; "))
+        case .failure(let error):
+            throw CLIError.failed(
+                "\(path): " + error.problems.map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message) [\($0.code.rawValue)]" }.joined(separator: "; ")
+            )
         }
         if let text = ProcessInfo.processInfo.environment["MARINA_OPERATOR_KEY"], let key = Data(base64Encoded: text), key.count >= 32 {
             return OperatorTools(tools: tools, key: Array(key))

@@ -7,9 +7,9 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check a manifest (marina/v1, linkworld.ai/v2 or OpenSail 2025-02).",
         discussion: """
-        PATH is a manifest file or an app directory (searched for \(ManifestFormat.fileNames.joined(separator: ", "))).
-        Exit status: 0 valid, 1 invalid, 2 unreadable or usage.
-        """
+            PATH is a manifest file or an app directory (searched for \(ManifestFormat.fileNames.joined(separator: ", "))).
+            Exit status: 0 valid, 1 invalid, 2 unreadable or usage.
+            """
     )
 
     @Argument(help: "Manifest file or app directory.")
@@ -28,9 +28,13 @@ struct ValidateCommand: ParsableCommand {
             (_, report) = try ManifestFile.load(path, context: ValidationContext(catalog: catalog))
         } catch {
             if json {
-                Output.line(CanonicalJSON.string(["valid": false, "format": nil, "errors": [
-                    ["code": "unreadable", "path": "", "message": .string(error.description)],
-                ], "notes": []]))
+                Output.line(
+                    CanonicalJSON.string([
+                        "valid": false, "format": nil,
+                        "errors": [
+                            ["code": "unreadable", "path": "", "message": .string(error.description)]
+                        ], "notes": [],
+                    ]))
             }
             Output.exit(with: error)
         }
@@ -38,7 +42,8 @@ struct ValidateCommand: ParsableCommand {
             var out: JSONObject = [
                 "valid": .bool(report.isValid),
                 "format": report.format.map { .string($0.rawValue) } ?? .null,
-                "errors": .array(report.diagnostics.map { ["code": .string($0.code.rawValue), "path": .string($0.path), "message": .string($0.message)] }),
+                "errors": .array(
+                    report.diagnostics.map { ["code": .string($0.code.rawValue), "path": .string($0.path), "message": .string($0.message)] }),
                 "notes": .array(report.notes.map { ["code": .string($0.code.rawValue), "path": .string($0.path), "message": .string($0.message)] }),
             ]
             if let hash = report.hash { out["hash"] = .string(hash) }

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
-import NIOHTTP1
 import Foundation
 import MarinaCore
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 
 /// The CLI's view of the public API: JSON in, JSON out, errors turned into one line and exit 1.
 struct APIClient {
@@ -23,7 +23,10 @@ struct APIClient {
     struct Reply {
         var status: Int
         var body: Data
-        var json: JSONValue? { try? ManifestLoader.parseDocument(Array(body), fileName: "reply.json", limits: DocumentLimits(maxBytes: 64 << 20, maxDepth: 64, maxNodes: 5_000_000)) }
+        var json: JSONValue? {
+            try? ManifestLoader.parseDocument(
+                Array(body), fileName: "reply.json", limits: DocumentLimits(maxBytes: 64 << 20, maxDepth: 64, maxNodes: 5_000_000))
+        }
     }
 
     func send(_ method: HTTPMethod, _ path: String, json: JSONValue? = nil) async throws(CLIError) -> JSONValue {
@@ -34,14 +37,18 @@ struct APIClient {
     }
 
     /// Sends a file as the body, calling `progress` with bytes sent.
-    func upload(_ path: String, file: URL, contentType: String, headers extra: [String: String], progress: @escaping @Sendable (Int, Int) -> Void) async throws(CLIError) -> JSONValue {
+    func upload(
+        _ path: String, file: URL, contentType: String, headers extra: [String: String], progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws(CLIError) -> JSONValue {
         let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
         let chunks = FileChunks(url: file, total: size, progress: progress)
         let reply = try await raw(.POST, path, body: .stream(chunks, length: .known(Int64(size))), contentType: contentType, headers: extra)
         return try Self.check(reply)
     }
 
-    func raw(_ method: HTTPMethod, _ path: String, body: HTTPClientRequest.Body? = nil, contentType: String? = nil, headers extra: [String: String] = [:]) async throws(CLIError) -> Reply {
+    func raw(
+        _ method: HTTPMethod, _ path: String, body: HTTPClientRequest.Body? = nil, contentType: String? = nil, headers extra: [String: String] = [:]
+    ) async throws(CLIError) -> Reply {
         let base = server.hasSuffix("/") ? String(server.dropLast()) : server
         var request = HTTPClientRequest(url: base + path)
         request.method = method

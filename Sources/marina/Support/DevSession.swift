@@ -1,9 +1,9 @@
 import Foundation
 import MarinaBundle
 import MarinaCore
-import MarinaServer
 import MarinaRuntime
 import MarinaSandbox
+import MarinaServer
 import NIOCore
 
 /// One `marina dev` run: the platform it started and the app it keeps deployed there.
@@ -31,10 +31,14 @@ final class DevSession: @unchecked Sendable {
     }
 
     /// Starts `marina serve` with its data in APP/.marina and waits until it answers.
-    static func start(app: URL, tenant: String, listen: String, build: Bool, catalog: (ScopeCatalog, file: String?) = (.default, nil)) async throws(CLIError) -> DevSession {
+    static func start(
+        app: URL, tenant: String, listen: String, build: Bool, catalog: (ScopeCatalog, file: String?) = (.default, nil)
+    ) async throws(CLIError) -> DevSession {
         let data = app.appendingPathComponent(DataDirectory.defaultPath)
         let info = DataDirectory(url: data).serveInfo
-        do { try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true) } catch { throw .failed("cannot create \(data.path)") }
+        do { try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true) } catch {
+            throw .failed("cannot create \(data.path)")
+        }
         stopLeftover(data)
         try? FileManager.default.removeItem(at: info)
         let log = data.appendingPathComponent("dev-serve.log")
@@ -44,9 +48,10 @@ final class DevSession: @unchecked Sendable {
         let platform: ChildProcess
         do {
             // A developer's own machine: without root, instances share the developer's user.
-            platform = try ChildProcess.start([executable, "serve", "--data", data.path, "--listen", listen, "--parent-pid", String(getpid())]
-                                                  + (catalog.file.map { ["--scopes", $0] } ?? []) + (getuid() == 0 ? [] : ["--allow-shared-uid"]),
-                                              directory: app.path, output: handle.fileDescriptor, error: handle.fileDescriptor)
+            platform = try ChildProcess.start(
+                [executable, "serve", "--data", data.path, "--listen", listen, "--parent-pid", String(getpid())]
+                    + (catalog.file.map { ["--scopes", $0] } ?? []) + (getuid() == 0 ? [] : ["--allow-shared-uid"]),
+                directory: app.path, output: handle.fileDescriptor, error: handle.fileDescriptor)
         } catch { throw .failed("\(error)") }
         try? handle.close()
         Output.line("starting a platform for \(app.lastPathComponent) (data in \(data.path), log in \(log.path))")
@@ -55,14 +60,18 @@ final class DevSession: @unchecked Sendable {
                 let tail = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5).joined(separator: "\n")
                 throw .failed("the platform did not start (exit \(code)):\n\(tail)")
             }
-            if let bytes = try? Data(contentsOf: info), let object = try? JSONParser.parse(Array(bytes)), object["pid"]?.intValue == Int(platform.pid),
-               let url = object["url"]?.stringValue, let key = try? String(contentsOf: DataDirectory(url: data).adminKey, encoding: .utf8) {
+            if let bytes = try? Data(contentsOf: info), let object = try? JSONParser.parse(Array(bytes)),
+                object["pid"]?.intValue == Int(platform.pid),
+                let url = object["url"]?.stringValue, let key = try? String(contentsOf: DataDirectory(url: data).adminKey, encoding: .utf8)
+            {
                 let client = APIClient(server: url, apiKey: key.trimmingCharacters(in: .whitespacesAndNewlines))
-                let session = DevSession(app: app, tenant: tenant, build: build, catalog: catalog.0, platform: platform, platformLog: log, client: client)
+                let session = DevSession(
+                    app: app, tenant: tenant, build: build, catalog: catalog.0, platform: platform, platformLog: log, client: client)
                 Output.line("platform ready at \(url)")
                 do throws(CLIError) {
                     let body = CanonicalJSON.bytes(["slug": .string(tenant), "name": "Development"])
-                    let created = try await client.raw(.POST, "/api/v1/tenants", body: .bytes(ByteBuffer(bytes: body)), contentType: "application/json")
+                    let created = try await client.raw(
+                        .POST, "/api/v1/tenants", body: .bytes(ByteBuffer(bytes: body)), contentType: "application/json")
                     if created.status != 409 { _ = try APIClient.check(created) }
                 } catch {
                     await platform.terminate()
@@ -80,8 +89,9 @@ final class DevSession: @unchecked Sendable {
     /// this run can take the data directory.
     static func stopLeftover(_ data: URL) {
         guard FileManager.default.fileExists(atPath: data.appendingPathComponent("dev.json").path),
-              let bytes = try? Data(contentsOf: DataDirectory(url: data).serveInfo), let pid = (try? JSONParser.parse(Array(bytes)))?["pid"]?.intValue,
-              let cmdline = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return }
+            let bytes = try? Data(contentsOf: DataDirectory(url: data).serveInfo), let pid = (try? JSONParser.parse(Array(bytes)))?["pid"]?.intValue,
+            let cmdline = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))
+        else { return }
         let argv = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         guard argv.contains("serve"), argv.contains(data.path) else { return }
         Output.line("stopping the platform an earlier marina dev left running (pid \(pid))")
@@ -120,13 +130,18 @@ final class DevSession: @unchecked Sendable {
             }
             guard reply["state"] == "active" else { throw .failed("the install is \(reply["state"]?.text ?? "?"): \(reply["failure"]?.text ?? "")") }
             streamLogs(appId)
-            Output.line("ready: \(appId) \(version) in tenant \(tenant) (granted: \((reply["granted_scopes"]?.arrayValue ?? []).map(\.text).joined(separator: ", ")))")
+            Output.line(
+                "ready: \(appId) \(version) in tenant \(tenant) (granted: \((reply["granted_scopes"]?.arrayValue ?? []).map(\.text).joined(separator: ", ")))"
+            )
             for tool in source.manifest.tools {
                 let args = CanonicalJSON.string(ConformanceCommand.sampleArguments(tool.inputSchema))
                 Output.line("  marina invoke \(appId) \(tool.name) --tenant \(tenant) --args '\(args)'")
             }
-            try? DataDirectory.writeSecret(CanonicalJSON.string(["app": .string(appId), "version": .string(version), "tenant": .string(tenant), "server": .string(client.server)]) + "\n",
-                                           to: app.appendingPathComponent(DataDirectory.defaultPath).appendingPathComponent("dev.json"))
+            try? DataDirectory.writeSecret(
+                CanonicalJSON.string([
+                    "app": .string(appId), "version": .string(version), "tenant": .string(tenant), "server": .string(client.server),
+                ]) + "\n",
+                to: app.appendingPathComponent(DataDirectory.defaultPath).appendingPathComponent("dev.json"))
             installed = true
             return true
         } catch {

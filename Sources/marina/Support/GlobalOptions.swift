@@ -17,7 +17,9 @@ struct GlobalOptions: ParsableArguments {
         if let server { return server }
         if let env = ProcessInfo.processInfo.environment["MARINA_SERVER"], !env.isEmpty { return env }
         let info = DataDirectory(url: URL(fileURLWithPath: DataDirectory.defaultPath)).serveInfo
-        if let data = try? Data(contentsOf: info), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let url = object["url"] as? String {
+        if let data = try? Data(contentsOf: info), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let url = object["url"] as? String
+        {
             return url
         }
         return "http://127.0.0.1:7070"

@@ -19,7 +19,9 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt
+    ) {
         var object = JSONObject([
             ("time", .string(Self.formatter.string(from: Date()))),
             ("level", .string(level.rawValue)),

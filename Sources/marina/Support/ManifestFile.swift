@@ -16,7 +16,9 @@ enum ManifestFile {
             throw .usage("\(path): no manifest found (looked for \(ManifestFormat.fileNames.joined(separator: ", ")))")
         }
         if found.count > 1 {
-            Output.error("marina: \(path) holds several manifests (\(found.map(\.lastPathComponent).joined(separator: ", "))); using \(first.lastPathComponent)")
+            Output.error(
+                "marina: \(path) holds several manifests (\(found.map(\.lastPathComponent).joined(separator: ", "))); using \(first.lastPathComponent)"
+            )
         }
         return first
     }

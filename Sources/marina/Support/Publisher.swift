@@ -20,8 +20,9 @@ enum Publisher {
     /// when the platform runs with `serve --scopes`); an invalid manifest prints its diagnostics.
     static func load(_ path: String, catalog: ScopeCatalog = .default) throws(CLIError) -> Source {
         let manifestURL = try ManifestFile.locate(path)
-        let report = ManifestLoader.load(bytes: try ManifestFile.read(manifestURL), fileName: manifestURL.lastPathComponent,
-                                         context: ValidationContext(catalog: catalog))
+        let report = ManifestLoader.load(
+            bytes: try ManifestFile.read(manifestURL), fileName: manifestURL.lastPathComponent,
+            context: ValidationContext(catalog: catalog))
         guard let manifest = report.manifest, let hash = report.hash, report.isValid else {
             for d in report.diagnostics { Output.error(d.description) }
             throw .failed("\(manifestURL.lastPathComponent) is invalid (\(report.diagnostics.count) errors); nothing was published")
@@ -37,13 +38,17 @@ enum Publisher {
         defer { try? FileManager.default.removeItem(at: output) }
         let packed: BundlePacker.Result
         do {
-            packed = try BundlePacker.pack(source.directory, to: output, replacing: source.replacing) { done, total in progress.show("packing", done, total) }
+            packed = try BundlePacker.pack(source.directory, to: output, replacing: source.replacing) { done, total in
+                progress.show("packing", done, total)
+            }
         } catch {
             throw .failed("cannot pack \(source.directory.path): \(error)")
         }
         progress.finish("packed \(packed.files) files into \(ProgressLine.size(packed.size))")
-        let reply = try await client.upload("/api/v1/apps/\(app)/versions", file: output, contentType: "application/gzip",
-                                            headers: ["X-Marina-Manifest-Hash": source.hash]) { sent, total in progress.show("uploading", sent, total) }
+        let reply = try await client.upload(
+            "/api/v1/apps/\(app)/versions", file: output, contentType: "application/gzip",
+            headers: ["X-Marina-Manifest-Hash": source.hash]
+        ) { sent, total in progress.show("uploading", sent, total) }
         progress.finish("uploaded \(ProgressLine.size(packed.size))")
         return reply
     }

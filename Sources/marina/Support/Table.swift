@@ -14,4 +14,3 @@ enum Table {
         Output.line(render(headers, rows))
     }
 }
-

@@ -29,7 +29,9 @@ struct PatternProgram: Sendable {
     init(_ node: PatternNode) throws(PatternError) {
         let size = Self.size(node)
         guard size + 1 <= Self.maxInstructions else {
-            throw PatternError(0, "the pattern needs more than \(Self.maxInstructions) instructions once its counted repetitions are written out; use smaller counts")
+            throw PatternError(
+                0, "the pattern needs more than \(Self.maxInstructions) instructions once its counted repetitions are written out; use smaller counts"
+            )
         }
         var builder = Builder()
         builder.emit(node)

@@ -107,7 +107,8 @@ struct PatternParser {
         }
         if current == "?" { i += 1 }
         if let c = current, c == "*" || c == "+" || c == "?" || (c == "{" && lookingAtCountedQuantifier()) {
-            throw PatternError(i, c == "+" ? "possessive quantifiers (a++) are not ECMA-262" : "nothing to repeat: a quantifier cannot follow a quantifier")
+            throw PatternError(
+                i, c == "+" ? "possessive quantifiers (a++) are not ECMA-262" : "nothing to repeat: a quantifier cannot follow a quantifier")
         }
         return bounds
     }
@@ -179,9 +180,11 @@ struct PatternParser {
             case ":":
                 i += 2
             case "=", "!":
-                throw PatternError(start, "lookahead (?\(peek(1)!)…) needs a backtracking matcher; Marina matches patterns in linear time and does not support it")
+                throw PatternError(
+                    start, "lookahead (?\(peek(1)!)…) needs a backtracking matcher; Marina matches patterns in linear time and does not support it")
             case "<" where peek(2) == "=" || peek(2) == "!":
-                throw PatternError(start, "lookbehind (?<\(peek(2)!)…) needs a backtracking matcher; Marina matches patterns in linear time and does not support it")
+                throw PatternError(
+                    start, "lookbehind (?<\(peek(2)!)…) needs a backtracking matcher; Marina matches patterns in linear time and does not support it")
             case "<":
                 i += 2
                 let nameStart = i
@@ -189,7 +192,8 @@ struct PatternParser {
                     guard n.properties.isIDContinue || n == "$" else { throw PatternError(i, "a group name is letters, digits, _ and $") }
                     i += 1
                 }
-                guard current == ">", i > nameStart, scalars[nameStart].properties.isIDStart || scalars[nameStart] == "$" || scalars[nameStart] == "_" else {
+                guard current == ">", i > nameStart, scalars[nameStart].properties.isIDStart || scalars[nameStart] == "$" || scalars[nameStart] == "_"
+                else {
                     throw PatternError(start, "a named group is written (?<name>…)")
                 }
                 i += 1
@@ -212,9 +216,11 @@ struct PatternParser {
         case "b": i += 1; return (.wordBoundary(true), false)
         case "B": i += 1; return (.wordBoundary(false), false)
         case "1"..."9":
-            throw PatternError(start, "backreferences (\\\(c)) need a backtracking matcher; Marina matches patterns in linear time and does not support them")
+            throw PatternError(
+                start, "backreferences (\\\(c)) need a backtracking matcher; Marina matches patterns in linear time and does not support them")
         case "k":
-            throw PatternError(start, "backreferences (\\k<name>) need a backtracking matcher; Marina matches patterns in linear time and does not support them")
+            throw PatternError(
+                start, "backreferences (\\k<name>) need a backtracking matcher; Marina matches patterns in linear time and does not support them")
         default:
             i = start
             return (.scalars(try classEscape(inClass: false)), true)
@@ -273,7 +279,8 @@ struct PatternParser {
             // Any ASCII character that is not a letter or a digit stands for itself.
             if c.isASCII, !c.properties.isAlphabetic, !("0"..."9").contains(c) { return .scalar(c.value) }
             if ("1"..."9").contains(c) {
-                throw PatternError(start, "backreferences (\\\(c)) need a backtracking matcher; Marina matches patterns in linear time and does not support them")
+                throw PatternError(
+                    start, "backreferences (\\\(c)) need a backtracking matcher; Marina matches patterns in linear time and does not support them")
             }
             throw PatternError(start, "\\\(c) is not an ECMA-262 escape")
         }

@@ -72,7 +72,8 @@ struct UnicodeProperty: Sendable {
         if ["Script", "sc", "Script_Extensions", "scx"].contains(key) {
             return "\\p{\(text)}: script properties are not supported; write the code point ranges in a class"
         }
-        return "\\p{\(text)} is not a Unicode property Marina knows (General_Category values such as L or Lu, binary properties such as Alphabetic or White_Space)"
+        return
+            "\\p{\(text)} is not a Unicode property Marina knows (General_Category values such as L or Lu, binary properties such as Alphabetic or White_Space)"
     }
 
     private static let categories: [String: Set<Unicode.GeneralCategory>] = {
@@ -80,8 +81,10 @@ struct UnicodeProperty: Sendable {
         let cased: Set<Unicode.GeneralCategory> = [.uppercaseLetter, .lowercaseLetter, .titlecaseLetter]
         let marks: Set<Unicode.GeneralCategory> = [.nonspacingMark, .spacingMark, .enclosingMark]
         let numbers: Set<Unicode.GeneralCategory> = [.decimalNumber, .letterNumber, .otherNumber]
-        let punctuation: Set<Unicode.GeneralCategory> = [.connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-                                                         .initialPunctuation, .finalPunctuation, .otherPunctuation]
+        let punctuation: Set<Unicode.GeneralCategory> = [
+            .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+            .initialPunctuation, .finalPunctuation, .otherPunctuation,
+        ]
         let symbols: Set<Unicode.GeneralCategory> = [.mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol]
         let separators: Set<Unicode.GeneralCategory> = [.spaceSeparator, .lineSeparator, .paragraphSeparator]
         let other: Set<Unicode.GeneralCategory> = [.control, .format, .surrogate, .privateUse, .unassigned]
