@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import MarinaCore
 import MarinaStore
-import SQLKit
 
 /// API keys and who they belong to: authentication of every request, the first admin, creating,
 /// listing and revoking keys. A key is `mk_` + 32 random bytes (base64url), shown once and stored

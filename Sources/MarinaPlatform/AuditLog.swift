@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import MarinaCore
 import MarinaStore
-import SQLKit
 import Synchronization
 
 /// What happened, as a caller describes it; the log adds the sequence number, id and chain.
@@ -140,8 +139,8 @@ public actor AuditLog {
             pending.removeFirst(batch.count)
             do {
                 let records = batch.map(\.0)
-                let (dialect, repository) = (store.dialect, self.repository)
-                try await store.transaction { db in try await Self.append(records, dialect: dialect, repository: repository, in: db) }
+                let repository = self.repository
+                try await store.transaction { db in try await repository.appendChained(records, chain: Self.chain, in: db) }
                 complete(batch, error: nil)
             } catch {
                 complete(batch, error: error)
@@ -158,18 +157,6 @@ public actor AuditLog {
         }
         logger.error("audit write failed", metadata: ["error": "\(error)", "records": "\(batch.count)"])
         for (_, continuation) in batch { continuation.resume(throwing: error) }
-    }
-
-    /// Numbers and chains prepared records after the newest stored one, and inserts them.
-    static func append(
-        _ prepared: [AuditRecord], dialect: StoreConfiguration.Dialect, repository: AuditRepository, in db: any SQLDatabase
-    ) async throws {
-        guard !prepared.isEmpty else { return }
-        if dialect == .postgres {
-            // Several replicas extend one chain: one appender at a time, released at commit.
-            try await db.execute(sql: SQLRaw("SELECT pg_advisory_xact_lock(7201002)")) { _ in }
-        }
-        try await repository.append(chain(prepared, after: try await repository.last(in: db)), in: db)
     }
 
     /// Numbers prepared records after `last` (the newest stored record) and links each to the one before.
@@ -202,7 +189,7 @@ final class AuditFlush: DirectWork, @unchecked Sendable {
         let batch = log.takeWaiting()
         taken = batch
         guard !batch.isEmpty else { return }
-        try log.repository.append(AuditLog.chain(batch.map(\.0), after: try log.repository.last(in: db)), in: db)
+        try log.repository.appendChained(batch.map(\.0), chain: AuditLog.chain, in: db)
     }
 
     func finish(_ error: (any Error)?) {
@@ -260,16 +247,16 @@ extension AuditLog {
     /// neither does.
     static func admin(
         _ principal: Principal, _ name: String, tenant: String? = nil, app: String? = nil, version: String? = nil, input: JSONValue? = nil,
-        store: Store, env: PlatformEnvironment, in db: any SQLDatabase
+        store: Store, env: PlatformEnvironment, in db: StoreHandle
     ) async throws {
         try await admin(actor: principal.identityId, name, tenant: tenant, app: app, version: version, input: input, store: store, env: env, in: db)
     }
 
     static func admin(
         actor: String, _ name: String, tenant: String? = nil, app: String? = nil, version: String? = nil, input: JSONValue? = nil,
-        store: Store, env: PlatformEnvironment, in db: any SQLDatabase
+        store: Store, env: PlatformEnvironment, in db: StoreHandle
     ) async throws {
         let entry = AuditEntry(at: env.millis, actor: actor, tenant: tenant, app: app, version: version, kind: .admin, name: name, input: input)
-        try await append([AuditChain.prepare(entry, id: env.orderedId("aud"))], dialect: store.dialect, repository: AuditRepository(), in: db)
+        try await AuditRepository().appendChained([AuditChain.prepare(entry, id: env.orderedId("aud"))], chain: AuditLog.chain, in: db)
     }
 }

@@ -106,7 +106,6 @@ extension AuditService {
     /// A record whose hash does not match its content as read, read again byte for byte, when
     /// that matches (SQLite: see `AuditRepository.exactRecord`); nil when it does not.
     func exact(_ record: AuditRecord) async throws -> AuditRecord? {
-        guard store.dialect == .sqlite else { return nil }
         let seq = record.seq
         guard let exact = try await store.read({ db in try await repository.exactRecord(seq: seq, in: db) }), AuditChain.hash(exact) == exact.hash
         else { return nil }

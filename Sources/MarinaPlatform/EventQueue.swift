@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import MarinaCore
 import MarinaStore
-import SQLKit
 import ServiceLifecycle
 import Synchronization
 
@@ -42,7 +41,7 @@ public final class EventQueue: Service, Sendable {
     /// the platform's own events.
     public func enqueue(
         install: InstallRecord, versionId: String, type: String, payload: JSONValue, attemptId: String? = nil, id: String? = nil,
-        sentBy: String? = nil, in db: any SQLDatabase
+        sentBy: String? = nil, in db: StoreHandle
     ) async throws -> String {
         let id = id ?? env.id("evt")
         let now = env.millis
@@ -220,14 +219,8 @@ public final class EventQueue: Service, Sendable {
             lastError: record?.lastError)
     }
 
-    private func claim(id: String, in db: any SQLDatabase) async throws -> EventDeliveryRecord? {
-        guard let d = try await installs.delivery(id: id, in: db), d.state == .pending else { return nil }
-        let rows = try await db.update("event_deliveries").set("attempts", to: d.attempts + 1).set("next_attempt_at", to: env.millis + 120_000)
-            .where("id", .equal, id).where("next_attempt_at", .equal, d.nextAttemptAt).returning("id").all()
-        guard !rows.isEmpty else { return nil }
-        var c = d
-        c.attempts += 1
-        return c
+    private func claim(id: String, in db: StoreHandle) async throws -> EventDeliveryRecord? {
+        try await installs.claimDelivery(id: id, leaseUntil: env.millis + 120_000, in: db)
     }
 }
 

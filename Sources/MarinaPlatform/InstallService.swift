@@ -3,7 +3,6 @@ import Logging
 import MarinaCore
 import MarinaRuntime
 import MarinaStore
-import SQLKit
 
 /// Installs: a tenant's installation of one version of an app, with the scopes it granted, its
 /// settings and its update policy. One active install per (tenant, app), enforced by the
@@ -158,7 +157,7 @@ public struct InstallService: Sendable {
 
     /// An app the caller may see, with nothing on `current`: what is wrong, and what to run.
     static func noCurrentVersion(
-        _ app: AppRecord, slug: String, tenant: TenantRecord, staging: ChannelRecord?, admin: Bool, in db: any SQLDatabase
+        _ app: AppRecord, slug: String, tenant: TenantRecord, staging: ChannelRecord?, admin: Bool, in db: StoreHandle
     ) async throws -> PlatformError {
         let registry = RegistryRepository()
         let install = "marina install \(slug) --tenant \(tenant.slug) --version"

@@ -4,7 +4,6 @@ import MarinaBundle
 import MarinaCore
 import MarinaRuntime
 import MarinaStore
-import SQLKit
 
 /// Apps and their immutable versions: publish (validate, hash, store the bundle, record the
 /// version in one transaction), deploy to a channel (rolling back is deploying an older version),
@@ -232,13 +231,13 @@ public struct RegistryService: Sendable {
 
     /// Owners and admins see an app's every version; tenants see apps with a `current` version
     /// (and `staging` when the tenant is a staging tenant); other developers see nothing.
-    func canSee(_ principal: Principal, _ app: AppRecord, in db: any SQLDatabase) async throws -> Bool {
+    func canSee(_ principal: Principal, _ app: AppRecord, in db: StoreHandle) async throws -> Bool {
         if principal.isAdmin || app.ownerId == principal.identityId { return true }
         guard principal.role.isTenantRole else { return false }
         return try await !visibleChannels(principal, app, in: db).isEmpty
     }
 
-    func visibleChannels(_ principal: Principal, _ app: AppRecord, in db: any SQLDatabase) async throws -> [ChannelRecord] {
+    func visibleChannels(_ principal: Principal, _ app: AppRecord, in db: StoreHandle) async throws -> [ChannelRecord] {
         let channels = try await registry.channels(appId: app.id, in: db)
         if principal.isAdmin || app.ownerId == principal.identityId { return channels }
         guard principal.role.isTenantRole, let tenantId = principal.tenantId else { return [] }

@@ -2,7 +2,6 @@ import Foundation
 import MarinaCore
 import MarinaStore
 import MarinaVault
-import SQLKit
 
 /// Secrets of apps: a developer's defaults and each tenant's overrides, encrypted by the vault.
 /// Values are write-only: nothing here returns one except `resolve`, which serves the app itself
@@ -53,7 +52,7 @@ public struct SecretsService: Sendable {
 
     /// Stores a value inside the caller's transaction (install settings of type `secret`).
     func write(
-        value: String, description: String?, app: AppRecord, tenant: TenantRecord?, key: String, actor: String, now: Int64, in db: any SQLDatabase
+        value: String, description: String?, app: AppRecord, tenant: TenantRecord?, key: String, actor: String, now: Int64, in db: StoreHandle
     ) async throws -> SecretRecord {
         let existing = try await repository.secret(appId: app.id, tenantId: tenant?.id, key: key, in: db)
         let version = (existing?.keyVersion ?? 0) + 1

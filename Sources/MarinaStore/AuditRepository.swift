@@ -6,7 +6,7 @@ public struct AuditRepository: Sendable {
     public init() {}
 
     /// The newest record's sequence number and hash, or nil for an empty log.
-    public func last(in db: any SQLDatabase) async throws -> (seq: Int64, hash: String)? {
+    public func last(in db: StoreHandle) async throws -> (seq: Int64, hash: String)? {
         struct Row: Decodable { var seq: Int64; var hash: String }
         guard
             let row = try await db.select().columns("seq", "hash").from("audit_records").orderBy("seq", .descending).limit(1).first(
@@ -20,8 +20,33 @@ public struct AuditRepository: Sendable {
         "request_id", "summary", "cost_micros", "prev_hash", "hash",
     ]
 
+    /// Appends records to the chain: `chain` numbers and links them after the newest stored
+    /// record, then they are inserted. On PostgreSQL several replicas extend one chain, so the
+    /// appenders take turns (an advisory lock released at commit); on SQLite the write lock of
+    /// the transaction already orders them.
+    public func appendChained(
+        _ prepared: [AuditRecord], chain: ([AuditRecord], (seq: Int64, hash: String)?) -> [AuditRecord], in db: StoreHandle
+    ) async throws {
+        guard !prepared.isEmpty else { return }
+        if db.isPostgres {
+            try await db.execute(sql: SQLRaw("SELECT pg_advisory_xact_lock(\(Self.chainLock))")) { _ in }
+        }
+        try await append(chain(prepared, try await last(in: db)), in: db)
+    }
+
+    /// `appendChained` on the store's direct SQLite connection.
+    public func appendChained(
+        _ prepared: [AuditRecord], chain: ([AuditRecord], (seq: Int64, hash: String)?) -> [AuditRecord], in db: SQLiteDirectConnection
+    ) throws {
+        guard !prepared.isEmpty else { return }
+        try append(chain(prepared, try last(in: db)), in: db)
+    }
+
+    /// The advisory lock of the audit chain on PostgreSQL.
+    static let chainLock = 7_201_002
+
     /// Inserts records in statements of a few hundred rows (SQLite caps bound parameters).
-    public func append(_ records: [AuditRecord], in db: any SQLDatabase) async throws {
+    public func append(_ records: [AuditRecord], in db: StoreHandle) async throws {
         var start = records.startIndex
         while start < records.endIndex {
             let end = min(start + Self.rowsPerStatement, records.endIndex)
@@ -90,7 +115,7 @@ public struct AuditRepository: Sendable {
     static let sqliteFullInsert = sqliteInsertText(rows: rowsPerStatement)
 
     /// Records matching `filter`: newest first, or oldest first with `ascending`.
-    public func records(_ filter: AuditFilter, limit: Int, ascending: Bool = false, in db: any SQLDatabase) async throws -> [AuditRecord] {
+    public func records(_ filter: AuditFilter, limit: Int, ascending: Bool = false, in db: StoreHandle) async throws -> [AuditRecord] {
         var query = db.select().column("*").from("audit_records")
         if let v = filter.tenant { query = query.where("tenant", .equal, v) }
         if let v = filter.app { query = query.where("app", .equal, v) }
@@ -115,7 +140,9 @@ extension AuditRepository {
     /// with a NUL whole but hands it back cut at the NUL; records written before the audit log
     /// escaped control characters (`AuditText`) may hold one, and only their exact bytes match
     /// their hash.
-    public func exactRecord(seq: Int64, in db: any SQLDatabase) async throws -> AuditRecord? {
+    public func exactRecord(seq: Int64, in db: StoreHandle) async throws -> AuditRecord? {
+        // PostgreSQL keeps text as sent (it refuses NUL), so what it returns is what was stored.
+        guard !db.isPostgres else { return nil }
         let texts = Self.textColumns.map { "CASE WHEN \($0) IS NULL THEN NULL ELSE hex(CAST(\($0) AS BLOB)) END AS \($0)" }.joined(separator: ", ")
         struct Row: Decodable {
             var seq: Int64, at: Int64, duration_ms: Int64, cost_micros: Int64

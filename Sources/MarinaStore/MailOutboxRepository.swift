@@ -23,7 +23,7 @@ public struct MailOutboxRepository: Sendable {
 
     /// Claims up to `limit` mails that are due (or whose claim is older than `staleBefore`) and
     /// returns them. A claim is a conditional update, so two drainers never take the same mail.
-    public func claimDue(now: Int64, staleBefore: Int64, limit: Int, in db: any SQLDatabase) async throws -> [Mail] {
+    public func claimDue(now: Int64, staleBefore: Int64, limit: Int, in db: StoreHandle) async throws -> [Mail] {
         struct Candidate: Decodable { var id: String; var state: String; var claimedAt: Int64? }
         let candidates = try await db.select().columns("id", "state", "claimed_at").from("mail_outbox")
             .where {
@@ -55,7 +55,7 @@ public struct MailOutboxRepository: Sendable {
     @discardableResult
     public func settle(
         id: String, claimedAt: Int64, state: State, attempts: Int, nextAttemptAt: Int64, error: String?, sentAt: Int64?,
-        in db: any SQLDatabase
+        in db: StoreHandle
     ) async throws -> Bool {
         try await !db.update("mail_outbox").set("state", to: state.rawValue).set("attempts", to: attempts).set("next_attempt_at", to: nextAttemptAt)
             .set("last_error", to: error).set("sent_at", to: sentAt).set("claimed_at", to: SQLLiteral.null)
@@ -73,14 +73,14 @@ public struct MailOutboxRepository: Sendable {
         public var nextAttemptAt: Int64
     }
 
-    public func status(id: String, in db: any SQLDatabase) async throws -> Status? {
+    public func status(id: String, in db: StoreHandle) async throws -> Status? {
         try await db.select().columns("id", "state", "attempts", "last_error", "sent_at", "next_attempt_at").from("mail_outbox").where(
             "id", .equal, id
         ).row(Status.self)
     }
 
     /// Counts of mails by state (the drainer's start-up notice; operators' dashboards).
-    public func counts(in db: any SQLDatabase) async throws -> [String: Int] {
+    public func counts(in db: StoreHandle) async throws -> [String: Int] {
         struct Row: Decodable { var state: String; var n: Int }
         let rows = try await db.select().column("state").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("mail_outbox")
             .groupBy("state").all(decoding: Row.self)

@@ -7,7 +7,7 @@ public struct PlatformToolRepository: Sendable {
 
     public struct KVEntry: Codable, Sendable { public var key: String; public var value: String; public var expiresAt: Int64? }
 
-    public func kvGet(tenantId: String, appId: String, key: String, now: Int64, in db: any SQLDatabase) async throws -> String? {
+    public func kvGet(tenantId: String, appId: String, key: String, now: Int64, in db: StoreHandle) async throws -> String? {
         let row = try await db.select().columns("key", "value", "expires_at").from("kv_entries").where("tenant_id", .equal, tenantId).where(
             "app_id", .equal, appId
         )
@@ -17,7 +17,7 @@ public struct PlatformToolRepository: Sendable {
     }
 
     /// Live keys of (tenant, app), counting only unexpired ones.
-    public func kvCount(tenantId: String, appId: String, now: Int64, in db: any SQLDatabase) async throws -> Int {
+    public func kvCount(tenantId: String, appId: String, now: Int64, in db: StoreHandle) async throws -> Int {
         struct Count: Decodable { var n: Int }
         return try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("kv_entries")
             .where("tenant_id", .equal, tenantId).where("app_id", .equal, appId)
@@ -26,8 +26,7 @@ public struct PlatformToolRepository: Sendable {
     }
 
     /// Inserts or replaces (an expired entry is replaced like a live one).
-    public func kvSet(tenantId: String, appId: String, key: String, value: String, expiresAt: Int64?, now: Int64, in db: any SQLDatabase) async throws
-    {
+    public func kvSet(tenantId: String, appId: String, key: String, value: String, expiresAt: Int64?, now: Int64, in db: StoreHandle) async throws {
         try await db.delete(from: "kv_entries").where("tenant_id", .equal, tenantId).where("app_id", .equal, appId).where("key", .equal, key).run()
         try await db.insert(into: "kv_entries").columns("tenant_id", "app_id", "key", "value", "expires_at", "updated_at")
             .values(SQLBind(tenantId), SQLBind(appId), SQLBind(key), SQLBind(value), SQLBind(expiresAt), SQLBind(now)).run()
@@ -36,7 +35,7 @@ public struct PlatformToolRepository: Sendable {
     /// Deletes up to `limit` entries that expired at or before `now` — of one (tenant, app), or
     /// of every one — and returns how many it deleted. Bounded, so that one call never holds the
     /// writer long (`kv_entries_expiry` finds them).
-    public func kvPurgeExpired(tenantId: String? = nil, appId: String? = nil, now: Int64, limit: Int, in db: any SQLDatabase) async throws -> Int {
+    public func kvPurgeExpired(tenantId: String? = nil, appId: String? = nil, now: Int64, limit: Int, in db: StoreHandle) async throws -> Int {
         var scope = SQLQueryString("expires_at IS NOT NULL AND expires_at <= \(bind: now)")
         if let tenantId, let appId { scope = scope + SQLQueryString(" AND tenant_id = \(bind: tenantId) AND app_id = \(bind: appId)") }
         let sql =
@@ -46,11 +45,11 @@ public struct PlatformToolRepository: Sendable {
     }
 
     /// Deletes every entry of (tenant, app) — an uninstall's retention has passed; returns how many.
-    public func kvDeleteAll(tenantId: String, appId: String, in db: any SQLDatabase) async throws -> Int {
+    public func kvDeleteAll(tenantId: String, appId: String, in db: StoreHandle) async throws -> Int {
         try await db.delete(from: "kv_entries").where("tenant_id", .equal, tenantId).where("app_id", .equal, appId).returning("app_id").all().count
     }
 
-    public func kvDelete(tenantId: String, appId: String, key: String, now: Int64, in db: any SQLDatabase) async throws -> Bool {
+    public func kvDelete(tenantId: String, appId: String, key: String, now: Int64, in db: StoreHandle) async throws -> Bool {
         let existed = try await kvGet(tenantId: tenantId, appId: appId, key: key, now: now, in: db) != nil
         try await db.delete(from: "kv_entries").where("tenant_id", .equal, tenantId).where("app_id", .equal, appId).where("key", .equal, key).run()
         return existed
@@ -58,7 +57,7 @@ public struct PlatformToolRepository: Sendable {
 
     /// Keys in order, after `cursor`, starting with `prefix`.
     public func kvList(
-        tenantId: String, appId: String, prefix: String, after cursor: String?, limit: Int, now: Int64, in db: any SQLDatabase
+        tenantId: String, appId: String, prefix: String, after cursor: String?, limit: Int, now: Int64, in db: StoreHandle
     ) async throws -> [String] {
         struct Key: Decodable { var key: String }
         var query = db.select().column("key").from("kv_entries").where("tenant_id", .equal, tenantId).where("app_id", .equal, appId)
@@ -72,7 +71,7 @@ public struct PlatformToolRepository: Sendable {
         public var path: String; public var content: String; public var size: Int64; public var modifiedAt: Int64
     }
 
-    public func file(tenantId: String, path: String, in db: any SQLDatabase) async throws -> FileRow? {
+    public func file(tenantId: String, path: String, in db: StoreHandle) async throws -> FileRow? {
         try await db.select().columns("path", "content", "size", "modified_at").from("tenant_files").where("tenant_id", .equal, tenantId).where(
             "path", .equal, path
         ).row(FileRow.self)
@@ -80,13 +79,13 @@ public struct PlatformToolRepository: Sendable {
 
     public struct FileEntry: Codable, Sendable { public var path: String; public var size: Int64; public var modifiedAt: Int64 }
 
-    public func files(tenantId: String, prefix: String, limit: Int, in db: any SQLDatabase) async throws -> [FileEntry] {
+    public func files(tenantId: String, prefix: String, limit: Int, in db: StoreHandle) async throws -> [FileEntry] {
         var query = db.select().columns("path", "size", "modified_at").from("tenant_files").where("tenant_id", .equal, tenantId)
         if !prefix.isEmpty { query = query.where("path", .greaterThanOrEqual, prefix).where("path", .lessThan, prefix + "\u{7F}") }
         return try await query.orderBy("path").limit(limit).rows(FileEntry.self)
     }
 
-    public func totalFileBytes(tenantId: String, excluding path: String, in db: any SQLDatabase) async throws -> Int64 {
+    public func totalFileBytes(tenantId: String, excluding path: String, in db: StoreHandle) async throws -> Int64 {
         struct Sum: Decodable { var n: Int64? }
         return try await db.select().column(SQLFunction("SUM", args: SQLIdentifier("size")), as: "n").from("tenant_files").where(
             "tenant_id", .equal, tenantId
@@ -95,7 +94,7 @@ public struct PlatformToolRepository: Sendable {
     }
 
     public func writeFile(
-        tenantId: String, path: String, content: String, size: Int64, appId: String, now: Int64, in db: any SQLDatabase
+        tenantId: String, path: String, content: String, size: Int64, appId: String, now: Int64, in db: StoreHandle
     ) async throws {
         try await db.delete(from: "tenant_files").where("tenant_id", .equal, tenantId).where("path", .equal, path).run()
         try await db.insert(into: "tenant_files").columns("tenant_id", "path", "content", "size", "written_by_app", "modified_at")
@@ -103,7 +102,7 @@ public struct PlatformToolRepository: Sendable {
     }
 
     public func queueMail(
-        id: String, tenantId: String, appId: String, recipients: String, subject: String, body: String, now: Int64, in db: any SQLDatabase
+        id: String, tenantId: String, appId: String, recipients: String, subject: String, body: String, now: Int64, in db: StoreHandle
     ) async throws {
         try await db.insert(into: "mail_outbox").columns(
             "id", "tenant_id", "app_id", "recipients", "subject", "body", "state", "attempts", "created_at"

@@ -1,7 +1,7 @@
 import SQLKit
 
 /// Column names are the snake_case forms of the records' property names.
-extension SQLDatabase {
+extension StoreHandle {
     func insert<T: Encodable & Sendable>(_ record: T, into table: String) async throws {
         try await insert(into: table).model(record, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
     }

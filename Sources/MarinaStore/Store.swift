@@ -51,24 +51,24 @@ public final class Store: Sendable {
     }
 
     /// Runs `body` on one connection, outside any transaction (reads).
-    public func read<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await backend.withDatabase(body)
+    public func read<R: Sendable>(_ body: @escaping @Sendable (StoreHandle) async throws -> R) async throws -> R {
+        try await backend.withDatabase { try await body(StoreHandle($0)) }
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws. On
     /// SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`) so that two writers
     /// queue instead of failing when one upgrades from reading to writing.
-    public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    public func transaction<R: Sendable>(_ body: @escaping @Sendable (StoreHandle) async throws -> R) async throws -> R {
         let begin = dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
         guard let writerLock else { return try await run(begin, body) }
         return try await writerLock.withLock { try await self.run(begin, body) }
     }
 
-    private func run<R: Sendable>(_ begin: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    private func run<R: Sendable>(_ begin: String, _ body: @escaping @Sendable (StoreHandle) async throws -> R) async throws -> R {
         try await backend.withDatabase { db in
             try await db.execute(sql: SQLRaw(begin)) { _ in }
             do {
-                let result = try await body(db)
+                let result = try await body(StoreHandle(db))
                 try await db.raw("COMMIT").run()
                 return result
             } catch {

@@ -4,7 +4,7 @@ import SQLKit
 public struct TenantRepository: Sendable {
     public init() {}
 
-    public func insert(_ tenant: TenantRecord, in db: any SQLDatabase) async throws {
+    public func insert(_ tenant: TenantRecord, in db: StoreHandle) async throws {
         do {
             try await db.insert(tenant, into: "tenants")
         } catch  where StoreError.isUniqueViolation(error) {
@@ -12,15 +12,15 @@ public struct TenantRepository: Sendable {
         }
     }
 
-    public func all(in db: any SQLDatabase) async throws -> [TenantRecord] {
+    public func all(in db: StoreHandle) async throws -> [TenantRecord] {
         try await db.select().column("*").from("tenants").orderBy("slug").rows(TenantRecord.self)
     }
 
-    public func find(slug: String, in db: any SQLDatabase) async throws -> TenantRecord? {
+    public func find(slug: String, in db: StoreHandle) async throws -> TenantRecord? {
         try await db.select().column("*").from("tenants").where("slug", .equal, slug).row(TenantRecord.self)
     }
 
-    public func find(id: String, in db: any SQLDatabase) async throws -> TenantRecord? {
+    public func find(id: String, in db: StoreHandle) async throws -> TenantRecord? {
         try await db.select().column("*").from("tenants").where("id", .equal, id).row(TenantRecord.self)
     }
 }

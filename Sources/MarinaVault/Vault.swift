@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import MarinaCore
 import MarinaStore
-import SQLKit
 
 /// Envelope encryption. Values are AES-256-GCM under a data key (one per tenant, one for
 /// developer defaults); data keys and token signing keys are wrapped by the master key. The
@@ -104,7 +103,7 @@ public actor Vault {
     /// Encrypts a value for its row, under the owner's active data key (made on first use, in
     /// the caller's transaction).
     public func seal(
-        _ plaintext: [UInt8], owner: String, appId: String, tenantId: String?, key: String, version: Int64, in db: any SQLDatabase
+        _ plaintext: [UInt8], owner: String, appId: String, tenantId: String?, key: String, version: Int64, in db: StoreHandle
     ) async throws -> Sealed {
         let (id, dataKey) = try await activeKey(owner: owner, in: db)
         return try Self.seal(
@@ -120,7 +119,7 @@ public actor Vault {
 
     /// Decrypts a stored value; a value that does not authenticate (tampered, or copied from
     /// another row) throws — it never reads as garbage.
-    public func open(_ secret: SecretRecord, in db: (any SQLDatabase)? = nil) async throws -> [UInt8] {
+    public func open(_ secret: SecretRecord, in db: StoreHandle? = nil) async throws -> [UInt8] {
         let key = try await dataKey(id: secret.dataKeyId, in: db)
         guard let nonceData = Data(base64Encoded: secret.nonce), let nonce = try? AES.GCM.Nonce(data: nonceData),
             let combined = Data(base64Encoded: secret.ciphertext), combined.count >= 16
@@ -139,14 +138,14 @@ public actor Vault {
         }
     }
 
-    func activeKey(owner: String, in db: any SQLDatabase) async throws -> (String, SymmetricKey) {
+    func activeKey(owner: String, in db: StoreHandle) async throws -> (String, SymmetricKey) {
         if let record = try await repository.activeDataKey(owner: owner, in: db) {
             return (record.id, try await dataKey(record))
         }
         return try await newDataKey(owner: owner, in: db)
     }
 
-    func newDataKey(owner: String, in db: any SQLDatabase) async throws -> (String, SymmetricKey) {
+    func newDataKey(owner: String, in db: StoreHandle) async throws -> (String, SymmetricKey) {
         let raw = SymmetricKey(size: .bits256)
         let generation = try await repository.newestGeneration(owner: owner, in: db) + 1
         var record = DataKeyRecord(
@@ -157,7 +156,7 @@ public actor Vault {
         return (record.id, raw)
     }
 
-    func dataKey(id: String, in db: (any SQLDatabase)?) async throws -> SymmetricKey {
+    func dataKey(id: String, in db: StoreHandle?) async throws -> SymmetricKey {
         if let key = cache[id] { return key }
         let repository = self.repository
         let found: DataKeyRecord?

@@ -3,10 +3,11 @@ import HTTPTypes
 import HummingbirdTesting
 import MarinaCore
 import MarinaPlatform
-import MarinaStore
 import MarinaTestSupport
 import SQLKit
 import Testing
+
+@testable import MarinaStore
 
 /// Text from apps, tenants and the egress proxy reaches the audit log in a form every database
 /// keeps exactly: control and format characters escaped, the hash over what is stored.

@@ -7,6 +7,8 @@ import MarinaTestSupport
 import SQLKit
 import Testing
 
+@testable import MarinaStore
+
 /// A caller who may not see an app cannot tell it from one that does not exist; an uninstall's
 /// retention ends with nothing of the install left; a refused upload leaves nothing on disk.
 @Suite struct ExistenceOracleTests {

@@ -3,10 +3,11 @@ import HTTPTypes
 import HummingbirdTesting
 import MarinaCore
 import MarinaPlatform
-import MarinaStore
 import MarinaTestSupport
 import SQLKit
 import Testing
+
+@testable import MarinaStore
 
 /// What a caller can repeat at will does not grow the database or the audit log without bound.
 @Suite struct GrowthBoundTests {

@@ -3,11 +3,12 @@ import HummingbirdTesting
 import MarinaCore
 import MarinaPlatform
 import MarinaRuntime
-import MarinaStore
 import MarinaTestSupport
 import SQLKit
 import Synchronization
 import Testing
+
+@testable import MarinaStore
 
 /// The outbox drained into a real (loopback) SMTP relay: what arrives, retries, failures,
 /// claims shared by several drainers, and the audit trail.

@@ -6,13 +6,14 @@ import HummingbirdTesting
 import MarinaCore
 import MarinaPlatform
 import MarinaRuntime
-import MarinaStore
 import MarinaTestSupport
 import MarinaVault
 import NIOCore
 import SQLKit
 import Synchronization
 import Testing
+
+@testable import MarinaStore
 
 /// The app → platform boundary, the audit log and the vault, through the real router.
 @Suite struct TrustBoundaryTests {

@@ -2,10 +2,11 @@ import Foundation
 import MarinaCore
 import MarinaPlatform
 import MarinaRuntime
-import MarinaStore
 import MarinaTestSupport
 import SQLKit
 import Testing
+
+@testable import MarinaStore
 
 /// The egress proxy of a platform built as serve builds it, recording into its audit log: the
 /// audit fails closed for egress as for every other record.

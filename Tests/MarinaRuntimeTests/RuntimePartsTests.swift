@@ -2,10 +2,11 @@ import Foundation
 import MarinaBundle
 import MarinaCore
 import MarinaRuntime
-import MarinaStore
 import MarinaTestSupport
 import MarinaVault
 import Testing
+
+@testable import MarinaStore
 
 @Suite struct TokenSignerTests {
     @Test(arguments: TestDatabase.available) func tokensVerifyAcrossRotationAndRefuseUnknownKeysAndTampering(_ kind: TestDatabase) async throws {

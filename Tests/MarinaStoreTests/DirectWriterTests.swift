@@ -46,7 +46,7 @@ import Testing
     /// Holds the writer lock in a pooled transaction (which runs `body` first) until `release` is
     /// called; returns once the lock is held.
     func holdWriterLock(
-        _ store: Store, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Void = { _ in }
+        _ store: Store, _ body: @escaping @Sendable (StoreHandle) async throws -> Void = { _ in }
     ) async -> (release: @Sendable () -> Void, holder: Task<Void, any Error>) {
         let (holding, holdingNow) = AsyncStream<Void>.makeStream()
         let (release, releaseNow) = AsyncStream<Void>.makeStream()

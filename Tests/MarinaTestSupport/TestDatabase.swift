@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import MarinaStore
 import PostgresKit
+
+@testable import MarinaStore
 
 /// Databases for tests: a fresh SQLite file always, and a fresh PostgreSQL database when
 /// `MARINA_TEST_POSTGRES_URL` names a server (CI sets it). Every store suite runs against each.
