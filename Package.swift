@@ -104,7 +104,6 @@ let package = Package(
             dependencies: [
                 "MarinaCore",
                 "MarinaSandbox",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,9 +112,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The platform's own outbound calls that are not about instances: the SMTP relay that
+        // delivers what apps send, the operator's endpoints behind operator-defined tools.
+        .target(
+            name: "MarinaOutbound",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MarinaPlatform",
             dependencies: [
+                "MarinaOutbound",
                 "MarinaCore",
                 "MarinaStore",
                 "MarinaBundle",
@@ -150,6 +160,7 @@ let package = Package(
         .target(
             name: "MarinaServer",
             dependencies: [
+                "MarinaOutbound",
                 "MarinaCore",
                 "MarinaBundle",
                 "MarinaStore",
@@ -194,6 +205,7 @@ let package = Package(
                 "MarinaSandbox",
                 "MarinaVault",
                 "MarinaServer",
+                "MarinaOutbound",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -253,6 +265,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MarinaOutboundTests",
+            dependencies: ["MarinaOutbound", "MarinaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MarinaStoreTests",
             dependencies: ["MarinaStore", "MarinaCore", "MarinaTestSupport", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
@@ -260,7 +277,7 @@ let package = Package(
         .testTarget(
             name: "MarinaHTTPTests",
             dependencies: [
-                "MarinaHTTP", "MarinaPlatform", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport", "MarinaRuntime", "MarinaVault", "MarinaServer",
+                "MarinaHTTP", "MarinaPlatform", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport", "MarinaRuntime", "MarinaVault", "MarinaServer", "MarinaOutbound",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),

@@ -15,23 +15,26 @@ public struct EgressAudit: EgressRecorder {
         (self.audit, self.env, self.logger) = (audit, env, logger)
     }
 
-    public func decided(_ connection: EgressProxy.Connection, for spec: InstanceSpec) async throws {
-        try await audit.record(entry(.egress, connection, spec, input: ["host": .string(connection.host), "port": .number(Double(connection.port))]))
+    public func decided(_ connection: EgressProxy.Connection, for requester: EgressProxy.Requester) async throws {
+        try await audit.record(
+            entry(.egress, connection, requester, input: ["host": .string(connection.host), "port": .number(Double(connection.port))]))
     }
 
-    public func ended(_ connection: EgressProxy.Connection, for spec: InstanceSpec) async {
+    public func ended(_ connection: EgressProxy.Connection, for requester: EgressProxy.Requester) async {
         let input: JSONValue = [
             "host": .string(connection.host), "port": .number(Double(connection.port)),
             "bytes_out": .number(Double(connection.bytesOut)), "bytes_in": .number(Double(connection.bytesIn)),
         ]
-        do { try await audit.record(entry(.egressEnd, connection, spec, input: input)) } catch {
+        do { try await audit.record(entry(.egressEnd, connection, requester, input: input)) } catch {
             logger.warning(
                 "the end of an egress connection could not be recorded",
-                metadata: ["instance": .string(spec.id), "target": .string("\(connection.host):\(connection.port)"), "error": .string("\(error)")])
+                metadata: [
+                    "instance": .string(requester.id), "target": .string("\(connection.host):\(connection.port)"), "error": .string("\(error)"),
+                ])
         }
     }
 
-    func entry(_ kind: AuditKind, _ c: EgressProxy.Connection, _ spec: InstanceSpec, input: JSONValue) -> AuditEntry {
+    func entry(_ kind: AuditKind, _ c: EgressProxy.Connection, _ spec: EgressProxy.Requester, input: JSONValue) -> AuditEntry {
         AuditEntry(
             at: env.millis - Int64(c.durationMs), actor: "instance:" + spec.id, tenant: spec.tenant, app: spec.app, version: spec.version, kind: kind,
             name: "\(c.host):\(c.port)", decision: c.decision, status: c.status, durationMs: Int64(c.durationMs), input: input)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MarinaCore
+import MarinaOutbound
 import MarinaRuntime
 import MarinaStore
 import ServiceLifecycle

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import MarinaCore
+import MarinaOutbound
 import MarinaRuntime
 
 /// Runs operator-defined tools: a POST of `{"tenant", "app", "version", "tool", "args",
@@ -31,7 +32,7 @@ public struct OperatorTools: Sendable {
                     ]))
             ).utf8)
         let timestamp = String(Int64(env.now().timeIntervalSince1970))
-        let reply: InstanceClient.Reply
+        let reply: EndpointClient.Reply
         do {
             reply = try await client.post(
                 tool.endpoint,

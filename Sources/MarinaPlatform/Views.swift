@@ -112,3 +112,22 @@ enum Timestamp {
             Int(t.tm_hour), Int(t.tm_min), Int(t.tm_sec), Int(ms))
     }
 }
+
+public struct InstallView: Codable, Sendable, Equatable {
+    public var id: String
+    public var tenant: String
+    public var app: String
+    public var version: String
+    public var state: String
+    public var policy: String
+    public var grantedScopes: [String]
+    public var settings: JSONValue
+    public var needsConsent: Bool
+    public var failure: String?
+    public var createdAt: String
+    public var updatedAt: String
+    enum CodingKeys: String, CodingKey {
+        case id, tenant, app, version, state, policy, settings, failure
+        case grantedScopes = "granted_scopes", needsConsent = "needs_consent", createdAt = "created_at", updatedAt = "updated_at"
+    }
+}

@@ -17,12 +17,12 @@ extension EgressProxy {
     /// Recorded like a proxied connection: the decision before the request is sent (a record that
     /// cannot be written refuses it, `audit_unavailable`), then how it ended.
     public func fetch(
-        spec: InstanceSpec, allowed: [String], url: String, method: String, headers: [(String, String)], body: [UInt8],
+        for requester: Requester, allowed: [String], url: String, method: String, headers: [(String, String)], body: [UInt8],
         maxBytes: Int, timeout: TimeAmount = .seconds(25)
     ) async throws(Refusal) -> FetchResult {
         let started = Date()
         func denied(_ refusal: Refusal, host: String, port: Int) async -> Refusal {
-            try? await recorder.decided(Connection(host: host, port: port, decision: "deny:" + refusal.reason), for: spec)
+            try? await recorder.decided(Connection(host: host, port: port, decision: "deny:" + refusal.reason), for: requester)
             return refusal
         }
         let target: EgressTarget
@@ -58,7 +58,7 @@ extension EgressProxy {
                 Refusal(status: 502, reason: "unresolvable", message: "\(target.host) could not be looked up"), host: target.host, port: target.port)
         }
 
-        do { try await recorder.decided(Connection(host: target.host, port: target.port, decision: "allow"), for: spec) } catch {
+        do { try await recorder.decided(Connection(host: target.host, port: target.port, decision: "allow"), for: requester) } catch {
             throw Self.auditUnavailable
         }
 
@@ -100,7 +100,8 @@ extension EgressProxy {
         await recorder.ended(
             Connection(
                 host: target.host, port: target.port, decision: "allow", bytesOut: counted.written.load(ordering: .relaxed),
-                bytesIn: counted.read.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000), status: status), for: spec)
+                bytesIn: counted.read.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000), status: status),
+            for: requester)
         switch outcome {
         case .success(let result): return result
         case .failure(let error as Refusal): throw error

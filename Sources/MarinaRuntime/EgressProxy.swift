@@ -6,9 +6,9 @@ import NIOPosix
 public protocol EgressRecorder: Sendable {
     /// The decision on one connection, recorded before the app has its answer and before a byte
     /// is forwarded. A throw refuses the connection: no traffic leaves without its record.
-    func decided(_ connection: EgressProxy.Connection, for spec: InstanceSpec) async throws
+    func decided(_ connection: EgressProxy.Connection, for requester: EgressProxy.Requester) async throws
     /// What an allowed connection carried and how it ended (`status`), once it has ended.
-    func ended(_ connection: EgressProxy.Connection, for spec: InstanceSpec) async
+    func ended(_ connection: EgressProxy.Connection, for requester: EgressProxy.Requester) async
 }
 
 /// The only way out of a sandbox to the internet: an HTTP proxy (plain HTTP with absolute URIs,
@@ -23,6 +23,20 @@ public protocol EgressRecorder: Sendable {
 /// `maxConnections` are open per instance; a request head must arrive within `headTimeout`, and
 /// a tunnel with no traffic either way for `idleTimeout` is closed.
 public final class EgressProxy: Sendable {
+    /// Who a connection is made for: an instance through its proxy socket, or the platform itself
+    /// fetching for an app (`http_fetch`).
+    public struct Requester: Sendable, Equatable {
+        /// The instance's id (`gateway-<install>` for the platform's own fetches).
+        public var id: String
+        public var tenant: String
+        public var app: String
+        public var version: String
+
+        public init(id: String, tenant: String, app: String, version: String) {
+            (self.id, self.tenant, self.app, self.version) = (id, tenant, app, version)
+        }
+    }
+
     public struct Connection: Sendable, Equatable {
         public var host: String
         public var port: Int
@@ -69,7 +83,7 @@ public final class EgressProxy: Sendable {
     /// Serves `path` for one instance until the listener is stopped.
     public func serve(path: String, spec: InstanceSpec, allowed: [String]) throws -> UnixListener {
         try UnixListener(path: path, uid: spec.uid, maxConnections: maxConnections) { client in
-            client.pipeline.addHandler(ProxyHeadReader(proxy: self, spec: spec, allowed: allowed)).flatMap {
+            client.pipeline.addHandler(ProxyHeadReader(proxy: self, requester: spec.egressRequester, allowed: allowed)).flatMap {
                 client.setOption(.autoRead, value: true)
             }
         }
@@ -132,7 +146,7 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
     typealias OutboundOut = ByteBuffer
 
     let proxy: EgressProxy
-    let spec: InstanceSpec
+    let requester: EgressProxy.Requester
     let allowed: [String]
     private var head: [UInt8] = []
     /// Bytes after the head (the start of a body or of a tunnel), passed on once joined.
@@ -142,8 +156,8 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
     private let started = Date()
     private var finished = false
 
-    init(proxy: EgressProxy, spec: InstanceSpec, allowed: [String]) {
-        (self.proxy, self.spec, self.allowed) = (proxy, spec, allowed)
+    init(proxy: EgressProxy, requester: EgressProxy.Requester, allowed: [String]) {
+        (self.proxy, self.requester, self.allowed) = (proxy, requester, allowed)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -196,10 +210,10 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
     /// Records the decision to let the connection through, then joins it to `address`; a record
     /// that cannot be written refuses it instead.
     private func admit(_ context: ChannelHandlerContext, _ request: ProxyRequestHead, _ address: EgressAddress) {
-        let (recorder, spec, target) = (proxy.recorder, spec, request.target)
+        let (recorder, requester, target) = (proxy.recorder, requester, request.target)
         let decision = EgressProxy.Connection(host: target.host, port: target.port, decision: "allow", durationMs: milliseconds)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        context.eventLoop.makeFutureWithTask { try await recorder.decided(decision, for: spec) }.whenComplete { recorded in
+        context.eventLoop.makeFutureWithTask { try await recorder.decided(decision, for: requester) }.whenComplete { recorded in
             let (reader, context) = loopBound.value
             switch recorded {
             case .success: reader.join(context, request, address)
@@ -211,13 +225,13 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
     private var milliseconds: Int { Int(Date().timeIntervalSince(started) * 1000) }
 
     private func join(_ context: ChannelHandlerContext, _ request: ProxyRequestHead, _ address: EgressAddress) {
-        let (recorder, spec, started, target) = (proxy.recorder, self.spec, self.started, request.target)
+        let (recorder, requester, started, target) = (proxy.recorder, self.requester, self.started, request.target)
         let channel = context.channel
         let join = ChannelJoin { join in
             let ended = EgressProxy.Connection(
                 host: target.host, port: target.port, decision: "allow", bytesOut: join.forth.load(ordering: .relaxed),
                 bytesIn: join.back.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000))
-            Task { await recorder.ended(ended, for: spec) }
+            Task { await recorder.ended(ended, for: requester) }
         }
         var toUpstream = channel.allocator.buffer(capacity: 0)
         var toClient: ByteBuffer?
@@ -241,7 +255,7 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
             let failed = EgressProxy.Connection(
                 host: target.host, port: target.port, decision: "allow", durationMs: Int(Date().timeIntervalSince(started) * 1000),
                 status: "connect_failed")
-            Task { await recorder.ended(failed, for: spec) }
+            Task { await recorder.ended(failed, for: requester) }
             let refusal = EgressProxy.Refusal(status: 502, reason: "connect_failed", message: "cannot connect to \(target.host):\(target.port)")
             channel.writeAndFlush(channel.allocator.buffer(bytes: EgressProxy.refusalResponse(refusal))).whenComplete { _ in
                 channel.close(promise: nil)
@@ -265,9 +279,9 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
             }
         }
         guard record else { return answer() }
-        let (recorder, spec) = (proxy.recorder, spec)
+        let (recorder, requester) = (proxy.recorder, requester)
         let denied = EgressProxy.Connection(host: host, port: port, decision: "deny:" + refusal.reason, durationMs: milliseconds)
-        channel.eventLoop.makeFutureWithTask { try await recorder.decided(denied, for: spec) }.whenComplete { _ in answer() }
+        channel.eventLoop.makeFutureWithTask { try await recorder.decided(denied, for: requester) }.whenComplete { _ in answer() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -40,6 +40,11 @@ public struct InstanceSpec: Sendable, Equatable {
     }
 }
 
+extension InstanceSpec {
+    /// Who the instance's egress connections are recorded for.
+    public var egressRequester: EgressProxy.Requester { EgressProxy.Requester(id: id, tenant: tenant, app: app, version: version) }
+}
+
 /// The limits actually in force for an instance, as reported by `marina instances`.
 public struct LimitsInForce: Sendable, Codable, Equatable {
     public var mechanism: String

@@ -7,51 +7,6 @@ import Synchronization
 import Glibc
 #endif
 
-/// A started instance process.
-public final class RunningInstance: Sendable {
-    public let pid: Int32
-    public let startedAt: Date
-    /// Where the app answers: its own `MARINA_SOCKET` when it listens there, else the relay's.
-    public let socketPaths: [String]
-    public let limits: LimitsInForce
-    let group: Cgroups.Group?
-    let exit: Task<Int32, Never>
-    private let ended: ExitFlag
-
-    /// Set once the process has been reaped.
-    final class ExitFlag: Sendable {
-        let value = Atomic(false)
-    }
-
-    /// An instance whose end is `exit`'s value (a driver without processes of its own).
-    public convenience init(pid: Int32, socketPaths: [String], limits: LimitsInForce, exit: Task<Int32, Never>) {
-        let ended = ExitFlag()
-        self.init(
-            pid: pid, socketPaths: socketPaths, limits: limits, group: nil, ended: ended,
-            exit: Task {
-                let status = await exit.value
-                ended.value.store(true, ordering: .releasing)
-                return status
-            })
-    }
-
-    init(pid: Int32, socketPaths: [String], limits: LimitsInForce, group: Cgroups.Group?, ended: ExitFlag, exit: Task<Int32, Never>) {
-        self.pid = pid
-        self.startedAt = Date()
-        self.socketPaths = socketPaths
-        self.limits = limits
-        self.group = group
-        self.ended = ended
-        self.exit = exit
-    }
-
-    /// False once the process has ended (and been reaped).
-    public var isRunning: Bool { !ended.value.load(ordering: .acquiring) }
-
-    /// Waits for the process to end; its exit status (128 + signal when killed).
-    public func waitForExit() async -> Int32 { await exit.value }
-}
-
 /// Runs instances as local processes: inside a bubblewrap sandbox (own user, pid, ipc, uts,
 /// mount and network namespaces; an unprivileged user with no capabilities; the bundle read-only,
 /// a private data directory, a private /tmp; only the environment it is given; limited by cgroups
@@ -391,76 +346,6 @@ public struct LocalDriver: RuntimeDriver {
     /// 7070, unless the app itself listens there.
     static func platformPortInside(_ spec: InstanceSpec) -> Int { spec.port == sandboxPlatformPort ? sandboxPlatformPort + 1 : sandboxPlatformPort }
     static func proxyPortInside(_ spec: InstanceSpec) -> Int { spec.port == sandboxProxyPort ? sandboxProxyPort + 1 : sandboxProxyPort }
-
-    /// bubblewrap's arguments for `spec`, without the environment (`sandboxEnvironment`).
-    func bubblewrapArguments(_ spec: InstanceSpec) -> [String] {
-        let tmpfsBytes = UInt64(max(spec.memoryMB, 16)) * 1024 * 1024
-        var args = [
-            "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net", "--unshare-cgroup-try",
-            "--uid", String(spec.uid), "--gid", String(spec.uid),
-            "--die-with-parent", "--new-session", "--hostname", "marina-app",
-            "--cap-drop", "ALL", "--disable-userns",
-            "--ro-bind", "/usr", "/usr",
-        ]
-        for link in ["bin", "sbin", "lib", "lib64", "lib32"] {
-            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/" + link))
-            if let target {
-                args += ["--symlink", target, "/" + link]
-            } else if FileManager.default.fileExists(atPath: "/" + link) {
-                args += ["--ro-bind", "/" + link, "/" + link]
-            }
-        }
-        for etc in [
-            "/etc/ld.so.cache", "/etc/alternatives", "/etc/ssl", "/etc/ca-certificates", "/etc/localtime", "/etc/mime.types", "/etc/nsswitch.conf",
-        ] {
-            args += ["--ro-bind-try", etc, etc]
-        }
-        // Swift apps (MarinaKit) are dynamically linked against the host's runtime, as is the
-        // marina fallback for the relay (marina-sandbox carries its own).
-        if let runtime = Self.swiftRuntimeDirectory { args += ["--ro-bind", runtime, runtime] }
-        args += [
-            "--ro-bind", helperBinary.path, "/run/marina/bin/marina",
-            "--ro-bind", spec.bundleDirectory.path, "/app",
-            "--bind", spec.dataDirectory.path, "/data",
-            "--bind", runRoot.appendingPathComponent(spec.id).path, "/run/marina/io",
-            // /tmp and /dev/shm hold at most the instance's memory limit (in cgroup modes their
-            // pages are charged to the instance's memory as well).
-            "--size", String(tmpfsBytes), "--tmpfs", "/tmp",
-            "--proc", "/proc",
-            "--dev", "/dev",
-            "--size", String(tmpfsBytes), "--tmpfs", "/dev/shm",
-            "--chdir", "/app",
-            // Everything else in the sandbox's root is read-only; /data and /tmp are their own mounts.
-            "--remount-ro", "/",
-            "--clearenv",
-        ]
-        return args
-    }
-
-    /// The environment inside the sandbox: the spec's, and where the platform and the egress
-    /// proxy are reached from inside.
-    func sandboxEnvironment(_ spec: InstanceSpec) -> [String: String] {
-        var environment = spec.environment
-        if platformPort != nil {
-            environment["MARINA_URL"] = "http://127.0.0.1:\(Self.platformPortInside(spec))"
-            environment["NO_PROXY"] = "127.0.0.1,localhost"
-        }
-        if egress != nil {
-            let proxy = "http://127.0.0.1:\(Self.proxyPortInside(spec))"
-            for name in ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"] { environment[name] = proxy }
-            environment["no_proxy"] = "127.0.0.1,localhost"
-        }
-        environment["MARINA_SOCKET"] = "/run/marina/io/app.sock"
-        if environment["MARINA_APP_TOKEN"] != nil { environment["MARINA_APP_TOKEN_FILE"] = "/run/marina/io/" + Self.appTokenFile }
-        environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
-        environment["HOME"] = "/data"
-        environment["TMPDIR"] = "/tmp"
-        environment["LANG"] = "C.UTF-8"
-        return environment
-    }
-
-    /// The file in the io directory holding the instance's current app token (`MARINA_APP_TOKEN_FILE`).
-    static let appTokenFile = "app-token"
 
     /// Writes `token` as the instance's current app token: a new file (never following anything
     /// the app put in its io directory) renamed over the old one, so a reader sees one whole token.

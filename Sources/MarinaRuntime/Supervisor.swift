@@ -1,27 +1,11 @@
+// Over 400 lines on purpose: one actor owns every instance's state, and its parts (wake and
+// readiness, the crash watch, idle sleep, token refresh, stop) all move that state; they stay together.
+
 import Foundation
 import Logging
 import MarinaCore
 import NIOHTTP1
 import ServiceLifecycle
-
-/// What `marina instances` shows of one instance.
-public struct InstanceStatus: Sendable, Codable, Equatable {
-    public var id: String
-    public var tenant: String
-    public var app: String
-    public var version: String
-    public var state: String
-    public var pid: Int32?
-    public var uptimeSeconds: Double?
-    public var memoryBytes: Int?
-    public var restarts: Int
-    public var lastError: String?
-    public var limits: LimitsInForce?
-    enum CodingKeys: String, CodingKey {
-        case id, tenant, app, version, state, pid, restarts, limits
-        case uptimeSeconds = "uptime_s", memoryBytes = "memory_bytes", lastError = "last_error"
-    }
-}
 
 /// Keeps instances alive on demand: wakes one on its first call (concurrent first calls share one
 /// start), declares it ready when `/health` answers and `/manifest` hashes to the published

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import MarinaCore
+import MarinaOutbound
 import MarinaPlatform
 import MarinaRuntime
 import MarinaTestSupport

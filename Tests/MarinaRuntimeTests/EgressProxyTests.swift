@@ -21,11 +21,11 @@ import Glibc
         struct Unwritable: Error {}
 
         init(failing: Bool = false) { self.failing = failing }
-        func decided(_ c: EgressProxy.Connection, for spec: InstanceSpec) async throws {
+        func decided(_ c: EgressProxy.Connection, for requester: EgressProxy.Requester) async throws {
             if failing { throw Unwritable() }
             all.withLock { $0.append(c) }
         }
-        func ended(_ c: EgressProxy.Connection, for spec: InstanceSpec) async { ends.withLock { $0.append(c) } }
+        func ended(_ c: EgressProxy.Connection, for requester: EgressProxy.Requester) async { ends.withLock { $0.append(c) } }
         var list: [EgressProxy.Connection] { all.withLock { $0 } }
         var ended: [EgressProxy.Connection] { ends.withLock { $0 } }
     }
@@ -96,7 +96,7 @@ import Glibc
         let proxy = EgressProxy(allowPrivateAddresses: true, hostOverrides: ["api.example.test": "127.0.0.1"], recorder: Reports(failing: true))
         do {
             _ = try await proxy.fetch(
-                spec: Self.spec(), allowed: ["api.example.test"], url: "http://api.example.test:\(origin.port)/", method: "GET",
+                for: Self.spec().egressRequester, allowed: ["api.example.test"], url: "http://api.example.test:\(origin.port)/", method: "GET",
                 headers: [], body: [], maxBytes: 1 << 20)
             Issue.record("http_fetch went out without its record")
         } catch { #expect(error.reason == "audit_unavailable" && error.status == 503) }
@@ -224,7 +224,7 @@ import Glibc
         do throws(EgressProxy.Refusal) {
             return .success(
                 try await proxy.fetch(
-                    spec: Self.spec(), allowed: ["up.example.test"], url: "http://up.example.test:\(server.port)/", method: "GET",
+                    for: Self.spec().egressRequester, allowed: ["up.example.test"], url: "http://up.example.test:\(server.port)/", method: "GET",
                     headers: [], body: [], maxBytes: maxBytes, timeout: timeout))
         } catch { return .failure(error) }
     }

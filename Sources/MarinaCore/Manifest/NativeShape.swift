@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the whole native format as one declarative table, read top to
+// bottom (the docs and the JSON Schema are generated from it); split, a field would be hunted for.
+
 /// The native manifest format `marina/v1`: the SPEC §3 core plus everything the imported formats
 /// can say. `docs/manifest.md` and `schemas/marina-app-v1.schema.json` are generated from here.
 public enum NativeShape {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MarinaCore
+import MarinaOutbound
 import MarinaPlatform
 import MarinaRuntime
 import MarinaServer

@@ -42,8 +42,6 @@ public struct ToolGateway: Sendable {
         }
     }
 
-    let store: Store
-    let signer: TokenSigner
     let audit: AuditLog
     let secrets: SecretsService?
     let tools: PlatformTools
@@ -52,26 +50,20 @@ public struct ToolGateway: Sendable {
     /// log at will (`serve` runs it as a service, which writes the counts).
     public let refusals: RefusalTally
     let env: PlatformEnvironment
-    /// Runs other apps' tools for `apps_invoke` (nil: that tool is unavailable).
-    let dispatcher: Dispatcher?
-    /// The egress rules `http_fetch` goes through (nil: that tool is unavailable).
-    let egress: EgressProxy?
-    /// The chains of the `apps_invoke` calls in flight into each install, by the request id the
-    /// called app receives (and passes back in `X-Marina-Request-Id` when it calls the platform).
-    let inFlight = InFlightChains()
-    public static let maxChain = 8
-    let installs = InstallRepository()
-    let registry = RegistryRepository()
-    let tenants = TenantRepository()
-    let versions = VersionCache()
+    let verifier: AppTokenVerifier
+    /// `apps_invoke` (nil without a dispatcher: that tool is unavailable).
+    let appsInvoke: AppsInvoke?
+    /// `http_fetch` (nil without the egress rules: that tool is unavailable).
+    let httpFetch: HTTPFetchTool?
 
     public init(
         store: Store, signer: TokenSigner, audit: AuditLog, secrets: SecretsService?, tools: PlatformTools, limiter: RateLimiter = RateLimiter(),
         dispatcher: Dispatcher? = nil, egress: EgressProxy? = nil, env: PlatformEnvironment = .live, refusalWindow: Int64 = RefusalTally.defaultWindow
     ) {
-        self.egress = egress
-        (self.store, self.signer, self.audit, self.secrets, self.tools, self.limiter, self.env) = (store, signer, audit, secrets, tools, limiter, env)
-        self.dispatcher = dispatcher
+        (self.audit, self.secrets, self.tools, self.limiter, self.env) = (audit, secrets, tools, limiter, env)
+        self.verifier = AppTokenVerifier(store: store, signer: signer, env: env, versions: VersionCache())
+        self.appsInvoke = dispatcher.map { AppsInvoke(dispatcher: $0, env: env) }
+        self.httpFetch = egress.map { HTTPFetchTool(egress: $0) }
         self.refusals = RefusalTally(audit: audit, env: env, window: refusalWindow)
     }
 
@@ -81,8 +73,8 @@ public struct ToolGateway: Sendable {
     /// counted per source and reason (`RefusalTally`): no key is needed to send one.
     public func authenticate(_ authorization: String?) async throws -> Caller {
         do {
-            return try await verify(authorization)
-        } catch let refusal as TokenRefusal {
+            return try await verifier.verify(authorization)
+        } catch let refusal as AppTokenVerifier.TokenRefusal {
             try await refusals.record(
                 AuditEntry(
                     at: env.millis, actor: refusal.actor, tenant: refusal.tenant, app: refusal.app, kind: .appCall, name: "authenticate",
@@ -106,63 +98,6 @@ public struct ToolGateway: Sendable {
     }
 
     static let rateLimited = Refusal("rate_limited", "too many calls; slow down and retry")
-
-    struct TokenRefusal: Error {
-        var reason: String
-        var actor = "app:unknown"
-        var tenant: String?
-        var app: String?
-    }
-
-    func verify(_ authorization: String?) async throws -> Caller {
-        guard let authorization, authorization.hasPrefix("Bearer ") else { throw TokenRefusal(reason: "no bearer token") }
-        let token = String(authorization.dropFirst("Bearer ".count))
-        let claims: JSONValue
-        do { claims = try await signer.verifyReloading(token, now: env.millis) } catch let error as TokenError {
-            switch error {
-            case .unknownKey: throw TokenRefusal(reason: "signed by a key this platform does not know")
-            case .badSignature: throw TokenRefusal(reason: "the signature does not verify")
-            default: throw TokenRefusal(reason: "not a well-formed token")
-            }
-        }
-        let now = env.now().timeIntervalSince1970
-        guard claims["typ"]?.stringValue == "app" else { throw TokenRefusal(reason: "not an app token") }
-        guard case .number(let iat)? = claims["iat"], case .number(let exp)? = claims["exp"] else {
-            throw TokenRefusal(reason: "no issue or expiry time")
-        }
-        guard iat <= now + 30 else { throw TokenRefusal(reason: "issued in the future") }
-        guard exp > now else { throw TokenRefusal(reason: "expired") }
-        guard exp - iat <= 86_400 else { throw TokenRefusal(reason: "valid for longer than a day") }
-        guard claims["aud"]?.stringValue == "marina", let installId = claims["sub"]?.stringValue, let tenantSlug = claims["tenant"]?.stringValue,
-            let appSlug = claims["app"]?.stringValue, let versionText = claims["version"]?.stringValue, case .number(let generation)? = claims["gen"]
-        else {
-            throw TokenRefusal(reason: "the claims are incomplete")
-        }
-        let actor = "app:" + installId
-        let found = try await store.read { db -> (InstallRecord, TenantRecord, AppRecord, VersionRecord)? in
-            guard let install = try await self.installs.install(id: installId, in: db),
-                let tenant = try await self.tenants.find(id: install.tenantId, in: db),
-                let app = try await self.registry.app(id: install.appId, in: db),
-                let version = try await self.registry.version(id: install.versionId, in: db)
-            else { return nil }
-            return (install, tenant, app, version)
-        }
-        guard let (install, tenant, app, version) = found else { throw TokenRefusal(reason: "the install does not exist", actor: actor) }
-        guard tenant.slug == tenantSlug, app.slug == appSlug else {
-            throw TokenRefusal(reason: "the token's tenant or app is not its install's", actor: actor, tenant: tenant.slug, app: app.slug)
-        }
-        guard install.state.acceptsAppCalls else {
-            throw TokenRefusal(reason: "revoked: the app is uninstalled", actor: actor, tenant: tenant.slug, app: app.slug)
-        }
-        guard Int64(generation) == install.tokenGeneration, version.version == versionText else {
-            throw TokenRefusal(reason: "revoked: the install changed since the token was issued", actor: actor, tenant: tenant.slug, app: app.slug)
-        }
-        let manifest = try versions.entry(version).manifest
-        let granted = Set(install.granted)
-        return Caller(
-            install: install, tenant: tenant, app: app, version: version, manifest: manifest,
-            scopes: Set(manifest.scopes).intersection(granted), tokenId: claims["jti"]?.stringValue ?? "")
-    }
 
     /// A request whose body is over the endpoint's `limit`: refused with 413 and audited (it
     /// spends the rate budget like every call, so the records stay bounded).
@@ -265,12 +200,13 @@ public struct ToolGateway: Sendable {
     /// granted, arguments — then the tool.
     func run(_ name: String, args: JSONValue, caller: Caller, requestId: String, handling: String?) async throws -> JSONValue {
         guard let tool = tools.descriptor(named: name) else { throw Refusal("unknown_tool", "the platform has no tool \(String(name.prefix(64)))") }
-        guard caller.manifest.scopes.contains(tool.scope) else {
+        switch ScopeGate.check(needed: tool.scope, declared: caller.manifest.scopes, granted: caller.scopes) {
+        case .allowed: break
+        case .notDeclared:
             throw Refusal(
                 "scope_denied", "\(caller.app.slug) \(caller.version.version) does not declare the scope \(tool.scope) that \(name) needs",
                 neededScopes: [tool.scope])
-        }
-        guard caller.scopes.contains(tool.scope) else {
+        case .notGranted:
             throw Refusal(
                 "scope_denied", "the tenant \(caller.tenant.slug) has not granted \(tool.scope) to \(caller.app.slug)", neededScopes: [tool.scope])
         }
@@ -281,89 +217,16 @@ public struct ToolGateway: Sendable {
                 "the arguments do not match \(name)'s input schema: "
                     + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
         }
-        return switch name {
-        case "apps_invoke": try await invokeApp(caller, args: args, handling: handling)
-        case "http_fetch": try await fetch(caller, args: args)
-        default: try await tools.run(name, args: args, caller: caller, requestId: requestId)
+        switch name {
+        case "apps_invoke":
+            guard let appsInvoke else { throw Refusal("unknown_tool", "apps_invoke is not available on this platform") }
+            return try await appsInvoke.run(caller, args: args, handling: handling)
+        case "http_fetch":
+            guard let httpFetch else { throw Refusal("unknown_tool", "http_fetch is not available on this platform") }
+            return try await httpFetch.run(caller, args: args)
+        default:
+            return try await tools.run(name, args: args, caller: caller, requestId: requestId)
         }
-    }
-
-    /// `apps_invoke`: another app's agent-visible tool in the caller's tenant. The chain of apps
-    /// is carried by request id: a call made for the request an app is handling extends that
-    /// request's chain; a cycle or a ninth app is refused. The app sends the id back itself, so
-    /// only an id issued to this very install for a call still in flight counts (`chain(for:)`).
-    func invokeApp(_ caller: Caller, args: JSONValue, handling: String?) async throws -> JSONValue {
-        guard let dispatcher else { throw Refusal("unknown_tool", "apps_invoke is not available on this platform") }
-        let target = args["app"]!.stringValue!, tool = args["tool"]!.stringValue!
-        let chain = chain(for: caller, handling: handling)
-        guard !chain.contains(target) else {
-            throw Refusal("invalid_args", "calling \(target) would make a cycle: " + (chain + [target]).joined(separator: " → "))
-        }
-        guard chain.count < Self.maxChain else { throw Refusal("invalid_args", "a chain of apps is at most \(Self.maxChain) long") }
-        let principal = Principal(
-            identityId: "app:" + caller.install.id, role: .tenantMember, name: caller.app.slug, tenantId: caller.tenant.id, keyId: nil)
-        let visible: Bool
-        do {
-            visible =
-                try await dispatcher.target(principal, tenant: caller.tenant.slug, app: target).manifest.tool(named: tool)?.agentVisible ?? false
-        } catch {
-            throw Refusal("invalid_args", "\(target) is not installed in \(caller.tenant.slug)")
-        }
-        guard visible else { throw Refusal("unknown_tool", "\(target) has no agent-visible tool \(tool)") }
-        let nested = env.id("req")
-        let targetInstall = try await dispatcher.target(principal, tenant: caller.tenant.slug, app: target).install.id
-        inFlight.add(nested, chain + [target], into: targetInstall)
-        defer { inFlight.remove(nested, into: targetInstall) }
-        do {
-            return try await dispatcher.invokeTool(
-                principal, tenant: caller.tenant.slug, app: target, tool: tool,
-                arguments: Array(CanonicalJSON.string(args["args"] ?? [:]).utf8), requestId: nested
-            ).result
-        } catch let error as PlatformError where error.code != "platform_error" {
-            throw Refusal(error.code == "invalid_args" ? "invalid_args" : "platform_error", "\(target).\(tool): \(error.message)")
-        }
-    }
-
-    /// The chain a call of `caller` extends: that of the request it says it is handling, when that
-    /// id was issued to this install and its call is still in flight; otherwise — no id, an id of
-    /// another install's call, a finished call's, or one made up, all of which would let an app
-    /// shorten its chain — the longest chain running into the install, else the app alone.
-    func chain(for caller: Caller, handling: String?) -> [String] {
-        handling.flatMap { inFlight.chain($0, into: caller.install.id) } ?? inFlight.longest(into: caller.install.id) ?? [caller.app.slug]
-    }
-
-    /// `http_fetch`: the platform fetches for the app under the same egress rules as its proxy
-    /// (allow-list, no IP literals, no non-public addresses, pinned address).
-    func fetch(_ caller: Caller, args: JSONValue) async throws -> JSONValue {
-        guard let egress else { throw Refusal("unknown_tool", "http_fetch is not available on this platform") }
-        let url = args["url"]!.stringValue!
-        guard url.prefix(7).lowercased() == "http://" else {
-            throw Refusal("invalid_args", "http_fetch takes http:// URLs; for https the app connects itself through HTTPS_PROXY (same rules)")
-        }
-        var headers: [(String, String)] = []
-        if case .object(let given)? = args["headers"] {
-            for pair in given.pairs { if let value = pair.value.stringValue { headers.append((pair.key, value)) } }
-        }
-        let spec = InstanceSpec(
-            id: "gateway-" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug, version: caller.version.version,
-            bundleDirectory: URL(fileURLWithPath: "/"), dataDirectory: URL(fileURLWithPath: "/"), command: [], port: 0, environment: [:],
-            memoryMB: 0, cpuCores: 0, maxProcesses: 0, idleTimeout: .seconds(0), manifestHash: "", uid: 0)
-        let result: EgressProxy.FetchResult
-        do throws(EgressProxy.Refusal) {
-            result = try await egress.fetch(
-                spec: spec, allowed: caller.manifest.network.egressHosts, url: url,
-                method: args["method"]?.stringValue ?? "GET", headers: headers,
-                body: Array((args["body"]?.stringValue ?? "").utf8), maxBytes: 1 << 20)
-        } catch {
-            throw Refusal(
-                error.status == 403 || error.status == 400 ? "invalid_args" : "platform_error", "egress refused (\(error.reason)): \(error.message)")
-        }
-        return .object(
-            JSONObject([
-                ("status", .number(Double(result.status))),
-                ("headers", .object(JSONObject(result.headers.map { ($0.0.lowercased(), .string($0.1)) }))),
-                ("body", .string(String(decoding: result.body, as: UTF8.self))),
-            ]))
     }
 
     // MARK: Secrets
@@ -397,18 +260,4 @@ public struct ToolGateway: Sendable {
         case .missing: return ["ok": true, "value": nil]
         }
     }
-}
-
-/// The `apps_invoke` chains currently running into each install.
-final class InFlightChains: Sendable {
-    private let chains = Mutex<[String: [String: [String]]]>([:])
-    func add(_ id: String, _ chain: [String], into install: String) { chains.withLock { $0[install, default: [:]][id] = chain } }
-    func remove(_ id: String, into install: String) {
-        chains.withLock { all in
-            all[install]?[id] = nil
-            if all[install]?.isEmpty == true { all[install] = nil }
-        }
-    }
-    func longest(into install: String) -> [String]? { chains.withLock { $0[install]?.values.max { $0.count < $1.count } } }
-    func chain(_ id: String, into install: String) -> [String]? { chains.withLock { $0[install]?[id] } }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import MarinaRuntime
+import MarinaOutbound
 import MarinaTestSupport
 import Testing
 
