@@ -18,24 +18,19 @@ public struct Dispatcher: Sendable {
     let secrets: SecretsService?
     let env: PlatformEnvironment
     let logger: Logger
-    let installs = InstallRepository()
-    let registry = RegistryRepository()
-    let tenants = TenantRepository()
     /// Largest result accepted from an app.
     public let maxOutputBytes: Int
-    let versions = VersionCache()
-    /// (tenant, app) → the active install and its version, for a second; install changes made
-    /// through this process clear it (`InstallService` shares it).
-    let routes: TTLCache<String, (TenantRecord, AppRecord, InstallRecord, VersionRecord)>
+    /// Installs and their versions, read and cached in one place.
+    let directory: InstallDirectory
 
     public init(
-        store: Store, tenants: TenantService, provisioner: InstanceProvisioner, supervisor: Supervisor, audit: AuditLog,
+        store: Store, tenants: TenantService, directory: InstallDirectory, provisioner: InstanceProvisioner, supervisor: Supervisor, audit: AuditLog,
         secrets: SecretsService? = nil, client: InstanceClient = InstanceClient(),
         env: PlatformEnvironment = .live, maxOutputBytes: Int = 1 << 20, logger: Logger = Logger(label: "marina.dispatch")
     ) {
         self.audit = audit
         self.secrets = secrets
-        self.routes = tenants.routes
+        self.directory = directory
         self.store = store
         self.tenantService = tenants
         self.provisioner = provisioner
@@ -56,50 +51,46 @@ public struct Dispatcher: Sendable {
 
     /// The caller's active install of the app in the tenant (404 for anything the caller may not see).
     func target(_ principal: Principal, tenant tenantSlug: String, app appSlug: String) async throws -> Target {
-        let key = tenantSlug + "/" + appSlug
-        if let (tenant, app, install, version) = routes.value(key, now: env.now()) {
+        if let cached = directory.cached(tenant: tenantSlug, app: appSlug) {
             // The same isolation rule as `TenantService.resolve`, without the database.
-            guard principal.canSee(tenantId: tenant.id), principal.isAdmin || principal.role.isTenantRole else {
+            guard principal.canSee(tenantId: cached.tenant.id), principal.isAdmin || principal.role.isTenantRole else {
                 throw PlatformError.notFound("tenant \(tenantSlug)")
             }
-            return Target(tenant: tenant, app: app, install: install, version: version, manifest: try versions.entry(version).manifest)
+            return try target(cached)
         }
         let tenant = try await tenantService.resolve(principal, slug: tenantSlug)
         guard principal.isAdmin || principal.role.isTenantRole else { throw PlatformError.notFound("tenant \(tenantSlug)") }
-        let target = try await target(tenant: tenant, appSlug: appSlug)
-        routes.store(key, (target.tenant, target.app, target.install, target.version), now: env.now())
-        return target
+        return try await target(tenant: tenant, appSlug: appSlug)
     }
 
     func target(tenant: TenantRecord, appSlug: String) async throws -> Target {
-        let found = try await store.read { db -> (AppRecord, InstallRecord, VersionRecord)? in
-            guard let app = try await registry.app(slug: appSlug, in: db),
-                let install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db),
-                let version = try await registry.version(id: install.versionId, in: db)
-            else { return nil }
-            return (app, install, version)
-        }
-        guard let (app, install, version) = found else {
+        guard let found = try await directory.install(of: appSlug, in: tenant) else {
             throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenant.slug)")
         }
-        switch install.state {
-        case .active: break
-        case .installing: throw PlatformError(.conflict, "install_pending", "\(appSlug) is still being installed")
-        case .failed: throw PlatformError(.conflict, "install_failed", "the install of \(appSlug) failed: \(install.failure ?? "unknown reason")")
-        default: throw PlatformError(.conflict, "not_installed", "\(appSlug) is being uninstalled")
-        }
-        return Target(tenant: tenant, app: app, install: install, version: version, manifest: try versions.entry(version).manifest)
+        return try target(found)
     }
 
-    func target(install: InstallRecord, versionId: String) async throws -> Target {
-        let found = try await store.read { db -> (TenantRecord, AppRecord, VersionRecord)? in
-            guard let tenant = try await tenants.find(id: install.tenantId, in: db), let app = try await registry.app(id: install.appId, in: db),
-                let version = try await registry.version(id: versionId, in: db)
-            else { return nil }
-            return (tenant, app, version)
+    /// An install that calls may reach: active (else why not).
+    func target(_ found: InstallDirectory.Entry) throws -> Target {
+        let appSlug = found.app.slug
+        switch found.install.state {
+        case .active: break
+        case .installing: throw PlatformError(.conflict, "install_pending", "\(appSlug) is still being installed")
+        case .failed:
+            throw PlatformError(.conflict, "install_failed", "the install of \(appSlug) failed: \(found.install.failure ?? "unknown reason")")
+        default: throw PlatformError(.conflict, "not_installed", "\(appSlug) is being uninstalled")
         }
-        guard let (tenant, app, version) = found else { throw PlatformError.notFound("install") }
-        return Target(tenant: tenant, app: app, install: install, version: version, manifest: try versions.entry(version).manifest)
+        return Target(
+            tenant: found.tenant, app: found.app, install: found.install, version: found.version,
+            manifest: try directory.compiled(found.version).manifest)
+    }
+
+    /// An install at a given version (an event queued for it), whatever its state.
+    func target(install: InstallRecord, versionId: String) async throws -> Target {
+        guard let found = try await directory.install(id: install.id, version: versionId) else { throw PlatformError.notFound("install") }
+        return Target(
+            tenant: found.tenant, app: found.app, install: install, version: found.version,
+            manifest: try directory.compiled(found.version).manifest)
     }
 
     /// A ready instance, held for one call (end the lease when the call is over), and its spec.
@@ -192,7 +183,7 @@ public struct Dispatcher: Sendable {
         case .success(let value): args = value
         case .failure(let error): throw PlatformError(.invalid, "invalid_args", "the arguments are not JSON: \(error.message)")
         }
-        let compiled = try versions.entry(t.version)
+        let compiled = try directory.compiled(t.version)
         guard let inputValidator = compiled.inputs[name] else {
             throw PlatformError(.internalError, "invalid_schema", "the input schema of \(name) cannot be used")
         }

@@ -92,7 +92,7 @@ public final class EventQueue: Service, Sendable {
             try await store.transaction { db in
                 try await self.installs.finishDelivery(id: delivery.id, state: .delivered, nextAttemptAt: now, error: nil, deliveredAt: now, in: db)
                 if delivery.type == "install", var current = try await self.installs.install(id: install.id, in: db), current.state == .installing {
-                    dispatcher.tenantService.routes.removeAll()
+                    dispatcher.directory.changed()
                     current.state = try current.state.move(to: .active)
                     current.updatedAt = now
                     try await self.installs.update(current, in: db)

@@ -33,7 +33,7 @@ extension InstallService {
             }
             return moved
         }
-        tenantService.routes.removeAll()
+        directory.changed()
         for (install, old) in moved {
             await supervisor.forget(InstanceProvisioner.instanceId(tenantId: install.tenantId, appId: install.appId, version: old.version))
         }

@@ -14,6 +14,7 @@ public struct InstallService: Sendable {
     let store: Store
     let env: PlatformEnvironment
     let tenantService: TenantService
+    let directory: InstallDirectory
     let events: EventQueue
     let supervisor: Supervisor
     let secrets: SecretsService?
@@ -26,7 +27,8 @@ public struct InstallService: Sendable {
     let dataRoot: URL
 
     public init(
-        store: Store, env: PlatformEnvironment = .live, tenants: TenantService, events: EventQueue, supervisor: Supervisor,
+        store: Store, env: PlatformEnvironment = .live, tenants: TenantService, directory: InstallDirectory, events: EventQueue,
+        supervisor: Supervisor,
         secrets: SecretsService? = nil,
         dataRoot: URL, retention: TimeInterval = 7 * 86_400, logger: Logger = Logger(label: "marina.installs")
     ) {
@@ -34,6 +36,7 @@ public struct InstallService: Sendable {
         self.store = store
         self.env = env
         self.tenantService = tenants
+        self.directory = directory
         self.events = events
         self.supervisor = supervisor
         self.dataRoot = dataRoot
@@ -113,7 +116,7 @@ public struct InstallService: Sendable {
         } catch StoreError.conflict {
             throw PlatformError(.conflict, "already_installed", "\(appSlug) is already installed in \(tenantSlug); uninstall it or upgrade")
         }
-        tenantService.routes.removeAll()
+        directory.changed()
         if wantsEvent { events.wake() }
         logger.info("install", metadata: ["tenant": .string(tenantSlug), "app": .string(appSlug), "version": .string(version.version)])
         return try await view(installId: install.id)
@@ -205,7 +208,7 @@ public struct InstallService: Sendable {
             return (install, version, true)
         }
         guard started else { return try await view(installId: install.id) }
-        tenantService.routes.removeAll()
+        directory.changed()
         let manifest = try Self.manifest(version)
         if manifest.events.contains("uninstall") && install.state == .uninstalling {
             // Best effort, with a few quick retries: the tenant asked for the app to go.
@@ -216,8 +219,8 @@ public struct InstallService: Sendable {
     }
 
     func finishUninstall(_ install: InstallRecord, version: VersionRecord) async throws {
-        tenantService.routes.removeAll()
-        defer { tenantService.routes.removeAll() }
+        directory.changed()
+        defer { directory.changed() }
         let instance = InstanceProvisioner.instanceId(tenantId: install.tenantId, appId: install.appId, version: version.version)
         await supervisor.forget(instance)
         let now = env.millis
@@ -274,7 +277,7 @@ public struct InstallService: Sendable {
                 store: store, env: env, in: db)
             return (previous, current)
         }
-        tenantService.routes.removeAll()
+        directory.changed()
         if oldVersion.id != target.id {
             await supervisor.forget(InstanceProvisioner.instanceId(tenantId: old.tenantId, appId: old.appId, version: oldVersion.version))
         }

@@ -6,8 +6,6 @@ public struct TenantService: Sendable {
     let store: Store
     let env: PlatformEnvironment
     let tenants = TenantRepository()
-    /// Routes to active installs, shared by dispatch (reads) and installs (which clear it).
-    let routes = TTLCache<String, (TenantRecord, AppRecord, InstallRecord, VersionRecord)>(ttl: 1)
 
     public init(store: Store, env: PlatformEnvironment = .live) {
         self.store = store

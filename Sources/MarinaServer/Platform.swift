@@ -142,12 +142,14 @@ public struct Platform: Sendable {
                 root: paths.instancesRoot, platformURL: paths.platformURL,
                 idleTimeoutOverride: options.idleTimeout, uids: uids),
             bundles: setup.bundles, signer: signer, env: env)
+        let directory = InstallDirectory(store: store, env: env)
         let dispatcher = Dispatcher(
-            store: store, tenants: tenants, provisioner: provisioner, supervisor: supervisor, audit: audit, secrets: secrets, env: env, logger: logger
+            store: store, tenants: tenants, directory: directory, provisioner: provisioner, supervisor: supervisor, audit: audit, secrets: secrets,
+            env: env, logger: logger
         )
         let events = EventQueue(store: store, dispatcher: dispatcher, env: env, maxAttempts: options.eventRetries, logger: logger)
         let installs = InstallService(
-            store: store, env: env, tenants: tenants, events: events, supervisor: supervisor, secrets: secrets,
+            store: store, env: env, tenants: tenants, directory: directory, events: events, supervisor: supervisor, secrets: secrets,
             dataRoot: paths.instancesRoot, retention: options.retention, logger: logger)
         let registry = RegistryService(
             store: store, bundles: setup.bundles, env: env, validation: ValidationContext(catalog: options.catalog), logger: logger,
@@ -157,7 +159,7 @@ public struct Platform: Sendable {
             instances: InstanceService(store: store, supervisor: supervisor, tenants: tenants, dispatcher: dispatcher))
         let tools = PlatformTools(store: store, env: env, operatorTools: options.operatorTools)
         let gateway = ToolGateway(
-            store: store, signer: signer, audit: audit, secrets: secrets, tools: tools, limiter: RateLimiter(options.rateLimits),
+            signer: signer, directory: directory, audit: audit, secrets: secrets, tools: tools, limiter: RateLimiter(options.rateLimits),
             dispatcher: dispatcher, egress: egress, env: env, refusalWindow: options.refusalWindow)
         let rotate = setup.keys.rotate
         let keys = KeyRotationService(store: store, signer: signer, vault: vault, tenants: tenants, env: env) { try await rotate(vault) }

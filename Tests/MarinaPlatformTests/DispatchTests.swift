@@ -72,4 +72,20 @@ import Testing
         let restarts = await f.platform.supervisor.status().first?.restarts ?? 0
         #expect(restarts >= 1)
     }
+
+    /// The one invalidation rule of the install read model: a route cached by a call is
+    /// forgotten the moment the install changes, not a second later.
+    @Test(arguments: TestDatabase.available)
+    func anUninstalledAppIsNotCalledThroughACachedRoute(_ kind: TestDatabase) async throws {
+        let f = try await PlatformFixture.make(kind)
+        defer { Task { await f.drop() } }
+        try await f.installed(Self.manifest)
+        let call = {
+            try await f.dispatcher.invokeTool(f.admin, tenant: "acme", app: "echo", tool: "greet", arguments: Array(#"{"name":"Ada"}"#.utf8))
+        }
+        _ = try await call()
+        _ = try await f.services.runtime!.installs.uninstall(f.admin, tenant: "acme", app: "echo")
+        await #expect { try await call() } throws: { ($0 as? PlatformError)?.code == "not_installed" }
+        #expect(f.app.toolCalls.count == 1)
+    }
 }

@@ -8,13 +8,9 @@ import MarinaVault
 /// uninstalled, the same tenant, app, version and token generation — and returns the caller with
 /// its scopes as of now (declared ∩ granted). Refusals say why; the gateway audits them.
 struct AppTokenVerifier: Sendable {
-    let store: Store
     let signer: TokenSigner
     let env: PlatformEnvironment
-    let versions: VersionCache
-    let installs = InstallRepository()
-    let registry = RegistryRepository()
-    let tenants = TenantRepository()
+    let directory: InstallDirectory
 
     struct TokenRefusal: Error {
         var reason: String
@@ -48,15 +44,10 @@ struct AppTokenVerifier: Sendable {
             throw TokenRefusal(reason: "the claims are incomplete")
         }
         let actor = "app:" + installId
-        let found = try await store.read { db -> (InstallRecord, TenantRecord, AppRecord, VersionRecord)? in
-            guard let install = try await self.installs.install(id: installId, in: db),
-                let tenant = try await self.tenants.find(id: install.tenantId, in: db),
-                let app = try await self.registry.app(id: install.appId, in: db),
-                let version = try await self.registry.version(id: install.versionId, in: db)
-            else { return nil }
-            return (install, tenant, app, version)
+        let found = try await directory.install(id: installId)
+        guard let (install, tenant, app, version) = found.map({ ($0.install, $0.tenant, $0.app, $0.version) }) else {
+            throw TokenRefusal(reason: "the install does not exist", actor: actor)
         }
-        guard let (install, tenant, app, version) = found else { throw TokenRefusal(reason: "the install does not exist", actor: actor) }
         guard tenant.slug == tenantSlug, app.slug == appSlug else {
             throw TokenRefusal(reason: "the token's tenant or app is not its install's", actor: actor, tenant: tenant.slug, app: app.slug)
         }
@@ -66,7 +57,7 @@ struct AppTokenVerifier: Sendable {
         guard Int64(generation) == install.tokenGeneration, version.version == versionText else {
             throw TokenRefusal(reason: "revoked: the install changed since the token was issued", actor: actor, tenant: tenant.slug, app: app.slug)
         }
-        let manifest = try versions.entry(version).manifest
+        let manifest = try directory.compiled(version).manifest
         let granted = Set(install.granted)
         return ToolGateway.Caller(
             install: install, tenant: tenant, app: app, version: version, manifest: manifest,

@@ -57,11 +57,12 @@ public struct ToolGateway: Sendable {
     let httpFetch: HTTPFetchTool?
 
     public init(
-        store: Store, signer: TokenSigner, audit: AuditLog, secrets: SecretsService?, tools: PlatformTools, limiter: RateLimiter = RateLimiter(),
+        signer: TokenSigner, directory: InstallDirectory, audit: AuditLog, secrets: SecretsService?, tools: PlatformTools,
+        limiter: RateLimiter = RateLimiter(),
         dispatcher: Dispatcher? = nil, egress: EgressProxy? = nil, env: PlatformEnvironment = .live, refusalWindow: Int64 = RefusalTally.defaultWindow
     ) {
         (self.audit, self.secrets, self.tools, self.limiter, self.env) = (audit, secrets, tools, limiter, env)
-        self.verifier = AppTokenVerifier(store: store, signer: signer, env: env, versions: VersionCache())
+        self.verifier = AppTokenVerifier(signer: signer, env: env, directory: directory)
         self.appsInvoke = dispatcher.map { AppsInvoke(dispatcher: $0, env: env) }
         self.httpFetch = egress.map { HTTPFetchTool(egress: $0) }
         self.refusals = RefusalTally(audit: audit, env: env, window: refusalWindow)
