@@ -17,6 +17,12 @@ import Testing
             """
     ).replacingOccurrences(of: "tools: [{name: greet}]\n", with: "")
 
+    /// Calls `greet` of the installed echo app as the admin.
+    static func greet(_ f: PlatformFixture, _ name: String = "Ada") async throws -> Dispatcher.ToolResult {
+        try await f.dispatcher.invokeTool(
+            f.admin, tenant: "acme", app: "echo", tool: "greet", arguments: Array(CanonicalJSON.string(["name": .string(name)]).utf8))
+    }
+
     @Test(arguments: TestDatabase.available)
     func aToolCallWakesTheInstanceOnceAndIsAudited(_ kind: TestDatabase) async throws {
         let f = try await PlatformFixture.make(kind)
@@ -58,9 +64,7 @@ import Testing
         let f = try await PlatformFixture.make(kind)
         defer { Task { await f.drop() } }
         try await f.installed(Self.manifest)
-        let call = {
-            try await f.dispatcher.invokeTool(f.admin, tenant: "acme", app: "echo", tool: "greet", arguments: Array(#"{"name":"Ada"}"#.utf8))
-        }
+        let call = { try await Self.greet(f) }
 
         _ = try await call()
         let id = try #require(await f.platform.supervisor.status().first?.id)
@@ -80,9 +84,7 @@ import Testing
         let f = try await PlatformFixture.make(kind)
         defer { Task { await f.drop() } }
         try await f.installed(Self.manifest)
-        let call = {
-            try await f.dispatcher.invokeTool(f.admin, tenant: "acme", app: "echo", tool: "greet", arguments: Array(#"{"name":"Ada"}"#.utf8))
-        }
+        let call = { try await Self.greet(f) }
         _ = try await call()
         _ = try await f.services.runtime!.installs.uninstall(f.admin, tenant: "acme", app: "echo")
         await #expect { try await call() } throws: { ($0 as? PlatformError)?.code == "not_installed" }
