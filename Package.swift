@@ -235,6 +235,7 @@ let package = Package(
             name: "MarinaCoreTests",
             dependencies: [
                 "MarinaCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings

@@ -31,7 +31,7 @@ public final class InvocationTokenVerifier: Sendable {
         jwks: JSONValue?, installId: String?, tenant: String?, app: String?, marinaURL: String? = nil,
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, fetch: Fetch? = nil
     ) {
-        state = Mutex(State(keys: Self.keys(of: jwks), lastFetch: nil))
+        state = Mutex(State(keys: EdDSAKeySet.keys(in: jwks), lastFetch: nil))
         self.installId = installId
         self.tenant = tenant
         self.app = app
@@ -48,33 +48,22 @@ public final class InvocationTokenVerifier: Sendable {
             app: environment["MARINA_APP"], marinaURL: environment["MARINA_URL"], fetch: fetch)
     }
 
-    /// The Ed25519 keys of a JWK set, by `kid`; entries of other kinds are skipped.
-    static func keys(of jwks: JSONValue?) -> [String: Curve25519.Signing.PublicKey] {
-        var keys: [String: Curve25519.Signing.PublicKey] = [:]
-        for entry in jwks?["keys"]?.arrayValue ?? [] {
-            guard entry["kty"]?.stringValue == "OKP", entry["crv"]?.stringValue == "Ed25519",
-                let kid = entry["kid"]?.stringValue, let x = entry["x"]?.stringValue,
-                let raw = Base64URL.decode(x), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
-            else { continue }
-            keys[kid] = key
-        }
-        return keys
-    }
-
     /// The token's claims, or `invalidToken` saying why it is refused.
     public func verify(_ token: String) async throws(MarinaKitError) -> JSONObject {
         func refuse(_ why: String) -> MarinaKitError { MarinaKitError(.invalidToken, why) }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])), let claimBytes = Base64URL.decode(String(parts[1])),
-            let signature = Base64URL.decode(String(parts[2])), let header = try? JSONParser.parse(headerBytes)
-        else { throw refuse("malformed token") }
-        guard header["alg"]?.stringValue == "EdDSA" else { throw refuse("the token is not signed with EdDSA") }
-        guard let kid = header["kid"]?.stringValue else { throw refuse("the token names no key") }
-        guard let key = await key(kid) else { throw refuse("the token is signed with an unknown key") }
-        guard key.isValidSignature(signature, for: Array((parts[0] + "." + parts[1]).utf8)) else {
-            throw refuse("the token's signature does not verify")
+        let parsed: EdDSAToken.Parsed
+        do throws(EdDSAToken.Refusal) { parsed = try EdDSAToken.parse(token) } catch {
+            switch error {
+            case .notEdDSA: throw refuse("the token is not signed with EdDSA")
+            case .noKey: throw refuse("the token names no key")
+            case .malformed, .badSignature: throw refuse("malformed token")
+            }
         }
-        guard let claims = (try? JSONParser.parse(claimBytes))?.objectValue else { throw refuse("malformed token") }
+        guard let key = await key(parsed.kid) else { throw refuse("the token is signed with an unknown key") }
+        let claims: JSONObject
+        do throws(EdDSAToken.Refusal) { claims = try parsed.claims(verifiedBy: key) } catch {
+            throw refuse(error == .badSignature ? "the token's signature does not verify" : "malformed token")
+        }
         guard claims["typ"]?.stringValue == "invocation" else { throw refuse("not an invocation token") }
         guard let installId, claims["aud"]?.stringValue == installId else { throw refuse("the token is meant for another install") }
         guard let tenant, claims["tenant"]?.stringValue == tenant else { throw refuse("the token is meant for another tenant") }
@@ -97,7 +86,7 @@ public final class InvocationTokenVerifier: Sendable {
             return true
         }
         guard due, let fetched = try? await fetch(marinaURL) else { return nil }
-        let keys = Self.keys(of: fetched)
+        let keys = EdDSAKeySet.keys(in: fetched)
         return state.withLock { state in
             state.keys.merge(keys) { _, new in new }
             return state.keys[kid]

@@ -4,7 +4,7 @@ import MarinaCore
 import MarinaStore
 import Synchronization
 
-/// Ed25519-signed JSON Web Tokens (`alg: EdDSA`) with a `kid`. The newest key signs; every key
+/// Ed25519-signed JSON Web Tokens (`EdDSAToken`) with a `kid`. The newest key signs; every key
 /// that was ever published verifies until it is retired, and a token naming a `kid` that is not
 /// known is refused outright (never tried against a default key).
 ///
@@ -35,8 +35,7 @@ public actor TokenSigner {
         init(kid: String, key: Curve25519.Signing.PrivateKey) {
             self.kid = kid
             self.key = key
-            let header: JSONValue = ["alg": "EdDSA", "typ": "JWT", "kid": .string(kid)]
-            encodedHeader = Base64URL.encode(Array(CanonicalJSON.string(header).utf8))
+            encodedHeader = EdDSAToken.encodedHeader(kid: kid)
         }
     }
     private nonisolated let signing = Mutex<Signing?>(nil)
@@ -81,9 +80,7 @@ public actor TokenSigner {
 
     public nonisolated func sign(_ claims: JSONValue) throws -> String {
         guard let signing = signing.withLock({ $0 }) else { throw TokenError.noKey }
-        let input = signing.encodedHeader + "." + Base64URL.encode(Array(CanonicalJSON.string(claims).utf8))
-        let signature = try signing.key.signature(for: Array(input.utf8))
-        return input + "." + Base64URL.encode(Array(signature))
+        return try EdDSAToken.sign(claims, encodedHeader: signing.encodedHeader, with: signing.key)
     }
 
     /// Like `verify`, but first reloads the keys (at most every 10 s) when the token names a key
@@ -98,35 +95,16 @@ public actor TokenSigner {
 
     /// The verified claims of a token, or why it is refused. Time checks are the caller's.
     public func verify(_ token: String) throws -> JSONValue {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = Base64URL.decode(String(parts[0])), let claimBytes = Base64URL.decode(String(parts[1])),
-            let signature = Base64URL.decode(String(parts[2]))
-        else { throw TokenError.malformed }
-        guard let header = try? JSONParser.parse(headerBytes), header["alg"] == "EdDSA", let kid = header["kid"]?.stringValue else {
-            throw TokenError.malformed
+        let parsed: EdDSAToken.Parsed
+        do { parsed = try EdDSAToken.parse(token) } catch { throw TokenError.malformed }
+        guard let key = keys[parsed.kid] else { throw TokenError.unknownKey }
+        do { return .object(try parsed.claims(verifiedBy: key.publicKey)) } catch {
+            throw error == .badSignature ? TokenError.badSignature : TokenError.malformed
         }
-        guard let key = keys[kid] else { throw TokenError.unknownKey }
-        guard key.publicKey.isValidSignature(signature, for: Data((parts[0] + "." + parts[1]).utf8)) else { throw TokenError.badSignature }
-        guard let claims = try? JSONParser.parse(claimBytes), case .object = claims else { throw TokenError.malformed }
-        return claims
     }
 
     /// The public keys as a JWK set (for apps and SDKs that verify tokens).
-    public func jwks() -> JSONValue {
-        .object(
-            JSONObject([
-                (
-                    "keys",
-                    .array(
-                        keys.values.sorted { $0.kid < $1.kid }.map { key in
-                            [
-                                "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": .string(key.kid),
-                                "x": .string(Base64URL.encode(Array(key.publicKey.rawRepresentation))),
-                            ]
-                        })
-                )
-            ]))
-    }
+    public func jwks() -> JSONValue { EdDSAKeySet.document(keys.values.map { ($0.kid, $0.publicKey) }) }
 }
 
 public enum TokenError: Error, Sendable, Equatable {
