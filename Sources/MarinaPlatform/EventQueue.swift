@@ -120,6 +120,7 @@ public final class EventQueue: Service, Sendable {
                 if exhausted, delivery.type == "install", var current = try await self.installs.install(id: install.id, in: db),
                     current.state == .installing
                 {
+                    dispatcher.directory.changed()
                     current.state = try current.state.move(to: .failed)
                     current.failure = "the install event was not accepted after \(delivery.attempts) attempts: \(reason)"
                     current.updatedAt = now

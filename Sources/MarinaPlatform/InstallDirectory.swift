@@ -4,10 +4,10 @@ import MarinaStore
 
 /// The one read model of installs: an install with its tenant, app and version, and the
 /// version's decoded manifest and compiled schemas. Calls from outside find an install by
-/// (tenant, app), cached for a second; an app's own token finds it by install id, never cached
-/// (a revocation must hold at once). One invalidation rule: whatever changes an install calls
-/// `changed()`, which forgets every route; versions never change, so what is derived from them
-/// stays.
+/// (tenant, app), an active one cached for a second; an app's own token finds it by install id,
+/// never cached (a revocation must hold at once). One invalidation rule: whatever changes an
+/// install in this process calls `changed()`, which forgets every route (another replica's
+/// change is seen within the second); versions never change, so what is derived from them stays.
 public final class InstallDirectory: Sendable {
     /// An install as it stands, with what it belongs to.
     public struct Entry: Sendable {
@@ -31,7 +31,8 @@ public final class InstallDirectory: Sendable {
     func cached(tenant: String, app: String) -> Entry? { routes.value(tenant + "/" + app, now: env.now()) }
 
     /// The tenant's install of `appSlug` that is not uninstalled (any other state: the caller
-    /// decides what it may do), remembered for a second.
+    /// decides what it may do); an active one is remembered for a second, any other is read
+    /// again at the next call (it is about to change).
     func install(of appSlug: String, in tenant: TenantRecord) async throws -> Entry? {
         let found = try await store.read { db -> Entry? in
             guard let app = try await self.registry.app(slug: appSlug, in: db),
@@ -40,7 +41,7 @@ public final class InstallDirectory: Sendable {
             else { return nil }
             return Entry(tenant: tenant, app: app, install: install, version: version)
         }
-        if let found { routes.store(tenant.slug + "/" + appSlug, found, now: env.now()) }
+        if let found, found.install.state == .active { routes.store(tenant.slug + "/" + appSlug, found, now: env.now()) }
         return found
     }
 

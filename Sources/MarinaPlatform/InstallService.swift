@@ -225,7 +225,8 @@ public struct InstallService: Sendable {
         await supervisor.forget(instance)
         let now = env.millis
         try await store.transaction { db in
-            var done = install
+            // Read again: another uninstall (the reaper, a second replica) may have finished it.
+            guard var done = try await installs.install(id: install.id, in: db), done.state != .uninstalled else { return }
             done.state = try done.state.move(to: .uninstalled)
             done.updatedAt = now
             done.purgeAfter = now + Int64(retention * 1000)

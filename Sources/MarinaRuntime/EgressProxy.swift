@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Where the egress proxy's and `http_fetch`'s records go (serve composes the audit log here).
 public protocol EgressRecorder: Sendable {
@@ -216,6 +217,12 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
         context.eventLoop.makeFutureWithTask { try await recorder.decided(decision, for: requester) }.whenComplete { recorded in
             let (reader, context) = loopBound.value
             switch recorded {
+            case .success where !context.channel.isActive:
+                // The app went away while its connection was being decided: nothing to join.
+                reader.finished = true
+                let gone = EgressProxy.Connection(
+                    host: target.host, port: target.port, decision: "allow", durationMs: reader.milliseconds, status: "client_closed")
+                Task { await recorder.ended(gone, for: requester) }
             case .success: reader.join(context, request, address)
             case .failure: reader.refuse(context.channel, EgressProxy.auditUnavailable, host: target.host, port: target.port, record: false)
             }
@@ -227,7 +234,10 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
     private func join(_ context: ChannelHandlerContext, _ request: ProxyRequestHead, _ address: EgressAddress) {
         let (recorder, requester, started, target) = (proxy.recorder, self.requester, self.started, request.target)
         let channel = context.channel
+        // One end record per connection, whichever of the join's end and a failed connect comes first.
+        let end = EndRecord()
         let join = ChannelJoin { join in
+            guard end.claim() else { return }
             let ended = EgressProxy.Connection(
                 host: target.host, port: target.port, decision: "allow", bytesOut: join.forth.load(ordering: .relaxed),
                 bytesIn: join.back.load(ordering: .relaxed), durationMs: Int(Date().timeIntervalSince(started) * 1000))
@@ -252,10 +262,12 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
             idleTimeout: proxy.idleTimeout
         ).whenFailure { _ in
             // The decision to allow is on record; how the connection ended goes with its end.
-            let failed = EgressProxy.Connection(
-                host: target.host, port: target.port, decision: "allow", durationMs: Int(Date().timeIntervalSince(started) * 1000),
-                status: "connect_failed")
-            Task { await recorder.ended(failed, for: requester) }
+            if end.claim() {
+                let failed = EgressProxy.Connection(
+                    host: target.host, port: target.port, decision: "allow", durationMs: Int(Date().timeIntervalSince(started) * 1000),
+                    status: "connect_failed")
+                Task { await recorder.ended(failed, for: requester) }
+            }
             let refusal = EgressProxy.Refusal(status: 502, reason: "connect_failed", message: "cannot connect to \(target.host):\(target.port)")
             channel.writeAndFlush(channel.allocator.buffer(bytes: EgressProxy.refusalResponse(refusal))).whenComplete { _ in
                 channel.close(promise: nil)
@@ -309,4 +321,10 @@ final class ProxyHeadReader: ChannelInboundHandler, RemovableChannelHandler, @un
         }
         return nil
     }
+}
+
+/// Whether a connection's end has been recorded: the first to claim it writes the record.
+final class EndRecord: Sendable {
+    private let done = Atomic(false)
+    func claim() -> Bool { !done.exchange(true, ordering: .relaxed) }
 }

@@ -45,6 +45,8 @@ public final class MemoryDriver: RuntimeDriver {
         let channel: any Channel
         let ended: @Sendable (Int32) -> Void
     }
+    /// Each instance's accepted connections, closed with it (as a process's sockets close when it dies).
+    private let connections = Mutex<[Int32: [any Channel]]>([:])
 
     /// `makeApp` is asked for the app of each instance as it starts; a throw is a failed start.
     public init(runRoot: URL, makeApp: @escaping @Sendable (InstanceSpec) throws -> any InProcessApp) {
@@ -57,12 +59,13 @@ public final class MemoryDriver: RuntimeDriver {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let socket = directory.appendingPathComponent("app.sock").path
         try? FileManager.default.removeItem(atPath: socket)
+        let pid = nextPid.add(1, ordering: .relaxed).newValue
         let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { child in
-                child.pipeline.configureHTTPServerPipeline().flatMap { child.pipeline.addHandler(InProcessAppHandler(app: app)) }
+            .childChannelInitializer { [self] child in
+                connections.withLock { $0[pid, default: []].append(child) }
+                return child.pipeline.configureHTTPServerPipeline().flatMap { child.pipeline.addHandler(InProcessAppHandler(app: app)) }
             }
             .bind(unixDomainSocketPath: socket).wait()
-        let pid = nextPid.add(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         running.withLock {
             $0[pid] = Started(
@@ -97,6 +100,7 @@ public final class MemoryDriver: RuntimeDriver {
     private func end(_ pid: Int32, status: Int32) {
         guard let started = running.withLock({ $0.removeValue(forKey: pid) }) else { return }
         started.channel.close(promise: nil)
+        for connection in connections.withLock({ $0.removeValue(forKey: pid) ?? [] }) { connection.close(promise: nil) }
         started.ended(status)
     }
 
@@ -140,7 +144,12 @@ final class InProcessAppHandler: ChannelInboundHandler, @unchecked Sendable {
                 method: head.method.rawValue, path: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: body)
             let (app, keepAlive) = (self.app, head.isKeepAlive)
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.eventLoop.makeFutureWithTask { await app.respond(to: request) }.whenSuccess { response in
+            // Answered on the connection's own event loop, as a process would answer on its own
+            // threads: a test that blocks the cooperative pool does not stall the app.
+            let loop = context.eventLoop
+            let promise = loop.makePromise(of: InProcessAppResponse.self)
+            Task(executorPreference: EventLoopTaskExecutor(loop)) { promise.succeed(await app.respond(to: request)) }
+            promise.futureResult.whenSuccess { response in
                 let context = loopBound.value
                 var headers = HTTPHeaders(response.headers)
                 headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))

@@ -122,7 +122,9 @@ public actor Supervisor: Service {
     ) async throws -> String {
         while let stopping = entry.stopTask { await stopping.value }
         if entry.spec != spec {
-            // Same instance key, new spec (e.g. a refreshed token): restart with it.
+            // Same instance key, new spec (e.g. a refreshed token): restart with it, once a start
+            // of the old spec in progress has ended (it owns the state until then).
+            if let starting = entry.starting { _ = try? await starting.value }
             entry.spec = spec
             if let running = entry.running {
                 entry.stopping = true
@@ -139,8 +141,13 @@ public actor Supervisor: Service {
             }
             entry.move(to: .sleeping)
         }
-        if let running = entry.running, entry.state == .ready, running.isRunning {
-            return entry.socket ?? activeSocket(running)
+        if let running = entry.running, entry.state == .ready {
+            if running.isRunning { return entry.socket ?? activeSocket(running) }
+            // Ended before its exit was seen (killed): started again now, and its watch, which
+            // looks for the process it watches, finds it gone and leaves the new one be.
+            entry.running = nil
+            entry.restarts += 1
+            entry.log.note("exited (status seen later); started again for a call")
         }
         let task: Task<RunningInstance, any Error>
         if let starting = entry.starting {
@@ -156,7 +163,7 @@ public actor Supervisor: Service {
 
     private func activeSocket(_ running: RunningInstance) -> String {
         if let app = running.socketPaths.first, FileManager.default.fileExists(atPath: app) { return app }
-        return running.socketPaths[1]
+        return running.socketPaths.last ?? ""
     }
 
     private func launch(_ entry: Entry) async throws -> RunningInstance {
