@@ -99,10 +99,21 @@ let package = Package(
             // two starts per wake (about 2.5 ms each here).
             linkerSettings: [.unsafeFlags(["-static-stdlib"])]
         ),
+        // Async work on NIO's threads: `Offload` (blocking work to NIO's thread pool) and
+        // `EventLoopTaskExecutor` (a task executor on one event loop).
+        .target(
+            name: "MarinaEventLoops",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MarinaRuntime",
             dependencies: [
                 "MarinaCore",
+                "MarinaEventLoops",
                 "MarinaSandbox",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,6 +136,7 @@ let package = Package(
         .target(
             name: "MarinaPlatform",
             dependencies: [
+                "MarinaEventLoops",
                 "MarinaOutbound",
                 "MarinaCore",
                 "MarinaStore",
@@ -143,7 +155,7 @@ let package = Package(
             dependencies: [
                 "MarinaCore",
                 "MarinaPlatform",
-                "MarinaRuntime",
+                "MarinaEventLoops",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -160,6 +172,7 @@ let package = Package(
         .target(
             name: "MarinaServer",
             dependencies: [
+                "MarinaEventLoops",
                 "MarinaOutbound",
                 "MarinaCore",
                 "MarinaBundle",
@@ -260,7 +273,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MarinaRuntimeTests",
-            dependencies: ["MarinaRuntime", "MarinaSandbox", "MarinaVault", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport",
+            dependencies: ["MarinaRuntime", "MarinaEventLoops", "MarinaSandbox", "MarinaVault", "MarinaStore", "MarinaCore", "MarinaBundle", "MarinaTestSupport",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings

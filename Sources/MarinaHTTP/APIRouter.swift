@@ -2,8 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MarinaCore
+import MarinaEventLoops
 import MarinaPlatform
-import MarinaRuntime
 import Prometheus
 
 /// The HTTP surface: probes and metrics at the root, the public API under `/api/v1` (described

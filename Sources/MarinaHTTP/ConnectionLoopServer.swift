@@ -1,7 +1,7 @@
 import Hummingbird
 import HummingbirdCore
 import Logging
-import MarinaRuntime
+import MarinaEventLoops
 import NIOCore
 
 /// An HTTP/1.1 server child channel whose connections are each handled on their own event loop

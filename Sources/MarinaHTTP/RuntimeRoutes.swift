@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import MarinaCore
 import MarinaPlatform
-import MarinaRuntime
 import NIOCore
 import ServiceLifecycle
 
@@ -73,7 +72,7 @@ enum RuntimeRoutes {
                 return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: .init())
             }
             let follow = request.uri.queryParameters.get("follow") == "true" || request.uri.queryParameters.get("follow") == "1"
-            @Sendable func line(_ l: InstanceLog.Line) -> ByteBuffer {
+            @Sendable func line(_ l: InstanceLogTail.Line) -> ByteBuffer {
                 let encoder = JSONEncoder()
                 encoder.dateEncodingStrategy = .iso8601
                 var data = (try? encoder.encode(l)) ?? Data()

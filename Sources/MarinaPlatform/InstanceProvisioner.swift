@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MarinaBundle
 import MarinaCore
+import MarinaEventLoops
 import MarinaRuntime
 import MarinaStore
 import MarinaVault

@@ -30,7 +30,7 @@ public struct InstanceService: Sendable {
 
     /// The log of the tenant's instance of the app (its installed version): for the platform
     /// admin, the tenant's admins and the app's owner.
-    public func log(_ principal: Principal, tenant tenantSlug: String, app appSlug: String) async throws -> InstanceLog? {
+    public func log(_ principal: Principal, tenant tenantSlug: String, app appSlug: String) async throws -> InstanceLogTail? {
         let tenant: TenantRecord
         if principal.role == .developer {
             guard let found = try await store.read({ db in try await tenants.find(slug: tenantSlug, in: db) }),
@@ -45,6 +45,35 @@ public struct InstanceService: Sendable {
         }
         let target = try await dispatcher.target(tenant: tenant, appSlug: appSlug)
         let id = InstanceProvisioner.instanceId(tenantId: tenant.id, appId: target.app.id, version: target.version.version)
-        return await supervisor.log(id)
+        return await supervisor.log(id).map(InstanceLogTail.init)
+    }
+}
+
+/// An instance's log as its readers get it: the lines kept so far, and the lines as they come.
+public struct InstanceLogTail: Sendable {
+    /// One line of an instance's output, or a note of the platform's about it (`stream` "marina").
+    public struct Line: Sendable, Codable, Equatable {
+        public var time: Date
+        public var stream: String
+        public var text: String
+
+        init(_ line: InstanceLog.Line) { (time, stream, text) = (line.time, line.stream, line.text) }
+    }
+
+    let log: InstanceLog
+
+    /// The lines kept so far (the newest last).
+    public func lines() -> [Line] { log.lines().map(Line.init) }
+
+    /// The lines from now on, until the instance's log ends or the reader stops.
+    public func follow() -> AsyncStream<Line> {
+        let source = log.follow()
+        return AsyncStream { continuation in
+            let relay = Task {
+                for await line in source { continuation.yield(Line(line)) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in relay.cancel() }
+        }
     }
 }

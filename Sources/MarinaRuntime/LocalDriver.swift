@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MarinaEventLoops
 import MarinaSandbox
 import Synchronization
 

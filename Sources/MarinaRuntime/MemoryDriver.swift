@@ -1,4 +1,5 @@
 import Foundation
+import MarinaEventLoops
 import NIOCore
 import NIOHTTP1
 import NIOPosix

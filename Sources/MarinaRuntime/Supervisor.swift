@@ -4,6 +4,7 @@
 import Foundation
 import Logging
 import MarinaCore
+import MarinaEventLoops
 import NIOHTTP1
 import ServiceLifecycle
 

@@ -1,4 +1,5 @@
 import Foundation
+import MarinaEventLoops
 import MarinaPlatform
 import MarinaRuntime
 import MarinaStore

@@ -1,4 +1,5 @@
 import Foundation
+import MarinaEventLoops
 import MarinaSandbox
 import NIOCore
 import NIOPosix
