@@ -9,12 +9,12 @@ import NIOHTTP1
 /// The one place errors become responses: `{"error": {"code", "message"[, "details"]}}`.
 struct APIError: HTTPResponseError {
     var status: HTTPResponse.Status
-    var code: String
+    var code: ErrorCode
     var message: String
     var details: JSONValue?
     var headers: HTTPFields = [:]
 
-    init(status: HTTPResponse.Status, code: String, message: String, details: JSONValue? = nil) {
+    init(status: HTTPResponse.Status, code: ErrorCode, message: String, details: JSONValue? = nil) {
         (self.status, self.code, self.message, self.details) = (status, code, message, details)
     }
 
@@ -41,7 +41,7 @@ struct APIError: HTTPResponseError {
     }
 
     var body: JSONValue {
-        var error: JSONObject = JSONObject([("code", .string(code)), ("message", .string(message))])
+        var error: JSONObject = JSONObject([("code", .string(code.rawValue)), ("message", .string(message))])
         if let details { error["details"] = details }
         return .object(JSONObject([("error", .object(error))]))
     }
@@ -71,27 +71,27 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if error.kind == .internalError { context.logger.error("request failed", metadata: ["error": .string(error.description)]) }
             throw APIError(error)
         } catch let error as HTTPError {
-            let code: String
+            let code: ErrorCode
             switch error.status {
-            case .notFound: code = "not_found"
-            case .contentTooLarge: code = "payload_too_large"
-            case .methodNotAllowed: code = "method_not_allowed"
-            case .unsupportedMediaType: code = "unsupported_media_type"
-            default: code = error.status.code < 500 ? "invalid_request" : "internal"
+            case .notFound: code = .notFound
+            case .contentTooLarge: code = .payloadTooLarge
+            case .methodNotAllowed: code = .methodNotAllowed
+            case .unsupportedMediaType: code = .unsupportedMediaType
+            default: code = error.status.code < 500 ? .invalidRequest : .internal
             }
             throw APIError(status: error.status, code: code, message: error.body ?? error.status.reasonPhrase)
         } catch is NIOTooManyBytesError {
             // A body read whole (`collect(upTo:)`, JSON decoding) past its limit. The error's
             // `maxBytes` is what was left after the first buffer, not the limit: not shown.
-            throw APIError(status: .contentTooLarge, code: "payload_too_large", message: "the request body is larger than this endpoint accepts")
+            throw APIError(status: .contentTooLarge, code: .payloadTooLarge, message: "the request body is larger than this endpoint accepts")
         } catch let error as LifecycleError {
             // Two requests raced for one thing (an upgrade of an install being uninstalled, say).
             throw APIError(status: .conflict, code: error.code, message: error.description)
         } catch is DecodingError {
-            throw APIError(status: .badRequest, code: "invalid_request", message: "the request body is not the JSON this endpoint expects")
+            throw APIError(status: .badRequest, code: .invalidRequest, message: "the request body is not the JSON this endpoint expects")
         } catch {
             context.logger.error("request failed", metadata: ["error": .string(String(describing: error))])
-            throw APIError(status: .internalServerError, code: "internal", message: "internal error; the server log has the details")
+            throw APIError(status: .internalServerError, code: .internal, message: "internal error; the server log has the details")
         }
     }
 }

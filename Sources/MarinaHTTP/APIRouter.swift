@@ -17,7 +17,7 @@ public enum APIRouter {
         router.get("healthz") { _, _ in JSONResponse(value: ["status": "ok"]) }
         router.get("readyz") { _, _ -> JSONResponse<[String: String]> in
             guard await services.databaseReachable() else {
-                throw APIError(status: .serviceUnavailable, code: "not_ready", message: "the database cannot be reached")
+                throw APIError(status: .serviceUnavailable, code: .notReady, message: "the database cannot be reached")
             }
             return JSONResponse(value: ["status": "ready"])
         }
@@ -100,7 +100,7 @@ public enum APIRouter {
             let principal = try context.caller()
             let mediaType = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard let mediaType, bundleContentTypes.contains(mediaType) else {
-                throw PlatformError(.unsupportedMediaType, "unsupported_media_type", "a bundle is uploaded as application/gzip (a .tar.gz)")
+                throw PlatformError(.unsupportedMediaType, .unsupportedMediaType, "a bundle is uploaded as application/gzip (a .tar.gz)")
             }
             let expected = request.headers[HTTPField.Name("X-Marina-Manifest-Hash")!]
             let view = try await registry.publish(principal, app: try context.parameters.require("app"), expectedManifestHash: expected) { upload in

@@ -67,21 +67,21 @@ enum AuditRoutes {
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             if let date = formatter.date(from: raw) ?? ISO8601DateFormatter().date(from: raw) { return Int64(date.timeIntervalSince1970 * 1000) }
-            throw PlatformError.invalid("\(name) is a time in ISO 8601 (2026-01-31T12:00:00Z) or milliseconds since 1970", code: "invalid_query")
+            throw PlatformError.invalid("\(name) is a time in ISO 8601 (2026-01-31T12:00:00Z) or milliseconds since 1970", code: .invalidQuery)
         }
         func number(_ name: String) throws -> Int64? {
             guard let raw = text(name) else { return nil }
-            guard let n = Int64(raw), n >= 0 else { throw PlatformError.invalid("\(name) is a non-negative integer", code: "invalid_query") }
+            guard let n = Int64(raw), n >= 0 else { throw PlatformError.invalid("\(name) is a non-negative integer", code: .invalidQuery) }
             return n
         }
         if let kind = text("kind"), AuditKind(rawValue: kind) == nil {
-            throw PlatformError.invalid("kind is one of " + AuditKind.allCases.map(\.rawValue).joined(separator: ", "), code: "invalid_query")
+            throw PlatformError.invalid("kind is one of " + AuditKind.allCases.map(\.rawValue).joined(separator: ", "), code: .invalidQuery)
         }
         let filter = AuditFilter(
             tenant: text("tenant"), app: text("app"), kind: text("kind"), name: text("name"), status: text("status"), decision: text("decision"),
             since: try time("since"), until: try time("until"), before: try number("cursor"), after: try number("after"))
         let limit = Int(try number("limit") ?? 100)
-        guard (1...1000).contains(limit) else { throw PlatformError.invalid("limit is 1–1000", code: "invalid_query") }
+        guard (1...1000).contains(limit) else { throw PlatformError.invalid("limit is 1–1000", code: .invalidQuery) }
         return AuditService.Query(filter: filter, limit: limit, ascending: text("order") == "asc")
     }
 }

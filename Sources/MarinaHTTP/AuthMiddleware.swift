@@ -24,7 +24,7 @@ struct AuthMiddleware: RouterMiddleware {
             key = request.headers[Self.apiKeyField]
         }
         guard let key, !key.isEmpty else {
-            throw PlatformError(.unauthorized, "unauthorized", "an API key is required (Authorization: Bearer mk_…)")
+            throw PlatformError(.unauthorized, .unauthorized, "an API key is required (Authorization: Bearer mk_…)")
         }
         return try await access.authenticate(key)
     }

@@ -16,7 +16,7 @@ public struct MarinaRequestContext: RequestContext {
 
     /// The authenticated caller; the auth middleware guarantees one on `/api/v1`.
     func caller() throws -> Principal {
-        guard let principal else { throw PlatformError(.unauthorized, "unauthorized", "an API key is required") }
+        guard let principal else { throw PlatformError(.unauthorized, .unauthorized, "an API key is required") }
         return principal
     }
 }

@@ -33,7 +33,7 @@ public struct AccessService: Sendable {
     /// The caller behind a key, or `unauthorized`.
     public func authenticate(_ key: String) async throws -> Principal {
         guard key.hasPrefix(Self.keyPrefix), key.count < 200 else {
-            throw PlatformError(.unauthorized, "invalid_api_key", "the API key is not valid")
+            throw PlatformError(.unauthorized, .invalidApiKey, "the API key is not valid")
         }
         let hash = Self.hash(key)
         let now = env.now()
@@ -43,10 +43,10 @@ public struct AccessService: Sendable {
             if let found { recent.store(hash, found, now: now) }
         }
         guard let (record, identity) = found else {
-            throw PlatformError(.unauthorized, "invalid_api_key", "the API key is not valid")
+            throw PlatformError(.unauthorized, .invalidApiKey, "the API key is not valid")
         }
         guard record.revokedAt == nil else {
-            throw PlatformError(.unauthorized, "key_revoked", "the API key was revoked")
+            throw PlatformError(.unauthorized, .keyRevoked, "the API key was revoked")
         }
         let millis = env.millis
         if (record.lastUsedAt ?? 0) < millis - 60_000 {
@@ -54,7 +54,7 @@ public struct AccessService: Sendable {
             recent.removeAll()
         }
         guard let role = Role(rawValue: identity.role) else {
-            throw PlatformError(.internalError, "internal", "identity \(identity.id) has an unknown role")
+            throw PlatformError(.internalError, .internal, "identity \(identity.id) has an unknown role")
         }
         return Principal(identityId: identity.id, role: role, name: identity.name, tenantId: identity.tenantId, keyId: record.id)
     }

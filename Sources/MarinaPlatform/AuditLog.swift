@@ -129,7 +129,7 @@ public actor AuditLog {
     }
 
     static func refusal(_ error: any Error) -> PlatformError {
-        PlatformError(.internalError, "platform_error", "the audit log could not be written, so the call was refused")
+        PlatformError(.internalError, .platformError, "the audit log could not be written, so the call was refused")
     }
 
     /// PostgreSQL: writes what is pending, a batch per transaction.

@@ -65,7 +65,7 @@ public struct Dispatcher: Sendable {
 
     func target(tenant: TenantRecord, appSlug: String) async throws -> Target {
         guard let found = try await directory.install(of: appSlug, in: tenant) else {
-            throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenant.slug)")
+            throw PlatformError(.notFound, .notInstalled, "\(appSlug) is not installed in \(tenant.slug)")
         }
         return try target(found)
     }
@@ -75,10 +75,10 @@ public struct Dispatcher: Sendable {
         let appSlug = found.app.slug
         switch found.install.state {
         case .active: break
-        case .installing: throw PlatformError(.conflict, "install_pending", "\(appSlug) is still being installed")
+        case .installing: throw PlatformError(.conflict, .installPending, "\(appSlug) is still being installed")
         case .failed:
-            throw PlatformError(.conflict, "install_failed", "the install of \(appSlug) failed: \(found.install.failure ?? "unknown reason")")
-        default: throw PlatformError(.conflict, "not_installed", "\(appSlug) is being uninstalled")
+            throw PlatformError(.conflict, .installFailed, "the install of \(appSlug) failed: \(found.install.failure ?? "unknown reason")")
+        default: throw PlatformError(.conflict, .notInstalled, "\(appSlug) is being uninstalled")
         }
         return Target(
             tenant: found.tenant, app: found.app, install: found.install, version: found.version,
@@ -110,7 +110,7 @@ public struct Dispatcher: Sendable {
                                 tenant: tenant, app: app, version: version.version, key: key, actor: "platform", requestId: nil) ?? .missing
                         guard case .found(let secret) = found else {
                             throw PlatformError(
-                                .unprocessable, "secret_missing",
+                                .unprocessable, .secretMissing,
                                 "\(name) refers to the secret \(key), which is set neither for \(tenant.slug) nor as the app's default")
                         }
                         resolved = resolved.replacingOccurrences(of: "${secret:\(key)}", with: secret)
@@ -121,7 +121,7 @@ public struct Dispatcher: Sendable {
             }
             return (lease, spec)
         } catch let error as RuntimeError {
-            throw PlatformError(.unavailable, error.code.rawValue, error.message)
+            throw PlatformError(.unavailable, ErrorCode(family: error.code), error.message)
         }
     }
 
@@ -163,8 +163,9 @@ public struct Dispatcher: Sendable {
             try await audit.record(entry("ok", decision: "allow"))
             return result
         case .failure(let error as PlatformError):
-            let decision = ["invalid_args", "unknown_tool", "not_found", "not_installed"].contains(error.code) ? "deny:" + error.code : "allow"
-            try await audit.record(entry(error.code, decision: decision))
+            let decision =
+                [ErrorCode.invalidArgs, .unknownTool, .notFound, .notInstalled].contains(error.code) ? "deny:" + error.code.rawValue : "allow"
+            try await audit.record(entry(error.code.rawValue, decision: decision))
             throw error
         case .failure(let error):
             try await audit.record(entry("platform_error", decision: "allow"))
@@ -176,21 +177,21 @@ public struct Dispatcher: Sendable {
     func callTool(_ t: Target, name: String, arguments: Result<JSONValue, DocumentError>, requestId: String) async throws -> ToolResult {
         let app = t.app.slug
         guard let tool = t.manifest.tool(named: name) else {
-            throw PlatformError(.notFound, "unknown_tool", "\(app) \(t.version.version) has no tool \(name)")
+            throw PlatformError(.notFound, .unknownTool, "\(app) \(t.version.version) has no tool \(name)")
         }
         let args: JSONValue
         switch arguments {
         case .success(let value): args = value
-        case .failure(let error): throw PlatformError(.invalid, "invalid_args", "the arguments are not JSON: \(error.message)")
+        case .failure(let error): throw PlatformError(.invalid, .invalidArgs, "the arguments are not JSON: \(error.message)")
         }
         let compiled = try directory.compiled(t.version)
         guard let inputValidator = compiled.inputs[name] else {
-            throw PlatformError(.internalError, "invalid_schema", "the input schema of \(name) cannot be used")
+            throw PlatformError(.internalError, .invalidSchema, "the input schema of \(name) cannot be used")
         }
         let violations = inputValidator.validate(args)
         guard violations.isEmpty else {
             throw PlatformError(
-                .invalid, "invalid_args",
+                .invalid, .invalidArgs,
                 "the arguments do not match \(name)'s input schema: "
                     + violations.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "),
                 details: .array(violations.map { ["path": .string($0.path), "keyword": .string($0.keyword), "message": .string($0.message)] }))
@@ -210,13 +211,13 @@ public struct Dispatcher: Sendable {
         guard (200..<300).contains(reply.status) else { throw Self.appError(reply, tool: name) }
         let result: JSONValue
         do { result = try JSONParser.parse(reply.body.isEmpty ? Array("null".utf8) : reply.body) } catch {
-            throw PlatformError(.badGateway, "output_invalid", "\(name) answered with something that is not JSON")
+            throw PlatformError(.badGateway, .outputInvalid, "\(name) answered with something that is not JSON")
         }
         if tool.outputSchema != nil {
             let problems = compiled.outputs[name]?.validate(result) ?? []
             guard problems.isEmpty else {
                 throw PlatformError(
-                    .badGateway, "output_invalid",
+                    .badGateway, .outputInvalid,
                     "\(name)'s result does not match its output schema: "
                         + problems.prefix(3).map { "\($0.path.isEmpty ? "/" : $0.path): \($0.message)" }.joined(separator: "; "))
             }
@@ -227,11 +228,11 @@ public struct Dispatcher: Sendable {
     static func transportError(_ error: any Error, tool: String, timeout: Int, limit: Int) -> PlatformError {
         switch error {
         case InstanceClient.Failure.timeout:
-            return PlatformError(.gatewayTimeout, "tool_timeout", "\(tool) did not answer within \(timeout) s")
+            return PlatformError(.gatewayTimeout, .toolTimeout, "\(tool) did not answer within \(timeout) s")
         case InstanceClient.Failure.tooLarge:
-            return PlatformError(.badGateway, "output_invalid", "\(tool)'s result is larger than \(limit) bytes")
+            return PlatformError(.badGateway, .outputInvalid, "\(tool)'s result is larger than \(limit) bytes")
         default:
-            return PlatformError(.badGateway, "app_unreachable", "the app's instance did not answer (\(String(describing: error).prefix(200)))")
+            return PlatformError(.badGateway, .appUnreachable, "the app's instance did not answer (\(String(describing: error).prefix(200)))")
         }
     }
 
@@ -247,7 +248,7 @@ public struct Dispatcher: Sendable {
         let message =
             firstLine.contains("Traceback") || firstLine.hasPrefix("    at ") ? "the app failed" : AuditText.stored(String(firstLine.prefix(300)))
         return PlatformError(
-            .badGateway, "app_error", "\(tool) failed: \(message)",
+            .badGateway, .appError, "\(tool) failed: \(message)",
             details: ["app_code": .string(code), "app_message": .string(message), "app_status": .number(Double(reply.status))])
     }
 
@@ -269,7 +270,7 @@ public struct Dispatcher: Sendable {
             resolved = t
             try await deliver(delivery, to: t)
         } catch {
-            try await audit.record(entry((error as? PlatformError)?.code ?? "delivery_failed"))
+            try await audit.record(entry((error as? PlatformError)?.code.rawValue ?? "delivery_failed"))
             throw error
         }
         try await audit.record(entry("ok"))

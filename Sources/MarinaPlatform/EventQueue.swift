@@ -193,16 +193,16 @@ public final class EventQueue: Service, Sendable {
     /// or a webhook's name); the caller must be allowed to send it (`mayEmit`); its delivery is
     /// audited under the caller.
     public func emit(_ principal: Principal, tenant: String, app: String, type: String, payload: JSONValue) async throws -> EventView {
-        guard let dispatcher else { throw PlatformError(.unavailable, "runtime_unavailable", "no runtime is running") }
+        guard let dispatcher else { throw PlatformError(.unavailable, .runtimeUnavailable, "no runtime is running") }
         // Refused before anything is looked up: the answer says nothing about the tenant or the app.
         guard Self.mayEmit(type, principal) != nil else {
             throw PlatformError(
-                .forbidden, "platform_event", "\(type) events are sent by the platform itself, when the app is installed or uninstalled")
+                .forbidden, .platformEvent, "\(type) events are sent by the platform itself, when the app is installed or uninstalled")
         }
         let t = try await dispatcher.target(principal, tenant: tenant, app: app)
         let declared = t.manifest.events + t.manifest.schedules.map { "schedule." + $0.name } + t.manifest.webhooks.map { "webhook." + $0.name }
         guard declared.contains(type) else {
-            throw PlatformError(.notFound, "unknown_event", "\(app) \(t.version.version) does not handle the event \(type)")
+            throw PlatformError(.notFound, .unknownEvent, "\(app) \(t.version.version) does not handle the event \(type)")
         }
         guard Self.mayEmit(type, principal) == true else {
             throw PlatformError.forbidden("only the tenant's admins send \(type) events")

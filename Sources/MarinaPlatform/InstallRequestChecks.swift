@@ -10,7 +10,7 @@ extension InstallService {
         let asked = request.grant ?? []
         for scope in asked where !manifest.scopes.contains(scope) {
             throw PlatformError(
-                .invalid, "invalid_grant",
+                .invalid, .invalidGrant,
                 "the app does not declare the scope \(scope); it declares \(manifest.scopes.isEmpty ? "none" : manifest.scopes.joined(separator: ", "))"
             )
         }
@@ -26,11 +26,11 @@ extension InstallService {
         var secretValues: [String: String] = [:]
         for (key, value) in values {
             guard let setting = manifest.settings.first(where: { $0.id == key }) else {
-                throw PlatformError(.invalid, "invalid_setting", "the app has no setting \(key)")
+                throw PlatformError(.invalid, .invalidSetting, "the app has no setting \(key)")
             }
             if setting.type == "secret" {
                 guard let text = value.stringValue, text.utf8.count <= SecretsService.maxValueBytes else {
-                    throw PlatformError(.invalid, "invalid_setting", "\(key) is a secret: a string of at most 64 KB")
+                    throw PlatformError(.invalid, .invalidSetting, "\(key) is a secret: a string of at most 64 KB")
                 }
                 secretValues[key.uppercased().replacingOccurrences(of: "-", with: "_")] = text
                 continue
@@ -41,23 +41,23 @@ extension InstallService {
             if let d = setting.default {
                 out[setting.id] = d
             } else if setting.required {
-                throw PlatformError(.invalid, "invalid_setting", "the setting \(setting.id) is required")
+                throw PlatformError(.invalid, .invalidSetting, "the setting \(setting.id) is required")
             }
         }
         return (out, secretValues)
     }
 
     func coerce(_ value: JSONValue, _ setting: Manifest.Setting) throws -> JSONValue {
-        let fail = { PlatformError(.invalid, "invalid_setting", "\(setting.id) takes a \(setting.type)") }
+        let fail = { PlatformError(.invalid, .invalidSetting, "\(setting.id) takes a \(setting.type)") }
         switch setting.type {
         case "number":
             let n: Double
             if case .number(let v) = value { n = v } else if let s = value.stringValue, let v = Double(s) { n = v } else { throw fail() }
             if let min = setting.min, n < min {
-                throw PlatformError(.invalid, "invalid_setting", "\(setting.id) is below \(CanonicalJSON.formatNumber(min))")
+                throw PlatformError(.invalid, .invalidSetting, "\(setting.id) is below \(CanonicalJSON.formatNumber(min))")
             }
             if let max = setting.max, n > max {
-                throw PlatformError(.invalid, "invalid_setting", "\(setting.id) is above \(CanonicalJSON.formatNumber(max))")
+                throw PlatformError(.invalid, .invalidSetting, "\(setting.id) is above \(CanonicalJSON.formatNumber(max))")
             }
             return .number(n)
         case "boolean":
@@ -70,7 +70,7 @@ extension InstallService {
         case "select":
             let options = (setting.options ?? []).compactMap { $0.stringValue ?? $0["value"]?.stringValue }
             guard let s = value.stringValue, options.contains(s) else {
-                throw PlatformError(.invalid, "invalid_setting", "\(setting.id) is one of \(options.joined(separator: ", "))")
+                throw PlatformError(.invalid, .invalidSetting, "\(setting.id) is one of \(options.joined(separator: ", "))")
             }
             return value
         default:

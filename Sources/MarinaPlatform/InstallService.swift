@@ -72,7 +72,7 @@ public struct InstallService: Sendable {
         let granted = try grants(request, manifest)
         let (settings, secretSettings) = try checkSettings(request.settings ?? [:], manifest)
         if !secretSettings.isEmpty && secrets == nil {
-            throw PlatformError(.unavailable, "no_vault", "this platform has no secrets vault for secret settings")
+            throw PlatformError(.unavailable, .noVault, "this platform has no secrets vault for secret settings")
         }
         let now = env.millis
         let install = InstallRecord(
@@ -114,7 +114,7 @@ public struct InstallService: Sendable {
                 }
             }
         } catch StoreError.conflict {
-            throw PlatformError(.conflict, "already_installed", "\(appSlug) is already installed in \(tenantSlug); uninstall it or upgrade")
+            throw PlatformError(.conflict, .alreadyInstalled, "\(appSlug) is already installed in \(tenantSlug); uninstall it or upgrade")
         }
         directory.changed()
         if wantsEvent { events.wake() }
@@ -131,9 +131,9 @@ public struct InstallService: Sendable {
         // One answer for an app that does not exist and one the tenant cannot see.
         let notFound =
             principal.isAdmin
-            ? PlatformError(.notFound, "not_found", "app \(slug) was not found: no version of it was ever published (`marina publish`)")
+            ? PlatformError(.notFound, .notFound, "app \(slug) was not found: no version of it was ever published (`marina publish`)")
             : PlatformError(
-                .notFound, "not_found",
+                .notFound, .notFound,
                 "app \(slug) was not found: no app of that id has a version released to \(tenant.slug) (its developer releases one with `marina deploy`)"
             )
         return try await store.read { db in
@@ -146,7 +146,7 @@ public struct InstallService: Sendable {
                 let candidate = try await registry.version(appId: app.id, version: version, in: db)
                 let allowed = principal.isAdmin || visible.contains { $0.versionId == candidate?.id }
                 record = allowed ? candidate : nil
-                if record == nil { throw PlatformError(.notFound, "version_not_found", "\(slug) \(version) is not installable here") }
+                if record == nil { throw PlatformError(.notFound, .versionNotFound, "\(slug) \(version) is not installable here") }
             } else {
                 guard let current = channels.first(where: { $0.channel == "current" }) else {
                     throw try await Self.noCurrentVersion(app, slug: slug, tenant: tenant, staging: visible.first, admin: principal.isAdmin, in: db)
@@ -166,7 +166,7 @@ public struct InstallService: Sendable {
         let install = "marina install \(slug) --tenant \(tenant.slug) --version"
         if let staging, let staged = try await registry.version(id: staging.versionId, in: db) {
             return PlatformError(
-                .conflict, "no_current_version",
+                .conflict, .noCurrentVersion,
                 "\(slug) has no version on its current channel, only \(staged.version) on staging: install that one by name (`\(install) \(staged.version)`)"
             )
         }
@@ -176,7 +176,7 @@ public struct InstallService: Sendable {
             ? "make one current with `marina deploy --app \(slug) --version \(newest)`, or install one by name (`\(install) \(newest)`)"
             : "its developer makes one current with `marina deploy`"
         return PlatformError(
-            .conflict, "no_current_version",
+            .conflict, .noCurrentVersion,
             "\(slug) has published versions (the newest is \(newest)) but none on its current channel, so there is no version to install by default: \(hint)"
         )
     }
@@ -193,7 +193,7 @@ public struct InstallService: Sendable {
                 var install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db),
                 let version = try await registry.version(id: install.versionId, in: db)
             else {
-                throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenantSlug)")
+                throw PlatformError(.notFound, .notInstalled, "\(appSlug) is not installed in \(tenantSlug)")
             }
             // Already on its way out (a concurrent uninstall): this one changes nothing more.
             if install.state == .uninstalling { return (install, version, false) }
@@ -254,7 +254,7 @@ public struct InstallService: Sendable {
             guard var install = try await installs.active(tenantId: tenant.id, appId: app.id, in: db), install.state == .active,
                 let current = try await registry.version(id: install.versionId, in: db)
             else {
-                throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed (and active) in \(tenantSlug)")
+                throw PlatformError(.notFound, .notInstalled, "\(appSlug) is not installed (and active) in \(tenantSlug)")
             }
             let previous = install
             var granted = install.granted
@@ -262,7 +262,7 @@ public struct InstallService: Sendable {
             let missing = Self.scopesNeedingConsent(target: manifest, previous: try Self.manifest(current), granted: granted)
             guard missing.isEmpty else {
                 throw PlatformError(
-                    .conflict, "consent_required",
+                    .conflict, .consentRequired,
                     "\(appSlug) \(target.version) needs scopes not granted yet: \(missing.joined(separator: ", ")); upgrade with --grant")
             }
             install.versionId = target.id
@@ -300,7 +300,7 @@ public struct InstallService: Sendable {
                 guard let app = try await registry.app(slug: appSlug, in: db) else { return nil }
                 return try await installs.active(tenantId: tenant.id, appId: app.id, in: db)
             })
-        else { throw PlatformError(.notFound, "not_installed", "\(appSlug) is not installed in \(tenantSlug)") }
+        else { throw PlatformError(.notFound, .notInstalled, "\(appSlug) is not installed in \(tenantSlug)") }
         return try await view(installId: install.id)
     }
 

@@ -75,7 +75,7 @@ public struct InstanceProvisioner: Sendable {
                     try FileManager.default.setAttributes([.posixPermissions: 0o711], ofItemAtPath: dir.path)
                 }
                 do { try BundleExtractor.extract(file, to: unpacked) } catch {
-                    throw PlatformError(.internalError, "bundle_unpack_failed", "cannot unpack \(name): \(error)")
+                    throw PlatformError(.internalError, .bundleUnpackFailed, "cannot unpack \(name): \(error)")
                 }
             }
         }
@@ -114,11 +114,11 @@ public struct InstanceProvisioner: Sendable {
         let dockerfile = unpacked.appendingPathComponent("Dockerfile")
         guard let text = try? String(contentsOf: dockerfile, encoding: .utf8) else {
             throw PlatformError(
-                .unprocessable, "no_start_command", "the manifest has no runtime.command and the bundle has no Dockerfile to take one from")
+                .unprocessable, .noStartCommand, "the manifest has no runtime.command and the bundle has no Dockerfile to take one from")
         }
         guard let command = DockerfileCommand.parse(text) else {
             throw PlatformError(
-                .unprocessable, "no_start_command", "the bundle's Dockerfile has no exec-form CMD or ENTRYPOINT (like CMD [\"python3\", \"app.py\"])")
+                .unprocessable, .noStartCommand, "the bundle's Dockerfile has no exec-form CMD or ENTRYPOINT (like CMD [\"python3\", \"app.py\"])")
         }
         return command
     }

@@ -20,21 +20,21 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
     }
 
     public var kind: Kind
-    public var code: String
+    public var code: ErrorCode
     public var message: String
     /// Structured detail, e.g. the manifest's diagnostics.
     public var details: JSONValue?
 
-    public init(_ kind: Kind, _ code: String, _ message: String, details: JSONValue? = nil) {
+    public init(_ kind: Kind, _ code: ErrorCode, _ message: String, details: JSONValue? = nil) {
         self.kind = kind
         self.code = code
         self.message = message
         self.details = details
     }
 
-    public var description: String { "\(code): \(message)" }
+    public var description: String { "\(code.rawValue): \(message)" }
 
-    public static func notFound(_ what: String) -> PlatformError { PlatformError(.notFound, "not_found", "\(what) was not found") }
-    public static func forbidden(_ message: String) -> PlatformError { PlatformError(.forbidden, "forbidden", message) }
-    public static func invalid(_ message: String, code: String = "invalid_request") -> PlatformError { PlatformError(.invalid, code, message) }
+    public static func notFound(_ what: String) -> PlatformError { PlatformError(.notFound, .notFound, "\(what) was not found") }
+    public static func forbidden(_ message: String) -> PlatformError { PlatformError(.forbidden, .forbidden, message) }
+    public static func invalid(_ message: String, code: ErrorCode = .invalidRequest) -> PlatformError { PlatformError(.invalid, code, message) }
 }

@@ -52,13 +52,13 @@ public struct RegistryService: Sendable {
         guard principal.role == .developer || principal.isAdmin else {
             throw PlatformError.forbidden("only developers and admins publish apps")
         }
-        guard Slug.isValid(slug) else { throw PlatformError.invalid("\"\(slug)\" is not a valid app id", code: "invalid_app") }
+        guard Slug.isValid(slug) else { throw PlatformError.invalid("\"\(slug)\" is not a valid app id", code: .invalidApp) }
         // App ids are global, so another developer's id is refused as theirs (it cannot be taken);
         // checked again in the transaction, for an app created meanwhile.
         if let existing = try await store.read({ db in try await registry.app(slug: slug, in: db) }),
             !(existing.ownerId == principal.identityId || principal.isAdmin)
         {
-            throw PlatformError(.forbidden, "not_app_owner", "the app \(slug) belongs to another developer")
+            throw PlatformError(.forbidden, .notAppOwner, "the app \(slug) belongs to another developer")
         }
         let upload = try bundles.beginUpload()
         // Gone once committed (moved into the store); otherwise the refused upload is removed.
@@ -66,13 +66,13 @@ public struct RegistryService: Sendable {
         do {
             try await receive(upload)
         } catch BundleStore.Failure.tooLarge(let limit) {
-            throw PlatformError(.tooLarge, "bundle_too_large", "the bundle is larger than the limit of \(limit) bytes")
+            throw PlatformError(.tooLarge, .bundleTooLarge, "the bundle is larger than the limit of \(limit) bytes")
         }
-        guard upload.size > 0 else { throw PlatformError(.invalid, "bundle_truncated", "the request carried no bundle") }
+        guard upload.size > 0 else { throw PlatformError(.invalid, .bundleTruncated, "the request carried no bundle") }
         let (bundleHash, (report, manifestFile)) = try await Offload.run { (try upload.finish(), try inspect(upload.url)) }
         guard let manifest = report.manifest, let native = report.native, let manifestHash = report.hash, report.isValid else {
             throw PlatformError(
-                .unprocessable, "manifest_invalid", "\(manifestFile) in the bundle is invalid (\(report.diagnostics.count) problems)",
+                .unprocessable, .manifestInvalid, "\(manifestFile) in the bundle is invalid (\(report.diagnostics.count) problems)",
                 details: .array(
                     report.diagnostics.map { ["code": .string($0.code.rawValue), "path": .string($0.path), "message": .string($0.message)] }))
         }
@@ -91,14 +91,14 @@ public struct RegistryService: Sendable {
         }
         guard schemaProblems.isEmpty else {
             throw PlatformError(
-                .unprocessable, "manifest_invalid", "\(manifestFile) has tool schemas Marina cannot apply", details: .array(schemaProblems))
+                .unprocessable, .manifestInvalid, "\(manifestFile) has tool schemas Marina cannot apply", details: .array(schemaProblems))
         }
         guard manifest.app.id == slug else {
-            throw PlatformError(.unprocessable, "app_mismatch", "the bundle's manifest is for app \(manifest.app.id), not \(slug)")
+            throw PlatformError(.unprocessable, .appMismatch, "the bundle's manifest is for app \(manifest.app.id), not \(slug)")
         }
         if let expectedManifestHash, expectedManifestHash != manifestHash {
             throw PlatformError(
-                .unprocessable, "manifest_mismatch",
+                .unprocessable, .manifestMismatch,
                 "the manifest inside the bundle (\(manifestHash)) differs from the one sent (\(expectedManifestHash))")
         }
         let newVersion = manifest.version
@@ -116,18 +116,18 @@ public struct RegistryService: Sendable {
                 do {
                     try await registry.insert(created, in: db)
                 } catch StoreError.conflict {
-                    throw PlatformError(.conflict, "publish_conflict", "another publish of \(slug) is in progress; try again")
+                    throw PlatformError(.conflict, .publishConflict, "another publish of \(slug) is in progress; try again")
                 }
                 app = created
             }
             guard let app else { throw PlatformError.notFound("app \(slug)") }
             guard app.ownerId == principal.identityId || principal.isAdmin else {
-                throw PlatformError(.forbidden, "not_app_owner", "the app \(slug) belongs to another developer")
+                throw PlatformError(.forbidden, .notAppOwner, "the app \(slug) belongs to another developer")
             }
             let existing = try await registry.versions(appId: app.id, in: db).compactMap { SemanticVersion($0.version) }
             if let newest = existing.max(), !(newest < newVersion) {
                 throw PlatformError(
-                    .conflict, "version_not_increasing", "\(slug) \(newVersion) is not above the newest version \(newest); versions strictly increase"
+                    .conflict, .versionNotIncreasing, "\(slug) \(newVersion) is not above the newest version \(newest); versions strictly increase"
                 )
             }
             var version = record
@@ -135,7 +135,7 @@ public struct RegistryService: Sendable {
             do {
                 try await registry.insert(version, in: db)
             } catch StoreError.conflict {
-                throw PlatformError(.conflict, "version_not_increasing", "\(slug) \(newVersion) was published by someone else just now")
+                throw PlatformError(.conflict, .versionNotIncreasing, "\(slug) \(newVersion) was published by someone else just now")
             }
             try await AuditLog.admin(
                 principal, "publish", app: slug, version: version.version,
@@ -143,7 +143,7 @@ public struct RegistryService: Sendable {
             // Last, once every check passed: the bundle goes into the content store before the
             // version commits, so a process dying in between leaves an unreferenced bundle for the
             // janitor, never a version without its bundle. (A rename; the app's row is locked.)
-            do { try bundles.commit(upload, hash: bundleHash) } catch { throw PlatformError(.internalError, "bundle_store_failed", "\(error)") }
+            do { try bundles.commit(upload, hash: bundleHash) } catch { throw PlatformError(.internalError, .bundleStoreFailed, "\(error)") }
             return version
         }
         logger.info(
@@ -161,11 +161,11 @@ public struct RegistryService: Sendable {
         let summary: BundleReader.Summary
         switch result {
         case .success(let s): summary = s
-        case .failure(let error): throw PlatformError(error.code == .tooLarge ? .tooLarge : .invalid, error.code.rawValue, error.message)
+        case .failure(let error): throw PlatformError(error.code == .tooLarge ? .tooLarge : .invalid, ErrorCode(family: error.code), error.message)
         }
         guard let name = ManifestFormat.fileNames.first(where: { summary.files[$0] != nil }), let bytes = summary.files[name] else {
             throw PlatformError(
-                .unprocessable, BundleErrorCode.noManifest.rawValue,
+                .unprocessable, ErrorCode(family: BundleErrorCode.noManifest),
                 "the bundle has no manifest at its top level (\(ManifestFormat.fileNames.joined(separator: ", ")))")
         }
         return (ManifestLoader.load(bytes: bytes, fileName: name, context: validation), name)
@@ -187,10 +187,10 @@ public struct RegistryService: Sendable {
 
     func move(_ principal: Principal, app slug: String, version: String, channel: String) async throws -> DeployView {
         guard Self.channels.contains(channel) else {
-            throw PlatformError.invalid("\"\(channel)\" is not a channel (current, staging)", code: "invalid_channel")
+            throw PlatformError.invalid("\"\(channel)\" is not a channel (current, staging)", code: .invalidChannel)
         }
         guard let target = SemanticVersion(version) else {
-            throw PlatformError.invalid("\"\(version)\" is not a semantic version", code: "invalid_version")
+            throw PlatformError.invalid("\"\(version)\" is not a semantic version", code: .invalidVersion)
         }
         let now = env.millis
         let moveId = env.id("mov")
@@ -199,10 +199,10 @@ public struct RegistryService: Sendable {
                 throw PlatformError.notFound("app \(slug)")
             }
             guard app.ownerId == principal.identityId || principal.isAdmin else {
-                throw PlatformError(.forbidden, "not_app_owner", "only the app's owner or an admin deploys it")
+                throw PlatformError(.forbidden, .notAppOwner, "only the app's owner or an admin deploys it")
             }
             guard let versionRecord = try await registry.version(appId: app.id, version: target.description, in: db) else {
-                throw PlatformError(.notFound, "version_not_found", "\(slug) has no version \(version)")
+                throw PlatformError(.notFound, .versionNotFound, "\(slug) has no version \(version)")
             }
             let currentPointer = try await registry.channels(appId: app.id, in: db).first { $0.channel == channel }
             var previous: VersionRecord?
@@ -213,8 +213,7 @@ public struct RegistryService: Sendable {
             if let previous, let from = SemanticVersion(previous.version), target < from {
                 let manifest = try JSONDecoder().decode(Manifest.self, from: Data(previous.manifestJson.utf8))
                 if let minimum = manifest.listing?.minimumRollbackVersion.flatMap(SemanticVersion.init), target < minimum {
-                    throw PlatformError(
-                        .conflict, "rollback_below_minimum", "\(slug) \(previous.version) does not allow rolling back below \(minimum)")
+                    throw PlatformError(.conflict, .rollbackBelowMinimum, "\(slug) \(previous.version) does not allow rolling back below \(minimum)")
                 }
             }
             try await registry.moveChannel(
@@ -293,13 +292,13 @@ public struct RegistryService: Sendable {
     /// One version with its native manifest.
     public func version(_ principal: Principal, app slug: String, version: String) async throws -> (VersionView, JSONValue) {
         guard let view = try await versions(principal, app: slug).first(where: { $0.version == version }) else {
-            throw PlatformError(.notFound, "version_not_found", "\(slug) has no version \(version)")
+            throw PlatformError(.notFound, .versionNotFound, "\(slug) has no version \(version)")
         }
         let record = try await store.read { db -> VersionRecord? in
             guard let app = try await registry.app(slug: slug, in: db) else { return nil }
             return try await registry.version(appId: app.id, version: version, in: db)
         }
-        guard let record else { throw PlatformError(.notFound, "version_not_found", "\(slug) has no version \(version)") }
+        guard let record else { throw PlatformError(.notFound, .versionNotFound, "\(slug) has no version \(version)") }
         let manifest = try ManifestLoader.parseDocument(Array(record.manifestJson.utf8), fileName: "manifest.json")
         return (view, manifest)
     }
@@ -310,12 +309,12 @@ public struct RegistryService: Sendable {
             guard let app = try await registry.app(slug: slug, in: db), principal.isAdmin || app.ownerId == principal.identityId else { return nil }
             return try await registry.version(appId: app.id, version: version, in: db)
         }
-        guard let record else { throw PlatformError(.notFound, "version_not_found", "\(slug) has no version \(version)") }
+        guard let record else { throw PlatformError(.notFound, .versionNotFound, "\(slug) has no version \(version)") }
         do {
             return try bundles.verified(record.bundleHash)
         } catch {
             logger.error("bundle failed verification", metadata: ["bundle": .string(record.bundleHash), "error": .string("\(error)")])
-            throw PlatformError(.internalError, "bundle_corrupt", "the stored bundle of \(slug) \(version) failed its hash check")
+            throw PlatformError(.internalError, .bundleCorrupt, "the stored bundle of \(slug) \(version) failed its hash check")
         }
     }
 

@@ -34,12 +34,12 @@ public struct SecretsService: Sendable {
     ) async throws -> SecretView {
         try Self.check(key: key)
         guard request.value.utf8.count <= Self.maxValueBytes else {
-            throw PlatformError(.tooLarge, "secret_too_large", "a secret value is at most 64 KB; this one is \(request.value.utf8.count) bytes")
+            throw PlatformError(.tooLarge, .secretTooLarge, "a secret value is at most 64 KB; this one is \(request.value.utf8.count) bytes")
         }
         let description = request.description ?? ""
         guard description.unicodeScalars.count <= 200, !description.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
-            throw PlatformError.invalid("a description is at most 200 characters, without control characters", code: "invalid_description")
+            throw PlatformError.invalid("a description is at most 200 characters, without control characters", code: .invalidDescription)
         }
         let (app, tenant) = try await target(principal, app: slug, tenant: tenantSlug)
         let now = env.millis
@@ -77,7 +77,7 @@ public struct SecretsService: Sendable {
         try await store.transaction { db in
             guard let existing = try await self.repository.secret(appId: app.id, tenantId: tenant?.id, key: key, in: db) else {
                 throw PlatformError(
-                    .notFound, "secret_not_found", "\(slug) has no \(tenant == nil ? "default" : "override in \(tenant!.slug)") for \(key)")
+                    .notFound, .secretNotFound, "\(slug) has no \(tenant == nil ? "default" : "override in \(tenant!.slug)") for \(key)")
             }
             try await self.repository.delete(id: existing.id, in: db)
             try await AuditLog.admin(
@@ -102,7 +102,7 @@ public struct SecretsService: Sendable {
     static func check(key: String) throws {
         guard SecretReference.isValidKey(key) else {
             throw PlatformError.invalid(
-                "\"\(key.prefix(80))\" is not a secret key: an upper-case letter, then up to 63 of A-Z, 0-9 and '_'", code: "invalid_secret_key")
+                "\"\(key.prefix(80))\" is not a secret key: an upper-case letter, then up to 63 of A-Z, 0-9 and '_'", code: .invalidSecretKey)
         }
     }
 
@@ -173,7 +173,7 @@ public struct SecretsService: Sendable {
         let plaintext: [UInt8]
         do { plaintext = try await vault.open(row) } catch {
             try await record("decrypt_failed")
-            throw PlatformError(.internalError, "secret_unreadable", "the secret \(key) cannot be decrypted; set it again")
+            throw PlatformError(.internalError, .secretUnreadable, "the secret \(key) cannot be decrypted; set it again")
         }
         try await record(row.tenantId == nil ? "found_default" : "found_override")
         return .found(String(decoding: plaintext, as: UTF8.self))

@@ -16,7 +16,7 @@ public struct TenantService: Sendable {
         guard principal.isAdmin else { throw PlatformError.forbidden("only the platform admin creates tenants") }
         guard Slug.isValid(slug) else {
             throw PlatformError.invalid(
-                "\"\(slug)\" is not a valid tenant name: 3–64 characters of a-z, 0-9 and '-', starting with a letter", code: "invalid_tenant")
+                "\"\(slug)\" is not a valid tenant name: 3–64 characters of a-z, 0-9 and '-', starting with a letter", code: .invalidTenant)
         }
         let display = (name ?? slug).trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(display.count) else { throw PlatformError.invalid("a tenant's display name is 1–200 characters") }
@@ -27,7 +27,7 @@ public struct TenantService: Sendable {
                 try await AuditLog.admin(principal, "tenant.create", tenant: slug, store: store, env: env, in: db)
             }
         } catch StoreError.conflict {
-            throw PlatformError(.conflict, "tenant_exists", "a tenant named \(slug) exists")
+            throw PlatformError(.conflict, .tenantExists, "a tenant named \(slug) exists")
         }
         return TenantView(record)
     }

@@ -67,7 +67,7 @@ public struct MasterKeySetup: Sendable {
     public func rotate(_ vault: Vault) async throws -> (String, Int) {
         guard source == .file else {
             throw PlatformError(
-                .conflict, "master_key_from_environment",
+                .conflict, .masterKeyFromEnvironment,
                 "the master key comes from MARINA_MASTER_KEY: to rotate it, start every server with the new key in MARINA_MASTER_KEY and the old one in MARINA_MASTER_KEY_PREVIOUS; they re-wrap at start"
             )
         }

@@ -51,7 +51,7 @@ import Testing
         await #expect {
             try await f.dispatcher.invokeTool(f.admin, tenant: "acme", app: "echo", tool: "greet", arguments: Array(#"{"name":5}"#.utf8))
         } throws: {
-            ($0 as? PlatformError)?.code == "invalid_args"
+            ($0 as? PlatformError)?.code == .invalidArgs
         }
         let states = await f.platform.supervisor.status().map(\.state)
         #expect(f.app.requests.isEmpty && !states.contains("ready"))
@@ -87,7 +87,7 @@ import Testing
         let call = { try await Self.greet(f) }
         _ = try await call()
         _ = try await f.services.runtime!.installs.uninstall(f.admin, tenant: "acme", app: "echo")
-        await #expect { try await call() } throws: { ($0 as? PlatformError)?.code == "not_installed" }
+        await #expect { try await call() } throws: { ($0 as? PlatformError)?.code == .notInstalled }
         #expect(f.app.toolCalls.count == 1)
     }
 }

@@ -27,6 +27,6 @@ public struct LifecycleError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public init(from: String, to: String, of: String) { (self.from, self.to, self.of) = (from, to, of) }
 
-    public var code: String { "invalid_transition" }
+    public var code: ErrorCode { .invalidTransition }
     public var description: String { "\(of) cannot move from \(from) to \(to)" }
 }

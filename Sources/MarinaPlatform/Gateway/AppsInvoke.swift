@@ -42,8 +42,8 @@ struct AppsInvoke: Sendable {
                 principal, tenant: caller.tenant.slug, app: target, tool: tool,
                 arguments: Array(CanonicalJSON.string(args["args"] ?? [:]).utf8), requestId: nested
             ).result
-        } catch let error as PlatformError where error.code != "platform_error" {
-            throw ToolGateway.Refusal(error.code == "invalid_args" ? "invalid_args" : "platform_error", "\(target).\(tool): \(error.message)")
+        } catch let error as PlatformError where error.code != .platformError {
+            throw ToolGateway.Refusal(error.code == .invalidArgs ? "invalid_args" : "platform_error", "\(target).\(tool): \(error.message)")
         }
     }
 

@@ -81,7 +81,7 @@ public struct ToolGateway: Sendable {
                     at: env.millis, actor: refusal.actor, tenant: refusal.tenant, app: refusal.app, kind: .appCall, name: "authenticate",
                     decision: "deny:invalid_token", status: "invalid_token", input: ["reason": .string(refusal.reason)]),
                 reason: refusal.reason)
-            throw PlatformError(.unauthorized, "invalid_token", "the app token is refused: \(refusal.reason)")
+            throw PlatformError(.unauthorized, .invalidToken, "the app token is refused: \(refusal.reason)")
         }
     }
 
@@ -110,7 +110,7 @@ public struct ToolGateway: Sendable {
                     version: caller.version.version, kind: kind, name: "(unparsed)", decision: "deny:too_large",
                     status: "payload_too_large", requestId: requestId, input: ["limit_bytes": .number(Double(limit))]))
         }
-        throw PlatformError(.tooLarge, "payload_too_large", "the request body is larger than the limit of \(limit) bytes")
+        throw PlatformError(.tooLarge, .payloadTooLarge, "the request body is larger than the limit of \(limit) bytes")
     }
 
     // MARK: Tools
@@ -119,7 +119,7 @@ public struct ToolGateway: Sendable {
     /// like every app call.
     public func listTools(_ caller: Caller, requestId: String) async throws -> JSONValue {
         guard try await withinRate(caller, kind: .appCall, requestId: requestId) else {
-            throw PlatformError(.tooManyRequests, "rate_limited", "too many calls; slow down and retry")
+            throw PlatformError(.tooManyRequests, .rateLimited, "too many calls; slow down and retry")
         }
         try await audit.record(
             AuditEntry(
@@ -189,7 +189,7 @@ public struct ToolGateway: Sendable {
                 }
             try await audited(decision, refusal.decision)
             return refusal.body
-        case .failure(let error as PlatformError) where error.code == "platform_error":
+        case .failure(let error as PlatformError) where error.code == .platformError:
             throw error
         case .failure:
             try await audited("allow", "platform_error")
@@ -235,23 +235,23 @@ public struct ToolGateway: Sendable {
     /// `{"key": "API_KEY"}` → the tenant's override, else the developer's default, else null.
     public func secret(_ caller: Caller, body: [UInt8], requestId: String) async throws -> JSONValue {
         guard try await withinRate(caller, kind: .secretRead, requestId: requestId) else {
-            throw PlatformError(.tooManyRequests, "rate_limited", "too many calls; slow down and retry")
+            throw PlatformError(.tooManyRequests, .rateLimited, "too many calls; slow down and retry")
         }
         // A malformed request is refused and audited like a read (name: the key as sent, or `(unparsed)`).
         func refuse(_ name: String, _ error: PlatformError) async throws -> Never {
             try await audit.record(
                 AuditEntry(
                     at: env.millis, actor: "app:" + caller.install.id, tenant: caller.tenant.slug, app: caller.app.slug,
-                    version: caller.version.version, kind: .secretRead, name: name, decision: "deny:" + error.code,
-                    status: error.code, requestId: requestId))
+                    version: caller.version.version, kind: .secretRead, name: name, decision: "deny:" + error.code.rawValue,
+                    status: error.code.rawValue, requestId: requestId))
             throw error
         }
         guard let request = try? JSONParser.parse(body), let key = request["key"]?.stringValue else {
-            try await refuse("(unparsed)", PlatformError.invalid("the request is {\"key\": \"API_KEY\"}", code: "invalid_args"))
+            try await refuse("(unparsed)", PlatformError.invalid("the request is {\"key\": \"API_KEY\"}", code: .invalidArgs))
         }
         guard SecretReference.isValidKey(key) else {
             try await refuse(
-                key, PlatformError.invalid("\"\(key.prefix(80))\" is not a secret key: ^[A-Z][A-Z0-9_]{0,63}$", code: "invalid_secret_key"))
+                key, PlatformError.invalid("\"\(key.prefix(80))\" is not a secret key: ^[A-Z][A-Z0-9_]{0,63}$", code: .invalidSecretKey))
         }
         guard let secrets else { return ["ok": true, "value": nil] }
         switch try await secrets.resolve(
