@@ -87,7 +87,7 @@ public struct Dispatcher: Sendable {
 
     /// An install at a given version (an event queued for it), whatever its state.
     func target(install: InstallRecord, versionId: String) async throws -> Target {
-        guard let found = try await directory.install(id: install.id, version: versionId) else { throw PlatformError.notFound("install") }
+        guard let found = try await directory.entry(of: install, version: versionId) else { throw PlatformError.notFound("install") }
         return Target(
             tenant: found.tenant, app: found.app, install: install, version: found.version,
             manifest: try directory.compiled(found.version).manifest)

@@ -45,16 +45,25 @@ public final class InstallDirectory: Sendable {
         return found
     }
 
-    /// The install `id` as it stands now, at `versionId` (default: its own), read from the database.
-    func install(id: String, version versionId: String? = nil) async throws -> Entry? {
+    /// The install `id` as it stands now, read from the database.
+    func install(id: String) async throws -> Entry? {
         try await store.read { db -> Entry? in
-            guard let install = try await self.installs.install(id: id, in: db),
-                let tenant = try await self.tenants.find(id: install.tenantId, in: db),
-                let app = try await self.registry.app(id: install.appId, in: db),
-                let version = try await self.registry.version(id: versionId ?? install.versionId, in: db)
-            else { return nil }
-            return Entry(tenant: tenant, app: app, install: install, version: version)
+            guard let install = try await self.installs.install(id: id, in: db) else { return nil }
+            return try await self.entry(of: install, version: install.versionId, in: db)
         }
+    }
+
+    /// What an install the caller has just read belongs to, at `versionId` (an event queued for
+    /// an older version is delivered to that version).
+    func entry(of install: InstallRecord, version versionId: String) async throws -> Entry? {
+        try await store.read { db in try await self.entry(of: install, version: versionId, in: db) }
+    }
+
+    private func entry(of install: InstallRecord, version versionId: String, in db: StoreHandle) async throws -> Entry? {
+        guard let tenant = try await tenants.find(id: install.tenantId, in: db), let app = try await registry.app(id: install.appId, in: db),
+            let version = try await registry.version(id: versionId, in: db)
+        else { return nil }
+        return Entry(tenant: tenant, app: app, install: install, version: version)
     }
 
     /// The version's manifest and its tools' compiled schemas, computed once per process.

@@ -44,8 +44,8 @@ struct AppTokenVerifier: Sendable {
             throw TokenRefusal(reason: "the claims are incomplete")
         }
         let actor = "app:" + installId
-        let found = try await directory.install(id: installId)
-        guard let (install, tenant, app, version) = found.map({ ($0.install, $0.tenant, $0.app, $0.version) }) else {
+        guard let (install, tenant, app, version) = try await directory.install(id: installId).map({ ($0.install, $0.tenant, $0.app, $0.version) })
+        else {
             throw TokenRefusal(reason: "the install does not exist", actor: actor)
         }
         guard tenant.slug == tenantSlug, app.slug == appSlug else {
